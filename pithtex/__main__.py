@@ -1,0 +1,3 @@
+from pithtex.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,95 @@
+"""The ``pithtex`` command line: a thin dispatcher.
+
+Each command lives in ``pithtex/commands/<name>.py`` with two functions,
+``configure(parser)`` and ``run(args) -> int``. Only the module of the command
+being run is imported, so ``pithtex check`` (run on every commit) does not pay
+for httpx, rich or jinja2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+from collections.abc import Sequence
+
+from pithtex import __version__
+from pithtex.errors import PithtexError
+
+#: command name -> one-line help. The module is ``pithtex.commands.<name>``.
+COMMANDS: dict[str, str] = {
+    "scan": "find arXiv references in .bib and .tex files",
+    "resolve": "resolve arXiv references to verified Pith Numbers and update pith.lock",
+    "annotate": "write verified Pith Numbers into .bib and .tex files",
+    "check": "check annotations against pith.lock, offline (for pre-commit and CI)",
+    "verify": "verify Pith records, bundles, canonical records and receipts",
+    "mirror": "build a static mirror directory of verified records and bundles",
+    "serve": "serve a mirror directory with the registry's endpoints",
+    "cache": "inspect or clear the per-user cache",
+    "sty": "write pith.sty into a directory",
+}
+
+
+def _top_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="pithtex",
+        description="Cite arXiv papers by their verified Pith Numbers.",
+        epilog="Run 'pithtex COMMAND --help' for a command's options.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"pithtex {__version__}")
+    return parser
+
+
+def _print_commands(parser: argparse.ArgumentParser) -> None:
+    parser.print_usage()
+    print("\ncommands:")
+    for name, help_text in COMMANDS.items():
+        print(f"  {name:<10} {help_text}")
+    print("\nRun 'pithtex COMMAND --help' for a command's options.")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    top = _top_parser()
+    if not argv or argv[0] in ("-h", "--help"):
+        _print_commands(top)
+        return 0 if argv else 2
+    if argv[0] == "--version":
+        top.parse_args(argv)
+    name = argv[0]
+    if name not in COMMANDS:
+        print(f"pithtex: unknown command {name!r}; commands: {', '.join(COMMANDS)}", file=sys.stderr)
+        return 2
+    module = importlib.import_module(f"pithtex.commands.{name}")
+    parser = argparse.ArgumentParser(prog=f"pithtex {name}", description=COMMANDS[name])
+    module.configure(parser)
+    args = parser.parse_args(argv[1:])  # exits 2 on usage errors
+    try:
+        return int(module.run(args))
+    except PithtexError as exc:
+        print(f"pithtex: {exc.message}", file=sys.stderr)
+        if exc.hint:
+            print(f"  hint: {exc.hint}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("pithtex: interrupted; nothing was written", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        # e.g. `pithtex scan refs.bib | head`: not an error worth a traceback.
+        sys.stderr.close()
+        return 1
+    except Exception as exc:  # pragma: no cover - the last line of defence
+        if os.environ.get("PITHTEX_DEBUG"):
+            raise
+        print(
+            f"pithtex: internal error: {type(exc).__name__}: {exc} "
+            "(set PITHTEX_DEBUG=1 for a traceback, and please report it)",
+            file=sys.stderr,
+        )
+        return 3
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

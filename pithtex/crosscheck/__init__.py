@@ -1,0 +1,1 @@
+"""Catch references that point at the wrong paper: titles, version drift, duplicates."""

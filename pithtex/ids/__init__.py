@@ -1,0 +1,1 @@
+"""Identifiers: arXiv ids and Pith Numbers (grammar, parsing, formatting)."""

@@ -1,0 +1,155 @@
+"""Pith Numbers: grammar, parsing, formatting and derivation from a digest.
+
+::
+
+    pith:2026:C7HZCGQ4XG57XBILJLQGM22JGT   full form (year of submission + suffix)
+    C7HZCGQ4XG57XBILJLQGM22JGT             the 26-character suffix
+    pith:C7HZCGQ4                          short form (first 8 characters)
+
+The suffix is the first 26 characters of the RFC 4648 base32 encoding (upper
+case, no padding) of the full 32-byte ``canonical_sha256``; the year is the
+year of ``metadata.submitted_at`` of the canonical record.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from dataclasses import dataclass
+
+__all__ = [
+    "SUFFIX_LENGTH",
+    "InvalidPithNumber",
+    "PithNumber",
+    "derive_pith_number",
+    "derive_suffix",
+    "parse_pith_number",
+    "parse_pith_reference",
+    "parse_short_pith_number",
+    "parse_suffix",
+]
+
+SUFFIX_LENGTH = 26
+SHORT_LENGTHS = (8, 12, 16)
+MIN_YEAR, MAX_YEAR = 1991, 2999
+
+_SUFFIX_RE = re.compile(r"[A-Z2-7]{26}")
+_FULL_RE = re.compile(r"pith:(?P<year>\d{4}):(?P<suffix>.*)", re.DOTALL)
+_SHORT_RE = re.compile(r"pith:(?P<prefix>[A-Z2-7]{8})")
+_SUBMITTED_AT_RE = re.compile(r"(?P<year>\d{4})-\d\d-\d\dT")
+
+
+class InvalidPithNumber(ValueError):
+    """Raised for text that is not a Pith Number; the message names the input."""
+
+    def __init__(self, text: object, reason: str) -> None:
+        self.text = text
+        self.reason = reason
+        super().__init__(f"not a Pith Number: {text!r} ({reason})")
+
+
+@dataclass(frozen=True, order=True)
+class PithNumber:
+    """A full Pith Number: year of submission and 26-character suffix."""
+
+    year: int
+    suffix: str
+
+    def __post_init__(self) -> None:
+        if not MIN_YEAR <= self.year <= MAX_YEAR:
+            raise InvalidPithNumber(self.year, f"year outside {MIN_YEAR}-{MAX_YEAR}")
+        parse_suffix(self.suffix)
+
+    @property
+    def full(self) -> str:
+        return f"pith:{self.year}:{self.suffix}"
+
+    @property
+    def short(self) -> str:
+        return f"pith:{self.suffix[:8]}"
+
+    def alias(self, length: int) -> str:
+        """The ``pith_short_<length>`` alias: a prefix of the suffix."""
+        if length not in SHORT_LENGTHS:
+            raise ValueError(f"no pith_short_{length} alias (lengths: {SHORT_LENGTHS})")
+        return self.suffix[:length]
+
+    def __str__(self) -> str:
+        return self.full
+
+
+def _why_not_suffix(text: str) -> str:
+    if len(text) != SUFFIX_LENGTH:
+        return f"the suffix has {len(text)} characters, not {SUFFIX_LENGTH}"
+    if text.upper() != text and _SUFFIX_RE.fullmatch(text.upper()):
+        return "Pith Numbers are upper case"
+    bad = sorted({c for c in text if c not in "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"})
+    return f"characters outside the base32 alphabet A-Z2-7: {''.join(bad)!r}"
+
+
+def parse_suffix(text: str) -> str:
+    """Check and return a bare 26-character suffix."""
+    if not isinstance(text, str):
+        raise InvalidPithNumber(text, "not a string")
+    if _SUFFIX_RE.fullmatch(text):
+        return text
+    raise InvalidPithNumber(text, _why_not_suffix(text))
+
+
+def parse_pith_number(text: str) -> PithNumber:
+    """Parse the full form ``pith:YYYY:SUFFIX`` (surrounding white space allowed)."""
+    if not isinstance(text, str):
+        raise InvalidPithNumber(text, "not a string")
+    m = _FULL_RE.fullmatch(text.strip())
+    if not m:
+        raise InvalidPithNumber(text, "expected pith:YYYY:SUFFIX")
+    year = int(m["year"])
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise InvalidPithNumber(text, f"year {year} outside {MIN_YEAR}-{MAX_YEAR}")
+    suffix = m["suffix"]
+    if not _SUFFIX_RE.fullmatch(suffix):
+        raise InvalidPithNumber(text, _why_not_suffix(suffix))
+    return PithNumber(year, suffix)
+
+
+def parse_pith_reference(text: str) -> PithNumber | str:
+    """Parse what ``\\pithnumber{}`` or a ``pithnumber`` field may hold.
+
+    Returns a :class:`PithNumber` for the full form, or the bare suffix
+    (a ``str``) when only the 26-character suffix was given.
+    """
+    if not isinstance(text, str):
+        raise InvalidPithNumber(text, "not a string")
+    stripped = text.strip()
+    if stripped.startswith("pith:"):
+        return parse_pith_number(stripped)
+    return parse_suffix(stripped)
+
+
+def parse_short_pith_number(text: str) -> str:
+    """Parse ``pith:XXXXXXXX`` and return the 8-character prefix."""
+    m = _SHORT_RE.fullmatch(text.strip()) if isinstance(text, str) else None
+    if not m:
+        raise InvalidPithNumber(text, "expected pith: and 8 base32 characters")
+    return m["prefix"]
+
+
+def derive_suffix(digest: bytes | str) -> str:
+    """The suffix for a SHA-256 digest (32 raw bytes or 64 hex characters)."""
+    raw = bytes.fromhex(digest) if isinstance(digest, str) else digest
+    if len(raw) != 32:
+        raise ValueError(f"a SHA-256 digest has 32 bytes, not {len(raw)}")
+    return base64.b32encode(raw).decode("ascii")[:SUFFIX_LENGTH]
+
+
+def year_of_submission(submitted_at: str) -> int:
+    """The year of an RFC 3339 ``submitted_at`` timestamp (``2026-02-22T20:21:00Z``)."""
+    m = _SUBMITTED_AT_RE.match(submitted_at) if isinstance(submitted_at, str) else None
+    if not m:
+        raise ValueError(f"submitted_at is not an RFC 3339 timestamp: {submitted_at!r}")
+    return int(m["year"])
+
+
+def derive_pith_number(digest: bytes | str, submitted_at: str) -> PithNumber:
+    """The Pith Number of a canonical record, from its digest and ``submitted_at``."""
+    return PithNumber(year_of_submission(submitted_at), derive_suffix(digest))

@@ -1,0 +1,1 @@
+"""Resolve arXiv ids to verified Pith Numbers: registry client, mirrors, cache, pith.lock."""

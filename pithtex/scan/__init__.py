@@ -1,0 +1,1 @@
+"""Find arXiv references (and existing Pith Numbers) in .bib and .tex sources."""

@@ -1,0 +1,1 @@
+"""The Pith protocol: canonical JSON, trust store, receipts, events, bundles, state."""
