@@ -1,0 +1,357 @@
+"""The cross-checks: does each .bib entry's arXiv id point at the paper its title names?
+
+Entry point: :func:`crosscheck`. The pieces (:func:`check_title`,
+:func:`check_version_drift`, :func:`find_duplicates`) can be used one by one.
+
+Entries are the scanner's ``BibEntry`` objects; only these attributes are read:
+``file``, ``line``, ``key``, ``title`` (the raw .bib value, TeX markup and
+all, or None), ``arxiv`` (a tuple of :class:`~pithtex.ids.arxiv.ArxivId`) and
+``pithnumber`` (the field's text, or None). Facts come from the caller through
+``facts_for(arxiv_id) -> RecordFacts | None``, built from *verified* records
+only: the checks trust them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Iterable
+from functools import lru_cache
+from typing import Any, Protocol
+
+from pithtex.crosscheck.model import (
+    DUPLICATE_REFERENCE,
+    TITLE_DIFFERS,
+    TITLE_MISMATCH,
+    TITLE_UNCHECKED,
+    TITLE_VERIFIED,
+    VERSION_DRIFT,
+    CrossFinding,
+    RecordFacts,
+)
+from pithtex.crosscheck.titles import (
+    TitleMatch,
+    classify_titles,
+    match_title_hash,
+    plain_title,
+)
+from pithtex.ids.arxiv import ArxivId
+
+__all__ = [
+    "BibEntryLike",
+    "FactsFor",
+    "check_title",
+    "check_version_drift",
+    "crosscheck",
+    "find_duplicates",
+    "has_errors",
+    "mismatched_keys",
+    "unused_allowances",
+]
+
+
+class BibEntryLike(Protocol):
+    """The attributes of the scanner's ``BibEntry`` that the checks read."""
+
+    file: Any  # str or Path: shown as given
+    line: int
+    key: str
+    title: str | None
+    arxiv: tuple[ArxivId, ...]
+    pithnumber: Any  # str | None (a PithNumber also works)
+
+
+FactsFor = Callable[[ArxivId], "RecordFacts | None"]
+
+
+@lru_cache(maxsize=4096)
+def _match(title: str, signed_sha256: str) -> TitleMatch | None:
+    return match_title_hash(title, signed_sha256)
+
+
+@lru_cache(maxsize=4096)
+def _plain(title: str) -> str:
+    return plain_title(title)
+
+
+def _cited(arxiv: ArxivId, facts: RecordFacts | None) -> str:
+    """How to name the paper in a message: the source of the signed record compared with."""
+    if facts is not None and facts.source.id == arxiv.id:
+        return str(facts.source)
+    return str(arxiv)
+
+
+def _finding(entry: BibEntryLike, code: str, severity: str, message: str, **details: Any) -> CrossFinding:
+    return CrossFinding(code, severity, str(entry.file), int(entry.line), entry.key, message, details)  # type: ignore[arg-type]
+
+
+def check_title(
+    entry: BibEntryLike,
+    arxiv: ArxivId,
+    facts: RecordFacts | None,
+    *,
+    allowed: bool = False,
+    neighbours: Iterable[tuple[BibEntryLike, ArxivId, RecordFacts]] = (),
+) -> CrossFinding:
+    """Check the entry's title against the signed title hash of the paper ``arxiv`` names.
+
+    Returns exactly one finding: ``title-verified``, ``title-differs``,
+    ``title-mismatch`` (a warning instead of an error when ``allowed``) or
+    ``title-unchecked``. ``neighbours`` are the other entries' ids and facts:
+    when the title turns out to be the signed title of a neighbour's paper,
+    the message names that entry (ids swapped or pasted between entries).
+    """
+    cited = _cited(arxiv, facts)
+    base = {"arxiv": cited}
+    if facts is not None:
+        base["pith_number"] = facts.pith_number.full
+    title = (entry.title or "").strip()
+    if not title:
+        return _finding(entry, TITLE_UNCHECKED, "info",
+                        f"no title in the entry, so pithtex cannot check that {cited} is the paper you mean.",
+                        reason="no-title", **base)
+    if facts is None:
+        return _finding(entry, TITLE_UNCHECKED, "info",
+                        f"no verified record for {cited}, so the title was not checked.",
+                        reason="no-record", **base)
+    if not _is_hex64(facts.title_canon_sha256):
+        return _finding(entry, TITLE_UNCHECKED, "info",
+                        f"the record of {cited} carries no usable title hash, so the title was not checked.",
+                        reason="no-signed-hash", **base)
+    match = _match(title, facts.title_canon_sha256)
+    if match is not None:
+        return _finding(entry, TITLE_VERIFIED, "info",
+                        f"title verified against the signed record of {cited}.",
+                        candidate=match.candidate, **base)
+
+    yours = _plain(title)
+    if facts.title is None:
+        return _finding(
+            entry, TITLE_DIFFERS, "warning",
+            f'the title does not match the signed title of {cited}, and the registry gave no plain title to '
+            f'compare with, so pithtex cannot tell a harmless difference from a wrong id. Your entry: "{yours}". '
+            f"Check the arXiv id.",
+            comparison="unavailable", your_title=yours, registry_title=None, **base)
+
+    theirs = " ".join(facts.title.split())
+    hint_signed = _match(facts.title, facts.title_canon_sha256) is not None
+    verdict = classify_titles(yours, _plain(facts.title))
+    both = f'Your entry: "{yours}"; arXiv: "{theirs}".'
+    caveat = "" if hint_signed else (
+        " (The registry's plain title does not match its own signed hash either, so this could not be confirmed.)"
+    )
+    details = dict(base, your_title=yours, registry_title=theirs, registry_title_signed=hint_signed,
+                   comparison=verdict.kind, similarity=round(verdict.ratio, 3))
+    if verdict.similar:
+        what = ("differs from the signed title of {c} only in case, punctuation or markup"
+                if verdict.kind == "same-words"
+                else "is worded differently from the signed title of {c} (a published title?)")
+        return _finding(entry, TITLE_DIFFERS, "warning",
+                        f"the title {what.format(c=cited)}. {both}{caveat}", **details)
+
+    message = f"the title does not match {cited} (signed record). {both} The arXiv id is probably wrong."
+    swap = _swap_partner(entry, title, facts, neighbours)
+    if swap is not None:
+        other, other_id, mutual = swap
+        details["title_matches"] = {"key": other.key, "file": str(other.file), "line": int(other.line),
+                                    "arxiv": str(other_id), "mutual": mutual}
+        message += (f" Your title is that of {other_id}, which {other.key} ({other.file}:{other.line}) cites"
+                    + (": the two entries' arXiv ids look swapped." if mutual else "."))
+    if allowed:
+        details["accepted"] = True
+        return _finding(entry, TITLE_MISMATCH, "warning",
+                        message + " Accepted on purpose (--allow-title-mismatch).", **details)
+    return _finding(entry, TITLE_MISMATCH, "error", message, **details)
+
+
+def _is_hex64(text: str) -> bool:
+    t = text.strip().lower()
+    return len(t) == 64 and all(c in "0123456789abcdef" for c in t)
+
+
+def _swap_partner(
+    entry: BibEntryLike,
+    title: str,
+    facts: RecordFacts,
+    neighbours: Iterable[tuple[BibEntryLike, ArxivId, RecordFacts]],
+) -> tuple[BibEntryLike, ArxivId, bool] | None:
+    """The neighbour whose paper's signed title is this entry's title.
+
+    ``mutual`` is True when the neighbour's own title is, in turn, the signed
+    title of this entry's paper: the two ids were swapped.
+    """
+    best: tuple[BibEntryLike, ArxivId, bool] | None = None
+    for other, other_id, other_facts in neighbours:
+        if other is entry or other.key == entry.key:
+            continue
+        if _match(title, other_facts.title_canon_sha256) is None:
+            continue
+        other_title = (other.title or "").strip()
+        mutual = bool(other_title) and _match(other_title, facts.title_canon_sha256) is not None
+        if mutual:
+            return other, other_id, True
+        if best is None:
+            best = (other, other_id, False)
+    return best
+
+
+def check_version_drift(entry: BibEntryLike, arxiv: ArxivId, facts: RecordFacts | None) -> CrossFinding | None:
+    """``version-drift`` (info) when the entry pins a version older than the latest the registry holds.
+
+    The pinned version is the one cited (``2511.00066v2``) or, for a citation
+    without a version, the version of the record it resolved to.
+    """
+    if facts is None or facts.latest is None:
+        return None
+    pinned = arxiv.version if arxiv.version is not None else facts.source.version
+    latest_version, latest_number = facts.latest
+    if pinned is None or latest_version <= pinned:
+        return None
+    cited = ArxivId(arxiv.id, pinned)
+    latest = ArxivId(arxiv.id, latest_version)
+    how = "cites" if arxiv.version is not None else "resolved to"
+    return _finding(
+        entry, VERSION_DRIFT, "info",
+        f"{how} {cited}; arXiv has a later version, {latest} ({latest_number.full}). "
+        f"Cite {latest} if you mean the latest.",
+        arxiv=str(cited), pith_number=facts.pith_number.full,
+        latest_version=latest_version, latest_arxiv=str(latest), latest_pith_number=latest_number.full)
+
+
+def _pith_suffix(value: Any) -> str | None:
+    if value is None:
+        return None
+    suffix = getattr(value, "suffix", None)
+    if isinstance(suffix, str):
+        return suffix
+    from pithtex.ids.pith_number import InvalidPithNumber, parse_pith_reference
+
+    try:
+        ref = parse_pith_reference(str(value))
+    except InvalidPithNumber:
+        return None
+    return ref if isinstance(ref, str) else ref.suffix
+
+
+def find_duplicates(entries: Iterable[BibEntryLike]) -> list[CrossFinding]:
+    """``duplicate-reference`` warnings: entries with different keys citing the same paper.
+
+    Two entries cite the same paper when they share an arXiv id (any
+    versions) or a ``pithnumber``. One finding per extra entry, located at
+    it and naming the first entry (key, file and line) of its group.
+    """
+    entries = list(entries)
+    parent = list(range(len(entries)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    owner: dict[tuple[str, str], int] = {}
+    for i, entry in enumerate(entries):
+        idents = [("arxiv", a.id) for a in entry.arxiv]
+        suffix = _pith_suffix(getattr(entry, "pithnumber", None))
+        if suffix:
+            idents.append(("pith", suffix))
+        for ident in idents:
+            if ident in owner:
+                parent[find(i)] = find(owner[ident])
+            else:
+                owner[ident] = i
+
+    groups: dict[int, list[int]] = {}
+    for i in range(len(entries)):
+        groups.setdefault(find(i), []).append(i)
+
+    findings: list[CrossFinding] = []
+    for members in groups.values():
+        keys: list[str] = []
+        for i in members:
+            if entries[i].key not in keys:
+                keys.append(entries[i].key)
+        if len(keys) < 2:
+            continue
+        first = entries[members[0]]
+        listing = [{"key": entries[i].key, "file": str(entries[i].file), "line": int(entries[i].line),
+                    "arxiv": [str(a) for a in entries[i].arxiv]} for i in members]
+        for i in members[1:]:
+            entry = entries[i]
+            if entry.key == first.key:
+                continue
+            shared = _shared_paper(first, entry)
+            findings.append(_finding(
+                entry, DUPLICATE_REFERENCE, "warning",
+                f"cites the same paper ({shared}) as {first.key} ({first.file}:{first.line}). "
+                f"Keep one key, or the bibliography lists the paper twice.",
+                paper=shared, keys=keys, entries=listing))
+    return findings
+
+
+def _shared_paper(a: BibEntryLike, b: BibEntryLike) -> str:
+    ids_b = {x.id for x in b.arxiv}
+    for x in a.arxiv:
+        if x.id in ids_b:
+            return f"arXiv:{x.id}"
+    suffix = _pith_suffix(getattr(a, "pithnumber", None))
+    if suffix and suffix == _pith_suffix(getattr(b, "pithnumber", None)):
+        return f"pith number {suffix}"
+    return "the same arXiv paper, through another entry"
+
+
+def crosscheck(
+    entries: Iterable[BibEntryLike],
+    facts_for: FactsFor,
+    *,
+    allow_title_mismatch: Collection[str] = (),
+) -> list[CrossFinding]:
+    """Run every cross-check on the entries; findings sorted by file and line.
+
+    ``facts_for`` is called once per distinct arXiv id cited (as cited, with
+    its version when one was given) and returns facts from a verified record,
+    or None. Keys in ``allow_title_mismatch`` turn ``title-mismatch`` errors
+    into warnings that say so.
+    """
+    entries = list(entries)
+    allow = set(allow_title_mismatch)
+    cache: dict[ArxivId, RecordFacts | None] = {}
+
+    def lookup(a: ArxivId) -> RecordFacts | None:
+        if a not in cache:
+            cache[a] = facts_for(a)
+        return cache[a]
+
+    pairs: list[tuple[BibEntryLike, ArxivId, RecordFacts | None]] = []
+    for entry in entries:
+        seen: set[ArxivId] = set()
+        for a in entry.arxiv:
+            if a not in seen:
+                seen.add(a)
+                pairs.append((entry, a, lookup(a)))
+    known = [(e, a, f) for e, a, f in pairs if f is not None]
+
+    findings: list[CrossFinding] = []
+    for entry, a, facts in pairs:
+        findings.append(check_title(entry, a, facts, allowed=entry.key in allow, neighbours=known))
+        drift = check_version_drift(entry, a, facts)
+        if drift is not None:
+            findings.append(drift)
+    findings.extend(find_duplicates(entries))
+    order = {f: i for i, f in enumerate(dict.fromkeys(str(e.file) for e in entries))}
+    findings.sort(key=lambda f: (order.get(f.file, len(order)), f.line))
+    return findings
+
+
+def has_errors(findings: Iterable[CrossFinding]) -> bool:
+    """Whether any finding is an error (``check`` should then exit 1)."""
+    return any(f.severity == "error" for f in findings)
+
+
+def mismatched_keys(findings: Iterable[CrossFinding]) -> set[str]:
+    """Keys with a ``title-mismatch`` error: ``annotate`` must not write numbers into them silently."""
+    return {f.key for f in findings if f.code == TITLE_MISMATCH and f.severity == "error" and f.key}
+
+
+def unused_allowances(findings: Iterable[CrossFinding], allow_title_mismatch: Collection[str]) -> list[str]:
+    """Allowed keys that had no title mismatch: stale ``--allow-title-mismatch`` flags to mention."""
+    used = {f.key for f in findings if f.code == TITLE_MISMATCH}
+    return [k for k in allow_title_mismatch if k not in used]

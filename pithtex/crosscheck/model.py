@@ -1,0 +1,128 @@
+"""What the cross-checks take in (:class:`RecordFacts`) and give out (:class:`CrossFinding`).
+
+Codes are stable: CI and editors act on them through ``--json``.
+
+=====================  ========  ===============================================
+code                   severity  meaning
+=====================  ========  ===============================================
+``title-verified``     info      the entry's title hashes to the signed title
+``title-differs``      warning   hash differs, titles are alike (case,
+                                 punctuation, a reworded published title)
+``title-mismatch``     error     probably the wrong arXiv id (both titles shown);
+                                 a warning when the key is allowed on purpose
+``title-unchecked``    info      no title in the entry, or no signed hash
+``version-drift``      info      cites vN, the registry holds a later version
+``duplicate-reference``warning   two keys cite the same arXiv paper
+=====================  ========  ===============================================
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from pithtex.ids.arxiv import ArxivId, parse_arxiv_id
+from pithtex.ids.pith_number import PithNumber
+
+__all__ = [
+    "CODES",
+    "DUPLICATE_REFERENCE",
+    "TITLE_DIFFERS",
+    "TITLE_MISMATCH",
+    "TITLE_UNCHECKED",
+    "TITLE_VERIFIED",
+    "VERSION_DRIFT",
+    "CrossFinding",
+    "RecordFacts",
+    "Severity",
+]
+
+Severity = Literal["error", "warning", "info"]
+
+TITLE_VERIFIED = "title-verified"
+TITLE_DIFFERS = "title-differs"
+TITLE_MISMATCH = "title-mismatch"
+TITLE_UNCHECKED = "title-unchecked"
+VERSION_DRIFT = "version-drift"
+DUPLICATE_REFERENCE = "duplicate-reference"
+CODES = (TITLE_VERIFIED, TITLE_DIFFERS, TITLE_MISMATCH, TITLE_UNCHECKED, VERSION_DRIFT, DUPLICATE_REFERENCE)
+
+
+@dataclass(frozen=True)
+class RecordFacts:
+    """Facts about one paper from a *verified* Pith record, as the callers build them.
+
+    ``source``, ``pith_number`` and ``title_canon_sha256`` come from the signed
+    canonical record and are what the checks rely on. ``title`` is the
+    registry's plain ``paper.title``: unsigned, used only to word the message
+    and to tell a harmless difference from a wrong id, never to pass a title.
+    ``latest`` is ``(version, pith_number)`` of the latest version the registry
+    holds, when known.
+    """
+
+    source: ArxivId
+    pith_number: PithNumber
+    title_canon_sha256: str
+    title: str | None = None
+    latest: tuple[int, PithNumber] | None = None
+
+    @classmethod
+    def from_canonical_record(
+        cls,
+        canonical_record: Mapping[str, Any],
+        pith_number: PithNumber,
+        *,
+        title: str | None = None,
+        latest: tuple[int, PithNumber] | None = None,
+    ) -> RecordFacts:
+        """Build facts from a canonical record the caller has already verified.
+
+        Raises ``KeyError``/``TypeError``/``ValueError`` on a record without the
+        schema 1.0 fields (a verified record always has them).
+        """
+        src = canonical_record["source"]
+        version = src.get("version")
+        source = parse_arxiv_id(str(src["id"]))
+        source = ArxivId(source.id, int(version) if version is not None else None)
+        digest = canonical_record["metadata"]["title_canon_sha256"]
+        if not isinstance(digest, str):
+            raise TypeError("metadata.title_canon_sha256 is not a string")
+        return cls(source, pith_number, digest, title, latest)
+
+
+@dataclass(frozen=True)
+class CrossFinding:
+    """One finding about one .bib entry, located at the entry's file and line.
+
+    ``message`` is a sentence for a researcher without the location;
+    ``str(finding)`` gives the full line ``refs.bib:12: key: message``.
+    """
+
+    code: str
+    severity: Severity
+    file: str
+    line: int
+    key: str | None
+    message: str
+    details: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def location(self) -> str:
+        return f"{self.file}:{self.line}"
+
+    def __str__(self) -> str:
+        who = f"{self.key}: " if self.key else ""
+        return f"{self.location}: {who}{self.message}"
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready dict: ``code, severity, file, line, key, message, details``."""
+        return {
+            "code": self.code,
+            "severity": self.severity,
+            "file": self.file,
+            "line": self.line,
+            "key": self.key,
+            "message": self.message,
+            "details": dict(self.details),
+        }

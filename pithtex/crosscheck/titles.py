@@ -1,0 +1,309 @@
+"""Titles: from a .bib value with TeX markup to text a reader (and a hash) sees.
+
+The registry signs ``title_canon_sha256`` = SHA-256 of
+``" ".join(title.lower().split())`` of the *arXiv* title (protocol spec §2).
+arXiv titles are plain text as the authors typed them into the submission
+form: usually Unicode (``Schrödinger``), sometimes TeX (``Schr\\"odinger``),
+math kept as TeX *with* its dollars (``$\\alpha$-divergence``), dashes often
+typed as ``--``, and ``&`` usually unescaped. How the registry normalises
+Unicode or markup before hashing is unknown, so a .bib title is turned into a
+small, ordered set of candidate readings (:func:`title_candidates`) and the
+title counts as verified when ANY candidate hashes to the signed value
+(:func:`match_title_hash` says which reading matched).
+
+Candidates, in the order they are tried (all NFC, white space collapsed):
+
+``plain``
+    :func:`plain_title`: pylatexenc's reading: accents and macros to Unicode
+    (``\\"{o}`` -> ö, ``\\ss`` -> ß, ``\\&`` -> &), protection braces
+    (``{GRPO}``, ``{{...}}``) removed, ``--``/``---`` to en/em dash, ``~`` to a
+    space, math kept verbatim *with* its dollars (``$O(n^2)$``), because that
+    is how arXiv's own metadata carries math.
+``plain-dashes-kept``
+    the same, but ``--`` and ``---`` left as typed (arXiv does not convert them).
+``plain-math-rendered``
+    the same as ``plain`` with math rendered as pylatexenc does
+    (``$\\alpha$`` -> α, dollars dropped): for a registry that de-TeXes math.
+``tex``
+    the .bib source with only protection braces removed and ``\\& \\% \\_ \\#``
+    unescaped; accents (``\\"o``), dashes and math kept as typed: matches arXiv
+    titles that were typed in TeX.
+``tex-no-braces``
+    the same with every brace outside math removed (``\\"{o}`` -> ``\\"o``).
+
+Similarity (:func:`similarity`, :func:`classify_titles`) uses only difflib on
+folded word sequences (case, accents, punctuation and markup ignored); the
+thresholds are documented on :func:`classify_titles`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+from functools import lru_cache
+from typing import Any
+
+__all__ = [
+    "CANDIDATE_NAMES",
+    "TitleComparison",
+    "TitleMatch",
+    "classify_titles",
+    "match_title_hash",
+    "plain_title",
+    "similarity",
+    "title_canon",
+    "title_candidates",
+    "title_sha256",
+    "title_words",
+]
+
+CANDIDATE_NAMES = ("plain", "plain-dashes-kept", "plain-math-rendered", "tex", "tex-no-braces")
+
+# A Private Use Area character stands in for '-' so pylatexenc leaves dashes alone.
+_HYPHEN_STAND_IN = "\ue000"
+_HEX64_RE = re.compile(r"[0-9a-f]{64}")
+
+
+def title_canon(text: str) -> str:
+    """The registry's canonical title: lower case, runs of white space collapsed."""
+    return " ".join(text.lower().split())
+
+
+def title_sha256(text: str) -> str:
+    """Hex SHA-256 of the UTF-8 of :func:`title_canon` (``title_canon_sha256``)."""
+    return hashlib.sha256(title_canon(text).encode("utf-8")).hexdigest()
+
+
+@lru_cache(maxsize=2)
+def _converter(math_mode: str) -> Any:
+    # Imported here: pylatexenc costs start-up time that `pithtex check` without titles never pays.
+    from pylatexenc.latex2text import LatexNodes2Text
+
+    return LatexNodes2Text(math_mode=math_mode, strict_latex_spaces=False)
+
+
+def _finish(text: str) -> str:
+    return " ".join(unicodedata.normalize("NFC", text).split())
+
+
+def _latex_to_text(tex: str, *, math_mode: str, keep_dashes: bool) -> str:
+    source = tex.replace("-", _HYPHEN_STAND_IN) if keep_dashes else tex
+    try:
+        text = _converter(math_mode).latex_to_text(source)
+    except Exception:  # pylatexenc is tolerant, but a title must never crash a check
+        text = source
+    if keep_dashes:
+        text = text.replace(_HYPHEN_STAND_IN, "-")
+    return _finish(text)
+
+
+def plain_title(tex: str) -> str:
+    """The title as a reader sees it (the ``plain`` candidate; see the module doc).
+
+    Accents and macros become Unicode, protection braces go, ``--`` becomes an
+    en dash, and math stays as its TeX source with the dollars, as on arXiv.
+    """
+    return _latex_to_text(tex, math_mode="verbatim", keep_dashes=False)
+
+
+_UNESCAPE = {"&": "&", "%": "%", "_": "_", "#": "#"}
+
+
+def _tex_source_form(tex: str, *, keep_argument_braces: bool) -> str:
+    """The .bib source with protection braces removed; math and accents kept as typed.
+
+    A ``{`` directly after a macro (``\\textit{``, ``\\"{``) opens an argument
+    and is kept when ``keep_argument_braces``; any other ``{`` (and its ``}``)
+    only protects case from BibTeX and is dropped. Math (``$...$``, ``$$...$$``,
+    ``\\(...\\)``, ``\\[...\\]``) is copied verbatim.
+    """
+    out: list[str] = []
+    stack: list[bool] = []  # for each open brace: is it kept?
+    i, n = 0, len(tex)
+    after_macro = False
+    while i < n:
+        c = tex[i]
+        if c == "\\" and i + 1 < n:
+            nxt = tex[i + 1]
+            if nxt in "([":
+                close = "\\)" if nxt == "(" else "\\]"
+                end = tex.find(close, i + 2)
+                end = n if end < 0 else end + 2
+                out.append(tex[i:end])
+                i, after_macro = end, False
+                continue
+            if nxt.isalpha():
+                j = i + 1
+                while j < n and tex[j].isalpha():
+                    j += 1
+                out.append(tex[i:j])
+                i, after_macro = j, True
+                continue
+            if nxt in _UNESCAPE:
+                out.append(_UNESCAPE[nxt])
+                i, after_macro = i + 2, False
+                continue
+            out.append(tex[i : i + 2])  # accents (\" \' \^ ...), \{ \} \$ \\ and friends
+            i, after_macro = i + 2, nxt not in "{}$\\"
+            continue
+        if c == "$":
+            delim = "$$" if tex.startswith("$$", i) else "$"
+            j = i + len(delim)
+            while j < n and not tex.startswith(delim, j):
+                j += 2 if tex[j] == "\\" else 1
+            end = min(n, j + len(delim))
+            out.append(tex[i:end])
+            i, after_macro = end, False
+            continue
+        if c == "{":
+            keep = keep_argument_braces and after_macro
+            stack.append(keep)
+            if keep:
+                out.append(c)
+        elif c == "}":
+            keep = stack.pop() if stack else True
+            if keep:
+                out.append(c)
+        elif c == "~":
+            out.append(" ")
+        else:
+            out.append(c)
+        after_macro = False
+        i += 1
+    return _finish("".join(out))
+
+
+def title_candidates(tex: str) -> list[tuple[str, str]]:
+    """The readings of a .bib title to try against the signed hash, in order.
+
+    Returns ``(name, text)`` pairs with names from :data:`CANDIDATE_NAMES`;
+    readings that give the same canonical text as an earlier one are left out.
+    """
+    readings = [
+        ("plain", plain_title(tex)),
+        ("plain-dashes-kept", _latex_to_text(tex, math_mode="verbatim", keep_dashes=True)),
+        ("plain-math-rendered", _latex_to_text(tex, math_mode="text", keep_dashes=False)),
+        ("tex", _tex_source_form(tex, keep_argument_braces=True)),
+        ("tex-no-braces", _tex_source_form(tex, keep_argument_braces=False)),
+    ]
+    seen: set[str] = set()
+    out: list[tuple[str, str]] = []
+    for name, text in readings:
+        canon = title_canon(text)
+        if canon and canon not in seen:
+            seen.add(canon)
+            out.append((name, text))
+    return out
+
+
+@dataclass(frozen=True)
+class TitleMatch:
+    """Which reading of a .bib title hashed to the signed ``title_canon_sha256``."""
+
+    candidate: str
+    text: str
+
+
+def match_title_hash(tex: str, signed_sha256: str) -> TitleMatch | None:
+    """The first candidate reading of ``tex`` whose hash is ``signed_sha256``, or None."""
+    want = signed_sha256.strip().lower()
+    if not _HEX64_RE.fullmatch(want):
+        return None
+    for name, text in title_candidates(tex):
+        if title_sha256(text) == want:
+            return TitleMatch(name, text)
+    return None
+
+
+# --- similarity ---------------------------------------------------------------
+
+_MATH_RE = re.compile(r"\$+")
+_NON_WORD_RE = re.compile(r"[^\w]+|_+")
+
+
+def title_words(text: str) -> list[str]:
+    """Folded words of a (plain) title: lower case, no accents, no punctuation or markup."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    stripped = _MATH_RE.sub(" ", stripped.replace("\\", " "))
+    return [w for w in _NON_WORD_RE.split(stripped.casefold()) if w]
+
+
+def similarity(a: str, b: str) -> float:
+    """How alike two titles are, 0.0 to 1.0: difflib ratio over folded word sequences."""
+    wa, wb = title_words(a), title_words(b)
+    if not wa and not wb:
+        return 1.0
+    return SequenceMatcher(None, wa, wb, autojunk=False).ratio()
+
+
+@dataclass(frozen=True)
+class TitleComparison:
+    """The verdict of :func:`classify_titles`.
+
+    ``kind`` is ``"same-words"`` (only case, accents, punctuation, hyphenation
+    or markup differ), ``"reworded"`` (a few words added, dropped or changed,
+    as between an arXiv title and its published version) or ``"different"``
+    (probably another paper). ``ratio`` is :func:`similarity`.
+    """
+
+    kind: str
+    ratio: float
+    shared_words: int
+    changed_words: int
+
+    @property
+    def similar(self) -> bool:
+        return self.kind != "different"
+
+
+def _spelling_variant(a: str, b: str) -> bool:
+    """optimisation/optimization, toward/towards, model/models: one word, spelt differently."""
+    return min(len(a), len(b)) >= 4 and SequenceMatcher(None, a, b).ratio() >= 0.8
+
+
+def classify_titles(a: str, b: str) -> TitleComparison:
+    """Say whether two plain titles name the same paper, allowing for rewording.
+
+    Rules (word sequences folded by :func:`title_words`):
+
+    - same words (or the same letters once spaces and hyphens are ignored:
+      ``On-Policy`` / ``OnPolicy``): ``same-words``;
+    - otherwise words are aligned with difflib; a substituted word that is a
+      spelling variant (character ratio >= 0.8, four letters or more) counts
+      as shared. ``changed`` = words of the *shorter* title that the longer
+      one lacks;
+    - ``reworded`` when words were only added to the shorter title (a subtitle
+      or qualifier: ``changed == 0``), it has at least 4 words or shares at
+      least 60% of the longer one; or when at most 15% of the shorter title's
+      words were changed and at least 6 are shared;
+    - anything else is ``different``. Short template titles that differ in a
+      content word ("Soft Sequence Policy Optimization" / "Group Sequence
+      Policy Optimization") are deliberately ``different``.
+    """
+    wa, wb = title_words(a), title_words(b)
+    ratio = similarity(a, b)
+    if wa == wb or ("".join(wa) == "".join(wb) and wa):
+        return TitleComparison("same-words", ratio, len(wa), 0)
+    short, long_ = (wa, wb) if len(wa) <= len(wb) else (wb, wa)
+    shared = 0
+    for tag, i1, i2, j1, j2 in SequenceMatcher(None, short, long_, autojunk=False).get_opcodes():
+        if tag == "equal":
+            shared += i2 - i1
+        elif tag == "replace":
+            shared += sum(
+                1 for x, y in zip(short[i1:i2], long_[j1:j2]) if _spelling_variant(x, y)
+            )
+    changed = len(short) - shared
+    if not short:
+        kind = "different"
+    elif changed == 0 and (len(short) >= 4 or shared >= 0.6 * len(long_)):
+        kind = "reworded"
+    elif changed <= 0.15 * len(short) and shared >= 6:
+        kind = "reworded"
+    else:
+        kind = "different"
+    return TitleComparison(kind, ratio, shared, changed)
