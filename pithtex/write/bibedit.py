@@ -1,0 +1,549 @@
+"""Lossless BibTeX editing: change one field line, keep every other byte.
+
+A bibliography is hand-made: comments, ``@string`` macros, entries no parser
+likes, aligned ``=`` signs, a ``""`` habit, no trailing comma, CRLF line
+endings. Re-serialising it through a BibTeX writer would churn all of that,
+and a pre-commit hook that churns is uninstalled by lunch. So, like tomlkit
+or libcst, this module edits in place: bibtexparser (v2) only tells us where
+entries start; inside an entry our own small scanner finds the exact spans of
+the key and of each field (name, ``=``, value, comma), and an edit splices
+just the one field line it inserts, changes or removes. New fields copy the
+entry's own layout: indentation, ``=`` alignment, spacing, delimiter, field
+name case, trailing-comma habit and line ending.
+
+Work on decoded text (``str``) with line endings left as they are; encode it
+back with the file's own encoding (see :mod:`pithtex.scan.source`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from pithtex.errors import PithtexError
+
+__all__ = [
+    "BibEditError",
+    "EntrySpan",
+    "FieldSpan",
+    "RemoveField",
+    "SetField",
+    "edit_bib",
+    "parse_entry",
+]
+
+
+class BibEditError(PithtexError):
+    """An entry cannot be edited safely (so it is left exactly as it is)."""
+
+    def __init__(self, message: str, *, line: int | None = None, key: str | None = None) -> None:
+        super().__init__(message)
+        self.line = line
+        self.key = key
+
+
+@dataclass(frozen=True)
+class SetField:
+    """Set field ``field`` of entry ``key`` to ``value`` (inserted if absent).
+
+    ``line`` (1-based, the line of the entry's ``@``) picks one entry when
+    the key is duplicated and saves a parse when the caller already knows it.
+    """
+
+    key: str
+    field: str
+    value: str
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class RemoveField:
+    """Remove field ``field`` of entry ``key`` (nothing happens if absent)."""
+
+    key: str
+    field: str
+    line: int | None = None
+
+
+Edit = SetField | RemoveField
+
+
+@dataclass
+class FieldSpan:
+    """Offsets (relative to the entry text) of one ``name = value,`` field."""
+
+    name: str
+    name_start: int
+    name_end: int
+    eq: int
+    value_start: int
+    value_end: int
+    comma: int | None
+    delimiter: str  # "{", '"' or "" (a number, a macro or a # concatenation)
+
+
+@dataclass
+class EntrySpan:
+    """Offsets (relative to the entry text) of one ``@type{key, ...}`` entry."""
+
+    entry_type: str
+    key: str
+    key_start: int
+    key_end: int
+    key_comma: int | None
+    close: int
+    fields: list[FieldSpan] = field(default_factory=list)
+
+    def find(self, name: str) -> FieldSpan | None:
+        lowered = name.lower()
+        for span in self.fields:
+            if span.name.lower() == lowered:
+                return span
+        return None
+
+
+_IDENT = re.compile(r"[^\s\"#%'(),={}]+")
+_WS = re.compile(r"\s*")
+
+
+def parse_entry(text: str, start: int = 0) -> EntrySpan:
+    """Scan the entry whose ``@`` is at ``text[start]``; offsets are relative to ``start``.
+
+    Raises :class:`BibEditError` on anything it does not fully understand,
+    so that such an entry is never edited.
+    """
+    pos = start
+    n = len(text)
+
+    def fail(why: str) -> BibEditError:
+        return BibEditError(f"cannot edit this entry safely: {why}")
+
+    def skip_ws(p: int) -> int:
+        return _WS.match(text, p).end()  # type: ignore[union-attr]
+
+    if pos >= n or text[pos] != "@":
+        raise fail("no '@' where the entry should start")
+    pos = skip_ws(pos + 1)
+    m = _IDENT.match(text, pos)
+    if not m:
+        raise fail("no entry type after '@'")
+    entry_type = m.group(0)
+    pos = skip_ws(m.end())
+    if pos >= n or text[pos] not in "{(":
+        raise fail("no '{' after the entry type")
+    closer = "}" if text[pos] == "{" else ")"
+    pos = skip_ws(pos + 1)
+    key_match = re.compile(r"[^\s,{}()]+" if closer == ")" else r"[^\s,{}]+").match(text, pos)
+    if not key_match:
+        raise fail("no citation key")
+    key_start, key_end = key_match.start(), key_match.end()
+    pos = skip_ws(key_end)
+    entry = EntrySpan(entry_type, key_match.group(0), key_start - start, key_end - start, None, -1)
+    if pos < n and text[pos] == closer:
+        entry.close = pos - start
+        return entry
+    if pos >= n or text[pos] != ",":
+        raise fail("no ',' after the citation key")
+    entry.key_comma = pos - start
+    pos = skip_ws(pos + 1)
+    while True:
+        if pos >= n:
+            raise fail("the entry is not closed")
+        if text[pos] == closer:
+            entry.close = pos - start
+            return entry
+        m = _IDENT.match(text, pos)
+        if not m:
+            raise fail(f"unexpected {text[pos]!r} where a field name should be")
+        name_start, name_end = m.start(), m.end()
+        pos = skip_ws(name_end)
+        if pos >= n or text[pos] != "=":
+            raise fail(f"no '=' after field {m.group(0)!r}")
+        eq = pos
+        pos = skip_ws(pos + 1)
+        value_start = pos
+        delimiter, parts = "", 0
+        while True:
+            if pos >= n:
+                raise fail("the entry is not closed")
+            ch = text[pos]
+            if ch == "{":
+                pos = _skip_braced(text, pos)
+                delimiter = "{" if parts == 0 else ""
+            elif ch == '"':
+                pos = _skip_quoted(text, pos)
+                delimiter = '"' if parts == 0 else ""
+            else:
+                vm = re.compile(r"[^\s,#{}()\"]+").match(text, pos)
+                if not vm:
+                    raise fail(f"field {m.group(0)!r} has no value")
+                pos = vm.end()
+                delimiter = ""
+            if pos < 0:
+                raise fail(f"unbalanced braces or quotes in field {m.group(0)!r}")
+            parts += 1
+            value_end = pos
+            pos = skip_ws(pos)
+            if pos < n and text[pos] == "#":
+                pos = skip_ws(pos + 1)
+                delimiter = ""
+                continue
+            break
+        if parts > 1:
+            delimiter = ""
+        comma: int | None = None
+        if pos < n and text[pos] == ",":
+            comma = pos - start
+            pos = skip_ws(pos + 1)
+        elif pos < n and text[pos] != closer:
+            raise fail(f"no ',' after field {m.group(0)!r}")
+        entry.fields.append(
+            FieldSpan(
+                m.group(0),
+                name_start - start,
+                name_end - start,
+                eq - start,
+                value_start - start,
+                value_end - start,
+                comma,
+                delimiter,
+            )
+        )
+
+
+def _skip_braced(text: str, pos: int) -> int:
+    depth = 0
+    n = len(text)
+    while pos < n:
+        ch = text[pos]
+        if ch == "\\":
+            pos += 2
+            continue
+        if ch == "{":
+            depth += 1
+        elif ch == "}":
+            depth -= 1
+            if depth == 0:
+                return pos + 1
+        pos += 1
+    return -1
+
+
+def _skip_quoted(text: str, pos: int) -> int:
+    depth = 0
+    pos += 1
+    n = len(text)
+    while pos < n:
+        ch = text[pos]
+        if ch == "\\":
+            pos += 2
+            continue
+        if ch == "{":
+            depth += 1
+        elif ch == "}":
+            depth -= 1
+            if depth < 0:
+                return -1
+        elif ch == '"' and depth == 0:
+            return pos + 1
+        pos += 1
+    return -1
+
+
+# --- layout helpers ---------------------------------------------------------
+
+
+def _line_start(text: str, pos: int) -> int:
+    return text.rfind("\n", 0, pos) + 1
+
+
+def _line_end(text: str, pos: int) -> int:
+    """Offset of the '\\n' ending the line holding ``pos`` (or len(text))."""
+    end = text.find("\n", pos)
+    return len(text) if end < 0 else end
+
+
+def _newline_of(entry_text: str, default: str) -> str:
+    idx = entry_text.find("\n")
+    if idx < 0:
+        return default
+    return "\r\n" if idx > 0 and entry_text[idx - 1] == "\r" else "\n"
+
+
+def _blank(s: str) -> bool:
+    return not s.strip()
+
+
+def _delimit(value: str, delimiter: str) -> str:
+    if not _balanced(value):
+        raise BibEditError(f"refusing to write a value with unbalanced braces: {value!r}")
+    if delimiter == '"' and '"' not in value:
+        return f'"{value}"'
+    return "{" + value + "}"
+
+
+def _balanced(value: str) -> bool:
+    depth = 0
+    for ch in value:
+        if ch == "{":
+            depth += 1
+        elif ch == "}":
+            depth -= 1
+            if depth < 0:
+                return False
+    return depth == 0
+
+
+def _entry_delimiter(entry: EntrySpan) -> str:
+    braces = sum(1 for f in entry.fields if f.delimiter == "{")
+    quotes = sum(1 for f in entry.fields if f.delimiter == '"')
+    return '"' if quotes > braces else "{"
+
+
+def _field_name_case(entry: EntrySpan, name: str) -> str:
+    letters = [f.name for f in entry.fields if any(c.isalpha() for c in f.name)]
+    if letters and all(n == n.upper() for n in letters):
+        return name.upper()
+    return name
+
+
+def _alone_before(text: str, span: FieldSpan, entry: EntrySpan) -> bool:
+    """Is the field the first thing on its line (and not on the key's line)?"""
+    ls = _line_start(text, span.name_start)
+    head = entry.key_comma if entry.key_comma is not None else entry.key_end
+    return ls > head and _blank(text[ls : span.name_start])
+
+
+def _alone_after(text: str, span: FieldSpan, entry: EntrySpan) -> bool:
+    """Is nothing but blanks after the field (and its comma) up to the end of its line?"""
+    after = (span.comma + 1) if span.comma is not None else span.value_end
+    le = _line_end(text, after)
+    return le < entry.close and _blank(text[after:le])
+
+
+def _assignment(text: str, entry: EntrySpan, ref: FieldSpan | None, name: str, value: str, own_line: bool) -> str:
+    """``name = {value}`` laid out like the entry's fields (``ref`` is the model)."""
+    name = _field_name_case(entry, name)
+    delimited = _delimit(value, _entry_delimiter(entry))
+    if ref is None:
+        return f"{name} = {delimited}"
+    gap = text[ref.name_end : ref.eq]
+    post = text[ref.eq + 1 : ref.value_start]
+    if "\n" in gap:
+        gap = " "
+    if "\n" in post:
+        post = " "
+    if own_line:
+        aligned = _aligned_column(text, entry)
+        if aligned is not None:
+            indent_len = ref.name_start - _line_start(text, ref.name_start)
+            width = aligned - indent_len - len(name)
+            gap = " " * width if width >= 1 else (" " if gap else "")
+    return f"{name}{gap}={post}{delimited}"
+
+
+def _aligned_column(text: str, entry: EntrySpan) -> int | None:
+    """The common column of '=' when the entry aligns them (padding after names)."""
+    columns = set()
+    padded = False
+    own_line = [f for f in entry.fields if _alone_before(text, f, entry)]
+    if len(own_line) < 2:
+        return None
+    for f in own_line:
+        columns.add(f.eq - _line_start(text, f.eq))
+        if f.eq - f.name_end > 1:
+            padded = True
+    if len(columns) == 1 and padded:
+        return columns.pop()
+    return None
+
+
+# --- edits on one entry -----------------------------------------------------
+
+
+def _set_field(text: str, entry: EntrySpan, name: str, value: str, newline: str) -> str:
+    existing = entry.find(name)
+    if existing is not None:
+        delimiter = existing.delimiter or _entry_delimiter(entry)
+        current = text[existing.value_start : existing.value_end]
+        new = _delimit(value, delimiter)
+        if current == new:
+            return text
+        return text[: existing.value_start] + new + text[existing.value_end :]
+    if not entry.fields:
+        return _insert_first_field(text, entry, name, value, newline)
+    last = entry.fields[-1]
+    if last.comma is not None and _alone_before(text, last, entry) and _alone_after(text, last, entry):
+        # after the last field's line, keeping the trailing-comma habit
+        indent = text[_line_start(text, last.name_start) : last.name_start]
+        line = indent + _assignment(text, entry, last, name, value, True) + "," + newline
+        at = _line_end(text, last.comma) + 1
+        return text[:at] + line + text[at:]
+    if _alone_before(text, last, entry):
+        # before the last field's line: no comma needs adding to anyone else's line
+        ls = _line_start(text, last.name_start)
+        indent = text[ls : last.name_start]
+        line = indent + _assignment(text, entry, last, name, value, True) + "," + newline
+        return text[:ls] + line + text[ls:]
+    # a compact (one-line) entry: the line holding the last field changes
+    prev_end = entry.fields[-2].comma if len(entry.fields) > 1 else entry.key_comma
+    sep = " "
+    if prev_end is not None:
+        between = text[prev_end + 1 : last.name_start]
+        if "\n" not in between:
+            sep = between
+    insert = "," + sep + _assignment(text, entry, last, name, value, False)
+    return text[: last.value_end] + insert + text[last.value_end :]
+
+
+def _insert_first_field(text: str, entry: EntrySpan, name: str, value: str, newline: str) -> str:
+    assignment = _assignment(text, entry, None, name, value, True)
+    if entry.key_comma is not None:
+        le = _line_end(text, entry.key_comma)
+        if le < entry.close and _blank(text[entry.key_comma + 1 : le]):
+            at = le + 1
+            return text[:at] + "  " + assignment + newline + text[at:]
+        # `@misc{key,}`: keep the trailing-comma habit
+        return text[: entry.key_comma + 1] + " " + assignment + "," + text[entry.key_comma + 1 :]
+    return text[: entry.key_end] + ", " + assignment + text[entry.key_end :]
+
+
+def _remove_field(text: str, entry: EntrySpan, name: str) -> str:
+    span = entry.find(name)
+    if span is None:
+        return text
+    if _alone_before(text, span, entry) and _alone_after(text, span, entry):
+        ls = _line_start(text, span.name_start)
+        after = (span.comma + 1) if span.comma is not None else span.value_end
+        le = _line_end(text, after)
+        return text[:ls] + text[le + 1 :]
+    # a compact (one-line) entry: undo exactly what _set_field inserts
+    index = entry.fields.index(span)
+    if index > 0:
+        prev = entry.fields[index - 1].comma
+        if prev is None:  # cannot happen: a field follows only after a comma
+            raise BibEditError("cannot remove the field safely")
+        return text[:prev] + text[span.value_end :]
+    if span.comma is not None and entry.key_comma is not None:
+        return text[: entry.key_comma + 1] + text[span.comma + 1 :]
+    if entry.key_comma is not None:
+        return text[: entry.key_comma] + text[span.value_end :]
+    raise BibEditError("cannot remove the field safely")
+
+
+def _edit_entry(entry_text: str, edits: Sequence[Edit], default_newline: str) -> str:
+    newline = _newline_of(entry_text, default_newline)
+    for edit in edits:
+        entry = parse_entry(entry_text)
+        if isinstance(edit, SetField):
+            entry_text = _set_field(entry_text, entry, edit.field, edit.value, newline)
+        else:
+            entry_text = _remove_field(entry_text, entry, edit.field)
+    parse_entry(entry_text)  # never hand back an entry we cannot read again
+    return entry_text
+
+
+# --- locating entries -------------------------------------------------------
+
+
+def _line_offsets(text: str) -> list[int]:
+    offsets = [0]
+    find = text.find
+    pos = find("\n")
+    while pos >= 0:
+        offsets.append(pos + 1)
+        pos = find("\n", pos + 1)
+    return offsets
+
+
+def _entry_lines_by_key(text: str) -> dict[str, list[int]]:
+    """key -> 1-based lines of its entries, from bibtexparser's block list."""
+    import bibtexparser
+    from bibtexparser.model import Entry
+
+    library = bibtexparser.parse_string(text, parse_stack=[])
+    lines: dict[str, list[int]] = {}
+    for block in library.blocks:
+        key = getattr(block, "key", None)
+        if isinstance(block, Entry) or (key is not None and hasattr(block, "fields")):
+            lines.setdefault(key, []).append(block.start_line + 1)
+        elif type(block).__name__ == "DuplicateBlockKeyBlock":
+            lines.setdefault(block.key, []).append(block.start_line + 1)
+    return lines
+
+
+def _entry_start(text: str, offsets: list[int], key: str, line: int) -> int:
+    if not 1 <= line <= len(offsets):
+        raise BibEditError(f"no entry {key!r} at line {line}", line=line, key=key)
+    begin = offsets[line - 1]
+    limit = offsets[line] if line < len(offsets) else len(text)
+    head = re.compile(r"@\s*[^\s{(@]+\s*[{(]\s*" + re.escape(key) + r"\s*[,})]")
+    pos = text.find("@", begin, limit)
+    while pos >= 0:
+        if head.match(text, pos):
+            return pos
+        pos = text.find("@", pos + 1, limit)
+    raise BibEditError(f"no entry {key!r} starts at line {line}", line=line, key=key)
+
+
+def edit_bib(text: str, edits: Iterable[Edit], *, newline: str | None = None) -> str:
+    """Apply ``edits`` to the BibTeX source ``text`` and return the new text.
+
+    Only the field lines an edit touches differ; everything outside the
+    edited entries is copied verbatim. ``newline`` is the file's dominant
+    line ending, used only for an entry that has none of its own.
+    Raises :class:`BibEditError` (with ``line`` and ``key``) when an edit
+    names an entry that does not exist, is ambiguous, or cannot be edited
+    safely; in that case nothing is returned, so nothing can be half-written.
+    """
+    edits = list(edits)
+    if not edits:
+        return text
+    default_newline = newline or ("\r\n" if "\r\n" in text[:4096] else "\n")
+    lines_by_key: dict[str, list[int]] | None = None
+    grouped: dict[tuple[str, int], list[Edit]] = {}
+    for edit in edits:
+        line = edit.line
+        if line is None:
+            if lines_by_key is None:
+                lines_by_key = _entry_lines_by_key(text)
+            found = lines_by_key.get(edit.key, [])
+            if not found:
+                raise BibEditError(f"{edit.key}: no such entry", key=edit.key)
+            if len(found) > 1:
+                raise BibEditError(
+                    f"{edit.key}: the key is used by {len(found)} entries (lines "
+                    f"{', '.join(map(str, found))}); cannot tell which to edit",
+                    line=found[1],
+                    key=edit.key,
+                )
+            line = found[0]
+        grouped.setdefault((edit.key, line), []).append(edit)
+
+    offsets = _line_offsets(text)
+    located: list[tuple[int, int, str, list[Edit]]] = []
+    for (key, line), entry_edits in grouped.items():
+        start = _entry_start(text, offsets, key, line)
+        try:
+            entry = parse_entry(text, start)
+        except BibEditError as exc:
+            raise BibEditError(f"line {line}: {key}: {exc.message}", line=line, key=key) from None
+        if entry.key != key:
+            raise BibEditError(f"line {line}: expected entry {key!r}, found {entry.key!r}", line=line, key=key)
+        located.append((start, start + entry.close + 1, key, entry_edits))
+    located.sort()
+    pieces: list[str] = []
+    cursor = 0
+    for start, end, key, entry_edits in located:
+        if start < cursor:
+            raise BibEditError(f"{key}: overlapping entries", key=key)
+        pieces.append(text[cursor:start])
+        try:
+            pieces.append(_edit_entry(text[start:end], entry_edits, default_newline))
+        except BibEditError as exc:
+            line = text.count("\n", 0, start) + 1
+            raise BibEditError(f"line {line}: {key}: {exc.message}", line=line, key=key) from None
+        cursor = end
+    pieces.append(text[cursor:])
+    return "".join(pieces)
