@@ -25,6 +25,7 @@ __all__ = [
     "canonical_json",
     "canonical_sha256",
     "load_signed_json",
+    "validate_json_value",
 ]
 
 MAX_SAFE_INTEGER = 2**53 - 1
@@ -124,3 +125,40 @@ def canonical_json(value: Any) -> bytes:
 def canonical_sha256(value: Any) -> str:
     """Hex SHA-256 of :func:`canonical_json`."""
     return hashlib.sha256(canonical_json(value)).hexdigest()
+
+
+def validate_json_value(value: Any) -> None:
+    """Apply :func:`load_signed_json`'s rules to an already-parsed value.
+
+    For callers that hand the verifier Python objects instead of bytes: only
+    dicts with string keys, lists, strings, booleans, None and integers inside
+    +-(2**53 - 1) are allowed, nested at most :data:`MAX_DEPTH` levels.
+    Raises :class:`StrictJSONError`.
+    """
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise StrictJSONError(f"nested deeper than {MAX_DEPTH} levels")
+        if item is None or isinstance(item, bool):
+            continue
+        if isinstance(item, int):
+            if abs(item) > MAX_SAFE_INTEGER:
+                raise StrictJSONError(f"integer {item} is outside +-(2^53-1)")
+        elif isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                raise StrictJSONError("string with a lone surrogate (\\ud800-\\udfff)") from None
+        elif isinstance(item, dict):
+            for key, child in item.items():
+                if not isinstance(key, str):
+                    raise StrictJSONError(f"object key {key!r} is not a string")
+                stack.append((key, depth + 1))
+                stack.append((child, depth + 1))
+        elif isinstance(item, list):
+            stack.extend((child, depth + 1) for child in item)
+        elif isinstance(item, float):
+            raise StrictJSONError(f"floating-point number {item!r} is not allowed in signed JSON")
+        else:
+            raise StrictJSONError(f"{type(item).__name__} is not a JSON value")

@@ -183,3 +183,173 @@ def make_record(
         "created_at": when,
         "updated_at": when,
     }
+
+
+def sign_event(key: TestKey, event: dict[str, Any]) -> dict[str, Any]:
+    """Add ``content_sha256``, ``event_id`` and ``signature`` to an unsigned event."""
+    unsigned = {k: v for k, v in event.items() if k not in ("signature", "content_sha256", "event_id")}
+    content = canonical_sha256(unsigned)
+    return {
+        **unsigned,
+        "signature": {
+            "signature_status": "signed_v1",
+            "algorithm": "ed25519",
+            "key_id": key.key_id,
+            "public_key_fingerprint": key.fingerprint_hex,
+            "signature_b64": key.sign_hex_digest(content),
+            "signed_message": "open_graph_event_sha256_bytes",
+            "signed_at": "2024-03-03T00:00:00.000000Z",
+        },
+        "content_sha256": content,
+        "event_id": f"sha256:{content}",
+    }
+
+
+def make_event(
+    key: TestKey,
+    event_type: str,
+    subject: str,
+    target: str,
+    payload: dict[str, Any],
+    created_at: str = "2024-03-02T00:00:00Z",
+) -> dict[str, Any]:
+    """A signed open-graph event (spec section 6), in the real bundle's shape."""
+    return sign_event(
+        key,
+        {
+            "event_type": event_type,
+            "subject_pith_number": subject,
+            "target": target,
+            "payload": payload,
+            "signer": key.signer(),
+            "created_at": created_at,
+            "supersedes": [],
+            "prev_event": None,
+            "schema_version": "1.0",
+        },
+    )
+
+
+def _state_entry(event: dict[str, Any]) -> dict[str, Any]:
+    return {name: event[name] for name in ("event_id", "target", "created_at", "signer", "payload")}
+
+
+def merged_state(bundle: dict[str, Any]) -> dict[str, Any]:
+    """The ``pith-open-graph-merge-v1`` state for a bundle whose events are all
+    ``record_created``/``graph_snapshot`` (written out independently of pithtex's
+    merge, from the real bundle's state)."""
+    events = bundle["events"]
+    record = next(e for e in events if e["event_type"] == "record_created")
+    lists = ("author_attestations", "timestamp_anchors", "storage_attestations", "citation_signatures",
+             "replication_records", "corrections", "mirror_hints")
+    state: dict[str, Any] = {
+        "state_type": "pith_open_graph_state",
+        "state_version": "1.0",
+        "pith_number": bundle["pith_number"],
+        "merge_version": bundle["merge_version"],
+        "event_count": len(events),
+        "valid_event_count": len(events),
+        "invalid_event_count": 0,
+        "equivocation_count": 0,
+        "current": {
+            "canonical_record": record["payload"]["canonical_record"],
+            "source_aliases": bundle["source_aliases"],
+            "graph_snapshots": [_state_entry(e) for e in events if e["event_type"] == "graph_snapshot"],
+            **{name: [] for name in lists},
+            "record_created": _state_entry(record),
+        },
+        "equivocations": [],
+        "invalid_events": [],
+        "applied_event_ids": [e["event_id"] for e in events],
+    }
+    state["state_sha256"] = canonical_sha256(state)
+    return state
+
+
+def sign_bundle(key: TestKey, bundle: dict[str, Any]) -> dict[str, Any]:
+    """(Re-)sign a bundle: ``bundle_sha256`` over everything but ``bundle_signature``."""
+    unsigned = {k: v for k, v in bundle.items() if k != "bundle_signature"}
+    digest = canonical_sha256(unsigned)
+    return {
+        **unsigned,
+        "bundle_signature": {
+            "signature_status": "signed_v1",
+            "algorithm": "ed25519",
+            "key_id": key.key_id,
+            "public_key_fingerprint": key.fingerprint_hex,
+            "signature_b64": key.sign_hex_digest(digest),
+            "signed_message": "bundle_sha256_bytes",
+            "signed_at": "2024-03-03T00:00:00.000000Z",
+            "bundle_sha256": digest,
+        },
+    }
+
+
+def make_bundle(
+    key: TestKey,
+    arxiv_id: str,
+    version: int,
+    title: str,
+    *,
+    extra_events: tuple[dict[str, Any], ...] = (),
+    authors: str = "A. Author, B. Author",
+    **canonical_kwargs: Any,
+) -> dict[str, Any]:
+    """A complete signed ``pith_open_graph_bundle`` in the real bundle's shape.
+
+    Events: ``record_created`` (with a receipt by ``key``), ``graph_snapshot``,
+    then ``extra_events`` (already signed, e.g. by :func:`make_event`). The
+    state is merged only when every event is of a known type; otherwise the
+    state covers the known events and the verifier must report it unconfirmed.
+    """
+    record = make_record(key, arxiv_id, version, title, authors=authors, **canonical_kwargs)
+    canonical, digest = record["canonical_record"], record["canonical_sha256"]
+    number = record["pith_number"]
+    when = "2024-03-02T00:00:00Z"
+    created = make_event(
+        key,
+        "record_created",
+        number,
+        "record",
+        {
+            "canonical_record": canonical,
+            "canonical_sha256": digest,
+            "receipt": record["receipt"],
+            "source_kind": "arxiv",
+            "source_id": arxiv_id,
+            "source_version": version,
+            "attestation_state": "computed",
+        },
+        when,
+    )
+    snapshot = make_event(
+        key,
+        "graph_snapshot",
+        number,
+        "graph",
+        {"graph_snapshot": {"paper": record["paper"], "source": canonical["source"], "builder_version": "pithtex-tests"},
+         "verdict_id": None},
+        when,
+    )
+    suffix = number.rsplit(":", 1)[1]
+    aliases = [{**alias, "created_at": when} for alias in record["aliases"]]
+    bundle: dict[str, Any] = {
+        "bundle_type": "pith_open_graph_bundle",
+        "bundle_version": "1.0",
+        "pith_number": number,
+        "short_pith_number": record["short_pith_number"],
+        "canonical_record": canonical,
+        "canonical_sha256": digest,
+        "source": {"kind": "arxiv", "id": arxiv_id, "version": version},
+        "source_aliases": aliases,
+        "events": [created, snapshot, *extra_events],
+        "timestamp_proofs": [],
+        "mirror_hints": [],
+        "public_keys": [key.key_document()],
+        "merge_version": "pith-open-graph-merge-v1",
+        "built_at": "2024-03-03T00:00:00Z",
+        "links": {"bundle": f"https://pith.example/pith/{suffix}/bundle.json"},
+    }
+    known = {**bundle, "events": [created, snapshot]}
+    bundle["state"] = merged_state(known if extra_events else bundle)
+    return sign_bundle(key, bundle)

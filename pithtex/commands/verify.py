@@ -1,0 +1,90 @@
+"""``pithtex verify PATH... [--json] [--trust-key FILE]``.
+
+Reads Pith records, bundles, bare canonical records or bare receipts from
+files (``-`` is stdin) and says, per input, what holds: ``verified``,
+``unsigned``, ``signature-only`` or ``invalid`` (with every failed check).
+
+Exit codes: 0 when every input is verified, unsigned or signature-only; 1
+when any is invalid; 2 for usage errors (bad key files) or unreadable input
+(missing file, directory, permission). Malformed content (not JSON, wrong
+shape, too large) is an ``invalid`` input with one clear line, not an error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from pithtex.errors import UsageError
+
+__all__ = ["configure", "run"]
+
+_READ_LIMIT_SLACK = 1
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("paths", nargs="+", metavar="PATH", help="record, bundle, canonical record or receipt (JSON); '-' for stdin")
+    parser.add_argument("--json", action="store_true", help="print one JSON object per input (JSON Lines)")
+    parser.add_argument(
+        "--trust-key",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="also trust this Ed25519 key file (repeatable; keys inside documents are never trusted)",
+    )
+
+
+def _read(path: str) -> bytes:
+    """The input's bytes; raises ``OSError`` (with a reason) when unreadable."""
+    from pithtex.verify.canonical import MAX_DOCUMENT_BYTES
+
+    if path == "-":
+        return sys.stdin.buffer.read(MAX_DOCUMENT_BYTES + _READ_LIMIT_SLACK)
+    with open(path, "rb") as handle:
+        return handle.read(MAX_DOCUMENT_BYTES + _READ_LIMIT_SLACK)
+
+
+def _unreadable(path: str, exc: OSError) -> str:
+    if isinstance(exc, IsADirectoryError):
+        return "is a directory"
+    if isinstance(exc, FileNotFoundError):
+        return "no such file"
+    if isinstance(exc, PermissionError):
+        return "permission denied"
+    return exc.strerror or str(exc)
+
+
+def run(args: argparse.Namespace) -> int:
+    from pithtex.verify.document import verify_json_bytes
+    from pithtex.verify.keys import trust_store_from
+
+    trust = trust_store_from(args.trust_key)
+    if args.paths.count("-") > 1:
+        raise UsageError("'-' (stdin) can be given only once", hint="pass each file once") from None
+    exit_code = 0
+    for path in args.paths:
+        shown = "<stdin>" if path == "-" else path
+        try:
+            data = _read(path)
+        except OSError as exc:
+            reason = _unreadable(path, exc)
+            if args.json:
+                _print_json({"path": shown, "kind": None, "status": "unreadable", "pith_number": None,
+                             "canonical_sha256": None, "problems": [f"cannot read: {reason}"]})
+            print(f"pithtex: {shown}: cannot read: {reason}", file=sys.stderr)
+            exit_code = 2
+            continue
+        result = verify_json_bytes(data, trust)
+        if args.json:
+            _print_json(result.to_json(shown))
+        else:
+            print(f"{shown}: {result.summary()}")
+        if not result.acceptable and exit_code == 0:
+            exit_code = 1
+    return exit_code
+
+
+def _print_json(obj: dict[str, Any]) -> None:
+    print(json.dumps(obj, ensure_ascii=False, sort_keys=False))

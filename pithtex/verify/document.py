@@ -1,0 +1,108 @@
+"""Verify any Pith document: classify it, dispatch, and check the arXiv id asked for.
+
+Kinds, in the order they are recognised:
+
+- ``bundle``: ``bundle_type`` "pith_open_graph_bundle" (or a document with
+  ``events``, ``state`` and ``bundle_signature``);
+- ``receipt``: ``kind`` "pith_receipt";
+- ``record``: ``record_type`` "pith_number_record", or ``canonical_record``
+  together with ``receipt``;
+- ``canonical_record``: a bare canonical record (``source``, ``metadata``,
+  ``schema_version``), or a document carrying ``canonical_record`` without
+  any receipt (the JSON-LD view): ``unsigned`` at best.
+
+Nothing here raises on bad content: wrong shapes and types become failed
+checks, and unreadable bytes an ``invalid`` result naming the reason.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pithtex.ids.arxiv import ArxivId
+from pithtex.verify.bundles import verify_bundle
+from pithtex.verify.canonical import StrictJSONError, load_signed_json, validate_json_value
+from pithtex.verify.checks import Checks
+from pithtex.verify.keys import TrustStore
+from pithtex.verify.receipts import verify_receipt
+from pithtex.verify.records import verify_canonical_record, verify_record, verify_wrapped_canonical_record
+from pithtex.verify.result import Check, Kind, VerificationResult
+
+__all__ = ["classify", "verify_document", "verify_json_bytes"]
+
+
+def classify(doc: object) -> Kind:
+    """Which kind of Pith document ``doc`` is (``"unknown"`` when none)."""
+    if not isinstance(doc, dict):
+        return "unknown"
+    if doc.get("bundle_type") == "pith_open_graph_bundle" or {"events", "state", "bundle_signature"} <= doc.keys():
+        return "bundle"
+    if doc.get("kind") == "pith_receipt":
+        return "receipt"
+    if doc.get("record_type") == "pith_number_record" or {"canonical_record", "receipt"} <= doc.keys():
+        return "record"
+    if "canonical_record" in doc or {"source", "metadata", "schema_version"} <= doc.keys():
+        return "canonical_record"
+    return "unknown"
+
+
+def verify_document(doc: object, trust: TrustStore, *, expected: ArxivId | None = None) -> VerificationResult:
+    """Verify one parsed document; ``expected`` is the arXiv id the caller asked for."""
+    try:
+        validate_json_value(doc)
+    except StrictJSONError as exc:
+        return _invalid("json", f"not strict JSON: {exc}", classify(doc) if isinstance(doc, dict) else "unknown")
+    kind = classify(doc)
+    if kind == "unknown":
+        what = "an object" if isinstance(doc, dict) else f"a JSON {_json_type(doc)}"
+        return _invalid(
+            "kind", f"not a Pith document: {what} that is not a record, bundle, canonical record or receipt"
+        )
+    assert isinstance(doc, dict)
+    if kind == "bundle":
+        result = verify_bundle(doc, trust)
+    elif kind == "receipt":
+        result = verify_receipt(doc, trust)
+    elif kind == "record":
+        result = verify_record(doc, trust)
+    elif "canonical_record" in doc:
+        result = verify_wrapped_canonical_record(doc, trust)
+    else:
+        result = verify_canonical_record(doc, trust)
+    if expected is not None:
+        result.add(_expected_check(result, expected))
+    return result
+
+
+def _expected_check(result: VerificationResult, expected: ArxivId) -> Check:
+    if result.source is None:
+        if result.kind == "receipt":
+            return Check("expected", False, f"a bare receipt does not name its paper; cannot confirm it is for {expected}")
+        return Check("expected", False, f"cannot confirm the document is for {expected}: no valid canonical record")
+    same = result.source.id == expected.id and (
+        expected.version is None or result.source.version == expected.version
+    )
+    if same:
+        return Check("expected", True, f"the canonical record is for {expected}")
+    return Check("expected", False, f"record is for {result.source}, not {expected}")
+
+
+def verify_json_bytes(data: bytes, trust: TrustStore, expected: ArxivId | None = None) -> VerificationResult:
+    """Parse strictly (:func:`load_signed_json`) and verify; bad JSON is ``invalid`` with the reason."""
+    try:
+        doc = load_signed_json(data)
+    except StrictJSONError as exc:
+        return _invalid("json", str(exc))
+    return verify_document(doc, trust, expected=expected)
+
+
+def _invalid(name: str, detail: str, kind: Kind = "unknown") -> VerificationResult:
+    checks = Checks()
+    checks.failed(name, detail)
+    return VerificationResult.from_checks(kind, checks)
+
+
+def _json_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    return {bool: "boolean", int: "number", str: "string", list: "array"}.get(type(value), type(value).__name__)

@@ -1,0 +1,139 @@
+"""Verification results: values with reasons, never bare booleans.
+
+Every verifier returns a :class:`VerificationResult` holding the list of
+:class:`Check` it made. A check is ``ok=True`` (holds), ``ok=False`` (fails:
+the document is not what it claims) or ``ok=None`` (could not be verified,
+e.g. an event of a type whose rules are unknown, or merged state that
+depends on such events).
+
+How the status is derived (:func:`derive_status`):
+
+- any check with ``ok=False``                    -> ``invalid``;
+- otherwise, by kind: a ``record`` or ``bundle`` -> ``verified``; a bare
+  ``canonical_record`` -> ``unsigned``; a bare ``receipt`` -> ``signature-only``.
+
+Every record or bundle verifier always emits the checks that establish the
+Pith Number (digest, Pith Number, a receipt signature under a trusted key)
+and fails when any of them is missing, so ``verified`` always means those
+passed. Checks with ``ok=None`` never make anything ``verified`` on their own:
+they are listed in :attr:`VerificationResult.unverified` and in the JSON
+output, and whatever they cover (e.g. an unknown event) is not evidence.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from pithtex.ids.arxiv import ArxivId
+from pithtex.ids.pith_number import PithNumber
+
+__all__ = ["Check", "Kind", "Status", "VerificationResult", "derive_status"]
+
+Kind = Literal["record", "bundle", "canonical_record", "receipt", "unknown"]
+Status = Literal["verified", "unsigned", "signature-only", "invalid"]
+
+_STATUS_BY_KIND: dict[str, Status] = {
+    "record": "verified",
+    "bundle": "verified",
+    "canonical_record": "unsigned",
+    "receipt": "signature-only",
+}
+
+
+@dataclass(frozen=True)
+class Check:
+    """One thing that was checked: ``ok`` True, False, or None (could not be verified)."""
+
+    name: str
+    ok: bool | None
+    detail: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"name": self.name, "ok": self.ok, "detail": self.detail}
+
+
+def derive_status(kind: str, checks: Iterable[Check]) -> Status:
+    """The status a set of checks earns for a document of ``kind`` (see module doc)."""
+    if kind not in _STATUS_BY_KIND or any(check.ok is False for check in checks):
+        return "invalid"
+    return _STATUS_BY_KIND[kind]
+
+
+@dataclass
+class VerificationResult:
+    """What holds about one document, and why."""
+
+    kind: Kind
+    status: Status
+    pith_number: PithNumber | None = None
+    canonical_sha256: str | None = None
+    canonical_record: dict[str, Any] | None = None
+    receipt: dict[str, Any] | None = None
+    #: From the verified canonical record, with its version.
+    source: ArxivId | None = None
+    #: ``paper.title`` (record) or the graph snapshot's title (bundle): a hint,
+    #: confirmed only when a check named ``title`` passed.
+    title: str | None = None
+    state_sha256: str | None = None
+    #: Number of events whose content hash and signature verified.
+    event_count: int | None = None
+    key_id: str | None = None
+    checks: list[Check] = field(default_factory=list)
+
+    @classmethod
+    def from_checks(cls, kind: Kind, checks: list[Check], **fields: Any) -> VerificationResult:
+        return cls(kind=kind, status=derive_status(kind, checks), checks=checks, **fields)
+
+    def add(self, check: Check) -> None:
+        """Add a check and re-derive the status."""
+        self.checks.append(check)
+        self.status = derive_status(self.kind, self.checks)
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "verified"
+
+    @property
+    def acceptable(self) -> bool:
+        """Not invalid (``verified``, ``unsigned`` or ``signature-only``): exit 0."""
+        return self.status != "invalid"
+
+    @property
+    def problems(self) -> list[str]:
+        return [check.detail for check in self.checks if check.ok is False]
+
+    @property
+    def unverified(self) -> list[str]:
+        return [check.detail for check in self.checks if check.ok is None]
+
+    def summary(self) -> str:
+        """One line for humans: ``verified pith:... (record, key ...)`` or ``invalid: a; b``."""
+        if self.status == "invalid":
+            return "invalid: " + "; ".join(self.problems or ["not a Pith document"])
+        what = [self.kind]
+        if self.key_id:
+            what.append(f"key {self.key_id}")
+        if self.unverified:
+            what.append(f"{len(self.unverified)} unverified: " + "; ".join(self.unverified))
+        number = self.pith_number.full if self.pith_number else "?"
+        return f"{self.status} {number} ({', '.join(what)})"
+
+    def to_json(self, path: str) -> dict[str, Any]:
+        """The ``pithtex verify --json`` object for this document."""
+        return {
+            "path": path,
+            "kind": self.kind,
+            "status": self.status,
+            "pith_number": self.pith_number.full if self.pith_number else None,
+            "canonical_sha256": self.canonical_sha256,
+            "source": str(self.source) if self.source else None,
+            "title": self.title,
+            "key_id": self.key_id,
+            "state_sha256": self.state_sha256,
+            "event_count": self.event_count,
+            "problems": self.problems,
+            "unverified": self.unverified,
+            "checks": [check.to_json() for check in self.checks],
+        }
