@@ -1,0 +1,285 @@
+"""Put ``\\usepackage{pith}`` and ``\\pithnumber{...}`` into a LaTeX preamble, once.
+
+A root ``.tex`` file is the author's own prose: pithtex adds at most two whole
+lines to it and changes nothing else. To know what is really there it masks
+what TeX never sees (``%`` comments, ``\\iffalse ... \\fi`` and
+``comment`` environments) and then looks for the commands in what is left:
+a ``\\usepackage{pith}`` that is commented out does not count, and a
+``\\pithnumber`` inside ``\\iffalse`` is not "the" number.
+
+Placement: ``\\usepackage{pith}`` goes on its own line after the last active
+``\\usepackage`` of the preamble (so it loads after hyperref), or after
+``\\documentclass`` when there is none; ``\\pithnumber{...}`` goes on the line
+right after the ``\\usepackage`` that loads pith. Line endings are the file's own.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from pithtex.errors import PithtexError
+
+__all__ = [
+    "PithnumberCommand",
+    "Preamble",
+    "TexEdit",
+    "TexEditError",
+    "analyse_preamble",
+    "ensure_pith_preamble",
+    "mask_inactive",
+    "same_number",
+]
+
+
+class TexEditError(PithtexError):
+    """The file is not a root LaTeX file we can edit safely."""
+
+    def __init__(self, message: str, *, line: int | None = None) -> None:
+        super().__init__(message)
+        self.line = line
+
+
+@dataclass(frozen=True)
+class PithnumberCommand:
+    """One active ``\\pithnumber{arg}``; offsets of ``arg`` in the text."""
+
+    line: int  # 1-based
+    arg_start: int
+    arg_end: int
+    value: str
+
+
+@dataclass
+class Preamble:
+    """What the active preamble holds (offsets into the original text)."""
+
+    documentclass_end: int
+    begin_document: int
+    last_usepackage_end: int | None
+    pith_package_end: int | None
+    pithnumbers: list[PithnumberCommand] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class TexEdit:
+    """The result of :func:`ensure_pith_preamble`."""
+
+    text: str
+    added_package: bool
+    added_number: bool
+    replaced_number: bool
+    existing: PithnumberCommand | None  # the number that was there (right or wrong)
+
+
+_PERCENT = re.compile(r"(?<!\\)(?:\\\\)*%")
+_COND = re.compile(r"\\(newif\s*\\if[A-Za-z@]*|iffalse|if[A-Za-z@]*|fi|else)(?![A-Za-z@])")
+_COMMENT_ENV = re.compile(r"\\begin\s*\{comment\}|\\end\s*\{comment\}")
+
+
+def _blank_out(chars: list[str], start: int, end: int) -> None:
+    for i in range(start, end):
+        if chars[i] not in "\r\n":
+            chars[i] = " "
+
+
+def mask_inactive(text: str) -> str:
+    """``text`` with comments and never-typeset regions blanked (same length, same newlines)."""
+    chars = list(text)
+    # 1. % comments, line by line
+    for m in _PERCENT.finditer(text):
+        start = m.end() - 1
+        end = text.find("\n", start)
+        end = len(text) if end < 0 else end
+        _blank_out(chars, start, end)
+    stripped = "".join(chars)
+    # 2. \iffalse ... \fi (counting nested \if...\fi), \begin{comment} ... \end{comment}
+    depth = 0
+    region = 0
+    for m in _COND.finditer(stripped):
+        word = m.group(1)
+        if word.startswith("newif"):
+            continue
+        if depth == 0:
+            if word == "iffalse":
+                depth, region = 1, m.start()
+            continue
+        if word == "fi" or (word == "else" and depth == 1):
+            if word == "fi":
+                depth -= 1
+            else:
+                depth = 0
+            if depth == 0:
+                _blank_out(chars, region, m.end())
+        elif word not in ("else",):
+            depth += 1
+    if depth > 0:
+        _blank_out(chars, region, len(chars))
+    stripped = "".join(chars)
+    inside = None
+    for m in _COMMENT_ENV.finditer(stripped):
+        if m.group(0).startswith("\\begin") and inside is None:
+            inside = m.start()
+        elif m.group(0).startswith("\\end") and inside is not None:
+            _blank_out(chars, inside, m.end())
+            inside = None
+    if inside is not None:
+        _blank_out(chars, inside, len(chars))
+    return "".join(chars)
+
+
+def _skip_group(text: str, pos: int, opener: str, closer: str) -> int:
+    """Offset after the group opened at ``text[pos]``, or -1."""
+    depth = 0
+    for i in range(pos, len(text)):
+        ch = text[i]
+        if ch == opener:
+            depth += 1
+        elif ch == closer:
+            depth -= 1
+            if depth == 0:
+                return i + 1
+    return -1
+
+
+_WS = re.compile(r"\s*")
+
+
+def _command_args(masked: str, pos: int) -> tuple[str | None, int, int, int] | None:
+    """After a command name at ``pos``: ([options], arg_start, arg_end, end) of ``[..]{..}``."""
+    p = _WS.match(masked, pos).end()  # type: ignore[union-attr]
+    options = None
+    if p < len(masked) and masked[p] == "[":
+        q = _skip_group(masked, p, "[", "]")
+        if q < 0:
+            return None
+        options = masked[p + 1 : q - 1]
+        p = _WS.match(masked, q).end()  # type: ignore[union-attr]
+    if p >= len(masked) or masked[p] != "{":
+        return None
+    q = _skip_group(masked, p, "{", "}")
+    if q < 0:
+        return None
+    return options, p + 1, q - 1, q
+
+
+_COMMANDS = re.compile(r"\\(documentclass|usepackage|RequirePackage|pithnumber|begin\s*\{document\})(?![A-Za-z@])")
+
+
+def analyse_preamble(text: str) -> Preamble:
+    """Find ``\\documentclass``, the ``\\usepackage`` lines, pith and ``\\pithnumber``."""
+    masked = mask_inactive(text)
+    documentclass_end = None
+    begin_document = None
+    last_usepackage_end = None
+    pith_package_end = None
+    numbers: list[PithnumberCommand] = []
+    for m in _COMMANDS.finditer(masked):
+        name = m.group(1)
+        if name.startswith("begin"):
+            begin_document = m.start()
+            break
+        args = _command_args(masked, m.end())
+        if args is None:
+            continue
+        _options, arg_start, arg_end, end = args
+        if name == "documentclass":
+            if documentclass_end is None:
+                documentclass_end = end
+        elif name in ("usepackage", "RequirePackage"):
+            last_usepackage_end = end
+            packages = [p.strip() for p in masked[arg_start:arg_end].split(",")]
+            if "pith" in packages and pith_package_end is None:
+                pith_package_end = end
+        else:  # pithnumber
+            numbers.append(
+                PithnumberCommand(
+                    text.count("\n", 0, m.start()) + 1, arg_start, arg_end, text[arg_start:arg_end].strip()
+                )
+            )
+    if documentclass_end is None:
+        raise TexEditError("no \\documentclass: not a root LaTeX file (give the file that has one)")
+    if begin_document is None:
+        raise TexEditError("no \\begin{document}: not a root LaTeX file (give the file that has one)")
+    return Preamble(documentclass_end, begin_document, last_usepackage_end, pith_package_end, numbers)
+
+
+def _newline(text: str) -> str:
+    crlf = text.count("\r\n")
+    return "\r\n" if crlf and crlf * 2 >= text.count("\n") else "\n"
+
+
+def _next_line_start(text: str, pos: int) -> int:
+    end = text.find("\n", pos)
+    return len(text) if end < 0 else end + 1
+
+
+def _insert_lines(text: str, after: int, limit: int, lines: list[str], newline: str) -> str:
+    """Insert whole ``lines`` at the start of the line following offset ``after``."""
+    at = _next_line_start(text, after)
+    block = "".join(line + newline for line in lines)
+    if at > limit:  # the statement shares its line with \begin{document}: split before it
+        return text[:limit] + block + text[limit:]
+    if at == len(text) and not text.endswith("\n"):
+        return text + newline + block
+    return text[:at] + block + text[at:]
+
+
+def ensure_pith_preamble(text: str, number: str | None, *, replace: bool = False) -> TexEdit:
+    """Make sure ``\\usepackage{pith}`` and (when ``number`` is given) ``\\pithnumber{number}`` are there.
+
+    ``number`` is what to write (the 26-character suffix, or the full form).
+    An existing active ``\\pithnumber`` is compared with :func:`same_number`;
+    a different one is replaced only when ``replace`` is true (``--fix``),
+    otherwise it is left alone and returned in ``existing`` for the caller
+    to report. More than one active ``\\pithnumber`` is an error.
+    """
+    preamble = analyse_preamble(text)
+    newline = _newline(text)
+    if len(preamble.pithnumbers) > 1:
+        lines = ", ".join(str(c.line) for c in preamble.pithnumbers)
+        raise TexEditError(
+            f"\\pithnumber is set {len(preamble.pithnumbers)} times (lines {lines}); keep one",
+            line=preamble.pithnumbers[1].line,
+        )
+    existing = preamble.pithnumbers[0] if preamble.pithnumbers else None
+    added_package = added_number = replaced = False
+    new = text
+    if existing is not None and number is not None and not same_number(existing.value, number) and replace:
+        new = new[: existing.arg_start] + number + new[existing.arg_end :]
+        replaced = True
+    if preamble.pith_package_end is None:
+        after = preamble.last_usepackage_end or preamble.documentclass_end
+        lines = ["\\usepackage{pith}"]
+        if number is not None and existing is None:
+            lines.append(f"\\pithnumber{{{number}}}")
+            added_number = True
+        new = _insert_lines(new, after, preamble.begin_document, lines, newline)
+        added_package = True
+    elif number is not None and existing is None:
+        new = _insert_lines(
+            new, preamble.pith_package_end, preamble.begin_document, [f"\\pithnumber{{{number}}}"], newline
+        )
+        added_number = True
+    return TexEdit(new, added_package, added_number, replaced, existing)
+
+
+def same_number(written: str, wanted: str) -> bool:
+    """Do two spellings (suffix or full form) name the same Pith Number?
+
+    A bare suffix matches any year; two full forms must agree on the year too.
+    """
+    from pithtex.ids.pith_number import InvalidPithNumber, PithNumber, parse_pith_reference
+
+    try:
+        a = parse_pith_reference(written.strip())
+        b = parse_pith_reference(wanted.strip())
+    except InvalidPithNumber:
+        return False
+    sa = a.suffix if isinstance(a, PithNumber) else a
+    sb = b.suffix if isinstance(b, PithNumber) else b
+    if sa != sb:
+        return False
+    if isinstance(a, PithNumber) and isinstance(b, PithNumber):
+        return a.year == b.year
+    return True
