@@ -178,19 +178,20 @@ def _swap_partner(
     ``mutual`` is True when the neighbour's own title is, in turn, the signed
     title of this entry's paper: the two ids were swapped.
     """
-    best: tuple[BibEntryLike, ArxivId, bool] | None = None
+    best: tuple[int, tuple[BibEntryLike, ArxivId, bool]] | None = None
     for other, other_id, other_facts in neighbours:
         if other is entry or other.key == entry.key:
             continue
         if _match(title, other_facts.title_canon_sha256) is None:
             continue
         other_title = (other.title or "").strip()
-        mutual = bool(other_title) and _match(other_title, facts.title_canon_sha256) is not None
-        if mutual:
+        if other_title and _match(other_title, facts.title_canon_sha256) is not None:
             return other, other_id, True
-        if best is None:
-            best = (other, other_id, False)
-    return best
+        # Prefer a neighbour whose own title does not fit the id it cites: the likelier culprit.
+        rank = 0 if not other_title or _match(other_title, other_facts.title_canon_sha256) is None else 1
+        if best is None or rank < best[0]:
+            best = (rank, (other, other_id, False))
+    return None if best is None else best[1]
 
 
 def check_version_drift(entry: BibEntryLike, arxiv: ArxivId, facts: RecordFacts | None) -> CrossFinding | None:

@@ -90,6 +90,20 @@ class RecordFacts:
             raise TypeError("metadata.title_canon_sha256 is not a string")
         return cls(source, pith_number, digest, title, latest)
 
+    @classmethod
+    def from_verification(cls, result: Any, *, latest: tuple[int, PithNumber] | None = None) -> RecordFacts:
+        """Build facts from a ``pithtex.verify`` ``VerificationResult`` of a record or bundle.
+
+        Only a ``verified`` result is accepted (``ValueError`` otherwise):
+        the checks trust these facts. ``title`` is the result's hint title.
+        """
+        if getattr(result, "status", None) != "verified":
+            raise ValueError(f"not a verified record (status {getattr(result, 'status', None)!r})")
+        record, number = result.canonical_record, result.pith_number
+        if record is None or number is None:
+            raise ValueError("a verified result without its canonical record or Pith Number")
+        return cls.from_canonical_record(record, number, title=result.title, latest=latest)
+
 
 @dataclass(frozen=True)
 class CrossFinding:

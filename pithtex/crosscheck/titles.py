@@ -11,7 +11,7 @@ small, ordered set of candidate readings (:func:`title_candidates`) and the
 title counts as verified when ANY candidate hashes to the signed value
 (:func:`match_title_hash` says which reading matched).
 
-Candidates, in the order they are tried (all NFC, white space collapsed):
+Candidates, in the order they are tried (white space collapsed; NFC unless said otherwise):
 
 ``plain``
     :func:`plain_title`: pylatexenc's reading: accents and macros to Unicode
@@ -27,9 +27,15 @@ Candidates, in the order they are tried (all NFC, white space collapsed):
 ``tex``
     the .bib source with only protection braces removed and ``\\& \\% \\_ \\#``
     unescaped; accents (``\\"o``), dashes and math kept as typed: matches arXiv
-    titles that were typed in TeX.
+    titles that were typed in TeX (where ``&`` needs no escape).
 ``tex-no-braces``
     the same with every brace outside math removed (``\\"{o}`` -> ``\\"o``).
+``tex-as-typed``
+    like ``tex`` but ``\\&`` and friends left escaped, as some arXiv titles are.
+``plain-nfd``, ``plain-nfkc``, ``plain-no-accents``
+    the ``plain`` reading in other Unicode forms (decomposed; compatibility
+    composed; accents dropped), in case the registry normalises Unicode
+    before hashing: its rule for non-ASCII titles is unknown.
 
 Similarity (:func:`similarity`, :func:`classify_titles`) uses only difflib on
 folded word sequences (case, accents, punctuation and markup ignored); the
@@ -60,7 +66,17 @@ __all__ = [
     "title_words",
 ]
 
-CANDIDATE_NAMES = ("plain", "plain-dashes-kept", "plain-math-rendered", "tex", "tex-no-braces")
+CANDIDATE_NAMES = (
+    "plain",
+    "plain-dashes-kept",
+    "plain-math-rendered",
+    "tex",
+    "tex-no-braces",
+    "tex-as-typed",
+    "plain-nfd",
+    "plain-nfkc",
+    "plain-no-accents",
+)
 
 # A Private Use Area character stands in for '-' so pylatexenc leaves dashes alone.
 _HYPHEN_STAND_IN = "\ue000"
@@ -112,7 +128,7 @@ def plain_title(tex: str) -> str:
 _UNESCAPE = {"&": "&", "%": "%", "_": "_", "#": "#"}
 
 
-def _tex_source_form(tex: str, *, keep_argument_braces: bool) -> str:
+def _tex_source_form(tex: str, *, keep_argument_braces: bool, unescape: bool = True) -> str:
     """The .bib source with protection braces removed; math and accents kept as typed.
 
     A ``{`` directly after a macro (``\\textit{``, ``\\"{``) opens an argument
@@ -142,7 +158,7 @@ def _tex_source_form(tex: str, *, keep_argument_braces: bool) -> str:
                 out.append(tex[i:j])
                 i, after_macro = j, True
                 continue
-            if nxt in _UNESCAPE:
+            if unescape and nxt in _UNESCAPE:
                 out.append(_UNESCAPE[nxt])
                 i, after_macro = i + 2, False
                 continue
@@ -182,12 +198,18 @@ def title_candidates(tex: str) -> list[tuple[str, str]]:
     Returns ``(name, text)`` pairs with names from :data:`CANDIDATE_NAMES`;
     readings that give the same canonical text as an earlier one are left out.
     """
+    plain = plain_title(tex)
+    nfd = unicodedata.normalize("NFD", plain)
     readings = [
-        ("plain", plain_title(tex)),
+        ("plain", plain),
         ("plain-dashes-kept", _latex_to_text(tex, math_mode="verbatim", keep_dashes=True)),
         ("plain-math-rendered", _latex_to_text(tex, math_mode="text", keep_dashes=False)),
         ("tex", _tex_source_form(tex, keep_argument_braces=True)),
         ("tex-no-braces", _tex_source_form(tex, keep_argument_braces=False)),
+        ("tex-as-typed", _tex_source_form(tex, keep_argument_braces=True, unescape=False)),
+        ("plain-nfd", nfd),
+        ("plain-nfkc", unicodedata.normalize("NFKC", plain)),
+        ("plain-no-accents", "".join(ch for ch in nfd if not unicodedata.combining(ch))),
     ]
     seen: set[str] = set()
     out: list[tuple[str, str]] = []
