@@ -1,0 +1,402 @@
+"""The cross-checks on .bib entries, with facts built from really verified records.
+
+Real records (tests/fixtures/pith) are verified with the pinned registry key;
+generated records are signed by a test key the trust store is told about.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, replace
+
+import pytest
+
+from pithtex.crosscheck import (
+    CODES,
+    CrossFinding,
+    RecordFacts,
+    check_title,
+    check_version_drift,
+    crosscheck,
+    find_duplicates,
+    has_errors,
+    mismatched_keys,
+    unused_allowances,
+)
+from pithtex.ids.arxiv import ArxivId, parse_arxiv_id
+from pithtex.verify.document import verify_document
+from pithtex.verify.keys import TrustStore, parse_key_document
+from tests.support.signing import REAL_BUNDLE, REAL_RECORDS, TestKey, load_fixture, make_record
+
+SHARP_TITLE = "Sharpness-Guided Group Relative Policy Optimization via Probability Shaping"
+TRUST_TITLE = "Trust Region On-Policy Distillation"
+SOFT_TITLE = "Soft Sequence Policy Optimization"
+
+
+@dataclass
+class Entry:
+    """The shape of the scanner's ``BibEntry`` (pithtex/scan/model.py)."""
+
+    file: str
+    line: int
+    end_line: int
+    key: str
+    entry_type: str
+    title: str | None
+    arxiv: tuple[ArxivId, ...]
+    pithnumber: str | None = None
+
+
+def entry(key: str, title: str | None, *ids: str, line: int = 1, file: str = "refs.bib", pith: str | None = None):
+    return Entry(file, line, line + 5, key, "article", title, tuple(parse_arxiv_id(i) for i in ids), pith)
+
+
+def verified_facts(doc: dict, trust: TrustStore, latest=None) -> RecordFacts:
+    result = verify_document(doc, trust)
+    assert result.status == "verified", result.summary()
+    return RecordFacts.from_verification(result, latest=latest)
+
+
+@pytest.fixture(scope="module")
+def real() -> dict[str, RecordFacts]:
+    trust = TrustStore.pinned()
+    return {
+        "2511.00066": verified_facts(load_fixture(REAL_RECORDS["2511.00066"]), trust),
+        "2606.01249": verified_facts(load_fixture(REAL_RECORDS["2606.01249"]), trust),
+        "2602.19327": verified_facts(load_fixture(REAL_BUNDLE), trust),
+    }
+
+
+@pytest.fixture(scope="module")
+def signer() -> tuple[TestKey, TrustStore]:
+    key = TestKey()
+    return key, TrustStore.pinned().with_keys(parse_key_document(key.key_document()))
+
+
+def lookup(facts: dict[str, RecordFacts]):
+    return lambda arxiv: facts.get(arxiv.id)
+
+
+def by_key(findings: list[CrossFinding], code: str | None = None) -> dict[str, CrossFinding]:
+    return {f.key: f for f in findings if code is None or f.code == code}
+
+
+# --- facts --------------------------------------------------------------------------
+
+
+def test_facts_come_from_the_signed_records(real):
+    sharp = real["2511.00066"]
+    assert sharp.source == ArxivId("2511.00066", 4)
+    assert sharp.pith_number.full == "pith:2025:SPDDBVRNS36U3W2AYSQMMOTDSD"
+    assert sharp.title == SHARP_TITLE
+    assert real["2602.19327"].pith_number.full == "pith:2026:C7HZCGQ4XG57XBILJLQGM22JGT"
+    assert real["2602.19327"].title == SOFT_TITLE
+
+
+def test_facts_refuse_an_unverified_result():
+    doc = load_fixture(REAL_RECORDS["2511.00066"])
+    doc["canonical_record"]["metadata"]["title_canon_sha256"] = "0" * 64  # breaks the digest
+    result = verify_document(doc, TrustStore.pinned())
+    with pytest.raises(ValueError):
+        RecordFacts.from_verification(result)
+
+
+# --- titles -------------------------------------------------------------------------
+
+
+def test_a_bibliography_with_the_right_ids_verifies_quietly(real):
+    entries = [
+        entry("sharp", "{Sharpness-Guided} {G}roup {R}elative {P}olicy {O}ptimization via {P}robability {S}haping",
+              "2511.00066v4", line=1),
+        entry("trust", r"\textit{Trust Region} On-Policy Distillation", "2606.01249", line=9),
+        entry("soft", "{{Soft Sequence Policy Optimization}}", "arXiv:2602.19327v3", line=17),
+    ]
+    findings = crosscheck(entries, lookup(real))
+    assert [(f.key, f.code, f.severity) for f in findings] == [
+        ("sharp", "title-verified", "info"),
+        ("trust", "title-verified", "info"),
+        ("soft", "title-verified", "info"),
+    ]
+    assert not has_errors(findings)
+    assert findings[0].details["candidate"] == "plain"
+    assert findings[0].details["pith_number"] == "pith:2025:SPDDBVRNS36U3W2AYSQMMOTDSD"
+
+
+def test_a_wrong_id_is_an_error_with_both_titles_file_and_line(real):
+    e = entry("vaswani2017", "Attention Is All You Need", "2511.00066", line=12)
+    [finding] = crosscheck([e], lookup(real))
+    assert finding.code == "title-mismatch" and finding.severity == "error"
+    assert str(finding) == (
+        'refs.bib:12: vaswani2017: the title does not match arXiv:2511.00066v4 (signed record). '
+        'Your entry: "Attention Is All You Need"; '
+        'arXiv: "Sharpness-Guided Group Relative Policy Optimization via Probability Shaping". '
+        "The arXiv id is probably wrong."
+    )
+    assert finding.details["your_title"] == "Attention Is All You Need"
+    assert finding.details["registry_title"] == SHARP_TITLE
+    assert has_errors([finding])
+    assert mismatched_keys([finding]) == {"vaswani2017"}
+
+
+def test_ids_swapped_between_two_entries_are_caught_naming_both(real):
+    entries = [
+        entry("sharp2025", SHARP_TITLE, "2606.01249", line=3),   # has trust's id
+        entry("trust2026", TRUST_TITLE, "2511.00066", line=10),  # has sharp's id
+        entry("soft2026", SOFT_TITLE, "2602.19327", line=20),
+    ]
+    findings = crosscheck(entries, lookup(real))
+    errors = [f for f in findings if f.severity == "error"]
+    assert {f.key for f in errors} == {"sharp2025", "trust2026"}
+    assert mismatched_keys(findings) == {"sharp2025", "trust2026"}
+    mism = by_key(findings, "title-mismatch")
+    assert "trust2026 (refs.bib:10)" in mism["sharp2025"].message
+    assert "sharp2025 (refs.bib:3)" in mism["trust2026"].message
+    for f in errors:
+        assert "look swapped" in f.message
+        assert f.details["title_matches"]["mutual"] is True
+    assert str(mism["sharp2025"]).startswith("refs.bib:3: sharp2025: the title does not match arXiv:2606.01249v1")
+    assert by_key(findings)["soft2026"].code == "title-verified"
+
+
+def test_an_id_pasted_from_the_neighbouring_entry(real):
+    entries = [
+        entry("sharp", SHARP_TITLE, "2511.00066", line=1),
+        entry("trust", TRUST_TITLE, "2511.00066", line=8),  # pasted from the entry above
+    ]
+    findings = crosscheck(entries, lookup(real))
+    mism = by_key(findings, "title-mismatch")["trust"]
+    assert mism.severity == "error"
+    # trust's title is no other entry's paper: nothing to point at.
+    assert "title_matches" not in mism.details
+    dup = by_key(findings, "duplicate-reference")["trust"]
+    assert "sharp (refs.bib:1)" in dup.message
+
+
+def test_a_differently_worded_published_title_is_a_warning_not_an_error(real):
+    e = entry("sharp", "Sharpness-Guided Group Relative Policy Optimisation with Probability Shaping", "2511.00066")
+    [finding] = crosscheck([e], lookup(real))
+    assert (finding.code, finding.severity) == ("title-differs", "warning")
+    assert finding.details["comparison"] == "reworded"
+    assert "worded differently" in finding.message
+    assert SHARP_TITLE in finding.message
+    assert not has_errors([finding])
+
+
+def test_a_subtitle_added_on_publication_is_a_warning(real):
+    e = entry("trust", "Trust Region On-Policy Distillation for Large Language Models", "2606.01249")
+    [finding] = crosscheck([e], lookup(real))
+    assert (finding.code, finding.severity) == ("title-differs", "warning")
+
+
+def test_case_and_punctuation_are_a_harmless_difference(real):
+    e = entry("soft", "Soft sequence policy-optimization.", "2602.19327")
+    [finding] = crosscheck([e], lookup(real))
+    assert (finding.code, finding.severity) == ("title-differs", "warning")
+    assert finding.details["comparison"] == "same-words"
+    assert "only in case, punctuation or markup" in finding.message
+
+
+def test_a_template_title_one_word_apart_is_an_error(real):
+    e = entry("gspo", "Group Sequence Policy Optimization", "2602.19327")
+    [finding] = crosscheck([e], lookup(real))
+    assert (finding.code, finding.severity) == ("title-mismatch", "error")
+
+
+def test_allow_title_mismatch_accepts_one_on_purpose(real):
+    entries = [
+        entry("vaswani2017", "Attention Is All You Need", "2511.00066", line=12),
+        entry("other", "Something Else Entirely", "2606.01249", line=20),
+    ]
+    findings = crosscheck(entries, lookup(real), allow_title_mismatch=["vaswani2017", "stale-key"])
+    allowed = by_key(findings)["vaswani2017"]
+    assert (allowed.code, allowed.severity) == ("title-mismatch", "warning")
+    assert "Accepted on purpose" in allowed.message
+    assert allowed.details["accepted"] is True
+    assert by_key(findings)["other"].severity == "error"
+    assert mismatched_keys(findings) == {"other"}
+    assert unused_allowances(findings, ["vaswani2017", "stale-key"]) == ["stale-key"]
+
+
+def test_signed_accented_titles_in_tex(signer):
+    key, trust = signer
+    facts = verified_facts(make_record(key, "2401.00001", 1, "Schrödinger Bridges for Gödel Machines"), trust)
+    e = entry("schr", r"{Schr\"{o}dinger} Bridges for G{\"o}del Machines", "2401.00001")
+    [finding] = crosscheck([e], lambda a: facts)
+    assert finding.code == "title-verified"
+    e2 = entry("schr", "Schrodinger Bridges for Godel Machines", "2401.00001")
+    [finding2] = crosscheck([e2], lambda a: facts)
+    assert (finding2.code, finding2.details["comparison"]) == ("title-differs", "same-words")
+
+
+# --- when the title cannot be checked ----------------------------------------------------
+
+
+def test_no_title_or_no_record_is_unchecked(real):
+    findings = crosscheck(
+        [entry("notitle", None, "2511.00066", line=1), entry("unknown", "Some Paper", "2401.00002", line=5)],
+        lookup(real),
+    )
+    assert [(f.key, f.code, f.severity, f.details["reason"]) for f in findings] == [
+        ("notitle", "title-unchecked", "info", "no-title"),
+        ("unknown", "title-unchecked", "info", "no-record"),
+    ]
+
+
+def test_a_record_without_a_usable_hash_is_unchecked(real):
+    facts = replace(real["2511.00066"], title_canon_sha256="")
+    finding = check_title(entry("k", SHARP_TITLE, "2511.00066"), parse_arxiv_id("2511.00066"), facts)
+    assert (finding.code, finding.details["reason"]) == ("title-unchecked", "no-signed-hash")
+
+
+def test_without_a_plain_registry_title_a_hash_mismatch_is_a_warning(real):
+    facts = replace(real["2511.00066"], title=None)
+    finding = check_title(entry("k", "Attention Is All You Need", "2511.00066"), parse_arxiv_id("2511.00066"), facts)
+    assert (finding.code, finding.severity) == ("title-differs", "warning")
+    assert finding.details["comparison"] == "unavailable"
+    assert "Check the arXiv id" in finding.message
+    # ...and it never stops a right title from verifying
+    ok = check_title(entry("k", SHARP_TITLE, "2511.00066"), parse_arxiv_id("2511.00066"), facts)
+    assert ok.code == "title-verified"
+
+
+def test_the_unsigned_registry_title_never_verifies_a_title(real):
+    """A plain title that agrees with the entry but not with the signed hash is flagged as unconfirmed."""
+    facts = replace(real["2511.00066"], title="Attention Is All You Need")
+    finding = check_title(entry("k", "Attention Is All You Need", "2511.00066"), parse_arxiv_id("2511.00066"), facts)
+    assert finding.code != "title-verified"
+    assert finding.severity == "warning"
+    assert finding.details["registry_title_signed"] is False
+    assert "could not be confirmed" in finding.message
+    # A different unsigned title does not hide a wrong id.
+    facts2 = replace(real["2511.00066"], title="Completely Unrelated Words Here")
+    wrong = check_title(entry("k", "Attention Is All You Need", "2511.00066"), parse_arxiv_id("2511.00066"), facts2)
+    assert wrong.severity == "error"
+
+
+# --- version drift ----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def versions(signer):
+    key, trust = signer
+    v1 = verified_facts(make_record(key, "2402.00007", 1, "A Paper in Three Versions"), trust)
+    v3 = verified_facts(make_record(key, "2402.00007", 3, "A Paper in Three Versions"), trust)
+    assert v1.pith_number != v3.pith_number
+    return v1, v3
+
+
+def test_citing_an_older_version_is_reported_with_the_later_pith_number(versions):
+    v1, v3 = versions
+    facts = replace(v1, latest=(3, v3.pith_number))
+    e = entry("three", "A Paper in Three Versions", "2402.00007v1", line=4)
+    findings = crosscheck([e], lambda a: facts)
+    assert [f.code for f in findings] == ["title-verified", "version-drift"]
+    drift = findings[1]
+    assert drift.severity == "info"
+    assert drift.details["latest_pith_number"] == v3.pith_number.full
+    assert drift.details["latest_version"] == 3
+    assert str(drift) == (
+        f"refs.bib:4: three: cites arXiv:2402.00007v1; arXiv has a later version, arXiv:2402.00007v3 "
+        f"({v3.pith_number.full}). Cite arXiv:2402.00007v3 if you mean the latest."
+    )
+
+
+def test_no_drift_at_the_latest_version_or_when_unknown(versions):
+    v1, v3 = versions
+    latest = replace(v3, latest=(3, v3.pith_number))
+    assert check_version_drift(entry("k", None, "2402.00007v3"), parse_arxiv_id("2402.00007v3"), latest) is None
+    assert check_version_drift(entry("k", None, "2402.00007v1"), parse_arxiv_id("2402.00007v1"), v1) is None
+    assert check_version_drift(entry("k", None, "2402.00007v1"), parse_arxiv_id("2402.00007v1"), None) is None
+
+
+def test_an_unversioned_citation_pinned_to_an_old_version_drifts(versions):
+    v1, v3 = versions
+    facts = replace(v1, latest=(3, v3.pith_number))
+    drift = check_version_drift(entry("k", None, "2402.00007"), parse_arxiv_id("2402.00007"), facts)
+    assert drift is not None and drift.message.startswith("resolved to arXiv:2402.00007v1;")
+
+
+# --- duplicates ---------------------------------------------------------------------------
+
+
+def test_two_keys_citing_one_paper_are_reported_naming_both(real):
+    entries = [
+        entry("sspo", SOFT_TITLE, "2602.19327", line=2),
+        entry("trust", TRUST_TITLE, "2606.01249", line=8),
+        entry("soft-v3", SOFT_TITLE, "2602.19327v3", line=15, file="more.bib"),
+    ]
+    findings = crosscheck(entries, lookup(real))
+    dups = [f for f in findings if f.code == "duplicate-reference"]
+    assert len(dups) == 1
+    [dup] = dups
+    assert (dup.severity, dup.file, dup.line, dup.key) == ("warning", "more.bib", 15, "soft-v3")
+    assert str(dup) == (
+        "more.bib:15: soft-v3: cites the same paper (arXiv:2602.19327) as sspo (refs.bib:2). "
+        "Keep one key, or the bibliography lists the paper twice."
+    )
+    assert dup.details["keys"] == ["sspo", "soft-v3"]
+    assert [(e["key"], e["file"], e["line"]) for e in dup.details["entries"]] == [
+        ("sspo", "refs.bib", 2),
+        ("soft-v3", "more.bib", 15),
+    ]
+    # findings come in file order, then line order
+    assert [(f.file, f.line) for f in findings] == sorted(
+        [(f.file, f.line) for f in findings], key=lambda fl: (fl[0] != "refs.bib", fl[1])
+    )
+
+
+def test_duplicates_by_pith_number_and_in_threes():
+    pith = "pith:2026:C7HZCGQ4XG57XBILJLQGM22JGT"
+    entries = [
+        entry("a", None, "2602.19327", line=1),
+        entry("b", None, line=5, pith="C7HZCGQ4XG57XBILJLQGM22JGT"),
+        entry("c", None, line=9, pith=pith),
+        entry("d", None, "2606.01249", line=13),
+    ]
+    entries[0].pithnumber = pith
+    findings = find_duplicates(entries)
+    assert [(f.key, f.line) for f in findings] == [("b", 5), ("c", 9)]
+    assert all("as a (refs.bib:1)" in f.message for f in findings)
+    assert findings[0].details["keys"] == ["a", "b", "c"]
+
+
+def test_the_same_key_twice_is_not_a_duplicate_reference():
+    entries = [entry("same", None, "2602.19327", line=1), entry("same", None, "2602.19327", line=9, file="b.bib")]
+    assert find_duplicates(entries) == []
+
+
+def test_an_unparsable_pithnumber_field_is_ignored():
+    entries = [entry("a", None, line=1, pith="not a number"), entry("b", None, line=2, pith="not a number")]
+    assert find_duplicates(entries) == []
+
+
+# --- the API for the commands -----------------------------------------------------------------
+
+
+def test_facts_for_is_asked_once_per_distinct_id(real):
+    asked: list[ArxivId] = []
+
+    def facts_for(a: ArxivId):
+        asked.append(a)
+        return real.get(a.id)
+
+    entries = [entry("a", SOFT_TITLE, "2602.19327", line=1), entry("b", SOFT_TITLE, "2602.19327", line=5),
+               entry("c", TRUST_TITLE, "2606.01249v1", "2606.01249v1", line=9)]
+    crosscheck(entries, facts_for)
+    assert asked == [ArxivId("2602.19327"), ArxivId("2606.01249", 1)]
+
+
+def test_findings_serialise_with_stable_codes(real):
+    entries = [entry("vaswani2017", "Attention Is All You Need", "2511.00066", line=12),
+               entry("dup", SHARP_TITLE, "2511.00066v4", line=20)]
+    findings = crosscheck(entries, lookup(real))
+    payload = json.loads(json.dumps([f.to_json() for f in findings]))
+    assert [(p["code"], p["severity"], p["key"], p["line"]) for p in payload] == [
+        ("title-mismatch", "error", "vaswani2017", 12),
+        ("title-verified", "info", "dup", 20),
+        ("duplicate-reference", "warning", "dup", 20),
+    ]
+    assert set(payload[0]) == {"code", "severity", "file", "line", "key", "message", "details"}
+    assert all(p["code"] in CODES for p in payload)
+    assert CODES == ("title-verified", "title-differs", "title-mismatch", "title-unchecked",
+                     "version-drift", "duplicate-reference")
