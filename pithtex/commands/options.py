@@ -1,0 +1,103 @@
+"""Options shared by the commands that resolve (resolve, annotate, check).
+
+``add_resolution_options(parser)`` declares them once so that every command
+spells them the same; ``resolution_settings(args, inputs)`` combines them
+with the configuration file and the environment (flags > environment >
+configuration > defaults) into a :class:`~pithtex.resolve.resolver.ResolveSettings`.
+"""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from pithtex.errors import UsageError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from pithtex.config import Config
+    from pithtex.resolve.resolver import ResolveSettings
+
+__all__ = ["Resolution", "add_resolution_options", "load_settings", "resolution_settings"]
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
+def add_resolution_options(parser: argparse.ArgumentParser, *, json_option: bool = True) -> None:
+    """Declare --registry, --lock, --offline, --locked, --update, --deep, --concurrency,
+    --quiet, --trust-key (repeatable) and --json."""
+    group = parser.add_argument_group("resolution")
+    group.add_argument(
+        "--registry", metavar="URL|DIR",
+        help="registry URL or mirror directory (default: config, $PITHTEX_REGISTRY, https://pith.science)",
+    )
+    group.add_argument("--lock", metavar="PATH", type=Path, help="lock file (default: pith.lock beside the sources)")
+    group.add_argument("--offline", action="store_true", help="use only pith.lock and the cache; no network")
+    group.add_argument(
+        "--locked", action="store_true", help="fail when an id is missing from pith.lock; never write it"
+    )
+    group.add_argument("--update", action="store_true", help="refresh entries from the registry on purpose")
+    group.add_argument("--deep", action="store_true", help="also fetch and verify each open-graph bundle")
+    group.add_argument("--concurrency", type=_positive_int, metavar="N", help="parallel requests (default 8)")
+    group.add_argument("-q", "--quiet", action="store_true", help="no progress bar; print only problems")
+    group.add_argument(
+        "--trust-key", action="append", default=[], metavar="FILE", type=Path,
+        help="also trust this Ed25519 key file (repeatable; also $PITHTEX_TRUST_KEYS)",
+    )
+    if json_option:
+        group.add_argument("--json", action="store_true", help="machine-readable output")
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """The configuration and the resolver settings, for commands that need both."""
+
+    config: Config
+    settings: ResolveSettings
+
+
+def load_settings(args: argparse.Namespace, inputs: list[Path] | tuple[Path, ...]) -> Resolution:
+    """Config (file + environment) with the flags applied, and the resolver settings."""
+    import sys
+
+    from pithtex.config import load_config
+    from pithtex.resolve.cache import Cache
+    from pithtex.resolve.resolver import ResolveSettings
+    from pithtex.verify.keys import trust_store_from
+
+    config = load_config(list(inputs))
+    for warning in config.warnings:
+        print(f"pithtex: warning: {warning}", file=sys.stderr)
+    offline = bool(getattr(args, "offline", False))
+    locked = bool(getattr(args, "locked", False))
+    update = bool(getattr(args, "update", False))
+    if update and (offline or locked):
+        raise UsageError("--update cannot be combined with --offline or --locked")
+    lock_path = getattr(args, "lock", None)
+    settings = ResolveSettings(
+        registry=getattr(args, "registry", None) or config.registry,
+        lock_path=Path(lock_path).resolve() if lock_path else config.lock,
+        trust=trust_store_from([*config.trust_keys, *getattr(args, "trust_key", [])]),
+        offline=offline,
+        locked=locked,
+        update=update,
+        deep=bool(getattr(args, "deep", False)),
+        concurrency=getattr(args, "concurrency", None) or config.concurrency,
+        quiet=bool(getattr(args, "quiet", False)),
+        cache=Cache(),
+    )
+    return Resolution(config, settings)
+
+
+def resolution_settings(args: argparse.Namespace, inputs: list[Path] | tuple[Path, ...]) -> ResolveSettings:
+    """The resolver settings from flags + environment + configuration file."""
+    return load_settings(args, inputs).settings

@@ -1,0 +1,85 @@
+"""``pithtex resolve FILE... [--json]``: scan, resolve to verified Pith Numbers, update pith.lock.
+
+Prints one line per arXiv id as cited (``arXiv:<id> -> pith:YYYY:SUFFIX
+(verified)``, or ``file:line: arXiv:<id>: failed: <reason>``) and a summary.
+With ``--json``: one object with ``results`` (per id ``arxiv_id``,
+``version``, ``pith_number``, ``status``, ``problem``, plus ``origin`` and
+``locations``) and ``summary``.
+
+Exit codes: 0 when every id resolved and verified; 1 when any failed or was
+rejected (a ``SECURITY:`` rejection writes nothing at all); 2 for usage
+errors and unreadable inputs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from pithtex.commands.options import add_resolution_options, load_settings
+from pithtex.errors import InputError
+
+__all__ = ["configure", "run"]
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("files", nargs="+", type=Path, metavar="FILE", help=".bib or .tex files to scan")
+    parser.add_argument("--field", help="BibTeX field holding Pith Numbers (default: config or 'pithnumber')")
+    add_resolution_options(parser)
+
+
+def run(args: argparse.Namespace) -> int:
+    from pithtex.ids.arxiv import ArxivId
+    from pithtex.resolve.resolver import resolve_ids
+    from pithtex.scan import scan_paths
+
+    loaded = load_settings(args, args.files)
+    config, settings = loaded.config, loaded.settings
+    scan = scan_paths([str(path) for path in args.files], field_name=args.field or config.field)
+    for problem in scan.errors:
+        if not problem.fatal:
+            print(f"pithtex: warning: {problem}", file=sys.stderr)
+    if scan.fatal:
+        fatal = [str(problem) for problem in scan.errors if problem.fatal]
+        raise InputError(fatal[0] + (f" (and {len(fatal) - 1} more)" if len(fatal) > 1 else ""))
+
+    locations: dict[ArxivId, list[str]] = {}
+    for finding in scan.findings:
+        locations.setdefault(finding.arxiv, []).append(f"{finding.file}:{finding.line}")
+    ids = list(locations)
+    if config.self_id is not None and config.self_id not in locations:
+        ids.append(config.self_id)
+        locations[config.self_id] = [f"{config.config_file}: self_id" if config.config_file else "self_id"]
+
+    report = resolve_ids(ids, settings)
+
+    if args.json:
+        results = []
+        for resolution in report.resolutions:
+            item = resolution.to_json()
+            item["locations"] = locations.get(resolution.requested, [])
+            results.append(item)
+        summary = dict(report.counts(), total=len(report.resolutions), lock=str(report.lock_path),
+                       lock_changed=report.lock_changed)
+        print(json.dumps({"results": results, "summary": summary}, indent=2))
+    else:
+        for resolution in report.resolutions:
+            if resolution.ok:
+                if not settings.quiet:
+                    print(resolution.line())
+            else:
+                where = locations.get(resolution.requested, ["?"])[0]
+                print(f"{where}: {resolution.line()}", file=sys.stdout)
+        if not ids:
+            print("no arXiv references found", file=sys.stderr)
+        elif not settings.quiet or not report.ok:
+            print(report.summary(), file=sys.stderr)
+    if report.security:
+        print(
+            "pithtex: SECURITY: the registry contradicted pith.lock; nothing was written "
+            "(pith.lock, the cache and your files are unchanged)",
+            file=sys.stderr,
+        )
+    return 0 if report.ok else 1

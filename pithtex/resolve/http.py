@@ -1,0 +1,271 @@
+"""A careful HTTP GET for an untrusted, rate-limited registry (httpx, async).
+
+Why not just ``httpx.get``: the registry is remote and not ours to trust, so
+every fetch here has
+
+- an overall deadline (covering connect, a server that drips one byte at a
+  time, retries and back-off), not only inactivity timeouts;
+- retries with capped exponential back-off and full jitter for connection
+  errors and 429/502/503/504, honouring ``Retry-After`` in both its forms
+  (delta-seconds and HTTP-date), but never waiting past the deadline;
+- a cap on the size of the *decoded* body: compressed bodies are inflated
+  here, incrementally with ``max_length``, so a gzip bomb costs at most the
+  cap in memory;
+- redirects followed only within the same scheme, host and port.
+
+Failures are :class:`FetchError` with one line for the user;
+:class:`NotFound` is a 404/410.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import os
+import random
+import time
+import zlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+from urllib.parse import urljoin, urlsplit
+
+if TYPE_CHECKING:  # pragma: no cover
+    import httpx
+
+__all__ = [
+    "FetchError",
+    "HttpLimits",
+    "NotFound",
+    "fetch_bytes",
+    "make_client",
+    "parse_retry_after",
+]
+
+RETRYABLE_STATUSES = frozenset({429, 502, 503, 504})
+MAX_REDIRECTS = 5
+USER_AGENT = "pithtex (+https://pith.science)"
+
+
+class FetchError(Exception):
+    """A fetch that failed; ``str()`` is one line for the user."""
+
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class NotFound(FetchError):
+    """The registry does not know this path (404 or 410)."""
+
+
+def _env_float(name: str, default: float) -> float:
+    value = os.environ.get(name)
+    if not value:
+        return default
+    try:
+        return float(value)
+    except ValueError:
+        return default
+
+
+@dataclass(frozen=True)
+class HttpLimits:
+    """Time and size limits for one fetch. Tests shrink them through the environment."""
+
+    deadline: float = 30.0  # seconds for the whole fetch, retries included
+    connect_timeout: float = 10.0
+    read_timeout: float = 15.0  # between two chunks
+    retries: int = 4  # attempts after the first
+    backoff_base: float = 0.5
+    backoff_cap: float = 8.0
+    max_bytes: int = 4 * 1024 * 1024  # decoded body
+
+    @classmethod
+    def from_env(cls) -> HttpLimits:
+        """Defaults, overridden by ``PITHTEX_HTTP_{DEADLINE,RETRIES,BACKOFF,BACKOFF_CAP,MAX_BYTES}``."""
+        base = cls()
+        deadline = _env_float("PITHTEX_HTTP_DEADLINE", base.deadline)
+        return cls(
+            deadline=deadline,
+            connect_timeout=min(base.connect_timeout, deadline),
+            read_timeout=min(base.read_timeout, deadline),
+            retries=int(_env_float("PITHTEX_HTTP_RETRIES", base.retries)),
+            backoff_base=_env_float("PITHTEX_HTTP_BACKOFF", base.backoff_base),
+            backoff_cap=_env_float("PITHTEX_HTTP_BACKOFF_CAP", base.backoff_cap),
+            max_bytes=int(_env_float("PITHTEX_HTTP_MAX_BYTES", base.max_bytes)),
+        )
+
+
+def make_client(limits: HttpLimits, concurrency: int) -> httpx.AsyncClient:
+    """One pooled client per run; redirects are handled by :func:`fetch_bytes`."""
+    import httpx
+
+    return httpx.AsyncClient(
+        follow_redirects=False,
+        timeout=httpx.Timeout(limits.read_timeout, connect=limits.connect_timeout),
+        limits=httpx.Limits(max_connections=max(1, concurrency), max_keepalive_connections=max(1, concurrency)),
+        headers={"User-Agent": USER_AGENT, "Accept": "application/json", "Accept-Encoding": "gzip, deflate"},
+        trust_env=False,  # a proxy from the environment must not see (or alter) the traffic silently
+    )
+
+
+def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header (delta-seconds or HTTP-date)."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when is None:
+        return None
+    current = time.time() if now is None else now
+    return max(0.0, when.timestamp() - current)
+
+
+class _Retry(Exception):
+    """An attempt failed in a way worth retrying."""
+
+    def __init__(self, message: str, retry_after: float | None = None, status: int | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+        self.status = status
+
+
+class _BoundedDecoder:
+    """Inflate gzip/deflate incrementally without ever exceeding ``limit`` bytes."""
+
+    def __init__(self, encoding: str, limit: int) -> None:
+        self.limit = limit
+        self.size = 0
+        self.parts: list[bytes] = []
+        encoding = encoding.strip().lower()
+        if encoding in ("", "identity"):
+            self.inflater = None
+        elif encoding in ("gzip", "x-gzip"):
+            self.inflater = zlib.decompressobj(zlib.MAX_WBITS | 16)
+        elif encoding == "deflate":
+            self.inflater = zlib.decompressobj()
+        else:
+            raise FetchError(f"unsupported Content-Encoding {encoding!r}")
+
+    def _keep(self, data: bytes) -> None:
+        self.size += len(data)
+        if self.size > self.limit:
+            raise FetchError(f"response larger than {self.limit} bytes (decoded); not a Pith document")
+        self.parts.append(data)
+
+    def feed(self, data: bytes) -> None:
+        if self.inflater is None:
+            self._keep(data)
+            return
+        try:
+            while data:
+                # +1 so that reaching the limit exactly is distinguishable from passing it
+                out = self.inflater.decompress(data, self.limit - self.size + 1)
+                self._keep(out)
+                data = self.inflater.unconsumed_tail
+        except zlib.error as exc:
+            raise FetchError(f"corrupt compressed body ({exc})") from None
+
+    def finish(self) -> bytes:
+        if self.inflater is not None:
+            try:
+                self._keep(self.inflater.flush())
+            except zlib.error as exc:
+                raise FetchError(f"corrupt compressed body ({exc})") from None
+            if not self.inflater.eof:
+                raise FetchError("truncated compressed body")
+        return b"".join(self.parts)
+
+
+def _same_origin(a: str, b: str) -> bool:
+    sa, sb = urlsplit(a), urlsplit(b)
+    return (sa.scheme, sa.hostname, sa.port) == (sb.scheme, sb.hostname, sb.port)
+
+
+async def _attempt(client: httpx.AsyncClient, url: str, params: Mapping[str, str] | None, limits: HttpLimits) -> bytes:
+    import httpx
+
+    current = url
+    for _ in range(MAX_REDIRECTS + 1):
+        try:
+            async with client.stream("GET", current, params=params) as response:
+                status = response.status_code
+                if status in (301, 302, 303, 307, 308):
+                    location = response.headers.get("location", "")
+                    target = urljoin(current, location)
+                    if not location or not _same_origin(url, target):
+                        raise FetchError(
+                            f"HTTP {status}: redirect to another host ({target or 'no Location'}) not followed",
+                            status=status,
+                        )
+                    current, params = target, None
+                    continue
+                if status in (404, 410):
+                    raise NotFound(f"HTTP {status}: not found", status=status)
+                if status in RETRYABLE_STATUSES:
+                    raise _Retry(
+                        f"HTTP {status}" + (" (rate limited)" if status == 429 else ""),
+                        parse_retry_after(response.headers.get("retry-after")),
+                        status,
+                    )
+                if status != 200:
+                    raise FetchError(f"HTTP {status}", status=status)
+                declared = response.headers.get("content-length")
+                encoding = response.headers.get("content-encoding", "")
+                if declared and declared.isdigit() and not encoding and int(declared) > limits.max_bytes:
+                    raise FetchError(f"response of {declared} bytes is larger than {limits.max_bytes}; not a Pith document")
+                decoder = _BoundedDecoder(encoding, limits.max_bytes)
+                async for chunk in response.aiter_raw():
+                    decoder.feed(chunk)
+                return decoder.finish()
+        except (FetchError, _Retry):
+            raise
+        except httpx.RemoteProtocolError as exc:
+            raise _Retry(f"connection broken: {exc}") from None
+        except httpx.TimeoutException:
+            raise _Retry("timed out") from None
+        except (httpx.TransportError, OSError) as exc:
+            raise _Retry(f"connection failed: {exc or type(exc).__name__}") from None
+    raise FetchError(f"more than {MAX_REDIRECTS} redirects")
+
+
+async def _with_retries(
+    client: httpx.AsyncClient, url: str, params: Mapping[str, str] | None, limits: HttpLimits, started: float
+) -> bytes:
+    attempt = 0
+    while True:
+        try:
+            return await _attempt(client, url, params, limits)
+        except _Retry as exc:
+            if attempt >= limits.retries:
+                tries = f"{attempt + 1} attempt" + ("s" if attempt else "")
+                raise FetchError(f"{exc} (gave up after {tries})", status=exc.status) from None
+            remaining = limits.deadline - (time.monotonic() - started)
+            backoff = random.uniform(0, min(limits.backoff_cap, limits.backoff_base * 2**attempt))
+            wait = backoff if exc.retry_after is None else max(exc.retry_after, backoff)
+            if wait >= remaining:
+                if exc.retry_after is not None:
+                    raise FetchError(
+                        f"{exc}; Retry-After {exc.retry_after:.0f}s is past the {limits.deadline:g}s deadline",
+                        status=exc.status,
+                    ) from None
+                raise FetchError(f"{exc} (no time left to retry)", status=exc.status) from None
+            await asyncio.sleep(wait)
+            attempt += 1
+
+
+async def fetch_bytes(
+    client: httpx.AsyncClient, url: str, limits: HttpLimits, *, params: Mapping[str, str] | None = None
+) -> bytes:
+    """GET ``url`` and return the decoded body of a 200, within ``limits``."""
+    started = time.monotonic()
+    try:
+        return await asyncio.wait_for(_with_retries(client, url, params, limits, started), limits.deadline)
+    except asyncio.TimeoutError:
+        raise FetchError(f"no complete response within the {limits.deadline:g}s deadline") from None

@@ -1,0 +1,151 @@
+"""Build a mirror directory: verified records and bundles in the registry's layout.
+
+``pithtex mirror add DIR FILE...`` verifies every file first (all or
+nothing: one invalid file and nothing is written), then files each one
+under the registry's own paths (:mod:`pithtex.resolve.layout`) plus the
+static alias files the resolve endpoint needs. Any static web server can
+host the result; ``pithtex serve`` adds the resolve endpoint itself.
+
+The alias index (``pith/alias/index.json``) remembers which Pith Number each
+arXiv id points to, so that the unversioned alias follows the newest version
+and a *different* record for an id and version already mirrored is refused
+(a mirror must never equivocate).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pithtex.errors import InputError, PithtexError, UsageError
+from pithtex.ids.arxiv import ArxivId
+from pithtex.resolve import layout
+from pithtex.resolve.atomic import atomic_write_bytes
+
+if TYPE_CHECKING:  # pragma: no cover
+    from pithtex.verify.keys import TrustStore
+    from pithtex.verify.result import VerificationResult
+
+__all__ = ["MirrorAdded", "add_to_mirror"]
+
+MAX_INPUT_BYTES = 16 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class MirrorAdded:
+    path: Path
+    kind: str
+    source: ArxivId
+    pith_number: str
+    written: tuple[str, ...]
+
+
+def _load_index(root: Path) -> dict[str, dict[str, Any]]:
+    path = root / layout.ALIAS_INDEX
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError) as exc:
+        raise InputError(f"{path}: unreadable alias index ({exc})") from None
+    aliases = doc.get("arxiv") if isinstance(doc, dict) else None
+    if not isinstance(aliases, dict):
+        raise InputError(f"{path}: malformed alias index (expected {{\"arxiv\": {{...}}}})")
+    return aliases
+
+
+def _read_input(path: Path) -> bytes:
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(MAX_INPUT_BYTES + 1)
+    except IsADirectoryError:
+        raise InputError(f"{path}: is a directory") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    if len(data) > MAX_INPUT_BYTES:
+        raise InputError(f"{path}: larger than {MAX_INPUT_BYTES} bytes; not a Pith document")
+    return data
+
+
+def add_to_mirror(root: Path, files: list[Path], trust: TrustStore) -> list[MirrorAdded]:
+    """Verify ``files`` and file them into the mirror at ``root`` (created if needed)."""
+    from filelock import FileLock
+
+    from pithtex.verify.document import verify_json_bytes
+
+    if root.exists() and not root.is_dir():
+        raise UsageError(f"{root}: exists and is not a directory")
+    checked: list[tuple[Path, bytes, VerificationResult]] = []
+    problems: list[str] = []
+    for path in files:
+        data = _read_input(path)
+        result = verify_json_bytes(data, trust)
+        if result.kind not in ("record", "bundle"):
+            problems.append(f"{path}: not a Pith record or bundle ({result.kind}); only those can be mirrored")
+        elif not result.ok:
+            problems.append(f"{path}: does not verify: " + "; ".join(result.problems))
+        elif result.source is None or result.source.version is None or result.pith_number is None:
+            problems.append(f"{path}: names no versioned arXiv source")
+        else:
+            checked.append((path, data, result))
+    if problems:
+        raise PithtexError(
+            problems[0] + (f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""),
+            hint="nothing was written to the mirror",
+        )
+    root.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(root / ".pithtex-mirror.lock"), timeout=120):
+        return _file_all(root, checked)
+
+
+def _file_all(root: Path, checked: list[tuple[Path, bytes, VerificationResult]]) -> list[MirrorAdded]:
+    index = _load_index(root)
+    # Check every alias before writing anything: a conflict leaves the mirror as it was.
+    for path, _, result in checked:
+        assert result.source is not None and result.pith_number is not None
+        known = index.get(result.source.versioned)
+        if known and known.get("suffix") != result.pith_number.suffix:
+            raise PithtexError(
+                f"{path}: the mirror already holds {known.get('pith_number')} for {result.source}, "
+                f"not {result.pith_number.full}; a mirror never holds two records for one version",
+                hint="nothing was written to the mirror",
+            )
+    added: list[MirrorAdded] = []
+    for path, data, result in sorted(checked, key=lambda item: item[2].kind != "record"):
+        assert result.source is not None and result.pith_number is not None
+        suffix = result.pith_number.suffix
+        written: list[str] = []
+        if result.kind == "record":
+            written.append(layout.record_path(suffix))
+        else:
+            doc = json.loads(data)
+            written += [layout.bundle_path(suffix), layout.well_known_bundle_path(suffix)]
+            if isinstance(doc.get("state"), dict):
+                state = json.dumps(doc["state"], indent=2, ensure_ascii=False).encode("utf-8") + b"\n"
+                atomic_write_bytes(root / layout.state_path(suffix), state)
+                written.append(layout.state_path(suffix))
+        for relative in written:
+            if relative != layout.state_path(suffix):
+                atomic_write_bytes(root / relative, data)
+        # Alias files carry the record itself (or the bundle when no record is mirrored).
+        has_record = (root / layout.record_path(suffix)).is_file()
+        alias_body = data if result.kind == "record" or not has_record else (root / layout.record_path(suffix)).read_bytes()
+        versioned = result.source
+        unversioned = versioned.without_version()
+        targets = [versioned]
+        current = index.get(unversioned.versioned)
+        if current is None or current.get("version", 0) <= versioned.version or current.get("suffix") == suffix:
+            targets.append(unversioned)
+        for alias in targets:
+            entry = {"suffix": suffix, "pith_number": result.pith_number.full, "version": versioned.version}
+            if result.kind == "record" or index.get(alias.versioned, {}).get("kind") != "record":
+                entry["kind"] = "record" if has_record else "bundle"
+                index[alias.versioned] = entry
+                atomic_write_bytes(root / layout.alias_path(alias), alias_body)
+                written.append(layout.alias_path(alias))
+        added.append(MirrorAdded(path, result.kind, versioned, result.pith_number.full, tuple(written)))
+    body = json.dumps({"arxiv": index}, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+    atomic_write_bytes(root / layout.ALIAS_INDEX, body.encode("utf-8"))
+    return added

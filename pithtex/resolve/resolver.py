@@ -1,0 +1,485 @@
+"""Resolve arXiv ids to verified Pith Numbers: lock, then cache, then registry.
+
+For each id as cited (``2511.00066`` or ``2511.00066v4``):
+
+1. ``pith.lock`` (unless ``--update``): the entry is re-verified offline;
+2. the per-user cache (unless ``--update``, never with ``--locked``);
+3. the registry or mirror (never with ``--offline`` or ``--locked``):
+   resolve the alias, fetch the record (and with ``--deep`` the bundle),
+   verify everything against the trust store *and* the id asked for.
+
+Then trust on first use, like Go's checksum database: new material must not
+contradict the lock (a different digest for an arXiv id and version the lock
+already holds; fewer events than it recorded; an older version than the one
+it pinned). Any contradiction is ``rejected`` with a ``SECURITY:`` message,
+and then *nothing* is written: not the lock, not the cache, and callers
+(annotate) must not write user files either (:attr:`ResolveReport.security`).
+
+Failures are per id: one line each, while the other ids still resolve.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from pithtex.errors import InputError
+from pithtex.ids.arxiv import ArxivId
+from pithtex.ids.pith_number import PithNumber
+from pithtex.resolve import layout
+from pithtex.resolve.cache import Cache
+from pithtex.resolve.http import FetchError, HttpLimits, NotFound
+from pithtex.resolve.lockfile import LockEntry, Lockfile
+from pithtex.resolve.sources import Source, interpret_resolve, open_source
+
+if TYPE_CHECKING:  # pragma: no cover
+    from pithtex.verify.keys import TrustStore
+    from pithtex.verify.result import VerificationResult
+
+__all__ = ["Resolution", "ResolveReport", "ResolveSettings", "resolve_ids"]
+
+Status = Literal["verified", "failed", "rejected"]
+Origin = Literal["lock", "cache", "registry", "mirror"]
+PROGRESS_THRESHOLD = 5  # ids to fetch before a progress bar is worth showing
+
+
+@dataclass(frozen=True)
+class ResolveSettings:
+    """Everything a resolution needs; commands build it with ``resolution_settings``."""
+
+    registry: str
+    lock_path: Path
+    trust: TrustStore
+    offline: bool = False
+    locked: bool = False
+    update: bool = False
+    deep: bool = False
+    concurrency: int = 8
+    quiet: bool = False
+    cache: Cache | None = None
+    limits: HttpLimits = field(default_factory=HttpLimits.from_env)
+    #: Write pith.lock (and the cache) when resolution succeeds. ``--locked`` never writes.
+    write: bool = True
+
+
+@dataclass
+class Resolution:
+    """The outcome for one id as cited."""
+
+    requested: ArxivId
+    status: Status
+    pith_number: PithNumber | None = None
+    problem: str | None = None
+    entry: LockEntry | None = None
+    origin: Origin | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "verified"
+
+    def line(self) -> str:
+        """``arXiv:<id> -> pith:YYYY:SUFFIX (verified)`` or ``arXiv:<id>: <reason>``."""
+        if self.ok and self.pith_number is not None:
+            return f"{self.requested} -> {self.pith_number.full} (verified)"
+        return f"{self.requested}: {self.status}: {self.problem}"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "arxiv_id": self.requested.id,
+            "version": self.requested.version,
+            "pith_number": self.pith_number.full if self.pith_number else None,
+            "status": self.status,
+            "problem": self.problem,
+            "origin": self.origin,
+            "source_version": self.entry.source_version if self.entry else None,
+        }
+
+
+@dataclass
+class ResolveReport:
+    """All resolutions, in the order the ids were first given."""
+
+    resolutions: list[Resolution]
+    lock_path: Path
+    lock_changed: bool = False
+    cache_written: int = 0
+
+    @property
+    def security(self) -> bool:
+        """Whether any id was rejected: callers must then write nothing."""
+        return any(r.status == "rejected" for r in self.resolutions)
+
+    @property
+    def ok(self) -> bool:
+        return all(r.ok for r in self.resolutions)
+
+    def get(self, arxiv: ArxivId) -> Resolution | None:
+        for resolution in self.resolutions:
+            if resolution.requested == arxiv:
+                return resolution
+        return None
+
+    def counts(self) -> dict[str, int]:
+        counts = {"verified": 0, "failed": 0, "rejected": 0}
+        for resolution in self.resolutions:
+            counts[resolution.status] += 1
+        return counts
+
+    def summary(self) -> str:
+        c = self.counts()
+        text = f"{len(self.resolutions)} id{'s' if len(self.resolutions) != 1 else ''}: {c['verified']} verified"
+        if c["failed"]:
+            text += f", {c['failed']} failed"
+        if c["rejected"]:
+            text += f", {c['rejected']} REJECTED (nothing was written)"
+        if self.lock_changed:
+            text += f"; updated {self.lock_path.name}"
+        return text
+
+
+@dataclass
+class _Fetched:
+    """Verified material from the cache or the network, not yet accepted (TOFU)."""
+
+    entry: LockEntry
+    origin: Origin
+    record_bytes: bytes | None = None  # to cache
+    bundle_bytes: bytes | None = None
+
+
+class _Failure(Exception):
+    pass
+
+
+def _problems(result: VerificationResult) -> str:
+    return "; ".join(result.problems) or f"status {result.status}"
+
+
+def _accept(arxiv: ArxivId, result: VerificationResult, what: str) -> None:
+    """Raise unless ``result`` is a verified record/bundle for exactly ``arxiv``."""
+    if not result.ok:
+        raise _Failure(f"{what} does not verify: {_problems(result)}")
+    source = result.source
+    if source is None or source.id != arxiv.id or (arxiv.version is not None and source.version != arxiv.version):
+        raise _Failure(f"{what} is for {source}, not {arxiv}")  # pragma: no cover - the verifier checks it
+    if source.version is None or result.pith_number is None or result.receipt is None:
+        raise _Failure(f"{what} lacks a versioned source, Pith Number or receipt")
+
+
+# -- the network ------------------------------------------------------------
+async def _fetch_record(source: Source, arxiv: ArxivId, trust: TrustStore) -> tuple[VerificationResult, bytes]:
+    from pithtex.verify.document import verify_document, verify_json_bytes
+
+    try:
+        body = await source.resolve(arxiv)
+    except NotFound:
+        raise _Failure(f"unknown to {source.label} (HTTP 404)") from None
+    answer = interpret_resolve(body)
+    if answer.document is not None:
+        result = verify_document(answer.document, trust, expected=arxiv)
+        _accept(arxiv, result, "the record served for it")
+        return result, _document_bytes(body, answer.document)
+    last = "resolve endpoint named no record"
+    for suffix in answer.suffixes:
+        try:
+            data = await source.get(layout.record_path(suffix))
+        except NotFound:
+            last = f"resolve endpoint named pith:{suffix}, but {layout.record_path(suffix)} is not found"
+            continue
+        result = verify_json_bytes(data, trust, expected=arxiv)
+        try:
+            _accept(arxiv, result, f"record {layout.record_path(suffix)}")
+        except _Failure as exc:
+            last = str(exc)
+            continue
+        return result, data
+    raise _Failure(last)
+
+
+def _document_bytes(body: bytes, document: Any) -> bytes:
+    """The bytes to cache for a document found in a resolve response."""
+    import json
+
+    try:
+        whole = json.loads(body)
+    except ValueError:  # pragma: no cover - interpret_resolve parsed it already
+        whole = None
+    if whole == document:
+        return body
+    from pithtex.verify.canonical import canonical_json
+
+    return canonical_json(document)
+
+
+async def _fetch_bundle(
+    source: Source, arxiv: ArxivId, record: VerificationResult, trust: TrustStore
+) -> tuple[VerificationResult, bytes]:
+    from pithtex.verify.document import verify_json_bytes
+
+    assert record.pith_number is not None
+    path = layout.bundle_path(record.pith_number.suffix)
+    try:
+        data = await source.get(path)
+    except NotFound:
+        raise _Failure(f"--deep: {path} is not found") from None
+    result = verify_json_bytes(data, trust, expected=arxiv)
+    if not result.ok:
+        raise _Failure(f"--deep: bundle {path} does not verify: {_problems(result)}")
+    if result.pith_number != record.pith_number or result.state_sha256 is None or result.event_count is None:
+        raise _Failure(f"--deep: bundle {path} is for {result.pith_number}, not {record.pith_number}")
+    return result, data
+
+
+async def _fetch_one(source: Source, arxiv: ArxivId, settings: ResolveSettings) -> _Fetched:
+    try:
+        record, record_bytes = await _fetch_record(source, arxiv, settings.trust)
+        bundle, bundle_bytes = None, None
+        if settings.deep:
+            if record.kind == "bundle":
+                bundle, bundle_bytes = record, record_bytes
+            else:
+                bundle, bundle_bytes = await _fetch_bundle(source, arxiv, record, settings.trust)
+    except FetchError as exc:
+        raise _Failure(f"{source.label}: {exc}") from None
+    entry = LockEntry.from_result(arxiv, record, deep=bundle)
+    return _Fetched(entry, source.origin, record_bytes, bundle_bytes)  # type: ignore[arg-type]
+
+
+async def _fetch_all(
+    ids: list[ArxivId], settings: ResolveSettings
+) -> dict[ArxivId, _Fetched | str]:
+    source = open_source(settings.registry, settings.limits, settings.concurrency)
+    semaphore = asyncio.Semaphore(max(1, settings.concurrency))
+    outcomes: dict[ArxivId, _Fetched | str] = {}
+    progress = _progress(len(ids), settings)
+
+    async def one(arxiv: ArxivId) -> None:
+        async with semaphore:
+            try:
+                outcomes[arxiv] = await _fetch_one(source, arxiv, settings)
+            except _Failure as exc:
+                outcomes[arxiv] = str(exc)
+            except FetchError as exc:
+                outcomes[arxiv] = f"{source.label}: {exc}"
+            finally:
+                if progress is not None:
+                    progress.advance()
+
+    try:
+        await asyncio.gather(*(one(arxiv) for arxiv in ids))
+    finally:
+        if progress is not None:
+            progress.stop()
+        await source.aclose()
+    return outcomes
+
+
+class _Progress:
+    def __init__(self, total: int) -> None:
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        self._progress = Progress(
+            TextColumn("resolving"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+            console=Console(stderr=True), transient=True,
+        )
+        self._task = self._progress.add_task("resolve", total=total)
+        self._progress.start()
+
+    def advance(self) -> None:
+        self._progress.advance(self._task)
+
+    def stop(self) -> None:
+        self._progress.stop()
+
+
+def _progress(total: int, settings: ResolveSettings) -> _Progress | None:
+    if settings.quiet or total < PROGRESS_THRESHOLD or not sys.stderr.isatty():
+        return None
+    return _Progress(total)
+
+
+# -- trust on first use -----------------------------------------------------
+def _tofu(lock: Lockfile, new: dict[ArxivId, _Fetched]) -> dict[ArxivId, str]:
+    """``SECURITY:`` problems for new material that contradicts the lock or itself."""
+    problems: dict[ArxivId, str] = {}
+    for arxiv, fetched in new.items():
+        entry = fetched.entry
+        where = "the registry" if fetched.origin in ("registry", "mirror") else "the cache"
+        for other in lock.conflicts(entry):
+            problems[arxiv] = (
+                f"SECURITY: {where} gave digest {entry.canonical_sha256[:16]}... ({entry.pith_number.full}) "
+                f"for {entry.source}, but {lock.path.name} pins {other.canonical_sha256[:16]}... "
+                f"({other.pith_number.full}) for it (entry {other.key!r}); refusing it, nothing was written"
+            )
+            break
+        if arxiv in problems:
+            continue
+        old = lock.get(arxiv)
+        if old is None:
+            continue
+        if entry.source_version < old.source_version:
+            problems[arxiv] = (
+                f"SECURITY: rollback: {where} gave {entry.source} but {lock.path.name} already pins "
+                f"v{old.source_version}; refusing it, nothing was written"
+            )
+        elif (
+            old.event_count is not None
+            and entry.event_count is not None
+            and old.pith_number == entry.pith_number
+            and entry.event_count < old.event_count
+        ):
+            problems[arxiv] = (
+                f"SECURITY: rollback: {where} gave a bundle for {entry.pith_number.full} with "
+                f"{entry.event_count} events, but {lock.path.name} recorded {old.event_count}; "
+                "refusing it, nothing was written"
+            )
+    # Two ids resolved in this run to different digests for the same id and version.
+    by_version: dict[tuple[str, int], set[str]] = {}
+    for fetched in new.values():
+        by_version.setdefault((fetched.entry.requested.id, fetched.entry.source_version), set()).add(
+            fetched.entry.canonical_sha256
+        )
+    for arxiv, fetched in new.items():
+        key = (fetched.entry.requested.id, fetched.entry.source_version)
+        if len(by_version[key]) > 1 and arxiv not in problems:
+            problems[arxiv] = (
+                f"SECURITY: the registry gave different digests for {fetched.entry.source} in one run; "
+                "refusing them, nothing was written"
+            )
+    return problems
+
+
+# -- the whole run ----------------------------------------------------------
+def _from_lock(lock: Lockfile, arxiv: ArxivId, settings: ResolveSettings) -> Resolution | None:
+    entry = lock.get(arxiv)
+    if entry is None:
+        return None
+    result = lock.verify_entry(entry, settings.trust)
+    if result.ok:
+        return Resolution(arxiv, "verified", entry.pith_number, None, entry, "lock")
+    return Resolution(
+        arxiv, "failed", None,
+        f"{lock.path.name} entry {entry.key!r} does not verify: {_problems(result)} "
+        "(fix or delete the entry, then run 'pithtex resolve')",
+        entry, "lock",
+    )
+
+
+def _from_cache(cache: Cache, arxiv: ArxivId, settings: ResolveSettings) -> _Fetched | None:
+    from pithtex.verify.document import verify_json_bytes
+
+    data = cache.record_for(arxiv)
+    if data is None:
+        return None
+    record = verify_json_bytes(data, settings.trust, expected=arxiv)
+    try:
+        _accept(arxiv, record, "cached record")
+    except _Failure:
+        return None  # a stale or damaged cache entry is a miss, never an answer
+    bundle = None
+    if settings.deep:
+        assert record.pith_number is not None
+        bundle_data = cache.bundle_for(record.pith_number.suffix)
+        if bundle_data is None:
+            return None
+        bundle = verify_json_bytes(bundle_data, settings.trust, expected=arxiv)
+        if not bundle.ok or bundle.pith_number != record.pith_number or bundle.event_count is None:
+            return None
+    return _Fetched(LockEntry.from_result(arxiv, record, deep=bundle), "cache")
+
+
+def _unique(ids: Iterable[ArxivId]) -> list[ArxivId]:
+    seen: dict[ArxivId, None] = {}
+    for arxiv in ids:
+        seen.setdefault(arxiv, None)
+    return list(seen)
+
+
+def resolve_ids(ids: Iterable[ArxivId], settings: ResolveSettings) -> ResolveReport:
+    """Resolve every id (see the module doc); writes the lock and cache only if nothing was rejected."""
+    wanted = _unique(ids)
+    may_write = settings.write and not settings.locked
+    guard = Lockfile(settings.lock_path).file_lock() if may_write and wanted else None
+    if guard is not None:
+        try:
+            guard.acquire()
+        except OSError as exc:
+            raise InputError(f"{settings.lock_path}: cannot lock for writing: {exc.strerror or exc}") from None
+    try:
+        return _resolve_locked(wanted, settings, may_write)
+    finally:
+        if guard is not None:
+            guard.release()
+
+
+def _resolve_locked(wanted: list[ArxivId], settings: ResolveSettings, may_write: bool) -> ResolveReport:
+    lock = Lockfile.load(settings.lock_path)
+    cache = settings.cache
+    done: dict[ArxivId, Resolution] = {}
+    fresh: dict[ArxivId, _Fetched] = {}
+    to_fetch: list[ArxivId] = []
+    for arxiv in wanted:
+        entry = lock.get(arxiv)
+        needs_deep = settings.deep and entry is not None and entry.event_count is None
+        if entry is not None and not settings.update and not (needs_deep and not settings.offline and not settings.locked):
+            resolution = _from_lock(lock, arxiv, settings)
+            assert resolution is not None
+            done[arxiv] = resolution
+            continue
+        if settings.locked:
+            reason = "not in" if entry is None else "--deep needs state not in"
+            done[arxiv] = Resolution(arxiv, "failed", None, f"{reason} {lock.path.name} (--locked never adds entries)")
+            continue
+        if cache is not None and not settings.update:
+            cached = _from_cache(cache, arxiv, settings)
+            if cached is not None:
+                fresh[arxiv] = cached
+                continue
+        if settings.offline:
+            done[arxiv] = Resolution(
+                arxiv, "failed", None, f"not in {lock.path.name} or the cache (--offline)"
+            )
+            continue
+        to_fetch.append(arxiv)
+
+    if to_fetch:
+        outcomes = asyncio.run(_fetch_all(to_fetch, settings))
+        for arxiv in to_fetch:
+            outcome = outcomes[arxiv]
+            if isinstance(outcome, str):
+                done[arxiv] = Resolution(arxiv, "failed", None, outcome)
+            else:
+                fresh[arxiv] = outcome
+
+    security = _tofu(lock, fresh)
+    for arxiv, fetched in fresh.items():
+        if arxiv in security:
+            done[arxiv] = Resolution(arxiv, "rejected", None, security[arxiv], fetched.entry, fetched.origin)
+        else:
+            done[arxiv] = Resolution(arxiv, "verified", fetched.entry.pith_number, None, fetched.entry, fetched.origin)
+
+    report = ResolveReport([done[arxiv] for arxiv in wanted], settings.lock_path)
+    if report.security or not may_write:
+        return report
+    for arxiv, fetched in fresh.items():
+        lock.put(fetched.entry)
+    try:
+        report.lock_changed = lock.save()
+    except OSError as exc:
+        raise InputError(f"{settings.lock_path}: cannot write: {exc.strerror or exc}") from None
+    if cache is not None:
+        for arxiv, fetched in fresh.items():
+            try:
+                if fetched.record_bytes is not None:
+                    cache.put_record(arxiv, fetched.record_bytes)
+                    report.cache_written += 1
+                if fetched.bundle_bytes is not None:
+                    cache.put_bundle(fetched.entry.pith_number.suffix, fetched.bundle_bytes)
+            except OSError:
+                pass  # the cache is an optimisation: an unwritable cache is not an error
+    return report
