@@ -76,12 +76,13 @@ class ArxivId:
         return f"arXiv:{self.versioned}"
 
 
-_NEW_RE = re.compile(r"(?P<yy>\d\d)(?P<mm>\d\d)\.(?P<num>\d{4,5})")
+_NEW_RE = re.compile(r"(?P<yy>\d\d)(?P<mm>\d\d)\.(?P<num>\d{4,5})", re.ASCII)
 _OLD_RE = re.compile(
     r"(?P<archive>[a-zA-Z]+(?:-[a-zA-Z]+)?)(?:\.(?P<sc>[a-zA-Z]{2,5}(?:-[a-zA-Z]{2,5})?))?"
-    r"/(?P<yy>\d\d)(?P<mm>\d\d)(?P<num>\d{3})"
+    r"/(?P<yy>\d\d)(?P<mm>\d\d)(?P<num>\d{3})",
+    re.ASCII,
 )
-_VERSION_RE = re.compile(r"[vV](?P<v>\d{1,4})$")
+_VERSION_RE = re.compile(r"[vV](?P<v>\d{1,4})$", re.ASCII)
 _PREFIX_RE = re.compile(r"^arxiv:\s*", re.IGNORECASE)
 
 

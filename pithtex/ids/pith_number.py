@@ -34,9 +34,9 @@ SHORT_LENGTHS = (8, 12, 16)
 MIN_YEAR, MAX_YEAR = 1991, 2999
 
 _SUFFIX_RE = re.compile(r"[A-Z2-7]{26}")
-_FULL_RE = re.compile(r"pith:(?P<year>\d{4}):(?P<suffix>.*)", re.DOTALL)
+_FULL_RE = re.compile(r"pith:(?P<year>\d{4}):(?P<suffix>.*)", re.DOTALL | re.ASCII)
 _SHORT_RE = re.compile(r"pith:(?P<prefix>[A-Z2-7]{8})")
-_SUBMITTED_AT_RE = re.compile(r"(?P<year>\d{4})-\d\d-\d\dT")
+_SUBMITTED_AT_RE = re.compile(r"(?P<year>\d{4})-\d\d-\d\dT", re.ASCII)
 
 
 class InvalidPithNumber(ValueError):

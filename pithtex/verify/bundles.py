@@ -35,10 +35,25 @@ from pithtex.verify.keys import TrustStore
 from pithtex.verify.result import VerificationResult
 from pithtex.verify.state import check_state
 
-__all__ = ["BUNDLE_TYPE", "BUNDLE_VERSION", "bundle_sha256", "verify_bundle"]
+__all__ = ["BUNDLE_SIGNATURE_ONLY_FIELDS", "BUNDLE_TYPE", "BUNDLE_VERSION", "bundle_sha256", "verify_bundle"]
 
 BUNDLE_TYPE = "pith_open_graph_bundle"
 BUNDLE_VERSION = "1.0"
+
+#: Bundle fields that only the bundle signature protects: no event, receipt or
+#: recomputation covers them, and pithtex uses none of them for a decision
+#: (``public_keys`` are never trusted; ``merge_version`` only selects whether
+#: the state can be recomputed). ``bundle_signature.signed_at`` is covered by
+#: no signature at all.
+BUNDLE_SIGNATURE_ONLY_FIELDS = (
+    "public_keys.*",
+    "mirror_hints.*",
+    "links.*",
+    "built_at",
+    "timestamp_proofs.*",
+    "merge_version",
+    "events[].signature.signed_at",
+)
 
 
 def bundle_sha256(bundle: dict[str, Any]) -> str | None:

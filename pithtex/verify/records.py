@@ -38,7 +38,6 @@ __all__ = ["UNSIGNED_RECORD_FIELDS", "verify_canonical_record", "verify_record"]
 #: ``title_canon_sha256``; it is not in this list.) Paths use ``[]`` for
 #: "any list element" and a trailing ``.*`` for "anything below".
 UNSIGNED_RECORD_FIELDS = (
-    "record_type",
     "schema_url",
     "schema_version",
     "attestation_state",

@@ -34,6 +34,9 @@ __all__ = ["Check", "Kind", "Status", "VerificationResult", "derive_status"]
 Kind = Literal["record", "bundle", "canonical_record", "receipt", "unknown"]
 Status = Literal["verified", "unsigned", "signature-only", "invalid"]
 
+#: Problems shown on the one human line; ``--json`` has them all.
+_SUMMARY_PROBLEMS = 4
+
 _STATUS_BY_KIND: dict[str, Status] = {
     "record": "verified",
     "bundle": "verified",
@@ -111,7 +114,11 @@ class VerificationResult:
     def summary(self) -> str:
         """One line for humans: ``verified pith:... (record, key ...)`` or ``invalid: a; b``."""
         if self.status == "invalid":
-            return "invalid: " + "; ".join(self.problems or ["not a Pith document"])
+            problems = list(dict.fromkeys(self.problems)) or ["not a Pith document"]
+            if len(problems) > _SUMMARY_PROBLEMS:
+                more = len(problems) - _SUMMARY_PROBLEMS
+                problems = [*problems[:_SUMMARY_PROBLEMS], f"and {more} more (--json lists them all)"]
+            return "invalid: " + "; ".join(problems)
         what = [self.kind]
         if self.key_id:
             what.append(f"key {self.key_id}")
