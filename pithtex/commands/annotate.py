@@ -1,0 +1,387 @@
+"""``pithtex annotate FILE...``: write verified Pith Numbers into .bib and .tex files.
+
+The daily command and a pre-commit hook, so it must never damage a file and
+never churn: every edit is lossless (:mod:`pithtex.write.bibedit`,
+:mod:`pithtex.write.texedit`), a file whose bytes would not change is not
+touched (its mtime stays, so latexmk and editors see nothing), and writes
+are atomic. Nothing at all is written when the resolver met a security
+error (the registry contradicting pith.lock) or when an entry's title says
+its arXiv id is probably wrong: writing the number would certify the mistake.
+
+Exit status: 0 all is well (changes written), 1 problems (an id that did not
+resolve, an entry that cannot be edited safely, a wrong ``\\pithnumber``,
+or with ``--check``: anything would change), 2 usage or unreadable input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pithtex.errors import InputError, UsageError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from pithtex.ids.arxiv import ArxivId
+    from pithtex.resolve.resolver import Resolution, ResolveReport
+    from pithtex.scan.model import BibEntry
+    from pithtex.scan.source import SourceText
+    from pithtex.write.report import FilePlan, Reporter
+
+_FIELD = re.compile(r"[A-Za-z][A-Za-z0-9_-]*")
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    from pithtex.commands.options import add_resolution_options
+
+    parser.description = (
+        "Add (or correct) a verified pithnumber field in every .bib entry that cites arXiv, "
+        "and \\usepackage{pith} + \\pithnumber{...} in a root .tex file (--self). Only the "
+        "changed lines differ; unchanged files are not touched."
+    )
+    parser.add_argument("files", nargs="+", type=Path, metavar="FILE", help=".bib and .tex files")
+    parser.add_argument("--check", action="store_true", help="write nothing; exit 1 if anything would change")
+    parser.add_argument("--diff", action="store_true", help="print the unified diff; write nothing")
+    parser.add_argument("--dry-run", action="store_true", help="say what would change; write nothing")
+    parser.add_argument(
+        "--prune", action="store_true", help="remove annotations from entries that no longer cite arXiv"
+    )
+    parser.add_argument(
+        "--self", dest="self_id", metavar="ARXIV_ID",
+        help="the paper's own arXiv id: put its \\pithnumber into the root .tex (default: config self_id)",
+    )
+    parser.add_argument("--fix", action="store_true", help="correct a wrong \\pithnumber in the .tex")
+    parser.add_argument("--field", metavar="NAME", help="BibTeX field name (default: config, pithnumber)")
+    parser.add_argument(
+        "--allow-title-mismatch", action="append", default=[], metavar="KEY",
+        help="annotate KEY although its title does not match the signed title (repeatable)",
+    )
+    add_resolution_options(parser)
+
+
+def _split_inputs(files: list[Path]) -> tuple[list[Path], list[Path]]:
+    bibs, texs = [], []
+    for path in files:
+        suffix = path.suffix.lower()
+        if suffix == ".bib":
+            bibs.append(path)
+        elif suffix in (".tex", ".ltx"):
+            texs.append(path)
+        else:
+            raise UsageError(f"{path}: not a .bib or .tex file")
+    return bibs, texs
+
+
+def run(args: argparse.Namespace) -> int:
+    from pithtex.commands.options import load_settings
+    from pithtex.ids.arxiv import InvalidArxivId, parse_arxiv_id
+    from pithtex.scan.source import read_source
+    from pithtex.write.report import Reporter
+
+    bibs, texs = _split_inputs(list(args.files))
+    resolution = load_settings(args, list(args.files))
+    config, settings = resolution.config, resolution.settings
+    field = args.field or config.field
+    if not _FIELD.fullmatch(field):
+        raise UsageError(f"--field {field!r} is not a BibTeX field name")
+    self_id = config.self_id
+    if args.self_id:
+        try:
+            self_id = parse_arxiv_id(args.self_id)
+        except InvalidArxivId as exc:
+            raise UsageError(f"--self {args.self_id!r}: {exc.reason}") from None
+    writing = not (args.check or args.diff or args.dry_run)
+    reporter = Reporter()
+
+    sources = {path: read_source(path) for path in [*bibs, *texs]}
+    for source in sources.values():
+        if source.note:
+            reporter.warning(source.name, None, None, source.note.split(": ", 1)[-1])
+    entries = _scan(bibs, sources, field, reporter)
+
+    wanted: list[ArxivId] = [e.arxiv[0] for e in entries if len(e.arxiv) == 1]
+    if self_id is not None and texs:
+        wanted.append(self_id)
+    report = _resolve(wanted, settings) if wanted else None
+    if report is not None and report.security:
+        for r in report.resolutions:
+            if r.status == "rejected":
+                reporter.problem(str(settings.lock_path), None, None, f"{r.requested}: {r.problem}")
+        reporter.print()
+        print("pithtex: nothing was written (security error)", file=sys.stderr)
+        return 1
+
+    mismatched = _crosscheck(entries, report, args.allow_title_mismatch, reporter)
+    plans = [
+        _plan_bib(sources[path], [e for e in entries if e.file == str(path)], report, field, args.prune, reporter)
+        for path in bibs
+    ]
+    extra: dict[Path, bytes] = {}
+    for path in texs:
+        plan, sty_dir = _plan_tex(sources[path], self_id, report, args.fix, settings.lock_path, reporter)
+        if plan is not None:
+            plans.append(plan)
+        if sty_dir is not None:
+            from pithtex.write.sty import STY_NAME, render_sty
+
+            extra[sty_dir / STY_NAME] = render_sty().encode("utf-8")
+    if config.bibrefs:
+        extra.update(_bibrefs(bibs, entries, report))
+
+    if mismatched:
+        reporter.print(quiet=args.quiet)
+        keys = ", ".join(sorted(mismatched))
+        print(
+            f"pithtex: nothing was written: {keys}: the title does not match the signed title, so the "
+            "arXiv id is probably wrong (fix it, or pass --allow-title-mismatch KEY)",
+            file=sys.stderr,
+        )
+        return 1
+
+    changed_plans = [p for p in plans if p.changed]
+    changed_extra = {p: d for p, d in extra.items() if _differs(p, d)}
+    for path in changed_extra:
+        reporter.change(str(path), None, None, "update" if path.exists() else "create")
+    if args.diff:
+        for plan in changed_plans:
+            sys.stdout.write(plan.diff())
+    if getattr(args, "json", False):
+        import json
+
+        print(json.dumps({"lines": [line.to_json() for line in reporter.lines]}, indent=2))
+    else:
+        reporter.print(quiet=args.quiet or args.diff, change_prefix="" if writing else "would ")
+    if writing:
+        from pithtex.write.atomic import write_if_changed
+
+        for plan in changed_plans:
+            write_if_changed(plan.source.path, plan.new_bytes())
+        for path, data in changed_extra.items():
+            write_if_changed(path, data)
+    if reporter.problems:
+        return 1
+    if args.check and (changed_plans or changed_extra):
+        if not args.quiet:
+            n = len(changed_plans) + len(changed_extra)
+            print(f"pithtex: {n} file{'s' if n != 1 else ''} would change (run 'pithtex annotate')", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _differs(path: Path, data: bytes) -> bool:
+    try:
+        return path.read_bytes() != data
+    except FileNotFoundError:
+        return True
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
+
+
+def _scan(bibs: list[Path], sources: dict[Path, SourceText], field: str, reporter: Reporter) -> list[BibEntry]:
+    if not bibs:
+        return []
+    from pithtex.scan.bib import scan_bib
+
+    entries: list[BibEntry] = []
+    for path in bibs:
+        result = scan_bib(sources[path], field_name=field)
+        for problem in result.errors:
+            if problem.fatal:
+                raise InputError(str(problem))
+            reporter.warning(problem.file, problem.line, None, problem.message)
+        entries.extend(result.entries)
+    return entries
+
+
+def _resolve(wanted: list[ArxivId], settings: Any) -> ResolveReport:
+    from pithtex.resolve.resolver import resolve_ids
+
+    return resolve_ids(wanted, settings)
+
+
+def _resolution(report: ResolveReport | None, arxiv: ArxivId) -> Resolution | None:
+    return report.get(arxiv) if report is not None else None
+
+
+def _crosscheck(
+    entries: list[BibEntry], report: ResolveReport | None, allowed: list[str], reporter: Reporter
+) -> set[str]:
+    """Title, duplicate and version checks; returns the keys that must not be annotated."""
+    if report is None:
+        return set()
+    from pithtex.crosscheck import RecordFacts, crosscheck, mismatched_keys
+
+    def facts_for(arxiv: ArxivId) -> RecordFacts | None:
+        r = report.get(arxiv)
+        if r is None or not r.ok or r.entry is None or r.pith_number is None:
+            return None
+        try:
+            return RecordFacts.from_canonical_record(r.entry.canonical_record, r.pith_number, title=r.entry.title)
+        except (KeyError, TypeError, ValueError):
+            return None
+
+    findings = crosscheck([e for e in entries if e.arxiv], facts_for, allow_title_mismatch=allowed)
+    for f in findings:
+        if f.severity == "error":
+            reporter.problem(f.file, f.line, f.key, f.message)
+        elif f.severity == "warning":
+            reporter.warning(f.file, f.line, f.key, f.message)
+    return mismatched_keys(findings)
+
+
+def _plan_bib(
+    source: SourceText,
+    entries: list[BibEntry],
+    report: ResolveReport | None,
+    field: str,
+    prune: bool,
+    reporter: Reporter,
+) -> FilePlan:
+    from pithtex.write.bibedit import BibEditError, RemoveField, SetField, edit_bib
+    from pithtex.write.report import FilePlan
+
+    name = source.name
+    edits: dict[tuple[str, int], Any] = {}
+    messages: dict[tuple[str, int], tuple[str, int, str]] = {}
+    for entry in entries:
+        if entry.key is None:
+            continue
+        current = entry.pithnumber.value.strip() if entry.pithnumber is not None else None
+        where = (entry.key, entry.line)
+        if len(entry.arxiv) > 1:
+            ids = ", ".join(str(a) for a in entry.arxiv)
+            reporter.problem(name, entry.line, entry.key, f"names several arXiv papers ({ids}); not annotated")
+            continue
+        if not entry.arxiv:
+            if current is not None:
+                line = entry.pithnumber.line if entry.pithnumber is not None else entry.line
+                if prune:
+                    edits[where] = RemoveField(entry.key, entry.pithnumber.field, entry.line)  # type: ignore[union-attr]
+                    messages[where] = (name, line, f"remove {field} {current} (no arXiv reference)")
+                else:
+                    reporter.warning(
+                        name, line, entry.key, f"has {field} {current} but no arXiv reference (--prune removes it)"
+                    )
+            continue
+        arxiv = entry.arxiv[0]
+        r = _resolution(report, arxiv)
+        if r is None or not r.ok or r.pith_number is None:
+            problem = r.problem if r is not None else "not resolved"
+            reporter.problem(name, entry.line, entry.key, f"{arxiv}: {problem}")
+            continue
+        want = r.pith_number.full
+        if current == want:
+            continue
+        existing_field = entry.pithnumber.field if entry.pithnumber is not None else field
+        edits[where] = SetField(entry.key, existing_field, want, entry.line)
+        if current is None:
+            messages[where] = (name, entry.line, f"add {field} {want} ({arxiv})")
+        else:
+            messages[where] = (name, entry.pithnumber.line, f"correct {field} {current} -> {want} ({arxiv})")  # type: ignore[union-attr]
+    text = source.text
+    while edits:
+        try:
+            text = edit_bib(source.text, edits.values(), newline=_newline(source))
+            break
+        except BibEditError as exc:
+            bad = [w for w in edits if w[0] == exc.key and (exc.line is None or w[1] == exc.line)] or [
+                w for w in edits if w[0] == exc.key
+            ]
+            if not bad:
+                reporter.problem(name, exc.line, exc.key, exc.message)
+                return FilePlan(source, source.text)
+            for w in bad:
+                edits.pop(w)
+                messages.pop(w, None)
+                reporter.problem(name, w[1], w[0], _strip_location(exc.message, w[0]))
+    for (key, _line), (file, line, text_) in messages.items():
+        reporter.change(file, line, key, text_)
+    return FilePlan(source, text)
+
+
+def _strip_location(message: str, key: str) -> str:
+    return re.sub(r"^line \d+: " + re.escape(key) + r": ", "", message)
+
+
+def _newline(source: SourceText) -> str:
+    return source.newline if source.newline in ("\n", "\r\n") else "\n"
+
+
+def _plan_tex(
+    source: SourceText,
+    self_id: ArxivId | None,
+    report: ResolveReport | None,
+    fix: bool,
+    lock_path: Path,
+    reporter: Reporter,
+) -> tuple[FilePlan | None, Path | None]:
+    """The planned .tex and the directory that needs pith.sty (None when it does not use pith)."""
+    from pithtex.write.report import FilePlan
+    from pithtex.write.texedit import TexEditError, analyse_preamble, ensure_pith_preamble, same_number
+
+    name = source.name
+    try:
+        preamble = analyse_preamble(source.text)
+    except TexEditError as exc:
+        if self_id is not None:
+            reporter.warning(name, exc.line, None, f"{exc.message}; --self applies to the root file only")
+        return None, None
+    sty_dir = source.path.parent
+    if self_id is None:
+        for command in preamble.pithnumbers:
+            reporter.warning(
+                name, command.line, None,
+                f"\\pithnumber{{{command.value}}} is not checked: give --self ARXIV_ID (or self_id in the config)",
+            )
+        return None, (sty_dir if preamble.pith_package_end is not None else None)
+    r = _resolution(report, self_id)
+    if r is None or not r.ok or r.pith_number is None:
+        problem = r.problem if r is not None else "not resolved"
+        reporter.problem(name, None, None, f"--self {self_id}: {problem}")
+        return None, (sty_dir if preamble.pith_package_end is not None else None)
+    try:
+        edit = ensure_pith_preamble(source.text, r.pith_number.suffix, replace=fix)
+    except TexEditError as exc:
+        reporter.problem(name, exc.line, None, exc.message)
+        return None, None
+    if edit.added_package:
+        reporter.change(name, None, None, "add \\usepackage{pith}")
+    if edit.added_number:
+        reporter.change(name, None, None, f"add \\pithnumber{{{r.pith_number.suffix}}} ({self_id})")
+    if edit.existing is not None and not same_number(edit.existing.value, r.pith_number.suffix):
+        if edit.replaced_number:
+            reporter.change(
+                name, edit.existing.line, None,
+                f"correct \\pithnumber{{{edit.existing.value}}} -> {r.pith_number.suffix} ({self_id})",
+            )
+        else:
+            reporter.problem(
+                name, edit.existing.line, None,
+                f"\\pithnumber{{{edit.existing.value}}} is not the Pith Number of {self_id} "
+                f"({r.pith_number.full}); --fix corrects it",
+            )
+    return FilePlan(source, edit.text), sty_dir
+
+
+def _bibrefs(bibs: list[Path], entries: list[BibEntry], report: ResolveReport | None) -> dict[Path, bytes]:
+    """The file pith.sty reads for bibliography badges, beside each .bib (key -> number)."""
+    from pithtex.write.bibrefs import bibrefs_path, is_safe_bib_key, render_bibrefs
+
+    out: dict[Path, bytes] = {}
+    for path in bibs:
+        pairs = []
+        for entry in entries:
+            if entry.file != str(path) or entry.key is None or len(entry.arxiv) != 1:
+                continue
+            if not is_safe_bib_key(entry.key):
+                continue
+            r = _resolution(report, entry.arxiv[0])
+            if r is not None and r.ok and r.pith_number is not None:
+                pairs.append((entry.key, r.pith_number.full))
+        target = bibrefs_path(path)
+        if not pairs and not target.exists():
+            continue
+        out[target] = render_bibrefs(pairs, bib_name=path.name, name=target.name).encode("utf-8")
+    return out

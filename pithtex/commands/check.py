@@ -1,0 +1,270 @@
+"""``pithtex check FILE...``: are the annotations complete and right? Offline.
+
+Run on every commit (pre-commit) and in CI, so it is fast and never touches
+the network: it reads pith.lock (and the per-user cache for ids the lock
+lacks), re-verifies each entry against the pinned key, and checks that
+
+- every .bib entry citing arXiv has a ``pithnumber`` equal to the verified
+  number of the id it cites;
+- every ``pithnumber`` and ``\\pithnumber{...}`` matches a verified lock entry
+  (the paper's own id when ``--self``/``self_id`` is known);
+- no entry's title says its arXiv id is probably wrong.
+
+One line per problem, ``file:line: key: what is wrong``; exit 1 on problems,
+0 (and silence) when all is well. Lean start-up: no httpx, rich or jinja2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from pithtex.errors import InputError, UsageError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from pithtex.ids.arxiv import ArxivId
+    from pithtex.ids.pith_number import PithNumber
+    from pithtex.resolve.lockfile import Lockfile
+    from pithtex.verify.keys import TrustStore
+    from pithtex.write.report import Reporter
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.description = (
+        "Check, offline, that every arXiv reference carries a pithnumber and that every "
+        "pithnumber and \\pithnumber matches a verified pith.lock entry."
+    )
+    parser.add_argument("files", nargs="+", type=Path, metavar="FILE", help=".bib and .tex files")
+    parser.add_argument("--lock", type=Path, metavar="PATH", help="lock file (default: pith.lock beside the sources)")
+    parser.add_argument("--self", dest="self_id", metavar="ARXIV_ID", help="the paper's own arXiv id")
+    parser.add_argument("--field", metavar="NAME", help="BibTeX field name (default: config, pithnumber)")
+    parser.add_argument(
+        "--allow-title-mismatch", action="append", default=[], metavar="KEY",
+        help="accept KEY although its title does not match the signed title (repeatable)",
+    )
+    parser.add_argument(
+        "--trust-key", action="append", default=[], metavar="FILE", type=Path,
+        help="also trust this Ed25519 key file (repeatable; also $PITHTEX_TRUST_KEYS)",
+    )
+    parser.add_argument("--no-cache", action="store_true", help="use pith.lock only, not the per-user cache")
+    parser.add_argument("-q", "--quiet", action="store_true", help="print problems only (no warnings)")
+    parser.add_argument("--json", action="store_true", help="machine-readable output")
+
+
+class _Verified:
+    """arXiv id as cited -> verified Pith Number, from the lock (then the cache), memoised."""
+
+    def __init__(self, lock: Lockfile, trust: TrustStore, use_cache: bool) -> None:
+        self.lock = lock
+        self.trust = trust
+        self.use_cache = use_cache
+        self._numbers: dict[ArxivId, tuple[PithNumber | None, str | None, object]] = {}
+        self._cache = None
+
+    def get(self, arxiv: ArxivId) -> tuple[PithNumber | None, str | None, object]:
+        """(number, problem, facts source) where facts source is a LockEntry-like with canonical_record/title."""
+        if arxiv not in self._numbers:
+            self._numbers[arxiv] = self._lookup(arxiv)
+        return self._numbers[arxiv]
+
+    def _lookup(self, arxiv: ArxivId) -> tuple[PithNumber | None, str | None, object]:
+        name = self.lock.path.name
+        entry = self.lock.get(arxiv)
+        if entry is not None:
+            result = self.lock.verify_entry(entry, self.trust)
+            if result.ok:
+                return entry.pith_number, None, entry
+            reasons = "; ".join(result.problems) or result.status
+            return None, f"{name} entry {entry.key!r} does not verify: {reasons}", None
+        if self.use_cache:
+            found = self._from_cache(arxiv)
+            if found is not None:
+                return found
+        return None, f"{arxiv} is not in {name} (run 'pithtex annotate' or 'pithtex resolve')", None
+
+    def _from_cache(self, arxiv: ArxivId) -> tuple[PithNumber | None, str | None, object] | None:
+        from pithtex.resolve.cache import Cache
+        from pithtex.verify.document import verify_json_bytes
+
+        try:
+            if self._cache is None:
+                self._cache = Cache()
+            data = self._cache.record_for(arxiv)
+        except OSError:
+            return None
+        if data is None:
+            return None
+        result = verify_json_bytes(data, self.trust, expected=arxiv)
+        if not result.ok or result.pith_number is None:
+            return None
+        return result.pith_number, None, result
+
+    def lock_numbers(self) -> dict[str, PithNumber]:
+        """suffix -> number of every lock entry that verifies."""
+        out = {}
+        for entry in self.lock:
+            number, _problem, _ = self.get(entry.requested)
+            if number is not None:
+                out[number.suffix] = number
+        return out
+
+
+def run(args: argparse.Namespace) -> int:
+    from pithtex.config import load_config
+    from pithtex.ids.arxiv import InvalidArxivId, parse_arxiv_id
+    from pithtex.resolve.lockfile import Lockfile
+    from pithtex.verify.keys import trust_store_from
+    from pithtex.write.report import Reporter
+
+    files = list(args.files)
+    bibs, texs = [], []
+    for path in files:
+        suffix = path.suffix.lower()
+        if suffix == ".bib":
+            bibs.append(path)
+        elif suffix in (".tex", ".ltx"):
+            texs.append(path)
+        else:
+            raise UsageError(f"{path}: not a .bib or .tex file")
+    for path in files:
+        if not path.exists():
+            raise InputError(f"{path}: no such file")
+    config = load_config(files)
+    if not args.quiet:
+        for warning in config.warnings:
+            print(f"pithtex: warning: {warning}", file=sys.stderr)
+    field = args.field or config.field
+    self_id = config.self_id
+    if args.self_id:
+        try:
+            self_id = parse_arxiv_id(args.self_id)
+        except InvalidArxivId as exc:
+            raise UsageError(f"--self {args.self_id!r}: {exc.reason}") from None
+    lock = Lockfile.load(args.lock.resolve() if args.lock else config.lock)
+    trust = trust_store_from([*config.trust_keys, *args.trust_key])
+    verified = _Verified(lock, trust, use_cache=not args.no_cache)
+    reporter = Reporter()
+
+    entries = []
+    if bibs:
+        from pithtex.scan.bib import scan_bib
+        from pithtex.scan.source import read_source
+
+        for path in bibs:
+            result = scan_bib(read_source(path), field_name=field)
+            for problem in result.errors:
+                if problem.fatal:
+                    raise InputError(str(problem))
+                reporter.warning(problem.file, problem.line, None, problem.message)
+            entries.extend(e for e in result.entries if e.key is not None)
+    _check_entries(entries, verified, field, reporter)
+    _crosscheck(entries, verified, args.allow_title_mismatch, reporter)
+    for path in texs:
+        _check_tex(path, self_id, verified, reporter)
+
+    if args.json:
+        import json
+
+        print(json.dumps({"problems": [line.to_json() for line in reporter.lines]}, indent=2))
+    else:
+        reporter.print(quiet=args.quiet)
+    return 1 if reporter.problems else 0
+
+
+def _check_entries(entries: list, verified: _Verified, field: str, reporter: Reporter) -> None:
+    from pithtex.write.texedit import same_number
+
+    lock_name = verified.lock.path.name
+    for entry in entries:
+        annotation = entry.pithnumber
+        value = annotation.value.strip() if annotation is not None else None
+        line = annotation.line if annotation is not None else entry.line
+        if len(entry.arxiv) > 1:
+            ids = ", ".join(str(a) for a in entry.arxiv)
+            reporter.problem(entry.file, entry.line, entry.key, f"names several arXiv papers ({ids})")
+            continue
+        if not entry.arxiv:
+            if value is not None and not any(same_number(value, n.full) for n in verified.lock_numbers().values()):
+                reporter.problem(
+                    entry.file, line, entry.key,
+                    f"{field} {value} has no arXiv reference and matches no verified {lock_name} entry",
+                )
+            continue
+        arxiv = entry.arxiv[0]
+        number, problem, _ = verified.get(arxiv)
+        if number is None:
+            reporter.problem(entry.file, entry.line, entry.key, problem or f"{arxiv}: not verified")
+        elif value is None:
+            reporter.problem(
+                entry.file, entry.line, entry.key, f"no {field} for {arxiv} (run 'pithtex annotate')"
+            )
+        elif not same_number(value, number.full):
+            reporter.problem(
+                entry.file, line, entry.key,
+                f"{field} {value} is wrong: {arxiv} is {number.full} in {lock_name} (run 'pithtex annotate')",
+            )
+
+
+def _crosscheck(entries: list, verified: _Verified, allowed: list[str], reporter: Reporter) -> None:
+    cited = [e for e in entries if e.arxiv]
+    if not cited:
+        return
+    from pithtex.crosscheck import RecordFacts, crosscheck
+
+    def facts_for(arxiv: ArxivId) -> RecordFacts | None:
+        number, _problem, source = verified.get(arxiv)
+        record = getattr(source, "canonical_record", None)
+        if number is None or record is None:
+            return None
+        try:
+            return RecordFacts.from_canonical_record(record, number, title=getattr(source, "title", None))
+        except (KeyError, TypeError, ValueError):
+            return None
+
+    for f in crosscheck(cited, facts_for, allow_title_mismatch=allowed):
+        if f.severity == "error":
+            reporter.problem(f.file, f.line, f.key, f.message)
+        elif f.severity == "warning":
+            reporter.warning(f.file, f.line, f.key, f.message)
+
+
+def _check_tex(path: Path, self_id: ArxivId | None, verified: _Verified, reporter: Reporter) -> None:
+    from pithtex.scan.source import read_source
+    from pithtex.write.texedit import TexEditError, analyse_preamble, same_number
+
+    source = read_source(path)
+    name = source.name
+    try:
+        preamble = analyse_preamble(source.text)
+    except TexEditError:
+        return  # not a root file: nothing to check here
+    lock_name = verified.lock.path.name
+    if preamble.pith_package_end is not None and not (path.parent / "pith.sty").exists():
+        reporter.problem(name, None, None, "uses \\usepackage{pith} but pith.sty is missing beside it (run 'pithtex sty')")
+    if len(preamble.pithnumbers) > 1:
+        lines = ", ".join(str(c.line) for c in preamble.pithnumbers)
+        reporter.problem(name, preamble.pithnumbers[1].line, None, f"\\pithnumber is set more than once (lines {lines})")
+    if self_id is not None:
+        number, problem, _ = verified.get(self_id)
+        if number is None:
+            reporter.problem(name, None, None, f"--self {self_id}: {problem}")
+            return
+        if not preamble.pithnumbers:
+            reporter.problem(name, None, None, f"no \\pithnumber for {self_id} (run 'pithtex annotate {name} --self {self_id}')")
+        for command in preamble.pithnumbers:
+            if not same_number(command.value, number.suffix):
+                reporter.problem(
+                    name, command.line, None,
+                    f"\\pithnumber{{{command.value}}} is not the Pith Number of {self_id} ({number.full})",
+                )
+        return
+    known = verified.lock_numbers()
+    for command in preamble.pithnumbers:
+        if not any(same_number(command.value, n.full) for n in known.values()):
+            reporter.problem(
+                name, command.line, None,
+                f"\\pithnumber{{{command.value}}} matches no verified {lock_name} entry "
+                "(give --self ARXIV_ID and run 'pithtex annotate')",
+            )
