@@ -112,6 +112,7 @@ class LockEntry:
         doc: dict[str, Any] = {
             "record_type": "pith_number_record",
             "pith_number": self.pith_number.full,
+            "short_pith_number": self.pith_number.short,
             "canonical_sha256": self.canonical_sha256,
             "source": {"kind": "arxiv", "id": self.requested.id, "version": self.source_version},
             "canonical_record": self.canonical_record,
