@@ -93,6 +93,10 @@ def run(args: argparse.Namespace) -> int:
         except InvalidArxivId as exc:
             raise UsageError(f"--self {args.self_id!r}: {exc.reason}") from None
     writing = not (args.check or args.diff or args.dry_run)
+    if not writing:  # --check/--diff/--dry-run write nothing: not pith.lock, not the cache
+        import dataclasses
+
+        settings = dataclasses.replace(settings, write=False)
     reporter = Reporter()
 
     sources = {path: read_source(path) for path in [*bibs, *texs]}

@@ -1,0 +1,233 @@
+"""`pithtex annotate` and `pithtex check` on a copy of the example paper, offline from its pith.lock."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from pithtex.cli import main
+from pithtex.resolve import layout
+from pithtex.ids.arxiv import parse_arxiv_id
+from tests.support.signing import TestKey, make_record
+
+REPO = Path(__file__).resolve().parent.parent
+EXAMPLE = REPO / "examples" / "paper"
+PN_A = "pith:2025:SPDDBVRNS36U3W2AYSQMMOTDSD"  # 2511.00066
+PN_B = "pith:2026:3VRARFE3CFBERUCMJGDAWSCMAE"  # 2606.01249
+PN_C = "pith:2026:C7HZCGQ4XG57XBILJLQGM22JGT"  # 2602.19327v3
+SOURCES = ("main.tex", "refs.bib", "pith.lock", "pithtex.toml", "latexmkrc")
+
+
+@pytest.fixture
+def paper(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh copy of examples/paper; the registry is a closed loopback port, the cache is private."""
+    root = tmp_path / "paper"
+    root.mkdir()
+    (tmp_path / ".git").mkdir()  # stop the config search here
+    for name in SOURCES:
+        shutil.copy2(EXAMPLE / name, root / name)
+    monkeypatch.setenv("PITHTEX_REGISTRY", "http://127.0.0.1:9")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setenv("PITHTEX_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.delenv("PITHTEX_TRUST_KEYS", raising=False)
+    monkeypatch.chdir(root)
+    return root
+
+
+def pithtex(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def without_lines(text: bytes, needle: bytes) -> bytes:
+    return b"".join(line for line in text.splitlines(keepends=True) if needle not in line)
+
+
+def test_annotate_adds_only_field_lines_then_is_idempotent(paper: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    original = (paper / "refs.bib").read_bytes()
+    code, out, err = pithtex(capsys, "check", "refs.bib")
+    assert code == 1
+    assert err.count("no pithnumber for") == 3 and "refs.bib:5: vanngo2025sharpness:" in err
+
+    code, out, err = pithtex(capsys, "annotate", "refs.bib", "main.tex")
+    assert code == 0, err
+    assert f"refs.bib:5: vanngo2025sharpness: add pithnumber {PN_A}" in out
+    new = (paper / "refs.bib").read_bytes()
+    for number in (PN_A, PN_B, PN_C):
+        assert new.count(number.encode()) == 1
+    assert without_lines(new, b"pithnumber") == original
+    assert (paper / "pith.sty").exists() and (paper / "refs.pith").exists()
+
+    stamps = {p.name: p.stat().st_mtime_ns for p in paper.iterdir()}
+    time.sleep(0.01)
+    code, out, err = pithtex(capsys, "annotate", "refs.bib", "main.tex")
+    assert code == 0 and out == ""
+    assert {p.name: p.stat().st_mtime_ns for p in paper.iterdir() if p.name in stamps} == stamps
+    assert pithtex(capsys, "annotate", "--check", "refs.bib", "main.tex")[0] == 0
+    code, out, err = pithtex(capsys, "check", "refs.bib", "main.tex")
+    assert (code, out, err) == (0, "", "")
+
+
+def test_check_diff_and_dry_run_write_nothing(paper: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    before = {p.name: p.read_bytes() for p in paper.iterdir()}
+    code, out, err = pithtex(capsys, "annotate", "--check", "refs.bib")
+    assert code == 1 and "would add pithnumber" in out and "would change" in err
+    code, out, _ = pithtex(capsys, "annotate", "--diff", "refs.bib")
+    assert code == 0
+    assert out.startswith("--- a/refs.bib\n+++ b/refs.bib\n")
+    assert f"+  pithnumber={{{PN_B}}},\n" in out
+    code, out, _ = pithtex(capsys, "annotate", "--dry-run", "refs.bib")
+    assert code == 0 and "would add" in out
+    assert {p.name: p.read_bytes() for p in paper.iterdir()} == before
+
+
+def test_crlf_and_latin1_stay_crlf_and_latin1(paper: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    text = (paper / "refs.bib").read_text(encoding="utf-8")
+    text = "% Bibliographie de J. M\u00fcller, r\u00e9sum\u00e9\n" + text
+    data = text.replace("\n", "\r\n").encode("latin-1")
+    (paper / "refs.bib").write_bytes(data)
+    assert pithtex(capsys, "annotate", "refs.bib")[0] == 0
+    new = (paper / "refs.bib").read_bytes()
+    assert new.count(b"\r\n") == new.count(b"\n")
+    assert b"M\xfcller" in new  # still Latin-1, not re-encoded as UTF-8
+    assert without_lines(new, b"pithnumber") == data
+    assert pithtex(capsys, "check", "refs.bib")[0] == 0
+
+
+def test_wrong_annotation_is_corrected_and_orphans_reported(paper: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bib = paper / "refs.bib"
+    assert pithtex(capsys, "annotate", "refs.bib")[0] == 0
+    bib.write_text(
+        bib.read_text().replace(PN_B, PN_A)
+        + "\n@book{knuth,\n  title = {The TeXbook},\n  pithnumber = {pith:2026:C7HZCGQ4XG57XBILJLQGM22JGT},\n}\n"
+    )
+    code, _, err = pithtex(capsys, "check", "refs.bib")
+    assert code == 1 and f"gao2026trust: pithnumber {PN_A} is wrong: arXiv:2606.01249 is {PN_B}" in err
+    code, out, err = pithtex(capsys, "annotate", "refs.bib")
+    assert code == 0
+    assert f"gao2026trust: correct pithnumber {PN_A} -> {PN_B}" in out
+    assert "knuth: has pithnumber" in err and "--prune" in err
+    assert "knuth" in bib.read_text()
+    code, out, _ = pithtex(capsys, "annotate", "--prune", "refs.bib")
+    assert code == 0 and "knuth: remove pithnumber" in out
+    assert "@book{knuth,\n  title = {The TeXbook},\n}\n" in bib.read_text()
+
+
+def test_probable_wrong_id_writes_nothing(paper: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bib = paper / "refs.bib"
+    bib.write_text(bib.read_text().replace("Trust Region On-Policy Distillation", "Deep Residual Learning for Image Recognition"))
+    before = bib.read_bytes()
+    code, out, err = pithtex(capsys, "annotate", "refs.bib", "main.tex")
+    assert code == 1
+    assert "gao2026trust" in err and "nothing was written" in err
+    assert bib.read_bytes() == before
+    assert not (paper / "refs.pith").exists() and not (paper / "pith.sty").exists()
+    code, _, err = pithtex(capsys, "check", "refs.bib")
+    assert code == 1 and "gao2026trust" in err
+    code, out, _ = pithtex(capsys, "annotate", "--allow-title-mismatch", "gao2026trust", "refs.bib")
+    assert code == 0 and f"gao2026trust: add pithnumber {PN_B}" in out
+
+
+def test_security_error_writes_nothing(paper: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A mirror serving another digest for an id and version the lock pins: rejected, nothing written."""
+    key = TestKey()
+    key_file = key.write_key_file(tmp_path / "key.json")
+    mirror = tmp_path / "mirror"
+    forged = make_record(key, "2511.00066", 4, "Sharpness-Guided Group Relative Policy Optimization via Probability Shaping")
+    target = mirror / layout.alias_path(parse_arxiv_id("2511.00066v4"))
+    target.parent.mkdir(parents=True)
+    target.write_text(json.dumps(forged))
+    bib = paper / "refs.bib"
+    bib.write_text(bib.read_text().replace("eprint={2511.00066}", "eprint={2511.00066v4}"))
+    before = {p.name: p.read_bytes() for p in paper.iterdir()}
+    code, out, err = pithtex(
+        capsys, "annotate", "--registry", str(mirror), "--trust-key", str(key_file), "refs.bib", "main.tex"
+    )
+    assert code == 1
+    assert "SECURITY" in err and "nothing was written" in err
+    assert {p.name: p.read_bytes() for p in paper.iterdir() if not p.name.startswith(".")} == before
+
+
+def test_offline_missing_id_is_a_problem_but_others_are_written(paper: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bib = paper / "refs.bib"
+    bib.write_text(bib.read_text() + "\n@misc{other, title = {Other}, eprint = {2101.00001}}\n")
+    code, out, err = pithtex(capsys, "annotate", "--offline", "refs.bib")
+    assert code == 1
+    assert "refs.bib:32: other: arXiv:2101.00001: not in pith.lock" in err
+    assert bib.read_text().count("pithnumber") == 3
+    code, _, err = pithtex(capsys, "check", "refs.bib")
+    assert code == 1 and "other: arXiv:2101.00001 is not in pith.lock" in err
+
+
+def test_self_adds_pithnumber_and_fix_corrects(paper: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tex = paper / "main.tex"
+    original = tex.read_bytes()
+    code, out, err = pithtex(capsys, "annotate", "main.tex", "--self", "2602.19327v3")
+    assert code == 0, err
+    assert "add \\pithnumber{C7HZCGQ4XG57XBILJLQGM22JGT}" in out
+    new = tex.read_bytes()
+    assert without_lines(new, b"\\pithnumber{C7HZ") == original
+    assert new.index(b"\\usepackage{pith}\n\\pithnumber{C7HZCGQ4XG57XBILJLQGM22JGT}\n") < new.index(b"\\begin{document}")
+    assert pithtex(capsys, "check", "main.tex", "--self", "2602.19327v3")[0] == 0
+    tex.write_bytes(new.replace(b"C7HZCGQ4XG57XBILJLQGM22JGT", b"SPDDBVRNS36U3W2AYSQMMOTDSD"))
+    code, _, err = pithtex(capsys, "check", "main.tex", "--self", "2602.19327v3")
+    assert code == 1 and "main.tex:10: \\pithnumber{SPDDBVRNS36U3W2AYSQMMOTDSD} is not the Pith Number" in err
+    code, _, err = pithtex(capsys, "annotate", "main.tex", "--self", "2602.19327v3")
+    assert code == 1 and "--fix" in err
+    code, out, _ = pithtex(capsys, "annotate", "main.tex", "--self", "2602.19327v3", "--fix")
+    assert code == 0 and "correct \\pithnumber{SPDDBVRNS36U3W2AYSQMMOTDSD}" in out
+    assert tex.read_bytes() == new
+
+
+def test_read_only_bib_is_a_clear_error(paper: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bib = paper / "refs.bib"
+    before = bib.read_bytes()
+    os.chmod(bib, 0o444)
+    code, _, err = pithtex(capsys, "annotate", "refs.bib")
+    assert code == 1 and "refs.bib: cannot write: the file is read-only" in err
+    assert bib.read_bytes() == before
+
+
+def test_usage_errors(paper: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert pithtex(capsys, "annotate", "notes.txt")[0] == 2
+    assert pithtex(capsys, "annotate", "missing.bib")[0] == 2
+    assert pithtex(capsys, "annotate", "refs.bib", "--field", "bad field")[0] == 2
+    assert pithtex(capsys, "check", "missing.bib")[0] == 2
+    code, _, err = pithtex(capsys, "annotate", "main.tex", "--self", "not-an-id")
+    assert code == 2 and "--self 'not-an-id'" in err
+
+
+def test_sty_command_writes_once(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = pithtex(capsys, "sty", str(tmp_path))
+    assert code == 0 and "written" in out
+    sty = tmp_path / "pith.sty"
+    stamp = sty.stat().st_mtime_ns
+    assert b"\\ProvidesPackage{pith}" in sty.read_bytes()
+    code, out, _ = pithtex(capsys, "sty", str(tmp_path))
+    assert code == 0 and "up to date" in out and sty.stat().st_mtime_ns == stamp
+    assert pithtex(capsys, "sty", str(tmp_path / "nope"))[0] == 2
+
+
+def test_readme_command_works_from_the_repository_root(tmp_path: Path) -> None:
+    """`pithtex annotate examples/paper/refs.bib` from the root: finds the paper's lock, no network."""
+    root = tmp_path / "repo"
+    (root / "examples" / "paper").mkdir(parents=True)
+    (root / ".git").mkdir()
+    for name in SOURCES:
+        shutil.copy2(EXAMPLE / name, root / "examples" / "paper" / name)
+    env = dict(os.environ, PITHTEX_REGISTRY="http://127.0.0.1:9", XDG_CACHE_HOME=str(tmp_path / "cache"))
+    proc = subprocess.run(
+        [sys.executable, "-m", "pithtex", "annotate", "examples/paper/refs.bib"],
+        cwd=root, env=env, capture_output=True, text=True, timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.count("add pithnumber") == 3
+    assert "examples/paper/refs.bib:5:" in proc.stdout
