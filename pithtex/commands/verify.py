@@ -6,8 +6,10 @@ files (``-`` is stdin) and says, per input, what holds: ``verified``,
 
 Exit codes: 0 when every input is verified, unsigned or signature-only; 1
 when any is invalid; 2 for usage errors (bad key files) or unreadable input
-(missing file, directory, permission). Malformed content (not JSON, wrong
-shape, too large) is an ``invalid`` input with one clear line, not an error.
+(missing file, directory, permission: one line on stderr, and no JSON object
+for that input). Malformed content (not JSON, wrong shape, too large) is an
+``invalid`` input with one clear line, not an error. Every readable input is
+reported, in order, even after an unreadable one.
 """
 
 from __future__ import annotations
@@ -69,11 +71,8 @@ def run(args: argparse.Namespace) -> int:
         try:
             data = _read(path)
         except OSError as exc:
-            reason = _unreadable(path, exc)
-            if args.json:
-                _print_json({"path": shown, "kind": None, "status": "unreadable", "pith_number": None,
-                             "canonical_sha256": None, "problems": [f"cannot read: {reason}"]})
-            print(f"pithtex: {shown}: cannot read: {reason}", file=sys.stderr)
+            # Not a verdict on the content: no JSON object, one line on stderr, exit 2.
+            print(f"pithtex: {shown}: cannot read: {_unreadable(path, exc)}", file=sys.stderr)
             exit_code = 2
             continue
         result = verify_json_bytes(data, trust)
