@@ -1,0 +1,359 @@
+"""Find arXiv references in a .bib file.
+
+bibtexparser v2's splitter gives the block structure (entries, ``@string``,
+``@comment``, ``@preamble``, text between blocks, and blocks it could not
+parse, each with its line). No middleware runs: we only need the raw field
+values, and resolving ``@string`` macros is done here, for the one place it
+matters (a ``journal`` that is a macro for ``CoRR``). Only entries are
+references: ``@comment``, ``@string``, ``@preamble`` and text outside entries
+are not scanned. A block bibtexparser cannot parse (unbalanced braces, a
+missing comma) is reported with its line as a non-fatal problem and skipped;
+the rest of the file is scanned.
+
+Which fields count as arXiv context (field names are case-insensitive):
+
+- everywhere except the skipped fields below: the explicit contexts of
+  :func:`pithtex.scan.patterns.find_explicit` (``arXiv:`` prefix, arxiv.org
+  links, ``10.48550/arXiv.`` DOIs, ``\\arxiv{}``-style macros). This covers
+  Google Scholar's ``journal = {arXiv preprint arXiv:...}``, ADS's
+  ``pages = {arXiv:...}``, ``note = {arXiv:... [hep-ph]}``, ``url``,
+  ``howpublished``, ``doi`` and so on;
+- ``eprint``, when ``archivePrefix``/``eprinttype`` is absent or names arXiv:
+  the whole value as one identifier (``2101.00001``, ``arXiv:2101.00001v2``,
+  ``hep-th/9901001``, ``math.AG/0601001 [math.AG]``). With another archive
+  (``HAL``, ``PubMed``...) only explicit contexts count;
+- ``arxiv``, ``arxivid``, ``arxiv_id``, ``arxiv-id``, ``arxivno`` (Mendeley's
+  ``arxivId``...): the whole value as one identifier;
+- ``volume = {abs/<id>}`` when ``journal``/``journaltitle`` (after ``@string``
+  expansion) is ``CoRR``, ``ArXiv``, ``arXiv.org``, ``arXiv e-prints`` or
+  ``arXiv preprint`` (DBLP, Semantic Scholar);
+- bare old-style identifiers (``hep-th/9901001``, known archives only) in
+  ``eprint``, the arxiv fields above, ``note``, ``howpublished``, ``journal``,
+  ``journaltitle``, ``booktitle``, ``series``, ``number`` and ``addendum``.
+
+Never scanned (they describe or discuss a paper, they do not locate it; an
+abstract mentioning ``arXiv:2101.00001`` would be a false reference): ``title``
+and its variants, ``author``, ``editor``, ``abstract``, ``keywords``,
+``file``, ``annote``/``annotation``, ``review``, ``crossref``, the Pith Number
+field itself. Bare new-style numbers (``1234.5678``) never count outside the
+fields above: in ``pages``, ``note`` or ``number`` they are page ranges,
+report numbers and dates.
+
+Versions and conflicts: every occurrence is a :class:`Finding` with the
+version it names (the same id twice in one field is reported once). An entry
+naming two different papers (two ids, whatever their versions) is a
+:class:`Conflict`; all its findings are still listed. The entry's ``arxiv``
+tuple holds each paper once, with the highest version any field named (an
+unversioned mention does not lower it: ``eprint = {2101.00001}`` with
+``url = {.../2101.00001v3}`` gives ``2101.00001v3``).
+
+Candidates in arXiv context that are not valid identifiers (``arXiv:1111.11111``,
+``eprint = {0612.0001}`` with ``archivePrefix = {arXiv}``) are ignored and
+mentioned in ``notes`` with their line.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from pithtex.ids.arxiv import ArxivId
+from pithtex.scan.model import BibEntry, Conflict, Finding, PithAnnotation, ScanProblem, ScanResult
+from pithtex.scan.patterns import (
+    IdMatch,
+    Rejected,
+    could_contain_arxiv,
+    find_bare_old_style,
+    find_explicit,
+    parse_id_value,
+)
+from pithtex.scan.source import SourceText
+
+__all__ = ["scan_bib", "field_text", "entry_ids"]
+
+ID_FIELDS = frozenset({"arxiv", "arxivid", "arxiv_id", "arxiv-id", "arxivno"})
+OLD_STYLE_FIELDS = ID_FIELDS | {
+    "eprint", "note", "howpublished", "journal", "journaltitle", "booktitle",
+    "series", "number", "addendum",
+}
+SKIPPED_FIELDS = frozenset(
+    {
+        "title", "subtitle", "titleaddon", "shorttitle", "origtitle", "booktitle_original",
+        "author", "editor", "translator", "abstract", "keywords", "file", "annote",
+        "annotation", "review", "crossref", "mendeley-tags", "groups",
+    }
+)
+_CORR_RE = re.compile(r"\s*(?:corr|arxiv(?:\.org)?(?:\s+e-?prints?|\s+preprint)?)\s*", re.IGNORECASE)
+_ABS_RE = re.compile(r"\s*abs/")
+_EQUALS_RE = re.compile(r"(?<!\\)=")
+_MONTHS = {
+    m: m.capitalize()
+    for m in ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+}
+
+
+@contextmanager
+def _quiet_bibtexparser() -> Iterator[None]:
+    """bibtexparser logs every failed block; we report them ourselves, with lines."""
+    log = logging.getLogger("bibtexparser")
+    previous = log.level
+    log.setLevel(logging.CRITICAL + 1)
+    try:
+        yield
+    finally:
+        log.setLevel(previous)
+
+
+def _split_concatenation(raw: str) -> list[str]:
+    """Split ``a # {b} # "c"`` at the top-level ``#``."""
+    parts, depth, quoted, start = [], 0, False, 0
+    for i, ch in enumerate(raw):
+        if ch == "{":
+            depth += 1
+        elif ch == "}":
+            depth -= 1
+        elif ch == '"' and depth == 0:
+            quoted = not quoted
+        elif ch == "#" and depth == 0 and not quoted:
+            parts.append(raw[start:i])
+            start = i + 1
+    parts.append(raw[start:])
+    return parts
+
+
+def _strip_enclosure(part: str) -> str | None:
+    """``{x}`` or ``"x"`` -> ``x``; None for a bare word (macro or number)."""
+    if len(part) >= 2 and ((part[0] == "{" and part[-1] == "}") or (part[0] == '"' and part[-1] == '"')):
+        return part[1:-1]
+    return None
+
+
+def field_text(raw: str, strings: dict[str, str]) -> str:
+    """The text of a raw field value: enclosures removed, macros expanded."""
+    raw = raw.strip()
+    if "#" not in raw:
+        inner = _strip_enclosure(raw)
+        if inner is not None:
+            return inner
+        return raw if raw.isdigit() else strings.get(raw.lower(), _MONTHS.get(raw.lower(), raw))
+    out = []
+    for part in _split_concatenation(raw):
+        part = part.strip()
+        inner = _strip_enclosure(part)
+        if inner is None:
+            inner = part if part.isdigit() else strings.get(part.lower(), _MONTHS.get(part.lower(), part))
+        out.append(inner)
+    return "".join(out)
+
+
+def _inner_span(raw: str) -> tuple[int, str]:
+    """Offset and text inside the enclosure of a single-part value, braces of
+    the value itself removed (``{{2101.00001}}`` -> ``2101.00001``)."""
+    start, text = 0, raw
+    while len(text) >= 2 and ((text[0] == "{" and text[-1] == "}") or (text[0] == '"' and text[-1] == '"')):
+        start += 1
+        text = text[1:-1]
+    if text.startswith("\\url{") and text.endswith("}"):
+        start += 5
+        text = text[5:-1]
+    return start, text
+
+
+def _field_matches(
+    name: str,
+    value: str,
+    *,
+    eprint_is_arxiv: bool,
+    archive_named: bool,
+    journal_is_corr: bool,
+) -> tuple[list[IdMatch], list[Rejected]]:
+    """All identifiers in one field value (offsets into ``value``)."""
+    matches, rejected = find_explicit(value)
+    whole = name in ID_FIELDS or (name == "eprint" and eprint_is_arxiv)
+    if whole:
+        off, inner = _inner_span(value)
+        m, r = parse_id_value(inner)
+        if m is not None:
+            matches.append(IdMatch(off + m.start, off + m.end, m.arxiv, m.raw, "value"))
+        elif r is not None and (name in ID_FIELDS or archive_named) and not matches and not rejected:
+            rejected.append(Rejected(off + r.start, r.raw, r.reason))
+    elif name == "volume" and journal_is_corr:
+        off, inner = _inner_span(value)
+        a = _ABS_RE.match(inner)
+        if a is not None:
+            m, r = parse_id_value(inner[a.end():])
+            base = off + a.end()
+            if m is not None:
+                matches.append(IdMatch(base + m.start, base + m.end, m.arxiv, inner.strip(), "value"))
+            elif r is not None:
+                rejected.append(Rejected(base + r.start, inner.strip(), r.reason))
+    if name in OLD_STYLE_FIELDS:
+        matches.extend(find_bare_old_style(value))
+    if len(matches) > 1:
+        matches.sort(key=lambda x: (x.start, -x.end))
+        kept: list[IdMatch] = []
+        seen: set[ArxivId] = set()
+        for m in matches:
+            if (kept and m.start < kept[-1].end) or m.arxiv in seen:
+                continue
+            kept.append(m)
+            seen.add(m.arxiv)
+        matches = kept
+    return matches, rejected
+
+
+def entry_ids(findings: list[Finding]) -> tuple[ArxivId, ...]:
+    """Each paper once, first-seen order, with the highest version named."""
+    best: dict[str, int | None] = {}
+    for f in findings:
+        v = f.arxiv.version
+        if f.arxiv.id not in best:
+            best[f.arxiv.id] = v
+        elif v is not None and (best[f.arxiv.id] is None or v > best[f.arxiv.id]):  # type: ignore[operator]
+            best[f.arxiv.id] = v
+    return tuple(ArxivId(i, v) for i, v in best.items())
+
+
+def _short_reason(block: object) -> str:
+    error = getattr(block, "error", None)
+    reason = getattr(error, "abort_reason", None) or str(error or "syntax error")
+    reason = " ".join(reason.split())
+    return reason[:160]
+
+
+def scan_bib(source: SourceText, *, field_name: str = "pithnumber") -> ScanResult:
+    """Scan one decoded .bib file. Never raises on bad content: problems are reported."""
+    from bibtexparser import model as bm
+    from bibtexparser.splitter import Splitter
+
+    result = ScanResult()
+    name = source.name
+    if source.note:
+        result.notes.append(source.note)
+    pith_field = field_name.lower()
+    try:
+        with _quiet_bibtexparser():
+            library = Splitter(source.text).split()
+    except Exception as exc:  # bibtexparser bug: report, do not crash
+        result.errors.append(
+            ScanProblem(name, None, f"cannot parse this file ({type(exc).__name__}: {exc})", fatal=True)
+        )
+        return result
+
+    strings: dict[str, str] = {}
+    for block in library.blocks:
+        line = (block.start_line or 0) + 1
+        if isinstance(block, bm.String):
+            strings[block.key.strip().lower()] = field_text(block.value, strings)
+            continue
+        if isinstance(block, bm.Entry):
+            entry = block
+        elif isinstance(block, (bm.DuplicateFieldKeyBlock, bm.DuplicateBlockKeyBlock)):
+            entry = block.ignore_error_block
+            if isinstance(block, bm.DuplicateFieldKeyBlock):
+                dupes = ", ".join(sorted(block.duplicate_keys))
+                result.notes.append(f"{name}:{line}: entry has duplicate fields ({dupes}); all were scanned")
+            else:
+                result.notes.append(f"{name}:{line}: duplicate entry key {entry.key!r}")
+            if not isinstance(entry, bm.Entry):
+                continue
+        elif isinstance(block, bm.ParsingFailedBlock):
+            head = (block.raw or "").lstrip().split("{", 1)[0].split("(", 1)[0].strip() or "block"
+            result.errors.append(
+                ScanProblem(
+                    name,
+                    line,
+                    f"cannot parse this {head} block ({_short_reason(block)}); skipped it",
+                    fatal=False,
+                )
+            )
+            continue
+        else:
+            continue  # comments, @preamble, text outside entries
+        _scan_entry(entry, source, strings, pith_field, result)
+    return result
+
+
+def _scan_entry(
+    entry: object,
+    source: SourceText,
+    strings: dict[str, str],
+    pith_field: str,
+    result: ScanResult,
+) -> None:
+    name = source.name
+    raw: str = entry.raw or ""  # type: ignore[attr-defined]
+    line0: int = entry.start_line or 0  # type: ignore[attr-defined]
+    key: str = entry.key  # type: ignore[attr-defined]
+    fields = entry.fields  # type: ignore[attr-defined]
+    lower: dict[str, object] = {}
+    for f in fields:
+        lower.setdefault(f.key.lower(), f)
+
+    title_field = lower.get("title")
+    title = field_text(title_field.value, strings) if title_field is not None else None  # type: ignore[attr-defined]
+    pith = None
+    pf = lower.get(pith_field)
+    if pf is not None:
+        pith = PithAnnotation(name, pf.start_line + 1, key, pf.key, field_text(pf.value, strings).strip())  # type: ignore[attr-defined]
+        result.pithnumbers.append(pith)
+
+    findings: list[Finding] = []
+    if could_contain_arxiv(raw):
+        archive_field = lower.get("archiveprefix") or lower.get("eprinttype")
+        archive = field_text(archive_field.value, strings).strip().lower() if archive_field else None  # type: ignore[attr-defined]
+        journal_field = lower.get("journal") or lower.get("journaltitle")
+        journal = field_text(journal_field.value, strings) if journal_field else ""  # type: ignore[attr-defined]
+        eprint_is_arxiv = archive is None or "arxiv" in archive
+        archive_named = archive is not None and "arxiv" in archive
+        journal_is_corr = bool(journal) and _CORR_RE.fullmatch(journal.strip("{} ")) is not None
+        cursor = 0
+        for f in fields:
+            fname = f.key.lower()
+            value: str = f.value
+            # Locate this field's value in the entry's raw text: the first
+            # unescaped '=' after the previous value, then the value itself.
+            eq = _EQUALS_RE.search(raw, cursor)
+            vstart = raw.find(value, eq.end()) if eq is not None else -1
+            if vstart >= 0:
+                cursor = vstart + len(value)
+            if fname in SKIPPED_FIELDS or fname == pith_field or not value:
+                continue
+            matches, rejected = _field_matches(
+                fname,
+                value,
+                eprint_is_arxiv=eprint_is_arxiv,
+                archive_named=archive_named,
+                journal_is_corr=journal_is_corr,
+            )
+
+            def line_at(offset: int) -> int:
+                if vstart < 0:
+                    return f.start_line + 1
+                return line0 + raw.count("\n", 0, vstart + offset) + 1
+
+            for m in matches:
+                findings.append(Finding(name, line_at(m.start), key, f.key, m.arxiv, m.raw))
+            for r in rejected:
+                result.notes.append(
+                    f"{name}:{line_at(r.start)}: {key}: ignored {r.raw!r} in {f.key}: "
+                    f"not a valid arXiv identifier ({r.reason})"
+                )
+    ids = entry_ids(findings)
+    if len(ids) > 1:
+        result.conflicts.append(Conflict(name, line0 + 1, key, ids))
+    result.findings.extend(findings)
+    result.entries.append(
+        BibEntry(
+            file=name,
+            line=line0 + 1,
+            end_line=line0 + 1 + raw.count("\n"),
+            key=key,
+            entry_type=entry.entry_type,  # type: ignore[attr-defined]
+            title=title,
+            arxiv=ids,
+            pithnumber=pith,
+        )
+    )

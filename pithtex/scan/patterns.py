@@ -1,0 +1,183 @@
+"""Recognise arXiv identifiers inside running text.
+
+Precision first: a wrong match would write a wrong identifier into someone's
+paper. So a number only counts as an arXiv identifier in a context that names
+arXiv, and every candidate is validated by the strict grammar of
+:func:`pithtex.ids.arxiv.parse_arxiv_id` (month 01-12, issued ranges, 4 digits
+until 1412 and 5 from 1501, known old-style archives).
+
+Contexts, in :func:`find_explicit` (usable in any text):
+
+- the prefix ``arXiv:`` (any case, spaces allowed: ``arXiv: 2101.00001``,
+  ``arXiv:hep-th/9901001v2``), or the word ``arXiv`` followed by white space
+  and an id, optionally with ``preprint`` or ``e-print(s)`` between
+  (``arXiv preprint 2101.00001``); a trailing ``[hep-ph]`` is allowed;
+- links to arxiv.org or any of its subdomains (``export.arxiv.org``), with or
+  without scheme, under ``abs/``, ``pdf/`` (with or without ``.pdf``), ``ps/``,
+  ``format/`` and ``html/``;
+- arXiv DOIs ``10.48550/arXiv.<id>`` in any case (also inside doi.org links);
+- the macros ``\\arxiv{...}``, ``\\arXiv{...}``, ``\\eprint{...}`` and
+  ``\\arxivlink{...}`` / ``\\arxivref{...}`` (an optional ``[...]`` argument
+  is allowed), whose whole argument must be one identifier.
+
+Narrower contexts for callers that know more (the .bib field rules):
+
+- :func:`parse_id_value`: a whole value that is one identifier (``eprint``,
+  ``arxiv`` fields), optionally ``arXiv:``-prefixed and followed by
+  ``[subject]``;
+- :func:`find_bare_old_style`: old-style identifiers without prefix
+  (``hep-th/9901001``); the archive must be one arXiv used and the preceding
+  character must not make it part of a path (``/``, ``.``, a letter).
+
+Bare new-style numbers (``2101.00001``) in running text are never matched:
+they look like page ranges, version numbers and report numbers.
+
+An identifier followed by more digits or letters (``2101.000012``,
+``2101.00001x``) is not an identifier. Candidates in an explicit arXiv context
+that fail validation (``arXiv:1111.11111``) are returned as :class:`Rejected`
+so the caller can say why they were ignored.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from pithtex.ids.arxiv import OLD_ARCHIVES, ArxivId, InvalidArxivId, parse_arxiv_id
+
+__all__ = [
+    "IdMatch",
+    "Rejected",
+    "could_contain_arxiv",
+    "find_bare_old_style",
+    "find_explicit",
+    "parse_id_value",
+]
+
+# A candidate identifier: new style (validated later, so "too many digits"
+# can be reported) or old style with optional subject class, then a version.
+# The trailing look-ahead stops "2101.00001x" and "2101.00001.5".
+_ID = (
+    r"(?P<id>\d{4}\.\d{4,6}"
+    r"|[a-zA-Z]+(?:-[a-zA-Z]+)?(?:\.[a-zA-Z]{2,5}(?:-[a-zA-Z]{2,5})?)?/\d{7})"
+    r"(?P<ver>[vV]\d{1,4})?(?![\w-]|\.\d)"
+)
+
+_PREFIX_RE = re.compile(
+    r"(?<![a-zA-Z\\])arxiv(?:\s*:\s*|\s+(?:(?:preprint|e-?prints?)[\s:]+)?)" + _ID
+    + r"(?:\s*\[[a-zA-Z.\-]+\])?",
+    re.IGNORECASE,
+)
+_URL_RE = re.compile(
+    r"(?<![\w-])(?:https?://)?(?:[a-z0-9-]+\.)*arxiv\.org/+(?:abs|pdf|ps|format|html)/+(?:arxiv:)?"
+    + _ID + r"(?:\.pdf)?",
+    re.IGNORECASE,
+)
+_DOI_RE = re.compile(r"(?<![\w.])10\.48550/arxiv\.(?!\s)" + _ID, re.IGNORECASE)
+_MACRO_RE = re.compile(
+    r"\\(?:arxiv|eprint|arxivlink|arxivref)\s*(?:\[[^\]\n]*\])?\s*\{\s*(?:arxiv\s*:\s*)?" + _ID
+    + r"\s*\}",
+    re.IGNORECASE,
+)
+_BARE_OLD_RE = re.compile(
+    r"(?<![\w./\\-])(?P<id>[a-zA-Z]+(?:-[a-zA-Z]+)?(?:\.[a-zA-Z]{2,5}(?:-[a-zA-Z]{2,5})?)?/\d{7})"
+    r"(?P<ver>[vV]\d{1,4})?(?![\w-]|\.\d)"
+)
+_VALUE_RE = re.compile(
+    r"\s*(?:arxiv\s*:\s*)?" + _ID + r"(?:\s*\[[a-zA-Z.\-]+\])?\s*",
+    re.IGNORECASE,
+)
+# Cheap test before the regexes: text that has none of these cannot match.
+_MAYBE_RE = re.compile(r"arxiv|/\d{7}|\d{4}\.\d{4}", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class IdMatch:
+    """One identifier at ``[start, end)`` of the searched text."""
+
+    start: int
+    end: int
+    arxiv: ArxivId
+    raw: str
+    context: str  # "prefix", "url", "doi", "macro", "old-style", "value"
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """A candidate in an arXiv context that is not a valid identifier."""
+
+    start: int
+    raw: str
+    reason: str
+
+
+def could_contain_arxiv(text: str) -> bool:
+    """False when ``text`` certainly holds no identifier (a fast pre-filter)."""
+    return _MAYBE_RE.search(text) is not None
+
+
+def _validate(m: re.Match[str]) -> ArxivId | str:
+    """The id in match ``m``, or the reason it is not one."""
+    ident = m["id"]
+    try:
+        return parse_arxiv_id(ident + (m["ver"] or ""))
+    except InvalidArxivId as exc:
+        return exc.reason
+
+
+def find_explicit(text: str) -> tuple[list[IdMatch], list[Rejected]]:
+    """Identifiers in explicit arXiv contexts (see the module docstring).
+
+    Overlapping matches (``\\href{https://arxiv.org/abs/X}`` inside
+    ``\\arxiv{...}``) keep the earliest, longest one.
+    """
+    if not could_contain_arxiv(text):
+        return [], []
+    found: list[IdMatch] = []
+    rejected: list[Rejected] = []
+    for context, regex in (("url", _URL_RE), ("doi", _DOI_RE), ("macro", _MACRO_RE), ("prefix", _PREFIX_RE)):
+        for m in regex.finditer(text):
+            got = _validate(m)
+            if isinstance(got, ArxivId):
+                found.append(IdMatch(m.start(), m.end(), got, m.group(0).strip(), context))
+            else:
+                if "/" in m["id"] and m["id"].split("/")[0].split(".")[0].lower() not in OLD_ARCHIVES:
+                    continue  # "arXiv: foo/1234567" is not worth a warning
+                rejected.append(Rejected(m.start(), m.group(0).strip(), got))
+    if len(found) > 1:
+        found.sort(key=lambda x: (x.start, -x.end))
+        kept: list[IdMatch] = []
+        for f in found:
+            if kept and f.start < kept[-1].end:
+                continue
+            kept.append(f)
+        found = kept
+    if rejected and found:
+        rejected = [r for r in rejected if not any(f.start <= r.start < f.end for f in found)]
+    return found, rejected
+
+
+def find_bare_old_style(text: str) -> list[IdMatch]:
+    """Old-style identifiers without any prefix, e.g. ``hep-th/9901001v2``."""
+    if "/" not in text:
+        return []
+    out = []
+    for m in _BARE_OLD_RE.finditer(text):
+        if m["id"].split("/")[0].split(".")[0].lower() not in OLD_ARCHIVES:
+            continue
+        got = _validate(m)
+        if isinstance(got, ArxivId):
+            out.append(IdMatch(m.start(), m.end(), got, m.group(0), "old-style"))
+    return out
+
+
+def parse_id_value(text: str) -> tuple[IdMatch | None, Rejected | None]:
+    """A whole value that is exactly one identifier (``eprint = {2101.00001v2}``)."""
+    m = _VALUE_RE.fullmatch(text)
+    if m is None:
+        return None, None
+    got = _validate(m)
+    start = m.start("id")
+    if isinstance(got, ArxivId):
+        return IdMatch(start, m.end(), got, text.strip(), "value"), None
+    return None, Rejected(start, text.strip(), got)

@@ -1,0 +1,133 @@
+"""Read a .bib/.tex file as text without losing how it was written.
+
+The writer (``pithtex annotate``) writes files back byte for byte except for
+what it changes, so :class:`SourceText` keeps the encoding, the BOM, the line
+endings and the raw bytes. ``text`` is an exact decode of the bytes after the
+BOM: line endings are untouched (``\\r\\n`` stays ``\\r\\n``), so
+``text.encode(encoding)`` with the BOM prepended gives back ``raw``.
+
+Decoding: UTF-8 first; a file that is not valid UTF-8 is read as Latin-1 (every
+byte is a character, so this never fails) and ``note`` says so. Files that are
+not text at all (NUL bytes, UTF-16/32) raise :class:`~pithtex.errors.InputError`
+with one clear line, as do missing files and directories.
+"""
+
+from __future__ import annotations
+
+import codecs
+import errno
+from dataclasses import dataclass
+from pathlib import Path
+
+from pithtex.errors import InputError
+
+__all__ = ["SourceText", "UnreadableSource", "detect_newline", "line_of_offset", "read_source", "decode_source"]
+
+
+class UnreadableSource(InputError):
+    """An input that cannot be read; ``file``, ``line`` (or None) and ``reason``
+    are there for callers that report problems as records (the scanner)."""
+
+    def __init__(self, file: str, reason: str, *, line: int | None = None, hint: str | None = None) -> None:
+        where = file if line is None else f"{file}:{line}"
+        super().__init__(f"{where}: {reason}", hint=hint)
+        self.file = file
+        self.line = line
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class SourceText:
+    """A source file, decoded.
+
+    ``newline`` is ``"\\n"``, ``"\\r\\n"``, ``"mixed"`` (both, or a lone
+    ``\\r``) or ``""`` (no line break at all). ``note`` is a message for the
+    user when decoding needed a fallback, else None.
+    """
+
+    path: Path
+    text: str
+    encoding: str
+    bom: bool
+    newline: str
+    raw: bytes
+    note: str | None = None
+
+    @property
+    def name(self) -> str:
+        """The path as given, for messages."""
+        return str(self.path)
+
+
+def detect_newline(text: str) -> str:
+    """Classify the line endings of ``text`` (see :class:`SourceText`)."""
+    crlf = text.count("\r\n")
+    lf = text.count("\n") - crlf
+    cr = text.count("\r") - crlf
+    if cr or (crlf and lf):
+        return "mixed"
+    if crlf:
+        return "\r\n"
+    if lf:
+        return "\n"
+    return ""
+
+
+def line_of_offset(text: str, offset: int) -> int:
+    """1-based line of character ``offset`` in ``text`` (lines end at ``\\n``)."""
+    return text.count("\n", 0, offset) + 1
+
+
+_UTF16_32_BOMS = (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+
+
+def decode_source(path: Path, raw: bytes) -> SourceText:
+    """Decode bytes already read from ``path`` (see the module docstring)."""
+    name = str(path)
+    if raw.startswith(_UTF16_32_BOMS):
+        raise UnreadableSource(name, "UTF-16/UTF-32 text is not supported", hint="save the file as UTF-8")
+    nul = raw.find(b"\x00")
+    if nul >= 0:
+        line = raw.count(b"\n", 0, nul) + 1
+        raise UnreadableSource(name, "binary file (NUL byte), not a .bib or .tex source", line=line)
+    bom = raw.startswith(codecs.BOM_UTF8)
+    body = raw[3:] if bom else raw
+    note = None
+    try:
+        text = body.decode("utf-8")
+        encoding = "utf-8"
+    except UnicodeDecodeError as exc:
+        line = body.count(b"\n", 0, exc.start) + 1
+        text = body.decode("latin-1")
+        encoding = "latin-1"
+        note = f"{name}:{line}: not valid UTF-8; read as Latin-1"
+    return SourceText(
+        path=path,
+        text=text,
+        encoding=encoding,
+        bom=bom,
+        newline=detect_newline(text),
+        raw=raw,
+        note=note,
+    )
+
+
+def read_source(path: str | Path) -> SourceText:
+    """Read and decode one source file; raise ``InputError`` if it cannot be read."""
+    path = Path(path)
+    name = str(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise UnreadableSource(name, "no such file") from None
+    except IsADirectoryError:
+        raise UnreadableSource(
+            name, "is a directory, not a file", hint=f"name the files in it, e.g. {name.rstrip('/')}/*.bib"
+        ) from None
+    except PermissionError:
+        raise UnreadableSource(name, "permission denied") from None
+    except OSError as exc:
+        if exc.errno == errno.EISDIR:  # pragma: no cover - platform variant
+            raise UnreadableSource(name, "is a directory, not a file") from None
+        raise UnreadableSource(name, f"cannot read ({exc.strerror or exc})") from None
+    return decode_source(path, raw)
