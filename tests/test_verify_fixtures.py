@@ -360,3 +360,14 @@ def test_canonical_record_helper_matches_the_real_records_shape() -> None:
     real = load_fixture(REAL_RECORDS["2511.00066"])["canonical_record"]
     assert mine.keys() == real.keys() and mine["metadata"].keys() == real["metadata"].keys()
     assert make_receipt(TestKey(), "ab" * 32).keys() == load_fixture(REAL_RECORDS["2511.00066"])["receipt"].keys()
+
+
+def test_expected_pith_number() -> None:
+    data = REAL_RECORDS["2511.00066"].read_bytes()
+    for wanted in ("SPDDBVRNS36U3W2AYSQMMOTDSD", "pith:2025:SPDDBVRNS36U3W2AYSQMMOTDSD",
+                   parse_pith_number("pith:2025:SPDDBVRNS36U3W2AYSQMMOTDSD")):
+        assert verify_json_bytes(data, PINNED, expected_pith=wanted).status == "verified"
+    result = verify_json_bytes(data, PINNED, expected_pith="3VRARFE3CFBERUCMJGDAWSCMAE")
+    assert result.problems == ["document is for pith:2025:SPDDBVRNS36U3W2AYSQMMOTDSD, not 3VRARFE3CFBERUCMJGDAWSCMAE"]
+    result = verify_json_bytes(data, PINNED, expected_pith=parse_pith_number("pith:2026:SPDDBVRNS36U3W2AYSQMMOTDSD"))
+    assert result.status == "invalid"

@@ -134,6 +134,11 @@ class CanonicalFacts:
     pith_number: PithNumber
     source: ArxivId
 
+    @property
+    def raw_id(self) -> str:
+        """``source.id`` exactly as the signed record spells it (aliases use this form)."""
+        return self.record["source"]["id"]
+
 
 def check_canonical_record(checks: Checks, record: Any, where: str = "canonical_record") -> CanonicalFacts | None:
     """Check the shape of a canonical record and compute its digest and Pith Number."""
@@ -230,10 +235,10 @@ def check_source_field(checks: Checks, where: str, value: Any, canonical: dict[s
 
 
 def expected_aliases(facts: CanonicalFacts) -> dict[str, str]:
-    sid = facts.source.id
+    sid = facts.raw_id
     return {
         "arxiv": sid,
-        "arxiv_version": facts.source.versioned,
+        "arxiv_version": f"{sid}v{facts.source.version}",
         "doi": f"10.48550/arxiv.{sid}",
         **{f"pith_short_{n}": facts.pith_number.suffix[:n] for n in (8, 12, 16)},
     }

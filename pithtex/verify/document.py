@@ -20,6 +20,7 @@ from __future__ import annotations
 from typing import Any
 
 from pithtex.ids.arxiv import ArxivId
+from pithtex.ids.pith_number import PithNumber
 from pithtex.verify.bundles import verify_bundle
 from pithtex.verify.canonical import StrictJSONError, load_signed_json, validate_json_value
 from pithtex.verify.checks import Checks
@@ -46,8 +47,20 @@ def classify(doc: object) -> Kind:
     return "unknown"
 
 
-def verify_document(doc: object, trust: TrustStore, *, expected: ArxivId | None = None) -> VerificationResult:
-    """Verify one parsed document; ``expected`` is the arXiv id the caller asked for."""
+def verify_document(
+    doc: object,
+    trust: TrustStore,
+    *,
+    expected: ArxivId | None = None,
+    expected_pith: PithNumber | str | None = None,
+) -> VerificationResult:
+    """Verify one parsed document.
+
+    ``expected`` is the arXiv id the caller asked for (its version too, when
+    it names one); ``expected_pith`` the Pith Number (full form, or the bare
+    suffix) the caller asked for, e.g. the suffix in the URL it fetched. A
+    valid document for anything else is ``invalid``.
+    """
     try:
         validate_json_value(doc)
     except StrictJSONError as exc:
@@ -71,7 +84,23 @@ def verify_document(doc: object, trust: TrustStore, *, expected: ArxivId | None 
         result = verify_canonical_record(doc, trust)
     if expected is not None:
         result.add(_expected_check(result, expected))
+    if expected_pith is not None:
+        result.add(_expected_pith_check(result, expected_pith))
     return result
+
+
+def _expected_pith_check(result: VerificationResult, expected: PithNumber | str) -> Check:
+    wanted = expected.full if isinstance(expected, PithNumber) else expected
+    if result.pith_number is None:
+        return Check("expected_pith", False, f"cannot confirm the document is for {wanted}: no Pith Number computed")
+    same = (
+        result.pith_number == expected
+        if isinstance(expected, PithNumber)
+        else result.pith_number.suffix == expected or result.pith_number.full == expected
+    )
+    if same:
+        return Check("expected_pith", True, f"the document is for {wanted}")
+    return Check("expected_pith", False, f"document is for {result.pith_number.full}, not {wanted}")
 
 
 def _expected_check(result: VerificationResult, expected: ArxivId) -> Check:
@@ -87,13 +116,19 @@ def _expected_check(result: VerificationResult, expected: ArxivId) -> Check:
     return Check("expected", False, f"record is for {result.source}, not {expected}")
 
 
-def verify_json_bytes(data: bytes, trust: TrustStore, expected: ArxivId | None = None) -> VerificationResult:
+def verify_json_bytes(
+    data: bytes,
+    trust: TrustStore,
+    expected: ArxivId | None = None,
+    *,
+    expected_pith: PithNumber | str | None = None,
+) -> VerificationResult:
     """Parse strictly (:func:`load_signed_json`) and verify; bad JSON is ``invalid`` with the reason."""
     try:
         doc = load_signed_json(data)
     except StrictJSONError as exc:
         return _invalid("json", str(exc))
-    return verify_document(doc, trust, expected=expected)
+    return verify_document(doc, trust, expected=expected, expected_pith=expected_pith)
 
 
 def _invalid(name: str, detail: str, kind: Kind = "unknown") -> VerificationResult:

@@ -151,8 +151,8 @@ def parse_key_document(doc: Any, origin: str = "key") -> TrustedKey:
     ``origin`` names where the key came from, for the error message.
     """
 
-    def bad(reason: str) -> InvalidKey:
-        return InvalidKey(f"{origin}: {reason}", hint="a key file is the registry's key JSON (key_id, algorithm, public_key_b64)")
+    def bad(reason: str, hint: str | None = "a key file is the registry's key JSON (key_id, algorithm, public_key_b64)") -> InvalidKey:
+        return InvalidKey(f"{origin}: {reason}", hint=hint)
 
     if not isinstance(doc, dict):
         raise bad("not a key object (expected a JSON object with key_id and public_key_b64)")
@@ -184,7 +184,7 @@ def parse_key_document(doc: Any, origin: str = "key") -> TrustedKey:
     raw = encodings[0]
     reason = why_unsafe_public_key(raw)
     if reason:
-        raise bad(f"unsafe Ed25519 public key: {reason}")
+        raise bad(f"unsafe Ed25519 public key: {reason}", hint="refuse this key; ask its owner for the real one")
     key = TrustedKey(key_id, raw)
     fp_hex = doc.get("fingerprint_sha256_hex")
     if fp_hex is not None and (not isinstance(fp_hex, str) or fp_hex.lower() != key.fingerprint_hex):
