@@ -216,6 +216,45 @@ def entry_ids(findings: list[Finding]) -> tuple[ArxivId, ...]:
     return tuple(ArxivId(i, v) for i, v in best.items())
 
 
+_COMMENT_START_RE = re.compile(r"^[ \t]*@comment[ \t]*(?P<open>[{(])", re.IGNORECASE | re.MULTILINE)
+_NOT_NEWLINE_RE = re.compile(r"[^\n]")
+
+
+def blank_comment_blocks(text: str) -> str:
+    """Blank the insides of ``@comment{...}`` blocks (same length, same newlines).
+
+    bibtexparser ends a ``@comment`` at the first ``@`` that starts a line,
+    so an entry commented out with ``@comment{ @article{...} }`` would come
+    back as a live entry. An unbalanced ``@comment`` is left alone (and then
+    reported as a block that cannot be parsed).
+    """
+    if "@comment" not in text.lower():
+        return text
+    out, pos = [], 0
+    for m in _COMMENT_START_RE.finditer(text):
+        if m.start() < pos:
+            continue
+        opener = m["open"]
+        closer = "}" if opener == "{" else ")"
+        depth, i, n = 0, m.end() - 1, len(text)
+        while i < n:
+            ch = text[i]
+            if ch == opener:
+                depth += 1
+            elif ch == closer:
+                depth -= 1
+                if depth == 0:
+                    break
+            i += 1
+        if i >= n or text[i] != closer:
+            continue
+        out.append(text[pos:m.end()])
+        out.append(_NOT_NEWLINE_RE.sub(" ", text[m.end():i]))
+        pos = i
+    out.append(text[pos:])
+    return "".join(out)
+
+
 def _short_reason(block: object) -> str:
     error = getattr(block, "error", None)
     reason = getattr(error, "abort_reason", None) or str(error or "syntax error")
@@ -235,7 +274,7 @@ def scan_bib(source: SourceText, *, field_name: str = "pithnumber") -> ScanResul
     pith_field = field_name.lower()
     try:
         with _quiet_bibtexparser():
-            library = Splitter(source.text).split()
+            library = Splitter(blank_comment_blocks(source.text)).split()
     except Exception as exc:  # bibtexparser bug: report, do not crash
         result.errors.append(
             ScanProblem(name, None, f"cannot parse this file ({type(exc).__name__}: {exc})", fatal=True)
