@@ -26,7 +26,7 @@ title cross-check). ``state_sha256`` and ``event_count`` appear only after a
 ``--deep`` resolution.
 
 Writes are atomic (:mod:`pithtex.resolve.atomic`) and serialised across
-processes by a ``filelock`` on ``.<name>.lock`` beside the file.
+processes by a ``filelock`` in the per-user cache directory.
 """
 
 from __future__ import annotations
@@ -296,10 +296,22 @@ class Lockfile:
         return self.dumps() != self.original if (self.entries or self.original is not None) else False
 
     def file_lock(self, timeout: float = 120.0) -> BaseFileLock:
-        """A cross-process lock serialising writers of this lock file."""
+        """A cross-process lock serialising writers of this lock file.
+
+        The lock file lives in the per-user cache directory (named by a hash
+        of this lock's absolute path), not beside the sources: a run must
+        leave nothing behind in the paper's directory.
+        """
+        import hashlib
+
         from filelock import FileLock
 
-        return FileLock(str(self.path.with_name(f".{self.path.name}.lock")), timeout=timeout)
+        from pithtex.resolve.cache import default_cache_dir
+
+        name = hashlib.sha256(str(self.path.resolve()).encode("utf-8")).hexdigest()[:32]
+        directory = default_cache_dir() / "locks"
+        directory.mkdir(parents=True, exist_ok=True)
+        return FileLock(str(directory / f"{name}.lock"), timeout=timeout)
 
     def save(self) -> bool:
         """Write the lock atomically if it changed; returns whether it wrote.

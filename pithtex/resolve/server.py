@@ -57,7 +57,9 @@ class MirrorServer(ThreadingHTTPServer):
 
     def start_in_thread(self) -> threading.Thread:
         """Serve from a daemon thread (tests, benchmarks); stop with ``shutdown()``."""
-        thread = threading.Thread(target=self.serve_forever, name="pithtex-serve", daemon=True)
+        thread = threading.Thread(
+            target=self.serve_forever, kwargs={"poll_interval": 0.05}, name="pithtex-serve", daemon=True
+        )
         thread.start()
         return thread
 
