@@ -25,7 +25,20 @@ from pathlib import Path
 import pytest
 
 __all__ = [
+    "BIBTEX_STYLES",
+    "BODY_MARK",
+    "CLASSES",
     "ENGINES",
+    "HYPERREF_CLASSES",
+    "PAPER_BADGE",
+    "PAPER_FULL",
+    "PAPER_SUFFIX",
+    "PAPER_TITLE",
+    "REFERENCES",
+    "Paper",
+    "Reference",
+    "flat_text",
+    "write_paper",
     "TexError",
     "TexResult",
     "compile_latex",
@@ -65,6 +78,14 @@ class TexResult:
     @property
     def text(self) -> str:
         return pdf_text(self.pdf)
+
+    @property
+    def info(self) -> dict[str, str]:
+        return pdf_info_custom(self.pdf)
+
+    @property
+    def urls(self) -> list[str]:
+        return pdf_urls(self.pdf)
 
 
 def require_tex(*programs: str) -> None:
@@ -196,9 +217,15 @@ def _poppler(args: list[str], timeout: float = 60.0) -> str:
     return proc.stdout.decode("utf-8", "replace")
 
 
-def pdf_text(pdf: Path, layout: bool = True) -> str:
-    """The PDF's text as pdftotext gives it (``-layout`` by default, else raw order)."""
-    return _poppler(["pdftotext", "-layout" if layout else "-raw", "-enc", "UTF-8", str(pdf), "-"])
+def pdf_text(pdf: Path, mode: str = "reading") -> str:
+    """The PDF's text as pdftotext gives it.
+
+    ``mode`` is ``"reading"`` (pdftotext's default reading order: columns one
+    after the other, what the order checks want), ``"layout"`` (``-layout``:
+    the page as laid out) or ``"raw"`` (content stream order).
+    """
+    flags = {"reading": [], "layout": ["-layout"], "raw": ["-raw"]}[mode]
+    return _poppler(["pdftotext", *flags, "-enc", "UTF-8", str(pdf), "-"])
 
 
 def pdf_info_custom(pdf: Path) -> dict[str, str]:
@@ -254,3 +281,180 @@ def render_sty_into(directory: Path) -> Path:
 
     write_sty(Path(directory))
     return Path(directory) / "pith.sty"
+
+
+# ---------------------------------------------------------------------------
+# Papers: small but real documents for the classes, bibliography set-ups and
+# hyperref orders the tests cover.
+
+#: The paper's own Pith Number (arXiv 2511.00066) and what its badge reads.
+PAPER_TITLE = "Sharpness-Guided Group Relative Policy Optimization via Probability Shaping"
+PAPER_SUFFIX = "SPDDBVRNS36U3W2AYSQMMOTDSD"
+PAPER_FULL = f"pith:2025:{PAPER_SUFFIX}"
+PAPER_BADGE = f"pith:{PAPER_SUFFIX[:8]}"
+#: Text that starts the body, right after \maketitle.
+BODY_MARK = "Bodystart"
+
+
+@dataclass(frozen=True)
+class Reference:
+    key: str
+    author: str  # "Surname, Given"; the surname is the marker found in the text
+    title: str
+    number: str | None  # full Pith Number, or None for a reference without one
+
+    @property
+    def surname(self) -> str:
+        return self.author.split(",")[0]
+
+    @property
+    def badge(self) -> str | None:
+        return None if self.number is None else "pith:" + self.number.rsplit(":", 1)[1][:8]
+
+    @property
+    def suffix(self) -> str | None:
+        return None if self.number is None else self.number.rsplit(":", 1)[1]
+
+
+#: Keys use the characters bib keys really contain: _ : - . /
+REFERENCES = (
+    Reference("Zarkov_2026:sspo-v3", "Zarkov, Ivana", "Soft Sequence Policy Optimization", "pith:2026:C7HZCGQ4XG57XBILJLQGM22JGT"),
+    Reference("quimby.opd/2606-01249", "Quimby, Oren", "Trust Region On-Policy Distillation", "pith:2026:3VRARFE3CFBERUCMJGDAWSCMAE"),
+    Reference("ulmwood-plain", "Ulmwood, Tess", "A Reference Without a Number", None),
+)
+
+CLASSES = ("article", "report", "amsart", "revtex4-2", "IEEEtran", "acmart", "beamer", "twocolumn")
+#: Classes that load hyperref themselves.
+HYPERREF_CLASSES = ("acmart", "beamer")
+BIBTEX_STYLES = ("plain", "plainnat", "unsrt", "abbrvnat", "IEEEtran", "ACM-Reference-Format", "apsrev4-2")
+
+
+@dataclass(frozen=True)
+class Paper:
+    """What to put in a test paper.
+
+    ``hyperref`` is ``none``, ``before`` or ``after`` pith (``class`` for
+    classes that load it themselves); ``bib`` is a BibTeX style name,
+    ``biblatex``, or None.  ``numbers_in`` says where reference numbers go:
+    ``pith`` (the refs.pith file pithtex annotate writes), ``bib`` (a
+    ``pithnumber`` field, for biblatex), or ``none``.
+    """
+
+    cls: str = "article"
+    hyperref: str = "after"
+    bib: str | None = None
+    number: str | None = PAPER_FULL
+    pith: bool = True
+    pith_options: str = ""
+    preamble: str = ""
+    numbers_in: str = "pith"
+    biblatex_first: bool = False
+
+    @property
+    def bib_tool(self) -> str | None:
+        if self.bib is None:
+            return None
+        return "biber" if self.bib == "biblatex" else "bibtex"
+
+
+def _bib_entries(paper: Paper) -> str:
+    out = []
+    for ref in REFERENCES:
+        extra = ""
+        if paper.numbers_in == "bib" and ref.number:
+            extra = f"  pithnumber = {{{ref.number}}},\n"
+        out.append(
+            f"@article{{{ref.key},\n  author = {{{ref.author}}},\n  title = {{{ref.title}}},\n"
+            f"  journal = {{Journal of Examples}},\n  volume = {{7}},\n  pages = {{1--9}},\n  year = {{2026}},\n{extra}}}\n"
+        )
+    return "\n".join(out)
+
+
+def write_paper(workdir: Path, paper: Paper, main: str = "main.tex") -> Path:
+    """Write ``main.tex`` (and refs.bib, refs.pith, pith.sty as needed) into ``workdir``."""
+    from pithtex.write.bibrefs import bibrefs_path, render_bibrefs
+
+    workdir = Path(workdir)
+    workdir.mkdir(parents=True, exist_ok=True)
+    cls = paper.cls
+    if paper.pith:
+        render_sty_into(workdir)
+    if paper.bib:
+        (workdir / "refs.bib").write_text(_bib_entries(paper), encoding="utf-8")
+        if paper.numbers_in == "pith":
+            pairs = [(r.key, r.number) for r in REFERENCES if r.number]
+            bibrefs_path(workdir / "refs.bib").write_text(
+                render_bibrefs(pairs, bib_name="refs.bib", name="refs.pith"), encoding="utf-8"
+            )
+
+    docclass = {
+        "twocolumn": r"\documentclass[twocolumn]{article}",
+        "revtex4-2": r"\documentclass[aps,pra]{revtex4-2}",
+        "IEEEtran": r"\documentclass[conference]{IEEEtran}",
+        "acmart": r"\documentclass[sigconf]{acmart}",
+    }.get(cls, rf"\documentclass{{{cls}}}")
+    pre: list[str] = [docclass, r"\usepackage[T1]{fontenc}" if cls not in ("acmart",) else ""]
+    natbib = paper.bib in ("plainnat", "abbrvnat") and cls not in ("revtex4-2", "acmart")
+    if natbib:
+        pre.append(r"\usepackage[numbers]{natbib}")
+    biblatex = r"\usepackage[backend=biber,style=numeric]{biblatex}" + "\n" + r"\addbibresource{refs.bib}"
+    if paper.bib == "biblatex" and paper.biblatex_first:
+        pre.append(biblatex)
+    if paper.hyperref == "before":
+        pre.append(r"\usepackage{hyperref}")
+    if paper.pith:
+        opts = f"[{paper.pith_options}]" if paper.pith_options else ""
+        pre.append(rf"\usepackage{opts}{{pith}}")
+    if paper.bib == "biblatex" and not paper.biblatex_first:
+        pre.append(biblatex)
+    if paper.hyperref == "after":
+        pre.append(r"\usepackage{hyperref}")
+    pre.append(paper.preamble)
+    if paper.pith and paper.number is not None:
+        pre.append(rf"\pithnumber{{{paper.number}}}")
+    front = [rf"\title{{{PAPER_TITLE}}}"]
+    if cls == "IEEEtran":
+        front.append(r"\author{\IEEEauthorblockN{Ada Yarrow}\IEEEauthorblockA{Pith Institute}}")
+    else:
+        front.append(r"\author{Ada Yarrow}")
+    if cls == "revtex4-2":
+        # REVTeX wants its front matter after \begin{document}.
+        front.append(r"\affiliation{Pith Institute}")
+    else:
+        pre += front
+    if cls == "acmart":
+        pre.append(r"\affiliation{\institution{Pith Institute}\city{Anytown}\country{Nowhere}}")
+        pre.append(r"\setcopyright{none}\settopmatter{printacmref=false}\acmConference{Conf}{2026}{Anytown}")
+    if cls not in ("revtex4-2", "acmart", "IEEEtran"):
+        pre.append(r"\date{1 January 2026}")
+
+    cites = ",".join(r.key for r in REFERENCES)
+    body_text = f"{BODY_MARK} of the paper, citing \\cite{{{cites}}}. " + "Some words of text here. " * 3
+    if paper.bib is None:
+        bib_part = ""
+    elif paper.bib == "biblatex":
+        bib_part = r"\printbibliography"
+    else:
+        bib_part = rf"\bibliographystyle{{{paper.bib}}}" + "\n" + r"\bibliography{refs}"
+
+    doc: list[str] = [r"\begin{document}"]
+    if cls == "beamer":
+        doc += [r"\begin{frame}\titlepage\end{frame}", r"\begin{frame}", body_text, r"\end{frame}"]
+        if bib_part:
+            doc += [r"\begin{frame}", bib_part, r"\end{frame}"]
+    else:
+        if cls == "revtex4-2":
+            doc += front
+        if cls in ("amsart", "revtex4-2", "acmart"):
+            doc.append(r"\begin{abstract}An abstract of the paper.\end{abstract}")
+        doc += [r"\maketitle", "", body_text, "", bib_part]
+    doc.append(r"\end{document}")
+    path = workdir / main
+    path.write_text("\n".join(x for x in pre if x) + "\n" + "\n".join(doc) + "\n", encoding="utf-8")
+    return path
+
+
+def flat_text(text: str) -> str:
+    """pdftotext output with hyphenation joined and white space collapsed, lower case."""
+    text = re.sub(r"(\w)-\s*\n\s*(\w)", r"\1\2", text)
+    return " ".join(text.split()).lower()
