@@ -81,7 +81,7 @@ def test_unsigned_and_signature_only_exit_0(tmp_path: Path) -> None:
     assert second["canonical_sha256"] == record["canonical_sha256"]
     human = verify(str(canonical), str(receipt)).stdout.splitlines()
     assert human[0] == f"{canonical}: unsigned pith:2025:SPDDBVRNS36U3W2AYSQMMOTDSD (canonical_record)"
-    assert human[1].startswith(f"{receipt}: signature-only ")
+    assert human[1] == f"{receipt}: signature-only sha256:{record['canonical_sha256']} (receipt, key pith-v1-2026-05)"
 
 
 def test_invalid_record_names_every_failed_check(tmp_path: Path) -> None:

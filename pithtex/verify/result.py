@@ -124,7 +124,10 @@ class VerificationResult:
             what.append(f"key {self.key_id}")
         if self.unverified:
             what.append(f"{len(self.unverified)} unverified: " + "; ".join(self.unverified))
-        number = self.pith_number.full if self.pith_number else "?"
+        if self.pith_number:
+            number = self.pith_number.full
+        else:  # a bare receipt names only the digest it signs
+            number = f"sha256:{self.canonical_sha256}" if self.canonical_sha256 else "?"
         return f"{self.status} {number} ({', '.join(what)})"
 
     def to_json(self, path: str) -> dict[str, Any]:
