@@ -35,7 +35,8 @@ they look like page ranges, version numbers and report numbers.
 An identifier followed by more digits or letters (``2101.000012``,
 ``2101.00001x``) is not an identifier. Candidates in an explicit arXiv context
 that fail validation (``arXiv:1111.11111``) are returned as :class:`Rejected`
-so the caller can say why they were ignored.
+so the caller can say why they were ignored (not for the weaker ``arXiv <id>``
+form without a colon, and never more than :data:`MAX_REJECTED` per call).
 """
 
 from __future__ import annotations
@@ -87,6 +88,9 @@ _VALUE_RE = re.compile(
     r"\s*(?:arxiv\s*:\s*)?" + _ID + r"(?:\s*\[[a-zA-Z.\-]+\])?\s*",
     re.IGNORECASE,
 )
+#: At most this many rejected candidates are returned per text searched.
+MAX_REJECTED = 5
+
 # Cheap test before the regexes: text that has none of these cannot match.
 _MAYBE_RE = re.compile(r"arxiv|/\d{7}|\d{4}\.\d{4}", re.IGNORECASE)
 
@@ -143,7 +147,10 @@ def find_explicit(text: str) -> tuple[list[IdMatch], list[Rejected]]:
             else:
                 if "/" in m["id"] and m["id"].split("/")[0].split(".")[0].lower() not in OLD_ARCHIVES:
                     continue  # "arXiv: foo/1234567" is not worth a warning
-                rejected.append(Rejected(m.start(), m.group(0).strip(), got))
+                if context == "prefix" and ":" not in text[m.start():m.start("id")]:
+                    continue  # "arXiv 1234.5678" without the colon: too weak to warn about
+                if len(rejected) < MAX_REJECTED:
+                    rejected.append(Rejected(m.start(), m.group(0).strip(), got))
     if len(found) > 1:
         found.sort(key=lambda x: (x.start, -x.end))
         kept: list[IdMatch] = []
