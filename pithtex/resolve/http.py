@@ -231,7 +231,8 @@ async def _attempt(client: httpx.AsyncClient, url: str, params: Mapping[str, str
         except httpx.TimeoutException:
             raise _Retry("timed out") from None
         except (httpx.TransportError, OSError) as exc:
-            raise _Retry(f"connection failed: {exc or type(exc).__name__}") from None
+            detail = str(exc) or ("connection reset or closed while reading" if isinstance(exc, httpx.ReadError) else "")
+            raise _Retry(f"connection failed: {detail or type(exc).__name__}") from None
     raise FetchError(f"more than {MAX_REDIRECTS} redirects")
 
 

@@ -210,6 +210,7 @@ class Lockfile:
     #: The exact bytes read (``None`` when the file did not exist): lets a
     #: writer tell whether anything changed, and tests that nothing did.
     original: bytes | None = None
+    _dirty: bool = field(default=False, repr=False, compare=False)
 
     # -- reading ---------------------------------------------------------
     @classmethod
@@ -282,6 +283,10 @@ class Lockfile:
 
     # -- writing ---------------------------------------------------------
     def put(self, entry: LockEntry) -> None:
+        """Add or replace the entry for its id as cited (marks the lock changed if it differs)."""
+        known = self.entries.get(entry.key)
+        if known is None or known.to_json() != entry.to_json():
+            self._dirty = True
         self.entries[entry.key] = entry
 
     def dumps(self) -> bytes:
@@ -293,7 +298,8 @@ class Lockfile:
 
     @property
     def changed(self) -> bool:
-        return self.dumps() != self.original if (self.entries or self.original is not None) else False
+        """Whether an entry was added or changed since loading (formatting alone never is)."""
+        return self._dirty
 
     def file_lock(self, timeout: float = 120.0) -> BaseFileLock:
         """A cross-process lock serialising writers of this lock file.
@@ -324,4 +330,5 @@ class Lockfile:
         data = self.dumps()
         atomic_write_bytes(self.path, data)
         self.original = data
+        self._dirty = False
         return True

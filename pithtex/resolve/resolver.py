@@ -155,8 +155,13 @@ class _Failure(Exception):
     pass
 
 
-def _problems(result: VerificationResult) -> str:
-    return "; ".join(result.problems) or f"status {result.status}"
+def _problems(result: VerificationResult, limit: int = 2) -> str:
+    """The first few failed checks: one line, not a wall of text."""
+    problems = result.problems
+    if not problems:
+        return f"status {result.status}"
+    more = f" (and {len(problems) - limit} more)" if len(problems) > limit else ""
+    return "; ".join(problems[:limit]) + more
 
 
 def _accept(arxiv: ArxivId, result: VerificationResult, what: str) -> None:

@@ -1,0 +1,88 @@
+"""The per-user cache: content-keyed, damage-tolerant, `pithtex cache info|clear`."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+
+from pithtex.cli import main
+from pithtex.ids.arxiv import ArxivId
+from pithtex.resolve.cache import Cache, default_cache_dir
+from tests.support.registry import isolate
+from tests.support.signing import REAL_BUNDLE, REAL_RECORDS
+
+RECORD = REAL_RECORDS["2511.00066"].read_bytes()
+
+
+@pytest.fixture
+def cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    return isolate(tmp_path, monkeypatch)
+
+
+def test_the_environment_overrides_the_platform_directory(cache_dir: Path) -> None:
+    assert default_cache_dir() == cache_dir and Cache().root == cache_dir
+
+
+def test_documents_are_keyed_by_the_hash_of_their_bytes(cache_dir: Path) -> None:
+    cache = Cache()
+    cache.put_record(ArxivId("2511.00066"), RECORD)
+    cache.put_record(ArxivId("2511.00066", 4), RECORD)
+    digest = hashlib.sha256(RECORD).hexdigest()
+    assert (cache_dir / "objects" / digest[:2] / f"{digest}.json").read_bytes() == RECORD
+    assert len(list(cache_dir.rglob("*.json"))) == 1  # one object, two refs
+    assert cache.record_for(ArxivId("2511.00066")) == RECORD
+    assert cache.record_for(ArxivId("2511.00066", 3)) is None
+    cache.put_bundle("C7HZCGQ4XG57XBILJLQGM22JGT", REAL_BUNDLE.read_bytes())
+    assert cache.bundle_for("C7HZCGQ4XG57XBILJLQGM22JGT") == REAL_BUNDLE.read_bytes()
+    assert not [p for p in cache_dir.rglob("*.tmp")]
+
+
+@pytest.mark.parametrize("damage", ["flip-a-byte", "truncate", "bad-ref", "missing-object"])
+def test_damage_is_a_miss(cache_dir: Path, damage: str) -> None:
+    cache = Cache()
+    arxiv = ArxivId("2511.00066")
+    cache.put_record(arxiv, RECORD)
+    digest = hashlib.sha256(RECORD).hexdigest()
+    obj = cache_dir / "objects" / digest[:2] / f"{digest}.json"
+    ref = cache_dir / "refs" / "arxiv" / "2511.00066.ref"
+    if damage == "flip-a-byte":
+        obj.write_bytes(RECORD[:-2] + b"!" + RECORD[-1:])
+    elif damage == "truncate":
+        obj.write_bytes(RECORD[:100])
+    elif damage == "bad-ref":
+        ref.write_text("../../../../etc/passwd\n")
+    else:
+        obj.unlink()
+    assert cache.record_for(arxiv) is None
+
+
+def test_old_style_ids_nest_safely(cache_dir: Path) -> None:
+    cache = Cache()
+    cache.put_record(ArxivId("hep-th/9901001"), b"{}")
+    assert (cache_dir / "refs" / "arxiv" / "hep-th" / "9901001.ref").is_file()
+    assert cache.record_for(ArxivId("hep-th/9901001")) == b"{}"
+
+
+def test_cache_info_and_clear(cache_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["cache", "info", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == {"path": str(cache_dir), "documents": 0, "bytes": 0, "ids": 0}
+    cache = Cache()
+    cache.put_record(ArxivId("2511.00066"), RECORD)
+    cache.put_bundle("C7HZCGQ4XG57XBILJLQGM22JGT", REAL_BUNDLE.read_bytes())
+    assert main(["cache", "info"]) == 0
+    out = capsys.readouterr().out
+    assert f"cache: {cache_dir}" in out and f"documents: 2 ({len(RECORD) + REAL_BUNDLE.stat().st_size} bytes)" in out
+    assert main(["cache", "clear"]) == 0
+    assert capsys.readouterr().out == f"cleared {cache_dir} (2 documents removed)\n"
+    assert cache.record_for(ArxivId("2511.00066")) is None
+    assert not any(cache_dir.rglob("*.json"))
+    assert main(["cache", "clear"]) == 0  # clearing an empty cache is fine
+
+
+def test_cache_needs_an_action(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["cache"])
+    assert info.value.code == 2
