@@ -247,3 +247,11 @@ def test_keys_inside_a_document_are_never_added_to_the_store() -> None:
     result = verify_document(make_bundle(attacker, "2401.01234", 1, "T"), store)
     assert result.status == "invalid"
     assert [k.key_id for k in store] == [REGISTRY_KEY_ID]
+
+
+def test_bad_env_key_file_says_where_it_was_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(ENV_TRUST_KEYS, str(tmp_path / "gone.json"))
+    with pytest.raises(InvalidKey) as info:
+        trust_store_from()
+    assert info.value.message.endswith(f"(named in {ENV_TRUST_KEYS})")
+    assert str(tmp_path / "gone.json") in info.value.message

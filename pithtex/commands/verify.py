@@ -26,7 +26,24 @@ __all__ = ["configure", "run"]
 _READ_LIMIT_SLACK = 1
 
 
+EPILOG = """\
+statuses:
+  verified        every check passed under a trusted key (record or bundle)
+  unsigned        a bare canonical record: digest and Pith Number computed, nothing signed
+  signature-only  a bare receipt whose signature verifies over its own digest
+  invalid         something failed; every failed check is named
+Checks that cannot be made (events of unknown types, merged state that depends
+on them) are listed as unverified and never count as evidence.
+
+exit codes: 0 all inputs verified/unsigned/signature-only; 1 any invalid;
+2 usage errors (bad --trust-key file) or unreadable input.
+Extra trusted keys: --trust-key FILE, or PITHTEX_TRUST_KEYS (os.pathsep-separated).
+"""
+
+
 def configure(parser: argparse.ArgumentParser) -> None:
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    parser.epilog = EPILOG
     parser.add_argument("paths", nargs="+", metavar="PATH", help="record, bundle, canonical record or receipt (JSON); '-' for stdin")
     parser.add_argument("--json", action="store_true", help="print one JSON object per input (JSON Lines)")
     parser.add_argument(

@@ -222,8 +222,11 @@ def load_key_file(path: str | os.PathLike[str]) -> list[TrustedKey]:
 
 def trust_store_from(extra_key_files: Sequence[str | os.PathLike[str]] = ()) -> TrustStore:
     """The pinned store plus keys from ``--trust-key`` files and ``PITHTEX_TRUST_KEYS``."""
-    files: list[str | os.PathLike[str]] = list(extra_key_files)
+    keys = [key for name in extra_key_files for key in load_key_file(Path(name))]
     env = os.environ.get(ENV_TRUST_KEYS, "")
-    files.extend(part for part in env.split(os.pathsep) if part.strip())
-    keys = [key for name in files for key in load_key_file(Path(name))]
+    for name in (part for part in env.split(os.pathsep) if part.strip()):
+        try:
+            keys.extend(load_key_file(Path(name)))
+        except InvalidKey as exc:
+            raise InvalidKey(f"{exc.message} (named in {ENV_TRUST_KEYS})", hint=exc.hint) from None
     return TrustStore.pinned().with_keys(*keys)
