@@ -1,0 +1,177 @@
+"""Property tests: the scanner never crashes, and finds what is put in.
+
+- arbitrary bytes (and bib/TeX-flavoured text) never raise anything but a
+  clean UnreadableSource, in both the .bib and the .tex scanner;
+- an arXiv reference inserted into any entry of a generated file, in any of
+  the exporter spellings, with LF or CRLF and with or without a BOM, is found
+  once, for that entry, at the line it was inserted, with its version.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from pithtex.ids.arxiv import OLD_ARCHIVES, ArxivId
+from pithtex.scan.bib import scan_bib
+from pithtex.scan.source import UnreadableSource, decode_source
+from pithtex.scan.tex import scan_tex
+
+SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def _scan_everything(data: bytes) -> None:
+    for name in ("fuzz.bib", "fuzz.tex", "fuzz.bbl"):
+        try:
+            source = decode_source(Path(name), data)
+        except UnreadableSource:
+            return
+        if name.endswith(".bib"):
+            result = scan_bib(source)
+        else:
+            result = scan_tex(source, follow_inputs=False)
+        lines = source.text.count("\n") + 1
+        for f in result.findings:
+            assert 1 <= f.line <= lines
+        for e in result.errors:
+            assert e.line is None or 1 <= e.line <= lines
+
+
+@SETTINGS
+@given(st.binary(max_size=2000))
+def test_arbitrary_bytes_never_crash(data: bytes) -> None:
+    _scan_everything(data)
+
+
+BIBBY = st.text(
+    alphabet=st.sampled_from(list("@{}()=,\"#%\\\n\r \tarXiv:./0123456789abcdefhpst-[]") + ["\ufeff", "é"]),
+    max_size=600,
+)
+
+
+@SETTINGS
+@given(BIBBY)
+def test_bib_flavoured_text_never_crashes(text: str) -> None:
+    _scan_everything(text.encode("utf-8"))
+
+
+@SETTINGS
+@given(st.lists(st.sampled_from([
+    "@article{k,", "@comment{", "@string{a = {b}}", "@preamble{", "}", "{", "\"", "=", ",",
+    "eprint = {2101.00001}", "url = {https://arxiv.org/abs/1706.03762v2}", "note = arXiv:",
+    "\\input{x}", "\\iffalse", "\\fi", "\\begin{verbatim}", "\\bibitem{a}", "%", "\\%", "\n", "\r\n",
+    "\\pithnumber{", "\\entry{a}{b}{}", "\\endentry", "hep-th/9901001", "#",
+]), max_size=60))
+def test_token_soup_never_crashes(tokens: list[str]) -> None:
+    _scan_everything(" ".join(tokens).encode("utf-8"))
+
+
+# --- insertion -------------------------------------------------------------------
+
+
+@st.composite
+def arxiv_ids(draw: st.DrawFn) -> ArxivId:
+    version = draw(st.none() | st.integers(1, 30))
+    kind = draw(st.sampled_from(["new5", "new4", "old"]))
+    if kind == "new5":
+        ident = f"{draw(st.integers(15, 29)):02d}{draw(st.integers(1, 12)):02d}.{draw(st.integers(1, 99999)):05d}"
+    elif kind == "new4":
+        yymm = draw(st.sampled_from([y * 100 + m for y in range(7, 15) for m in range(1, 13) if 704 <= y * 100 + m <= 1412]))
+        ident = f"{yymm:04d}.{draw(st.integers(1, 9999)):04d}"
+    else:
+        archive = draw(st.sampled_from(sorted(OLD_ARCHIVES)))
+        year, month = draw(st.sampled_from([(y, m) for y in range(1992, 2007) for m in range(1, 13)]))
+        ident = f"{archive}/{year % 100:02d}{month:02d}{draw(st.integers(1, 999)):03d}"
+    return ArxivId(ident, version)
+
+
+FORMS = [
+    ("eprint", "{{{v}}}"),
+    ("eprint", "\"arXiv:{v}\""),
+    ("note", "{{arXiv:{v} [hep-th]}}"),
+    ("journal", "{{arXiv preprint arXiv:{v}}}"),
+    ("url", "{{https://arxiv.org/abs/{v}}}"),
+    ("url", "{{http://export.arxiv.org/pdf/{v}.pdf}}"),
+    ("howpublished", "{{\\url{{arxiv.org/abs/{v}}}}}"),
+    ("doi", "{{10.48550/arXiv.{v}}}"),
+    ("arxivid", "{{{v}}}"),
+]
+
+# Filler text that cannot spell an identifier context: no 'x', no '/'.
+FILLER = st.text(alphabet="abcdefghijklmnopqrstuvwyz ABCDEFG0123456789.-,;:", min_size=0, max_size=40)
+STYLES = st.sampled_from(["braces", "quotes", "bare"])
+
+
+@st.composite
+def entry_lines(draw: st.DrawFn, index: int) -> list[str]:
+    indent = draw(st.sampled_from(["  ", "\t", "", "      "]))
+    etype = draw(st.sampled_from(["article", "misc", "ARTICLE", "inproceedings", "online"]))
+    lines = [f"@{etype}{{key{index},"]
+    for name in draw(st.lists(st.sampled_from(["title", "author", "year", "pages", "note", "publisher", "volume"]),
+                              unique=True, max_size=5)):
+        style = draw(STYLES)
+        value = draw(FILLER).replace("\\", "")
+        if style == "braces":
+            lines.append(f"{indent}{name} = {{{value}}},")
+        elif style == "quotes":
+            lines.append(f"{indent}{name} = \"{value}\",")
+        else:
+            lines.append(f"{indent}{name} = {draw(st.integers(0, 3000))},")
+    lines.append("}")
+    return lines
+
+
+@SETTINGS
+@given(
+    st.integers(1, 6).flatmap(lambda n: st.tuples(*[entry_lines(i) for i in range(n)])),
+    st.data(),
+    arxiv_ids(),
+    st.sampled_from(FORMS),
+    st.sampled_from(["\n", "\r\n"]),
+    st.booleans(),
+)
+def test_inserted_reference_is_found_at_its_line(
+    entries: tuple[list[str], ...],
+    data: st.DataObject,
+    arxiv: ArxivId,
+    form: tuple[str, str],
+    newline: str,
+    bom: bool,
+) -> None:
+    field, template = form
+    target = data.draw(st.integers(0, len(entries) - 1))
+    at = data.draw(st.integers(1, len(entries[target]) - 1))  # after the '@' line, before '}'
+    lines: list[str] = ["% generated"]
+    expected_line = 0
+    for i, entry in enumerate(entries):
+        lines.append("")
+        for j, text in enumerate(entry):
+            if i == target and j == at:
+                lines.append(f"  {field} = {template.format(v=arxiv.versioned)},")
+                expected_line = len(lines)
+            lines.append(text)
+    raw = newline.join(lines).encode("utf-8")
+    source = decode_source(Path("prop.bib"), (b"\xef\xbb\xbf" if bom else b"") + raw)
+    result = scan_bib(source)
+    assert result.errors == []
+    assert [(f.line, f.key, f.arxiv) for f in result.findings] == [(expected_line, f"key{target}", arxiv)]
+    assert [e.key for e in result.entries] == [f"key{i}" for i in range(len(entries))]
+    assert result.entries[target].arxiv == (arxiv,)
+
+
+@SETTINGS
+@given(st.lists(FILLER, min_size=1, max_size=20), st.data(), arxiv_ids(),
+       st.sampled_from(["arXiv:{v}", "\\url{{https://arxiv.org/abs/{v}}}", "\\arxiv{{{v}}}",
+                        "\\href{{https://arxiv.org/pdf/{v}}}{{x}}"]))
+def test_inserted_tex_reference_is_found_at_its_line(
+    paragraphs: list[str], data: st.DataObject, arxiv: ArxivId, template: str
+) -> None:
+    at = data.draw(st.integers(0, len(paragraphs)))
+    lines = list(paragraphs)
+    lines.insert(at, "See " + template.format(v=arxiv.versioned) + ".")
+    lines.insert(0, "% arXiv:1706.03762 in a comment")
+    source = decode_source(Path("prop.tex"), "\n".join(lines).encode())
+    result = scan_tex(source, follow_inputs=False)
+    assert [(f.line, f.arxiv) for f in result.findings] == [(at + 2, arxiv)]
