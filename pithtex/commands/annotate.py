@@ -205,8 +205,17 @@ def _resolve(wanted: list[ArxivId], settings: Any) -> ResolveReport:
     return resolve_ids(wanted, settings)
 
 
+_BY_ID: dict[int, dict[ArxivId, Resolution]] = {}
+
+
 def _resolution(report: ResolveReport | None, arxiv: ArxivId) -> Resolution | None:
-    return report.get(arxiv) if report is not None else None
+    """The report's resolution for ``arxiv`` (indexed once: ``ResolveReport.get`` is a linear scan)."""
+    if report is None:
+        return None
+    index = _BY_ID.get(id(report))
+    if index is None:
+        index = _BY_ID[id(report)] = {r.requested: r for r in report.resolutions}
+    return index.get(arxiv)
 
 
 def _crosscheck(
@@ -218,7 +227,7 @@ def _crosscheck(
     from pithtex.crosscheck import RecordFacts, crosscheck, mismatched_keys
 
     def facts_for(arxiv: ArxivId) -> RecordFacts | None:
-        r = report.get(arxiv)
+        r = _resolution(report, arxiv)
         if r is None or not r.ok or r.entry is None or r.pith_number is None:
             return None
         try:

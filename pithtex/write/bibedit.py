@@ -103,6 +103,7 @@ class EntrySpan:
         return None
 
 
+_BARE = re.compile(r"[^\s,#{}()\"]+")
 _IDENT = re.compile(r"[^\s\"#%'(),={}]+")
 _WS = re.compile(r"\s*")
 
@@ -175,7 +176,7 @@ def parse_entry(text: str, start: int = 0) -> EntrySpan:
                 pos = _skip_quoted(text, pos)
                 delimiter = '"' if parts == 0 else ""
             else:
-                vm = re.compile(r"[^\s,#{}()\"]+").match(text, pos)
+                vm = _BARE.match(text, pos)
                 if not vm:
                     raise fail(f"field {m.group(0)!r} has no value")
                 pos = vm.end()
@@ -212,32 +213,45 @@ def parse_entry(text: str, start: int = 0) -> EntrySpan:
         )
 
 
+_BRACED_SPECIAL = re.compile(r"[{}\\]")
+_QUOTED_SPECIAL = re.compile(r'[{}\\"]')
+
+
 def _skip_braced(text: str, pos: int) -> int:
+    """Offset after the ``{...}`` group opening at ``pos`` (backslash escapes skipped), or -1."""
     depth = 0
-    n = len(text)
-    while pos < n:
-        ch = text[pos]
+    search = _BRACED_SPECIAL.search
+    while True:
+        m = search(text, pos)
+        if m is None:
+            return -1
+        p = m.start()
+        ch = text[p]
         if ch == "\\":
-            pos += 2
+            pos = p + 2
             continue
         if ch == "{":
             depth += 1
-        elif ch == "}":
+        else:
             depth -= 1
             if depth == 0:
-                return pos + 1
-        pos += 1
-    return -1
+                return p + 1
+        pos = p + 1
 
 
 def _skip_quoted(text: str, pos: int) -> int:
+    """Offset after the ``"..."`` value opening at ``pos`` (quotes inside braces do not end it), or -1."""
     depth = 0
     pos += 1
-    n = len(text)
-    while pos < n:
-        ch = text[pos]
+    search = _QUOTED_SPECIAL.search
+    while True:
+        m = search(text, pos)
+        if m is None:
+            return -1
+        p = m.start()
+        ch = text[p]
         if ch == "\\":
-            pos += 2
+            pos = p + 2
             continue
         if ch == "{":
             depth += 1
@@ -245,10 +259,9 @@ def _skip_quoted(text: str, pos: int) -> int:
             depth -= 1
             if depth < 0:
                 return -1
-        elif ch == '"' and depth == 0:
-            return pos + 1
-        pos += 1
-    return -1
+        elif depth == 0:
+            return p + 1
+        pos = p + 1
 
 
 # --- layout helpers ---------------------------------------------------------
@@ -432,10 +445,11 @@ def _remove_field(text: str, entry: EntrySpan, name: str) -> str:
     raise BibEditError("cannot remove the field safely")
 
 
-def _edit_entry(entry_text: str, edits: Sequence[Edit], default_newline: str) -> str:
+def _edit_entry(entry_text: str, edits: Sequence[Edit], default_newline: str, entry: EntrySpan) -> str:
     newline = _newline_of(entry_text, default_newline)
-    for edit in edits:
-        entry = parse_entry(entry_text)
+    for index, edit in enumerate(edits):
+        if index:
+            entry = parse_entry(entry_text)
         if isinstance(edit, SetField):
             entry_text = _set_field(entry_text, entry, edit.field, edit.value, newline)
         else:
@@ -474,17 +488,21 @@ def _entry_lines_by_key(text: str) -> dict[str, list[int]]:
 
 
 def _entry_start(text: str, offsets: list[int], key: str, line: int) -> int:
+    """Offset of the ``@`` of entry ``key`` on 1-based ``line``."""
     if not 1 <= line <= len(offsets):
         raise BibEditError(f"no entry {key!r} at line {line}", line=line, key=key)
     begin = offsets[line - 1]
     limit = offsets[line] if line < len(offsets) else len(text)
-    head = re.compile(r"@\s*[^\s{(@]+\s*[{(]\s*" + re.escape(key) + r"\s*[,})]")
     pos = text.find("@", begin, limit)
     while pos >= 0:
-        if head.match(text, pos):
+        m = _HEAD.match(text, pos)
+        if m and m.group(1) == key:
             return pos
         pos = text.find("@", pos + 1, limit)
     raise BibEditError(f"no entry {key!r} starts at line {line}", line=line, key=key)
+
+
+_HEAD = re.compile(r"@\s*[^\s{(@]+\s*[{(]\s*([^\s,{}]+?)\s*[,})]")
 
 
 def edit_bib(text: str, edits: Iterable[Edit], *, newline: str | None = None) -> str:
@@ -522,7 +540,7 @@ def edit_bib(text: str, edits: Iterable[Edit], *, newline: str | None = None) ->
         grouped.setdefault((edit.key, line), []).append(edit)
 
     offsets = _line_offsets(text)
-    located: list[tuple[int, int, str, list[Edit]]] = []
+    located: list[tuple[int, int, str, list[Edit], EntrySpan]] = []
     for (key, line), entry_edits in grouped.items():
         start = _entry_start(text, offsets, key, line)
         try:
@@ -531,16 +549,16 @@ def edit_bib(text: str, edits: Iterable[Edit], *, newline: str | None = None) ->
             raise BibEditError(f"line {line}: {key}: {exc.message}", line=line, key=key) from None
         if entry.key != key:
             raise BibEditError(f"line {line}: expected entry {key!r}, found {entry.key!r}", line=line, key=key)
-        located.append((start, start + entry.close + 1, key, entry_edits))
-    located.sort()
+        located.append((start, start + entry.close + 1, key, entry_edits, entry))
+    located.sort(key=lambda item: item[0])
     pieces: list[str] = []
     cursor = 0
-    for start, end, key, entry_edits in located:
+    for start, end, key, entry_edits, entry in located:
         if start < cursor:
             raise BibEditError(f"{key}: overlapping entries", key=key)
         pieces.append(text[cursor:start])
         try:
-            pieces.append(_edit_entry(text[start:end], entry_edits, default_newline))
+            pieces.append(_edit_entry(text[start:end], entry_edits, default_newline, entry))
         except BibEditError as exc:
             line = text.count("\n", 0, start) + 1
             raise BibEditError(f"line {line}: {key}: {exc.message}", line=line, key=key) from None
