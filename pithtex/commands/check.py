@@ -17,6 +17,7 @@ One line per problem, ``file:line: key: what is wrong``; exit 1 on problems,
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -62,6 +63,8 @@ class _Verified:
         self.use_cache = use_cache
         self._numbers: dict[ArxivId, tuple[PithNumber | None, str | None, object]] = {}
         self._cache = None
+        #: Whether a number came from the per-user record cache (then the verdict is not stamped).
+        self.used_cache = False
 
     def get(self, arxiv: ArxivId) -> tuple[PithNumber | None, str | None, object]:
         """(number, problem, facts source) where facts source is a LockEntry-like with canonical_record/title."""
@@ -99,6 +102,7 @@ class _Verified:
         result = verify_json_bytes(data, self.trust, expected=arxiv)
         if not result.ok or result.pith_number is None:
             return None
+        self.used_cache = True
         return result.pith_number, None, result
 
     def lock_numbers(self) -> dict[str, PithNumber]:
@@ -114,9 +118,6 @@ class _Verified:
 def run(args: argparse.Namespace) -> int:
     from pithtex.config import load_config
     from pithtex.ids.arxiv import InvalidArxivId, parse_arxiv_id
-    from pithtex.resolve.lockfile import Lockfile
-    from pithtex.verify.keys import trust_store_from
-    from pithtex.write.report import Reporter
 
     files = list(args.files)
     bibs, texs = [], []
@@ -142,7 +143,27 @@ def run(args: argparse.Namespace) -> int:
             self_id = parse_arxiv_id(args.self_id)
         except InvalidArxivId as exc:
             raise UsageError(f"--self {args.self_id!r}: {exc.reason}") from None
-    lock = Lockfile.load(args.lock.resolve() if args.lock else config.lock)
+    lock_path = args.lock.resolve() if args.lock else config.lock
+    stamp = None
+    if not args.no_cache and not args.json:
+        from pithtex.write.checkstamp import check_stamp, has_stamp
+
+        env_keys = [Path(p) for p in os.environ.get("PITHTEX_TRUST_KEYS", "").split(os.pathsep) if p.strip()]
+        stamp = check_stamp(
+            options=[field, str(self_id), *sorted(args.allow_title_mismatch)],
+            inputs=files,
+            lock=lock_path,
+            key_files=[*config.trust_keys, *args.trust_key, *env_keys],
+            config_file=config.config_file,
+            sty_dirs=[p.parent for p in texs],
+        )
+        if has_stamp(stamp):
+            return 0  # these exact bytes passed before: nothing to say
+    from pithtex.resolve.lockfile import Lockfile
+    from pithtex.verify.keys import trust_store_from
+    from pithtex.write.report import Reporter
+
+    lock = Lockfile.load(lock_path)
     trust = trust_store_from([*config.trust_keys, *args.trust_key])
     verified = _Verified(lock, trust, use_cache=not args.no_cache)
     reporter = Reporter()
@@ -170,6 +191,10 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps({"problems": [line.to_json() for line in reporter.lines]}, indent=2))
     else:
         reporter.print(quiet=args.quiet)
+    if stamp is not None and not reporter.lines and not config.warnings and not verified.used_cache:
+        from pithtex.write.checkstamp import write_stamp
+
+        write_stamp(stamp)
     return 1 if reporter.problems else 0
 
 
