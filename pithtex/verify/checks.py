@@ -18,7 +18,7 @@ from pithtex.ids.arxiv import ArxivId, InvalidArxivId, parse_arxiv_id
 from pithtex.ids.pith_number import InvalidPithNumber, PithNumber, derive_pith_number
 from pithtex.verify.canonical import canonical_json, canonical_sha256
 from pithtex.verify.keys import TrustedKey, TrustStore
-from pithtex.verify.result import Check
+from pithtex.verify.result import UNTRUSTED_NOTE, Check
 
 __all__ = [
     "CanonicalFacts",
@@ -358,10 +358,7 @@ def check_signature_block(
     key_id = block.get("key_id")
     key = trust.get(key_id)
     if key is None:
-        detail = (
-            f"{where}: key {short(key_id)} is not trusted "
-            "(keys shipped inside a document are never trusted; add one with --trust-key)"
-        )
+        detail = f"{where}: key {short(key_id)} is not trusted{UNTRUSTED_NOTE}"
         if untrusted_is_unknown:
             checks.unknown(f"{where}.key", detail)
         else:

@@ -29,10 +29,13 @@ from typing import Any, Literal
 from pithtex.ids.arxiv import ArxivId
 from pithtex.ids.pith_number import PithNumber
 
-__all__ = ["Check", "Kind", "Status", "VerificationResult", "derive_status"]
+__all__ = ["UNTRUSTED_NOTE", "Check", "Kind", "Status", "VerificationResult", "derive_status"]
 
 Kind = Literal["record", "bundle", "canonical_record", "receipt", "unknown"]
 Status = Literal["verified", "unsigned", "signature-only", "invalid"]
+
+#: Why a key named by a document is refused (said once per human line).
+UNTRUSTED_NOTE = " (keys shipped inside a document are never trusted; add one with --trust-key)"
 
 #: Problems shown on the one human line; ``--json`` has them all.
 _SUMMARY_PROBLEMS = 4
@@ -115,6 +118,8 @@ class VerificationResult:
         """One line for humans: ``verified pith:... (record, key ...)`` or ``invalid: a; b``."""
         if self.status == "invalid":
             problems = list(dict.fromkeys(self.problems)) or ["not a Pith document"]
+            noted = [p for p in problems if p.endswith(UNTRUSTED_NOTE)]
+            problems = [p[: -len(UNTRUSTED_NOTE)] if p in noted[1:] else p for p in problems]
             if len(problems) > _SUMMARY_PROBLEMS:
                 more = len(problems) - _SUMMARY_PROBLEMS
                 problems = [*problems[:_SUMMARY_PROBLEMS], f"and {more} more (--json lists them all)"]
