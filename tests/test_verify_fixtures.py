@@ -371,3 +371,15 @@ def test_expected_pith_number() -> None:
     assert result.problems == ["document is for pith:2025:SPDDBVRNS36U3W2AYSQMMOTDSD, not 3VRARFE3CFBERUCMJGDAWSCMAE"]
     result = verify_json_bytes(data, PINNED, expected_pith=parse_pith_number("pith:2026:SPDDBVRNS36U3W2AYSQMMOTDSD"))
     assert result.status == "invalid"
+
+
+def test_title_matching_rules() -> None:
+    from pithtex.verify.checks import title_canon_sha256, title_matches
+
+    digest = title_canon_sha256("Trust Region On-Policy Distillation")
+    assert title_matches("Trust  Region\n  On-Policy distillation", digest) is True
+    assert title_matches("Trust Region On-Policy Distillations", digest) is False
+    assert title_matches("Trust Region\nOn-Policy Distillations", digest) is False  # still plain ASCII
+    assert title_matches("Trust Région On-Policy Distillation", digest) is None  # Unicode rule unknown
+    assert title_matches("Trust $\\mathcal{R}$ On-Policy Distillation", digest) is None  # TeX rule unknown
+    assert title_matches(None, digest) is False and title_matches("x", "not a digest") is False

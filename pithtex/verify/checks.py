@@ -39,7 +39,7 @@ _HEX64_RE = re.compile(r"[0-9a-f]{64}")
 _TIMESTAMP_RE = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)", re.ASCII)
 #: Titles for which the known title rule (lower case, collapse white space)
 #: is certain: printable ASCII without TeX markup.
-_PLAIN_TITLE_RE = re.compile(r"[ -#%-\[\]-z|~]*")
+_PLAIN_TITLE_RE = re.compile(r"[ -#%-\[\]-z|~\t\n\r]*")
 
 
 class Checks(list[Check]):
