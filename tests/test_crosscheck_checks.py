@@ -7,7 +7,7 @@ generated records are signed by a test key the trust store is told about.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 import pytest
 
@@ -20,10 +20,12 @@ from pithtex.crosscheck import (
     crosscheck,
     find_duplicates,
     has_errors,
+    mismatched_entries,
     mismatched_keys,
     unused_allowances,
 )
 from pithtex.ids.arxiv import ArxivId, parse_arxiv_id
+from pithtex.scan import BibEntry, PithAnnotation, scan_paths
 from pithtex.verify.document import verify_document
 from pithtex.verify.keys import TrustStore, parse_key_document
 from tests.support.signing import REAL_BUNDLE, REAL_RECORDS, TestKey, load_fixture, make_record
@@ -33,22 +35,10 @@ TRUST_TITLE = "Trust Region On-Policy Distillation"
 SOFT_TITLE = "Soft Sequence Policy Optimization"
 
 
-@dataclass
-class Entry:
-    """The shape of the scanner's ``BibEntry`` (pithtex/scan/model.py)."""
-
-    file: str
-    line: int
-    end_line: int
-    key: str
-    entry_type: str
-    title: str | None
-    arxiv: tuple[ArxivId, ...]
-    pithnumber: str | None = None
-
-
-def entry(key: str, title: str | None, *ids: str, line: int = 1, file: str = "refs.bib", pith: str | None = None):
-    return Entry(file, line, line + 5, key, "article", title, tuple(parse_arxiv_id(i) for i in ids), pith)
+def entry(key: str | None, title: str | None, *ids: str, line: int = 1, file: str = "refs.bib",
+          pith: str | None = None) -> BibEntry:
+    annotation = None if pith is None else PithAnnotation(file, line + 1, key, "pithnumber", pith)
+    return BibEntry(file, line, line + 5, key, "article", title, tuple(parse_arxiv_id(i) for i in ids), annotation)
 
 
 def verified_facts(doc: dict, trust: TrustStore, latest=None) -> RecordFacts:
@@ -348,12 +338,11 @@ def test_two_keys_citing_one_paper_are_reported_naming_both(real):
 def test_duplicates_by_pith_number_and_in_threes():
     pith = "pith:2026:C7HZCGQ4XG57XBILJLQGM22JGT"
     entries = [
-        entry("a", None, "2602.19327", line=1),
+        entry("a", None, "2602.19327", line=1, pith=pith),
         entry("b", None, line=5, pith="C7HZCGQ4XG57XBILJLQGM22JGT"),
         entry("c", None, line=9, pith=pith),
         entry("d", None, "2606.01249", line=13),
     ]
-    entries[0].pithnumber = pith
     findings = find_duplicates(entries)
     assert [(f.key, f.line) for f in findings] == [("b", 5), ("c", 9)]
     assert all("as a (refs.bib:1)" in f.message for f in findings)
@@ -400,3 +389,65 @@ def test_findings_serialise_with_stable_codes(real):
     assert all(p["code"] in CODES for p in payload)
     assert CODES == ("title-verified", "title-differs", "title-mismatch", "title-unchecked",
                      "version-drift", "duplicate-reference")
+
+
+def test_unnamed_bibitems_are_told_apart_by_place(real):
+    entries = [entry(None, SHARP_TITLE, "2606.01249", line=3, file="paper.bbl"),
+               entry(None, TRUST_TITLE, "2511.00066", line=7, file="paper.bbl")]
+    findings = crosscheck(entries, lookup(real), allow_title_mismatch=["None", ""])
+    errors = [f for f in findings if f.severity == "error"]
+    assert len(errors) == 2
+    assert "which the entry at paper.bbl:7 cites" in errors[0].message
+    assert str(errors[0]).startswith("paper.bbl:3: the title does not match")
+    [dup] = find_duplicates(entries + [entry(None, None, "2606.01249", line=11, file="paper.bbl")])
+    assert "as the entry at paper.bbl:3" in dup.message and dup.key is None
+    assert mismatched_entries(findings) == {("paper.bbl", 3), ("paper.bbl", 7)}
+
+
+BIB = r"""% a bibliography as people write it
+@article{sharp2025,
+  title   = {{Sharpness-Guided} {G}roup {R}elative {P}olicy {O}ptimization via {P}robability {S}haping},
+  author  = {Somebody, A.},
+  eprint  = {2606.01249},
+  archivePrefix = {arXiv},
+}
+
+@misc{trust2026,
+  title = "Trust Region On-Policy Distillation",
+  note  = {arXiv:2511.00066v4},
+}
+
+@inproceedings{soft,
+  title = {{Soft Sequence Policy Optimization}},
+  url   = {https://arxiv.org/abs/2602.19327v3},
+  pithnumber = {C7HZCGQ4XG57XBILJLQGM22JGT},
+}
+
+@article{soft-again,
+  title = {Soft Sequence Policy-Optimization},
+  journal = {arXiv preprint arXiv:2602.19327},
+}
+"""
+
+
+def test_scanned_bib_file_end_to_end(real, tmp_path):
+    """Entries from the real scanner: the swap is caught naming both, with the lines of the entries."""
+    bib = tmp_path / "refs.bib"
+    bib.write_text(BIB, encoding="utf-8")
+    scan = scan_paths([bib])
+    assert not scan.errors
+    findings = crosscheck(scan.entries, lookup(real))
+    got = [(f.line, f.key, f.code, f.severity) for f in findings]
+    assert got == [
+        (2, "sharp2025", "title-mismatch", "error"),
+        (9, "trust2026", "title-mismatch", "error"),
+        (14, "soft", "title-verified", "info"),
+        (20, "soft-again", "title-differs", "warning"),
+        (20, "soft-again", "duplicate-reference", "warning"),
+    ]
+    sharp = findings[0]
+    assert str(sharp).startswith(f"{bib}:2: sharp2025: the title does not match arXiv:2606.01249v1 (signed record).")
+    assert f"trust2026 ({bib}:9)" in sharp.message and "look swapped" in sharp.message
+    assert f"sharp2025 ({bib}:2)" in findings[1].message
+    assert f"as soft ({bib}:14)" in findings[4].message
+    assert has_errors(findings)

@@ -254,3 +254,18 @@ def test_similarity_range():
 def test_classify_titles(a, b, kind):
     assert classify_titles(a, b).kind == kind
     assert classify_titles(b, a).kind == kind
+
+
+_SIMPLE_TITLE = st.text(
+    alphabet=string.ascii_letters + string.digits + " \n\t{}-.,:;()[]/+=*<>\"!?'|@éßΩ–", max_size=60
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(_SIMPLE_TITLE)
+def test_titles_read_without_the_parser_read_as_pylatexenc_reads_them(tex):
+    """The fast path for markup-free titles gives exactly pylatexenc's reading."""
+    from pylatexenc.latex2text import LatexNodes2Text
+
+    expected = " ".join(LatexNodes2Text(math_mode="verbatim").latex_to_text(tex).split())
+    assert plain_title(tex) == expected

@@ -27,6 +27,7 @@ from pithtex.crosscheck.checks import (
     crosscheck,
     find_duplicates,
     has_errors,
+    mismatched_entries,
     mismatched_keys,
     unused_allowances,
 )
@@ -58,6 +59,7 @@ __all__ = [
     "crosscheck",
     "find_duplicates",
     "has_errors",
+    "mismatched_entries",
     "mismatched_keys",
     "plain_title",
     "similarity",

@@ -3,10 +3,12 @@
 Entry point: :func:`crosscheck`. The pieces (:func:`check_title`,
 :func:`check_version_drift`, :func:`find_duplicates`) can be used one by one.
 
-Entries are the scanner's ``BibEntry`` objects; only these attributes are read:
-``file``, ``line``, ``key``, ``title`` (the raw .bib value, TeX markup and
-all, or None), ``arxiv`` (a tuple of :class:`~pithtex.ids.arxiv.ArxivId`) and
-``pithnumber`` (the field's text, or None). Facts come from the caller through
+Entries are the scanner's ``BibEntry`` objects (:mod:`pithtex.scan.model`);
+only these attributes are read: ``file``, ``line``, ``key`` (None for an
+unnamed ``\\bibitem``), ``title`` (the raw .bib value, TeX markup and all, or
+None), ``arxiv`` (a tuple of :class:`~pithtex.ids.arxiv.ArxivId`) and
+``pithnumber`` (a ``PithAnnotation`` whose ``value`` is the field's text, a
+plain string, or None). Facts come from the caller through
 ``facts_for(arxiv_id) -> RecordFacts | None``, built from *verified* records
 only: the checks trust them.
 """
@@ -29,6 +31,7 @@ from pithtex.crosscheck.model import (
 )
 from pithtex.crosscheck.titles import (
     TitleMatch,
+    candidate_hashes,
     classify_titles,
     match_title_hash,
     plain_title,
@@ -43,6 +46,7 @@ __all__ = [
     "crosscheck",
     "find_duplicates",
     "has_errors",
+    "mismatched_entries",
     "mismatched_keys",
     "unused_allowances",
 ]
@@ -53,10 +57,10 @@ class BibEntryLike(Protocol):
 
     file: Any  # str or Path: shown as given
     line: int
-    key: str
+    key: str | None
     title: str | None
     arxiv: tuple[ArxivId, ...]
-    pithnumber: Any  # str | None (a PithNumber also works)
+    pithnumber: Any  # PithAnnotation | str | PithNumber | None
 
 
 FactsFor = Callable[[ArxivId], "RecordFacts | None"]
@@ -79,6 +83,17 @@ def _cited(arxiv: ArxivId, facts: RecordFacts | None) -> str:
     return str(arxiv)
 
 
+def _ident(entry: BibEntryLike) -> str:
+    """What tells entries apart: the key, or the place of an unnamed entry."""
+    return entry.key if entry.key else f"{entry.file}:{entry.line}"
+
+
+def _name(entry: BibEntryLike) -> str:
+    """How a message names another entry: ``key (file:line)`` or ``the entry at file:line``."""
+    where = f"{entry.file}:{entry.line}"
+    return f"{entry.key} ({where})" if entry.key else f"the entry at {where}"
+
+
 def _finding(entry: BibEntryLike, code: str, severity: str, message: str, **details: Any) -> CrossFinding:
     return CrossFinding(code, severity, str(entry.file), int(entry.line), entry.key, message, details)  # type: ignore[arg-type]
 
@@ -89,7 +104,7 @@ def check_title(
     facts: RecordFacts | None,
     *,
     allowed: bool = False,
-    neighbours: Iterable[tuple[BibEntryLike, ArxivId, RecordFacts]] = (),
+    neighbours: Iterable[tuple[BibEntryLike, ArxivId, RecordFacts]] | _Neighbours = (),
 ) -> CrossFinding:
     """Check the entry's title against the signed title hash of the paper ``arxiv`` names.
 
@@ -148,12 +163,13 @@ def check_title(
                         f"the title {what.format(c=cited)}. {both}{caveat}", **details)
 
     message = f"the title does not match {cited} (signed record). {both} The arXiv id is probably wrong."
-    swap = _swap_partner(entry, title, facts, neighbours)
+    index = neighbours if isinstance(neighbours, _Neighbours) else _Neighbours(neighbours)
+    swap = _swap_partner(entry, title, facts, index)
     if swap is not None:
         other, other_id, mutual = swap
         details["title_matches"] = {"key": other.key, "file": str(other.file), "line": int(other.line),
                                     "arxiv": str(other_id), "mutual": mutual}
-        message += (f" Your title is that of {other_id}, which {other.key} ({other.file}:{other.line}) cites"
+        message += (f" Your title is that of {other_id}, which {_name(other)} cites"
                     + (": the two entries' arXiv ids look swapped." if mutual else "."))
     if allowed:
         details["accepted"] = True
@@ -167,11 +183,20 @@ def _is_hex64(text: str) -> bool:
     return len(t) == 64 and all(c in "0123456789abcdef" for c in t)
 
 
+class _Neighbours:
+    """The other entries' (entry, id, facts), indexed by signed title hash."""
+
+    def __init__(self, items: Iterable[tuple[BibEntryLike, ArxivId, RecordFacts]]) -> None:
+        self.by_hash: dict[str, list[tuple[BibEntryLike, ArxivId, RecordFacts]]] = {}
+        for item in items:
+            self.by_hash.setdefault(item[2].title_canon_sha256.strip().lower(), []).append(item)
+
+
 def _swap_partner(
     entry: BibEntryLike,
     title: str,
     facts: RecordFacts,
-    neighbours: Iterable[tuple[BibEntryLike, ArxivId, RecordFacts]],
+    neighbours: _Neighbours,
 ) -> tuple[BibEntryLike, ArxivId, bool] | None:
     """The neighbour whose paper's signed title is this entry's title.
 
@@ -179,18 +204,18 @@ def _swap_partner(
     title of this entry's paper: the two ids were swapped.
     """
     best: tuple[int, tuple[BibEntryLike, ArxivId, bool]] | None = None
-    for other, other_id, other_facts in neighbours:
-        if other is entry or other.key == entry.key:
-            continue
-        if _match(title, other_facts.title_canon_sha256) is None:
-            continue
-        other_title = (other.title or "").strip()
-        if other_title and _match(other_title, facts.title_canon_sha256) is not None:
-            return other, other_id, True
-        # Prefer a neighbour whose own title does not fit the id it cites: the likelier culprit.
-        rank = 0 if not other_title or _match(other_title, other_facts.title_canon_sha256) is None else 1
-        if best is None or rank < best[0]:
-            best = (rank, (other, other_id, False))
+    ours = facts.title_canon_sha256.strip().lower()
+    for digest in candidate_hashes(title):  # every reading of the title, computed once
+        for other, other_id, other_facts in neighbours.by_hash.get(digest, ()):
+            if other is entry or _ident(other) == _ident(entry):
+                continue
+            other_title = (other.title or "").strip()
+            if other_title and ours in candidate_hashes(other_title):
+                return other, other_id, True
+            # Prefer a neighbour whose own title does not fit the id it cites: the likelier culprit.
+            rank = 0 if not other_title or _match(other_title, other_facts.title_canon_sha256) is None else 1
+            if best is None or rank < best[0]:
+                best = (rank, (other, other_id, False))
     return None if best is None else best[1]
 
 
@@ -218,8 +243,10 @@ def check_version_drift(entry: BibEntryLike, arxiv: ArxivId, facts: RecordFacts 
 
 
 def _pith_suffix(value: Any) -> str | None:
+    """The suffix a ``pithnumber`` field names, or None when it names none validly."""
     if value is None:
         return None
+    value = getattr(value, "value", value)  # a scanner PithAnnotation holds the text in .value
     suffix = getattr(value, "suffix", None)
     if isinstance(suffix, str):
         return suffix
@@ -266,23 +293,24 @@ def find_duplicates(entries: Iterable[BibEntryLike]) -> list[CrossFinding]:
 
     findings: list[CrossFinding] = []
     for members in groups.values():
-        keys: list[str] = []
+        idents: list[str] = []
         for i in members:
-            if entries[i].key not in keys:
-                keys.append(entries[i].key)
-        if len(keys) < 2:
+            if _ident(entries[i]) not in idents:
+                idents.append(_ident(entries[i]))
+        if len(idents) < 2:
             continue
+        keys = [k for k in dict.fromkeys(entries[i].key for i in members) if k]
         first = entries[members[0]]
         listing = [{"key": entries[i].key, "file": str(entries[i].file), "line": int(entries[i].line),
                     "arxiv": [str(a) for a in entries[i].arxiv]} for i in members]
         for i in members[1:]:
             entry = entries[i]
-            if entry.key == first.key:
+            if _ident(entry) == _ident(first):
                 continue
             shared = _shared_paper(first, entry)
             findings.append(_finding(
                 entry, DUPLICATE_REFERENCE, "warning",
-                f"cites the same paper ({shared}) as {first.key} ({first.file}:{first.line}). "
+                f"cites the same paper ({shared}) as {_name(first)}. "
                 f"Keep one key, or the bibliography lists the paper twice.",
                 paper=shared, keys=keys, entries=listing))
     return findings
@@ -328,11 +356,12 @@ def crosscheck(
             if a not in seen:
                 seen.add(a)
                 pairs.append((entry, a, lookup(a)))
-    known = [(e, a, f) for e, a, f in pairs if f is not None]
+    known = _Neighbours((e, a, f) for e, a, f in pairs if f is not None)
 
     findings: list[CrossFinding] = []
     for entry, a, facts in pairs:
-        findings.append(check_title(entry, a, facts, allowed=entry.key in allow, neighbours=known))
+        allowed = entry.key is not None and entry.key in allow
+        findings.append(check_title(entry, a, facts, allowed=allowed, neighbours=known))
         drift = check_version_drift(entry, a, facts)
         if drift is not None:
             findings.append(drift)
@@ -350,6 +379,11 @@ def has_errors(findings: Iterable[CrossFinding]) -> bool:
 def mismatched_keys(findings: Iterable[CrossFinding]) -> set[str]:
     """Keys with a ``title-mismatch`` error: ``annotate`` must not write numbers into them silently."""
     return {f.key for f in findings if f.code == TITLE_MISMATCH and f.severity == "error" and f.key}
+
+
+def mismatched_entries(findings: Iterable[CrossFinding]) -> set[tuple[str, int]]:
+    """``(file, line)`` of entries with a ``title-mismatch`` error, keyed or not (for ``annotate``)."""
+    return {(f.file, f.line) for f in findings if f.code == TITLE_MISMATCH and f.severity == "error"}
 
 
 def unused_allowances(findings: Iterable[CrossFinding], allow_title_mismatch: Collection[str]) -> list[str]:

@@ -50,12 +50,14 @@ import unicodedata
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from functools import lru_cache
+from collections.abc import Iterator
 from typing import Any
 
 __all__ = [
     "CANDIDATE_NAMES",
     "TitleComparison",
     "TitleMatch",
+    "candidate_hashes",
     "classify_titles",
     "match_title_hash",
     "plain_title",
@@ -105,7 +107,23 @@ def _finish(text: str) -> str:
     return " ".join(unicodedata.normalize("NFC", text).split())
 
 
+# Titles without these characters hold no macros, math, comments or TeX specials other
+# than braces and dashes, so they are read without pylatexenc (about 2 ms a title).
+_NEEDS_PARSER_RE = re.compile(r"[\\$%&~`#^_]|''")
+
+
+def _simple_reading(tex: str, *, keep_dashes: bool) -> str:
+    """pylatexenc's reading of a title with nothing but text, braces and dashes (tested equal)."""
+    text = tex.replace("{", "").replace("}", "")
+    if not keep_dashes:
+        text = text.replace("---", "\u2014").replace("--", "\u2013")
+    return _finish(text)
+
+
+@lru_cache(maxsize=8192)
 def _latex_to_text(tex: str, *, math_mode: str, keep_dashes: bool) -> str:
+    if not _NEEDS_PARSER_RE.search(tex):
+        return _simple_reading(tex, keep_dashes=keep_dashes)
     source = tex.replace("-", _HYPHEN_STAND_IN) if keep_dashes else tex
     try:
         text = _converter(math_mode).latex_to_text(source)
@@ -192,35 +210,6 @@ def _tex_source_form(tex: str, *, keep_argument_braces: bool, unescape: bool = T
     return _finish("".join(out))
 
 
-def title_candidates(tex: str) -> list[tuple[str, str]]:
-    """The readings of a .bib title to try against the signed hash, in order.
-
-    Returns ``(name, text)`` pairs with names from :data:`CANDIDATE_NAMES`;
-    readings that give the same canonical text as an earlier one are left out.
-    """
-    plain = plain_title(tex)
-    nfd = unicodedata.normalize("NFD", plain)
-    readings = [
-        ("plain", plain),
-        ("plain-dashes-kept", _latex_to_text(tex, math_mode="verbatim", keep_dashes=True)),
-        ("plain-math-rendered", _latex_to_text(tex, math_mode="text", keep_dashes=False)),
-        ("tex", _tex_source_form(tex, keep_argument_braces=True)),
-        ("tex-no-braces", _tex_source_form(tex, keep_argument_braces=False)),
-        ("tex-as-typed", _tex_source_form(tex, keep_argument_braces=True, unescape=False)),
-        ("plain-nfd", nfd),
-        ("plain-nfkc", unicodedata.normalize("NFKC", plain)),
-        ("plain-no-accents", "".join(ch for ch in nfd if not unicodedata.combining(ch))),
-    ]
-    seen: set[str] = set()
-    out: list[tuple[str, str]] = []
-    for name, text in readings:
-        canon = title_canon(text)
-        if canon and canon not in seen:
-            seen.add(canon)
-            out.append((name, text))
-    return out
-
-
 @dataclass(frozen=True)
 class TitleMatch:
     """Which reading of a .bib title hashed to the signed ``title_canon_sha256``."""
@@ -229,12 +218,64 @@ class TitleMatch:
     text: str
 
 
+_MATH_MARKS = ("$", "\\(", "\\[", "\\begin", "\\ensuremath")
+
+
+def _readings(tex: str) -> Iterator[tuple[str, str]]:
+    """All readings in order, computed lazily: the first usually matches."""
+    plain = plain_title(tex)
+    yield "plain", plain
+    # Each parse costs ~2 ms: skip the ones that cannot differ from the plain reading.
+    if "--" in tex:
+        yield "plain-dashes-kept", _latex_to_text(tex, math_mode="verbatim", keep_dashes=True)
+    if any(mark in tex for mark in _MATH_MARKS):
+        yield "plain-math-rendered", _latex_to_text(tex, math_mode="text", keep_dashes=False)
+    yield "tex", _tex_source_form(tex, keep_argument_braces=True)
+    yield "tex-no-braces", _tex_source_form(tex, keep_argument_braces=False)
+    yield "tex-as-typed", _tex_source_form(tex, keep_argument_braces=True, unescape=False)
+    nfd = unicodedata.normalize("NFD", plain)
+    yield "plain-nfd", nfd
+    yield "plain-nfkc", unicodedata.normalize("NFKC", plain)
+    yield "plain-no-accents", "".join(ch for ch in nfd if not unicodedata.combining(ch))
+
+
+def _distinct_readings(tex: str) -> Iterator[tuple[str, str]]:
+    seen: set[str] = set()
+    for name, text in _readings(tex):
+        canon = title_canon(text)
+        if canon and canon not in seen:
+            seen.add(canon)
+            yield name, text
+
+
+def title_candidates(tex: str) -> list[tuple[str, str]]:
+    """The readings of a .bib title to try against the signed hash, in order.
+
+    Returns ``(name, text)`` pairs with names from :data:`CANDIDATE_NAMES`;
+    readings that give the same canonical text as an earlier one are left out.
+    """
+    return list(_distinct_readings(tex))
+
+
+@lru_cache(maxsize=8192)
+def candidate_hashes(tex: str) -> dict[str, TitleMatch]:
+    """``title_sha256`` of every reading of ``tex`` -> the first reading giving it (cached).
+
+    For matching one title against many signed hashes (e.g. looking for the
+    entry whose paper a title belongs to). Treat the result as read-only.
+    """
+    out: dict[str, TitleMatch] = {}
+    for name, text in _distinct_readings(tex):
+        out.setdefault(title_sha256(text), TitleMatch(name, text))
+    return out
+
+
 def match_title_hash(tex: str, signed_sha256: str) -> TitleMatch | None:
     """The first candidate reading of ``tex`` whose hash is ``signed_sha256``, or None."""
     want = signed_sha256.strip().lower()
     if not _HEX64_RE.fullmatch(want):
         return None
-    for name, text in title_candidates(tex):
+    for name, text in _distinct_readings(tex):
         if title_sha256(text) == want:
             return TitleMatch(name, text)
     return None
