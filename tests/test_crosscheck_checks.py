@@ -451,3 +451,13 @@ def test_scanned_bib_file_end_to_end(real, tmp_path):
     assert f"sharp2025 ({bib}:2)" in findings[1].message
     assert f"as soft ({bib}:14)" in findings[4].message
     assert has_errors(findings)
+
+
+def test_drift_is_found_between_two_citations_of_one_paper(versions):
+    """Without `latest` from the caller, a later version cited elsewhere in the bibliography is used."""
+    v1, v3 = versions
+    facts = {ArxivId("2402.00007", 1): v1, ArxivId("2402.00007", 3): v3}
+    entries = [entry("old", None, "2402.00007v1", line=1), entry("new", None, "2402.00007v3", line=9)]
+    findings = crosscheck(entries, facts.get)
+    drift = [f for f in findings if f.code == "version-drift"]
+    assert [(f.key, f.details["latest_pith_number"]) for f in drift] == [("old", v3.pith_number.full)]

@@ -16,6 +16,7 @@ only: the checks trust them.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable
+from dataclasses import replace
 from functools import lru_cache
 from typing import Any, Protocol
 
@@ -37,6 +38,7 @@ from pithtex.crosscheck.titles import (
     plain_title,
 )
 from pithtex.ids.arxiv import ArxivId
+from pithtex.ids.pith_number import PithNumber
 
 __all__ = [
     "BibEntryLike",
@@ -141,9 +143,9 @@ def check_title(
     if facts.title is None:
         return _finding(
             entry, TITLE_DIFFERS, "warning",
-            f'the title does not match the signed title of {cited}, and the registry gave no plain title to '
-            f'compare with, so pithtex cannot tell a harmless difference from a wrong id. Your entry: "{yours}". '
-            f"Check the arXiv id.",
+            f"the title does not match the arXiv title of {cited} (signed record), and the registry sent no "
+            f"plain title to compare with, so pithtex cannot tell a harmless difference from a wrong id. "
+            f'Your entry: "{yours}". Check the arXiv id.',
             comparison="unavailable", your_title=yours, registry_title=None, **base)
 
     theirs = " ".join(facts.title.split())
@@ -156,11 +158,10 @@ def check_title(
     details = dict(base, your_title=yours, registry_title=theirs, registry_title_signed=hint_signed,
                    comparison=verdict.kind, similarity=round(verdict.ratio, 3))
     if verdict.similar:
-        what = ("differs from the signed title of {c} only in case, punctuation or markup"
+        what = (f"differs from the arXiv title of {cited} only in case, punctuation or markup"
                 if verdict.kind == "same-words"
-                else "is worded differently from the signed title of {c} (a published title?)")
-        return _finding(entry, TITLE_DIFFERS, "warning",
-                        f"the title {what.format(c=cited)}. {both}{caveat}", **details)
+                else f"is worded differently from the arXiv title of {cited}; fine if you cite the published version")
+        return _finding(entry, TITLE_DIFFERS, "warning", f"the title {what}. {both}{caveat}", **details)
 
     message = f"the title does not match {cited} (signed record). {both} The arXiv id is probably wrong."
     index = neighbours if isinstance(neighbours, _Neighbours) else _Neighbours(neighbours)
@@ -338,7 +339,9 @@ def crosscheck(
     ``facts_for`` is called once per distinct arXiv id cited (as cited, with
     its version when one was given) and returns facts from a verified record,
     or None. Keys in ``allow_title_mismatch`` turn ``title-mismatch`` errors
-    into warnings that say so.
+    into warnings that say so. Version drift uses each fact's ``latest`` and,
+    when the bibliography cites one paper in several versions, the latest
+    version any of its citations resolved to.
     """
     entries = list(entries)
     allow = set(allow_title_mismatch)
@@ -357,11 +360,14 @@ def crosscheck(
                 seen.add(a)
                 pairs.append((entry, a, lookup(a)))
     known = _Neighbours((e, a, f) for e, a, f in pairs if f is not None)
+    latest = _latest_known(f for _, _, f in pairs if f is not None)
 
     findings: list[CrossFinding] = []
     for entry, a, facts in pairs:
         allowed = entry.key is not None and entry.key in allow
         findings.append(check_title(entry, a, facts, allowed=allowed, neighbours=known))
+        if facts is not None and facts.source.id in latest:
+            facts = replace(facts, latest=latest[facts.source.id])
         drift = check_version_drift(entry, a, facts)
         if drift is not None:
             findings.append(drift)
@@ -369,6 +375,21 @@ def crosscheck(
     order = {f: i for i, f in enumerate(dict.fromkeys(str(e.file) for e in entries))}
     findings.sort(key=lambda f: (order.get(f.file, len(order)), f.line))
     return findings
+
+
+def _latest_known(all_facts: Iterable[RecordFacts]) -> dict[str, tuple[int, PithNumber]]:
+    """Per arXiv id, the latest version any of the facts knows of: their ``latest``, or
+    the version another citation of the same paper resolved to."""
+    best: dict[str, tuple[int, PithNumber]] = {}
+    for facts in all_facts:
+        options = [facts.latest] if facts.latest is not None else []
+        if facts.source.version is not None:
+            options.append((facts.source.version, facts.pith_number))
+        for option in options:
+            known = best.get(facts.source.id)
+            if known is None or option[0] > known[0]:
+                best[facts.source.id] = option
+    return best
 
 
 def has_errors(findings: Iterable[CrossFinding]) -> bool:
