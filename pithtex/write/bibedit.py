@@ -106,6 +106,8 @@ class EntrySpan:
 _BARE = re.compile(r"[^\s,#{}()\"]+")
 _IDENT = re.compile(r"[^\s\"#%'(),={}]+")
 _WS = re.compile(r"\s*")
+_FIELD_HEAD = re.compile(r"([^\s\"#%'(),={}]+)\s*(=)\s*")
+_AFTER_VALUE = re.compile(r"\s*(#\s*)?")
 
 
 def parse_entry(text: str, start: int = 0) -> EntrySpan:
@@ -154,16 +156,14 @@ def parse_entry(text: str, start: int = 0) -> EntrySpan:
         if text[pos] == closer:
             entry.close = pos - start
             return entry
-        m = _IDENT.match(text, pos)
+        m = _FIELD_HEAD.match(text, pos)
         if not m:
+            if _IDENT.match(text, pos):
+                raise fail(f"no '=' after field {_IDENT.match(text, pos).group(0)!r}")  # type: ignore[union-attr]
             raise fail(f"unexpected {text[pos]!r} where a field name should be")
-        name_start, name_end = m.start(), m.end()
-        pos = skip_ws(name_end)
-        if pos >= n or text[pos] != "=":
-            raise fail(f"no '=' after field {m.group(0)!r}")
-        eq = pos
-        pos = skip_ws(pos + 1)
-        value_start = pos
+        name_start, name_end = pos, m.end(1)
+        eq = m.start(2)
+        pos = value_start = m.end()
         delimiter, parts = "", 0
         while True:
             if pos >= n:
@@ -178,17 +178,16 @@ def parse_entry(text: str, start: int = 0) -> EntrySpan:
             else:
                 vm = _BARE.match(text, pos)
                 if not vm:
-                    raise fail(f"field {m.group(0)!r} has no value")
+                    raise fail(f"field {m.group(1)!r} has no value")
                 pos = vm.end()
                 delimiter = ""
             if pos < 0:
-                raise fail(f"unbalanced braces or quotes in field {m.group(0)!r}")
+                raise fail(f"unbalanced braces or quotes in field {m.group(1)!r}")
             parts += 1
             value_end = pos
-            pos = skip_ws(pos)
-            if pos < n and text[pos] == "#":
-                pos = skip_ws(pos + 1)
-                delimiter = ""
+            after = _AFTER_VALUE.match(text, pos)
+            pos = after.end()  # type: ignore[union-attr]
+            if after.group(1):  # type: ignore[union-attr]
                 continue
             break
         if parts > 1:
@@ -198,10 +197,10 @@ def parse_entry(text: str, start: int = 0) -> EntrySpan:
             comma = pos - start
             pos = skip_ws(pos + 1)
         elif pos < n and text[pos] != closer:
-            raise fail(f"no ',' after field {m.group(0)!r}")
+            raise fail(f"no ',' after field {m.group(1)!r}")
         entry.fields.append(
             FieldSpan(
-                m.group(0),
+                m.group(1),
                 name_start - start,
                 name_end - start,
                 eq - start,
