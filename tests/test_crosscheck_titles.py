@@ -269,3 +269,9 @@ def test_titles_read_without_the_parser_read_as_pylatexenc_reads_them(tex):
 
     expected = " ".join(LatexNodes2Text(math_mode="verbatim").latex_to_text(tex).split())
     assert plain_title(tex) == expected
+
+
+def test_a_huge_title_is_compared_on_its_first_words_only():
+    huge = " ".join(f"word{i}" for i in range(5000))
+    assert len(title_words(huge)) == 200
+    assert classify_titles(huge, huge + " extra").kind == "same-words"

@@ -2,21 +2,30 @@
 
 Usage from a command (``resolve``, ``annotate``, ``check``)::
 
-    from pithtex.crosscheck import RecordFacts, crosscheck, has_errors, mismatched_keys
+    from pithtex.crosscheck import RecordFacts, crosscheck, has_errors, mismatched_entries
 
-    def facts_for(arxiv):                       # ArxivId as cited -> facts or None
-        v = verified.get(arxiv)                 # your verified lock entry / record
-        if v is None:
+    def facts_for(arxiv):                 # ArxivId as cited -> RecordFacts | None
+        entry = verified_lock_entry(arxiv)   # only entries whose signature verified
+        if entry is None:
             return None
         return RecordFacts.from_canonical_record(
-            v.canonical_record, v.pith_number, title=v.title, latest=None)
+            entry.canonical_record, entry.pith_number,
+            title=entry.title,            # paper.title: unsigned hint, may be None
+            latest=None)                  # (version, PithNumber) of the latest version, if known
+        # or RecordFacts.from_verification(verification_result, latest=...)
 
-    findings = crosscheck(bib_entries, facts_for, allow_title_mismatch=args.allow_title_mismatch)
-    for f in findings:
-        print(f)                                # "refs.bib:12: key: message"
-    json_items = [f.to_json() for f in findings]
+    findings = crosscheck(scan.entries, facts_for, allow_title_mismatch=args.allow_title_mismatch)
+    for f in findings:                    # sorted by file, then line
+        print(f)                          # "refs.bib:12: key: message" (f.message has no location)
+    payload = [f.to_json() for f in findings]   # {code, severity, file, line, key, message, details}
     exit_code = 1 if has_errors(findings) else 0
-    do_not_annotate = mismatched_keys(findings)
+    skip = mismatched_entries(findings)   # (file, line) never to annotate silently;
+                                          # mismatched_keys() gives the keys
+
+Severities: ``error`` only for ``title-mismatch`` (probable wrong id) not
+allowed on purpose; ``warning`` for ``title-differs``, ``duplicate-reference``
+and allowed mismatches; ``info`` for ``title-verified``, ``title-unchecked``
+and ``version-drift`` (show these with ``--verbose`` and in ``--json``).
 
 Importing this package is cheap: pylatexenc loads on the first title check.
 """

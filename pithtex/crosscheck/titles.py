@@ -287,12 +287,16 @@ _MATH_RE = re.compile(r"\$+")
 _NON_WORD_RE = re.compile(r"[^\w]+|_+")
 
 
+#: Similarity looks at this many words at most: titles are short, and difflib is quadratic.
+MAX_WORDS = 200
+
+
 def title_words(text: str) -> list[str]:
     """Folded words of a (plain) title: lower case, no accents, no punctuation or markup."""
-    decomposed = unicodedata.normalize("NFKD", text)
+    decomposed = unicodedata.normalize("NFKD", text[: MAX_WORDS * 40])
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     stripped = _MATH_RE.sub(" ", stripped.replace("\\", " "))
-    return [w for w in _NON_WORD_RE.split(stripped.casefold()) if w]
+    return [w for w in _NON_WORD_RE.split(stripped.casefold()) if w][:MAX_WORDS]
 
 
 def similarity(a: str, b: str) -> float:
