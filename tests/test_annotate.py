@@ -231,3 +231,37 @@ def test_readme_command_works_from_the_repository_root(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.count("add pithnumber") == 3
     assert "examples/paper/refs.bib:5:" in proc.stdout
+
+
+def test_check_stamp_never_hides_a_changed_byte(paper: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A clean pass is remembered by the hash of its inputs; tampering with the lock is still caught."""
+    assert pithtex(capsys, "annotate", "refs.bib", "main.tex")[0] == 0
+    assert pithtex(capsys, "check", "refs.bib", "main.tex") == (0, "", "")
+    assert pithtex(capsys, "check", "refs.bib", "main.tex") == (0, "", "")  # from the stamp
+    lock = paper / "pith.lock"
+    doc = json.loads(lock.read_text())
+    receipt = doc["entries"]["2606.01249"]["receipt"]
+    sig = receipt["signature_b64"]
+    receipt["signature_b64"] = ("B" if sig[0] == "A" else "A") + sig[1:]
+    lock.write_text(json.dumps(doc, indent=2, sort_keys=True) + "\n")
+    code, _, err = pithtex(capsys, "check", "refs.bib", "main.tex")
+    assert code == 1 and "gao2026trust" in err and "does not verify" in err
+    code, _, err = pithtex(capsys, "annotate", "refs.bib")
+    assert code == 1 and "does not verify" in err
+
+
+def test_check_imports_no_network_stack(paper: Path) -> None:
+    """`pithtex check` on a real paper: no httpx, rich or jinja2 in the process."""
+    assert main(["annotate", "--quiet", "refs.bib", "main.tex"]) == 0
+    probe = (
+        "import sys, runpy\n"
+        "sys.argv = ['pithtex', 'check', '--no-cache', 'refs.bib', 'main.tex']\n"
+        "try:\n"
+        "    runpy.run_module('pithtex', run_name='__main__')\n"
+        "except SystemExit as exc:\n"
+        "    assert exc.code == 0, exc.code\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('httpx', 'rich', 'jinja2')))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, cwd=paper)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "[]"
