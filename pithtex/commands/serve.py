@@ -32,6 +32,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     parser.add_argument("--port", type=_port, default=0, help="port (default 0: pick a free one)")
     parser.add_argument("-v", "--verbose", action="store_true", help="log every request on stderr")
+    parser.add_argument(
+        "--delay", type=float, default=0.0, metavar="SECONDS",
+        help="add this much latency to every response (to model a remote registry in benchmarks)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -40,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
     if not args.directory.is_dir():
         raise UsageError(f"{args.directory}: not a directory", hint="build one with 'pithtex mirror add DIR FILE...'")
     try:
-        server = make_server(args.directory, args.host, args.port, quiet=not args.verbose)
+        server = make_server(args.directory, args.host, args.port, delay=max(0.0, args.delay), quiet=not args.verbose)
     except OSError as exc:
         raise UsageError(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}") from None
     print(f"serving {args.directory} at {server.url}", flush=True)

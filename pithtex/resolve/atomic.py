@@ -26,8 +26,14 @@ def _fsync_directory(directory: Path) -> None:
             os.close(fd)
 
 
-def atomic_write_bytes(path: Path, data: bytes, *, mode: int | None = None) -> None:
-    """Replace ``path`` with ``data`` atomically (the temporary file never lingers)."""
+def atomic_write_bytes(path: Path, data: bytes, *, mode: int | None = None, durable: bool = True) -> None:
+    """Replace ``path`` with ``data`` atomically (the temporary file never lingers).
+
+    ``durable=False`` skips the fsyncs: the rename is still atomic for other
+    processes, but a power cut may lose the write. The cache uses it (it
+    verifies what it reads, so a lost or empty object is only a miss);
+    pith.lock never does.
+    """
     path = Path(path)
     directory = path.parent
     directory.mkdir(parents=True, exist_ok=True)
@@ -37,7 +43,8 @@ def atomic_write_bytes(path: Path, data: bytes, *, mode: int | None = None) -> N
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                os.fsync(handle.fileno())
         if mode is None:
             try:
                 mode = path.stat().st_mode & 0o777
@@ -51,4 +58,5 @@ def atomic_write_bytes(path: Path, data: bytes, *, mode: int | None = None) -> N
         with contextlib.suppress(OSError):
             tmp.unlink()
         raise
-    _fsync_directory(directory)
+    if durable:
+        _fsync_directory(directory)

@@ -12,7 +12,9 @@ Layout (under ``$PITHTEX_CACHE_DIR`` or the platform cache directory)::
 Nothing read from here is trusted: an object whose bytes do not hash to its
 name is ignored, and the resolver re-verifies every document (signature,
 Pith Number, the arXiv id asked for) each time it reads one. Every write is
-atomic, and objects are immutable, so concurrent runs cannot corrupt it.
+atomic (a rename), and objects are immutable, so concurrent runs cannot
+corrupt it. Writes are not fsynced: after a power cut an object may be
+missing or empty, which is a miss, never a wrong answer.
 """
 
 from __future__ import annotations
@@ -83,8 +85,8 @@ class Cache:
         digest = hashlib.sha256(data).hexdigest()
         target = self._object(digest)
         if not target.exists():
-            atomic_write_bytes(target, data)
-        atomic_write_bytes(ref, (digest + "\n").encode("ascii"))
+            atomic_write_bytes(target, data, durable=False)
+        atomic_write_bytes(ref, (digest + "\n").encode("ascii"), durable=False)
 
     # -- the resolver's view ----------------------------------------------
     def record_for(self, arxiv: ArxivId) -> bytes | None:
