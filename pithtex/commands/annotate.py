@@ -254,6 +254,7 @@ def _plan_bib(
 ) -> FilePlan:
     from pithtex.write.bibedit import BibEditError, RemoveField, SetField, edit_bib
     from pithtex.write.report import FilePlan
+    from pithtex.write.texedit import same_number
 
     name = source.name
     edits: dict[tuple[str, int], Any] = {}
@@ -285,8 +286,8 @@ def _plan_bib(
             reporter.problem(name, entry.line, entry.key, f"{arxiv}: {problem}")
             continue
         want = r.pith_number.full
-        if current == want:
-            continue
+        if current is not None and same_number(current, want):
+            continue  # right (a bare suffix is accepted, as check accepts it)
         existing_field = entry.pithnumber.field if entry.pithnumber is not None else field
         edits[where] = SetField(entry.key, existing_field, want, entry.line)
         if current is None:
