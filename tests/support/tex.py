@@ -129,6 +129,10 @@ def _tex_env() -> dict[str, str]:
         SOURCE_DATE_EPOCH="1700000000",
         FORCE_SOURCE_DATE="1",
         LC_ALL="C.UTF-8",
+        # One log line per message: no wrapping at 79 characters.
+        max_print_line="10000",
+        error_line="254",
+        half_error_line="238",
     )
     return env
 
@@ -249,18 +253,21 @@ def pdf_urls(pdf: Path) -> list[str]:
 
 
 _MESSAGE_START = re.compile(r"^(?:Package|Class) (?P<pkg>\S+) (?P<kind>Warning|Error|Info)(?::| )")
+_FILE_LINE = re.compile(r"^\S+:\d+: ")
 
 
 def package_messages(log: str, package: str = "pith", kinds: tuple[str, ...] = ("Warning", "Error")) -> list[str]:
     """Warnings and errors that ``package`` wrote into a LaTeX log (with continuation lines).
 
-    Also reports TeX errors (lines starting with ``!`` or ``file:line:``) whose
-    text mentions the package, so a crash inside pith.sty is never missed.
+    Understands ``-file-line-error`` prefixes (``./main.tex:4: Package pith
+    Error: ...``).  Also reports TeX errors raised inside ``<package>.sty``
+    (an undefined control sequence there, say), so a crash is never missed.
     """
     found: list[str] = []
     lines = log.splitlines()
     for i, line in enumerate(lines):
-        m = _MESSAGE_START.match(line)
+        bare = _FILE_LINE.sub("", line, count=1)
+        m = _MESSAGE_START.match(bare)
         if m and m.group("pkg") == package and m.group("kind") in kinds:
             block = [line]
             prefix = f"({package})"
@@ -270,7 +277,9 @@ def package_messages(log: str, package: str = "pith", kinds: tuple[str, ...] = (
                 else:
                     break
             found.append("\n".join(block))
-        elif (line.startswith("!") or re.match(r"^\S+:\d+: ", line)) and package in line and "Error" in kinds:
+        elif "Error" in kinds and line.startswith(f"./{package}.sty:") or (
+            line.startswith("!") and f"{package}.sty" in line
+        ):
             found.append(line)
     return found
 

@@ -1,0 +1,54 @@
+"""Loading pith without \\pithnumber changes nothing a reader sees.
+
+A paper that says \\usepackage{pith} but has no number yet (or references
+without numbers) must give exactly the PDF text it gives without the package:
+same words, same line breaks, same pages.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.support.tex import (
+    CLASSES,
+    HYPERREF_CLASSES,
+    Paper,
+    compile_latex,
+    package_messages,
+    pdf_text,
+    pdf_urls,
+    write_paper,
+)
+
+pytestmark = pytest.mark.tex
+
+# Every class with pdflatex; every other engine with article; bibliographies
+# (without numbers) through BibTeX and biblatex.
+CASES = [(cls, "pdflatex", None) for cls in CLASSES] + [
+    ("article", "lualatex", None),
+    ("article", "xelatex", None),
+    ("article", "latex", None),
+    ("article", "pdflatex", "plainnat"),
+    ("IEEEtran", "pdflatex", "IEEEtran"),
+    ("article", "pdflatex", "biblatex"),
+]
+
+
+@pytest.mark.parametrize("cls,engine,bib", CASES, ids=lambda v: str(v))
+def test_pith_without_a_number_leaves_the_text_alone(tmp_path: Path, cls: str, engine: str, bib: str | None) -> None:
+    hyperref = "class" if cls in HYPERREF_CLASSES else "after"
+    texts = {}
+    for with_pith in (False, True):
+        workdir = tmp_path / ("with" if with_pith else "without")
+        paper = Paper(cls=cls, hyperref=hyperref, bib=bib, number=None, pith=with_pith, numbers_in="none")
+        write_paper(workdir, paper)
+        result = compile_latex(workdir, "main.tex", engine=engine, bib=paper.bib_tool, runs=2 if bib else 1)
+        texts[with_pith] = pdf_text(result.pdf, mode="layout")
+        if with_pith:
+            assert package_messages(result.log) == []
+            assert "PithNumber" not in result.info
+            assert not [u for u in pdf_urls(result.pdf) if "pith" in u]
+    assert texts[True].strip(), "empty PDF text"
+    assert texts[True] == texts[False]
