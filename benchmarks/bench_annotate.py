@@ -1,0 +1,182 @@
+"""`pithtex check` and `pithtex annotate` as whole processes, side by side with bibtex-tidy.
+
+1. `pithtex check refs.bib main.tex` on the example paper (annotated, warm)
+   vs `bibtex-tidy --modify` on a copy of the same .bib.
+   Target: pithtex check takes at most half bibtex-tidy's time.
+2. `pithtex annotate --offline refs.bib` on a generated 20,000-entry .bib whose
+   ids are all in a warm pith.lock (signed with a generated key, trusted via
+   PITHTEX_TRUST_KEYS) vs `bibtex-tidy --modify` formatting the same file.
+   Target: pithtex annotate is faster.
+
+Medians of several runs, each a fresh process. Generated inputs and the npm
+peer live in benchmarks/out/ (git-ignored):
+
+    npm install --prefix benchmarks/out/node bibtex-tidy
+    /opt/pithvenv/bin/python benchmarks/bench_annotate.py [N]
+
+pithtex runs from benchmarks/out/venv, a regular (non-editable) `pip install .`
+of this checkout, reinstalled on every run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+OUT = HERE / "out"
+TIDY = OUT / "node" / "node_modules" / ".bin" / "bibtex-tidy"
+VENV = OUT / "venv"
+PITHTEX = [str(VENV / "bin" / "pithtex")]
+STYLES = [
+    # arXiv export
+    "@misc{{{key},\n      title={{{title}}}, \n      author={{A. Author and B. Author}},\n      year={{2024}},\n"
+    "      eprint={{{id}}},\n      archivePrefix={{arXiv}},\n      primaryClass={{cs.LG}},\n"
+    "      url={{https://arxiv.org/abs/{id}}}, \n}}\n",
+    # Google Scholar
+    "@article{{{key},\n  title={{{title}}},\n  author={{Author, A. and Author, B.}},\n"
+    "  journal={{arXiv preprint arXiv:{id}}},\n  year={{2024}}\n}}\n",
+    # DBLP
+    "@article{{{key},\n  author    = {{A. Author and B. Author}},\n  title     = {{{title}}},\n"
+    "  journal   = {{CoRR}},\n  volume    = {{abs/{id}}},\n  year      = {{2024}},\n  eprinttype = {{arXiv}},\n"
+    "  eprint    = {{{id}}},\n}}\n",
+    # one line, by hand
+    '@misc{{{key}, title = "{title}", note = "arXiv:{id}", year = 2024}}\n',
+]
+
+
+def median_time(cmd: list[str], *, cwd: Path, env: dict[str, str], runs: int, prepare=None) -> float:
+    times = []
+    for _ in range(runs):
+        if prepare is not None:
+            prepare()
+        t0 = time.perf_counter()
+        proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True)
+        times.append(time.perf_counter() - t0)
+        if proc.returncode not in (0,):
+            raise SystemExit(f"{' '.join(map(str, cmd))} exited {proc.returncode}:\n{proc.stdout[-2000:]}{proc.stderr[-2000:]}")
+    return statistics.median(times)
+
+
+def base_env(tmp: Path) -> dict[str, str]:
+    env = dict(os.environ, PITHTEX_REGISTRY="http://127.0.0.1:9", XDG_CACHE_HOME=str(tmp / "cache"))
+    env.pop("PITHTEX_CACHE_DIR", None)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # an installed package has its bytecode, as after pip install
+    return env
+
+
+def install() -> None:
+    """pithtex as users get it (`pip install .`, not an editable install) in benchmarks/out/venv."""
+    if not (VENV / "bin" / "python").exists():
+        subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
+        subprocess.run([str(VENV / "bin" / "pip"), "install", "-q", str(REPO)], check=True)
+    else:
+        subprocess.run([str(VENV / "bin" / "pip"), "install", "-q", "--no-deps", "--force-reinstall", str(REPO)],
+                       check=True)
+
+
+def bench_check(runs: int) -> tuple[float, float]:
+    work = OUT / "bench-check"
+    shutil.rmtree(work, ignore_errors=True)
+    (work / ".git").mkdir(parents=True)
+    paper = work / "paper"
+    paper.mkdir()
+    for name in ("main.tex", "refs.bib", "pith.lock", "pithtex.toml"):
+        shutil.copy2(REPO / "examples" / "paper" / name, paper / name)
+    env = base_env(work)
+    subprocess.run([*PITHTEX, "annotate", "--quiet", "refs.bib", "main.tex"], cwd=paper, env=env, check=True)
+    subprocess.run([*PITHTEX, "check", "refs.bib", "main.tex"], cwd=paper, env=env, check=True)  # warm
+    check = median_time([*PITHTEX, "check", "refs.bib", "main.tex"], cwd=paper, env=env, runs=runs)
+    cold = median_time([*PITHTEX, "check", "--no-cache", "refs.bib", "main.tex"], cwd=paper, env=env, runs=runs)
+
+    def fresh_copy() -> None:
+        shutil.copy2(paper / "refs.bib", work / "tidy.bib")
+
+    fresh_copy()
+    subprocess.run([str(TIDY), "tidy.bib", "--modify"], cwd=work, capture_output=True, check=True)  # warm
+    tidy = median_time([str(TIDY), "tidy.bib", "--modify"], cwd=work, env=env, runs=runs, prepare=fresh_copy)
+    return check, cold, tidy
+
+
+def generate(n: int, work: Path) -> None:
+    """refs.bib with n entries in four exporter styles, and a pith.lock holding all n (signed)."""
+    sys.path.insert(0, str(REPO))
+    from pithtex.ids.arxiv import ArxivId
+    from pithtex.resolve.lockfile import LockEntry, Lockfile
+    from pithtex.verify.canonical import canonical_sha256
+    from pithtex.ids.pith_number import derive_pith_number
+    from tests.support.signing import TestKey, make_canonical_record, make_receipt
+
+    key = TestKey(key_id="bench-key")
+    key.write_key_file(work / "key.json")
+    lock = Lockfile(work / "pith.lock")
+    parts = ["% generated for benchmarks/bench_annotate.py\n\n"]
+    for i in range(n):
+        arxiv_id = f"24{(i // 99999) + 1:02d}.{(i % 99999) + 1:05d}"
+        title = f"Generated Study Number {i} of Policy Optimization"
+        parts.append(STYLES[i % len(STYLES)].format(key=f"key{i}", title=title, id=arxiv_id) + "\n")
+        canonical = make_canonical_record(arxiv_id, 1, title)
+        digest = canonical_sha256(canonical)
+        number = derive_pith_number(digest, canonical["metadata"]["submitted_at"])
+        receipt = make_receipt(key, digest)
+        lock.put(LockEntry(ArxivId(arxiv_id), 1, number, digest, canonical, receipt, key.key_id, title))
+    (work / "refs.bib").write_text("".join(parts), encoding="utf-8")
+    lock.save()
+
+
+def bench_annotate(n: int, runs: int) -> tuple[float, float]:
+    work = OUT / f"bench-annotate-{n}"
+    if not (work / "pith.lock").exists():
+        shutil.rmtree(work, ignore_errors=True)
+        (work / ".git").mkdir(parents=True)
+        generate(n, work)
+        shutil.copy2(work / "refs.bib", work / "original.bib")
+    env = dict(base_env(work), PITHTEX_TRUST_KEYS=str(work / "key.json"))
+
+    def fresh() -> None:
+        shutil.copy2(work / "original.bib", work / "refs.bib")
+
+    fresh()
+    proc = subprocess.run([*PITHTEX, "annotate", "--offline", "--quiet", "refs.bib"], cwd=work, env=env,
+                          capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise SystemExit(f"annotate failed:\n{proc.stderr[-3000:]}")
+    assert (work / "refs.bib").read_text().count("pithnumber") == n
+    annotate = median_time(
+        [*PITHTEX, "annotate", "--offline", "--quiet", "refs.bib"], cwd=work, env=env, runs=runs, prepare=fresh
+    )
+
+    def fresh_tidy() -> None:
+        shutil.copy2(work / "original.bib", work / "tidy.bib")
+
+    tidy = median_time([str(TIDY), "tidy.bib", "--modify"], cwd=work, env=env, runs=runs, prepare=fresh_tidy)
+    return annotate, tidy
+
+
+def main() -> None:
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 20000
+    if not TIDY.exists():
+        raise SystemExit(f"{TIDY} is missing: npm install --prefix benchmarks/out/node bibtex-tidy")
+    install()
+    tidy_version = subprocess.run([str(TIDY), "--version"], capture_output=True, text=True).stdout.strip()
+    check, cold, tidy_small = bench_check(runs=7)
+    print(f"example paper: pithtex check {check:.3f}s (stamped pass)  check --no-cache {cold:.3f}s (full "
+          f"verification)  bibtex-tidy --modify {tidy_small:.3f}s  ratio {check / tidy_small:.2f} / "
+          f"{cold / tidy_small:.2f} (target <= 0.50)")
+    annotate, tidy_big = bench_annotate(n, runs=3)
+    print(f"{n} entries: pithtex annotate {annotate:.2f}s  bibtex-tidy --modify {tidy_big:.2f}s  "
+          f"ratio {annotate / tidy_big:.2f} (target < 1.00)")
+    print(json.dumps({"bibtex_tidy": tidy_version, "check_s": check, "check_no_cache_s": cold,
+                      "tidy_small_s": tidy_small,
+                      "annotate_s": annotate, "tidy_big_s": tidy_big, "entries": n}))
+
+
+if __name__ == "__main__":
+    main()
