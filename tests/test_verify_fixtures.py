@@ -383,3 +383,14 @@ def test_title_matching_rules() -> None:
     assert title_matches("Trust Région On-Policy Distillation", digest) is None  # Unicode rule unknown
     assert title_matches("Trust $\\mathcal{R}$ On-Policy Distillation", digest) is None  # TeX rule unknown
     assert title_matches(None, digest) is False and title_matches("x", "not a digest") is False
+
+
+def test_many_unknown_events_keep_the_summary_one_short_line(test_key: TestKey) -> None:
+    base = make_bundle(test_key, "2401.01234", 1, "A Bundled Paper")
+    extra = tuple(
+        make_event(test_key, "citation_signature", base["pith_number"], "record", {"n": n}) for n in range(30)
+    )
+    result = verify_document(make_bundle(test_key, "2401.01234", 1, "A Bundled Paper", extra_events=extra), trusting(test_key))
+    assert result.status == "verified" and len(result.unverified) == 31
+    line = result.summary()
+    assert "\n" not in line and len(line) < 400 and "31 unverified" in line

@@ -127,8 +127,11 @@ class VerificationResult:
         what = [self.kind]
         if self.key_id:
             what.append(f"key {self.key_id}")
-        if self.unverified:
-            what.append(f"{len(self.unverified)} unverified: " + "; ".join(self.unverified))
+        unverified = list(dict.fromkeys(self.unverified))
+        if len(unverified) > _SUMMARY_PROBLEMS:
+            what.append(f"{len(unverified)} unverified, e.g. {unverified[0]} (--json lists them all)")
+        elif unverified:
+            what.append(f"{len(unverified)} unverified: " + "; ".join(unverified))
         if self.pith_number:
             number = self.pith_number.full
         else:  # a bare receipt names only the digest it signs
