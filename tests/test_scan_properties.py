@@ -175,3 +175,41 @@ def test_inserted_tex_reference_is_found_at_its_line(
     source = decode_source(Path("prop.tex"), "\n".join(lines).encode())
     result = scan_tex(source, follow_inputs=False)
     assert [(f.line, f.arxiv) for f in result.findings] == [(at + 2, arxiv)]
+
+
+# --- the fast path agrees with bibtexparser -------------------------------------------
+
+PIECES = st.sampled_from([
+    "@article{k1,", "@misc{k2,\n", "@ARTICLE{k1,", "@Book (k3,", "@string{corr = {CoRR}}\n", "@comment{x}\n",
+    "@comment{\n@article{c, eprint={1706.03762}}\n}\n", "@preamble{\"x\"}\n", " title = {A {B} c},", " note = \"q {x} r\",",
+    "year = 2020,", "month = jan", "journal = corr,", "volume = {abs/1810.04805},", "eprint = {2101.00001v2},",
+    "archivePrefix = {arXiv},", "eprinttype = {hal},", "url = {https://arxiv.org/abs/hep-th/9901001},",
+    "pithnumber = {pith:2026:X},", "title = {x \\{ y},", "note = {a \\\" b},", "author = {M{\\\"u}ller},",
+    "}", "}\n", ")", "{", "\"", ",", "=", "#", "\n", "\r\n", "  ", "% c\n", "@", "x@y{", "\n@inproceedings{k4, note={arXiv:0704.0001}}\n",
+    "pages = {1234.5678},", "\ttitle = {{Nested {deeply {nested}}}},\n", "k = v # {w},", "dup = {1}, dup = {2},",
+])
+
+
+@SETTINGS
+@given(st.lists(PIECES, max_size=40))
+def test_fast_path_matches_bibtexparser(pieces: list[str]) -> None:
+    text = "".join(pieces)
+    source = decode_source(Path("eq.bib"), text.encode("utf-8"))
+    fast = scan_bib(source)
+    reference = scan_bib(source, fast=False)
+    assert fast.findings == reference.findings
+    assert fast.conflicts == reference.conflicts
+    assert fast.pithnumbers == reference.pithnumbers
+    assert fast.errors == reference.errors
+    assert fast.entries == reference.entries
+    assert fast.notes == reference.notes
+
+
+def test_fast_path_matches_bibtexparser_on_the_corpus() -> None:
+    corpus = Path(__file__).parent / "corpus"
+    for path in sorted(corpus.glob("*.bib")):
+        source = decode_source(path, path.read_bytes())
+        fast, reference = scan_bib(source), scan_bib(source, fast=False)
+        assert (fast.findings, fast.entries, fast.errors, fast.notes) == (
+            reference.findings, reference.entries, reference.errors, reference.notes
+        ), path.name
