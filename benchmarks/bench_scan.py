@@ -1,0 +1,209 @@
+"""Benchmark `pithtex scan` on a generated 20,000-entry .bib against bibtex-tidy.
+
+Issue 3's target: scanning is no slower than bibtex-tidy formatting the same
+file, whole process against whole process. This script
+
+1. writes a realistic .bib (the styles of arXiv, Google Scholar, DBLP,
+   Semantic Scholar, Zotero/Better BibTeX, ADS, INSPIRE and hand-written
+   entries, ~30% citing arXiv, @string macros and comments) to
+   benchmarks/out/ (git-ignored), deterministically;
+2. installs bibtex-tidy from npm into benchmarks/out/node if it is missing;
+3. runs `pithtex scan FILE` and `bibtex-tidy FILE --output OUT` as whole
+   processes, alternately, --repeat times each, measuring wall-clock time and
+   peak RSS with /usr/bin/time (or getrusage when it is missing);
+4. prints entries/s, peak memory and the ratio.
+
+Usage: python benchmarks/bench_scan.py [--entries 20000] [--repeat 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+OUT = HERE / "out"
+NODE = OUT / "node"
+TIDY = NODE / "node_modules" / ".bin" / "bibtex-tidy"
+
+WORDS = (
+    "learning deep neural networks attention transformer policy optimization graph "
+    "quantum field theory gravity galaxies cosmology dark matter inference bayesian "
+    "stochastic gradient descent convex analysis sparse representations language "
+    "models reinforcement vision segmentation detection robust adversarial kernel "
+    "methods scattering amplitudes lattice spectral clustering manifold"
+).split()
+SURNAMES = "Smith Doe Wang Li Zhang Garcia Müller Dupont Rossi Tanaka Kim Nguyen Ivanov Silva Cohen".split()
+
+
+def _title(rng: random.Random) -> str:
+    words = rng.sample(WORDS, rng.randint(4, 9))
+    return " ".join(words).capitalize()
+
+
+def _authors(rng: random.Random, sep: str = " and ") -> str:
+    return sep.join(f"{rng.choice(SURNAMES)}, {chr(65 + rng.randint(0, 25))}." for _ in range(rng.randint(1, 6)))
+
+
+def _new_id(rng: random.Random) -> str:
+    if rng.random() < 0.15:
+        return f"{rng.randint(7, 14):02d}{rng.randint(1, 12):02d}.{rng.randint(1, 9999):04d}".replace("07", "08", 1)
+    return f"{rng.randint(15, 26):02d}{rng.randint(1, 12):02d}.{rng.randint(1, 29999):05d}"
+
+
+def _old_id(rng: random.Random) -> str:
+    archive = rng.choice(["hep-th", "hep-ph", "astro-ph", "cond-mat", "math", "quant-ph", "gr-qc"])
+    return f"{archive}/{rng.randint(92, 99):02d}{rng.randint(1, 12):02d}{rng.randint(1, 999):03d}"
+
+
+def _entry(rng: random.Random, i: int, arxiv: bool) -> str:
+    style = rng.choice(["arxiv", "scholar", "dblp", "s2", "zotero", "ads", "inspire", "hand"])
+    t, a, y = _title(rng), _authors(rng), rng.randint(1995, 2025)
+    ident = _old_id(rng) if rng.random() < 0.1 else _new_id(rng)
+    v = f"v{rng.randint(1, 4)}" if rng.random() < 0.3 else ""
+    pages = f"{rng.randint(1, 900)}--{rng.randint(901, 2000)}"
+    if style == "arxiv" and arxiv:
+        return (f"@misc{{k{i},\n      title={{{t}}}, \n      author={{{a}}},\n      year={{{y}}},\n"
+                f"      eprint={{{ident}}},\n      archivePrefix={{arXiv}},\n      primaryClass={{cs.LG}},\n"
+                f"      url={{https://arxiv.org/abs/{ident}}}, \n}}\n")
+    if style == "scholar":
+        journal = f"arXiv preprint arXiv:{ident}" if arxiv else "Journal of Machine Learning Research"
+        return (f"@article{{k{i},\n  title={{{t}}},\n  author={{{a}}},\n  journal={{{journal}}},\n"
+                f"  volume={{{rng.randint(1, 60)}}},\n  pages={{{pages}}},\n  year={{{y}}}\n}}\n")
+    if style == "dblp":
+        if arxiv:
+            body = (f"  journal      = {{CoRR}},\n  volume       = {{abs/{ident}}},\n"
+                    f"  url          = {{http://arxiv.org/abs/{ident}}},\n  eprinttype    = {{arXiv}},\n"
+                    f"  eprint       = {{{ident}}},\n")
+        else:
+            body = (f"  booktitle    = {{Proceedings of the {rng.randint(1, 40)}th Conference}},\n"
+                    f"  pages        = {{{pages}}},\n  doi          = {{10.1145/{rng.randint(1000000, 9999999)}.{rng.randint(1000000, 9999999)}}},\n")
+        return (f"@article{{DBLP:journals/x/K{i},\n  author       = {{{_authors(rng, ' and' + chr(10) + '                  ')}}},\n"
+                f"  title        = {{{t}}},\n{body}  year         = {{{y}}},\n"
+                f"  timestamp    = {{Sat, 23 Jan 2021 01:20:40 +0100}},\n"
+                f"  biburl       = {{https://dblp.org/rec/journals/x/K{i}.bib}},\n"
+                f"  bibsource    = {{dblp computer science bibliography, https://dblp.org}}\n}}\n")
+    if style == "s2":
+        journal, volume = ("ArXiv", f"abs/{ident}") if arxiv else ("Physical Review D", str(rng.randint(1, 110)))
+        return (f"@article{{S2_{i},\n  title={{{t}}},\n  author={{{a}}},\n  journal={{{journal}}},\n  year={{{y}}},\n"
+                f"  volume={{{volume}}},\n  url={{https://api.semanticscholar.org/CorpusID:{rng.randint(1, 99999999)}}}\n}}\n")
+    if style == "zotero":
+        extra = (f"  eprint = {{{ident}}},\n  eprinttype = {{arXiv}},\n  doi = {{10.48550/arXiv.{ident}}},\n"
+                 f"  url = {{http://arxiv.org/abs/{ident}{v}}},\n") if arxiv else f"  doi = {{10.1000/j.x.{y}.{i}}},\n"
+        return (f"@online{{zot{i},\n  title = {{{t}}},\n  author = {{{a}}},\n  date = {{{y}-0{rng.randint(1, 9)}-1{rng.randint(0, 9)}}},\n"
+                f"{extra}  abstract = {{{_title(rng)}. {_title(rng)}. {_title(rng)}.}},\n  keywords = {{{rng.choice(WORDS)}}},\n"
+                f"  file = {{/home/me/Zotero/storage/ABC{i}/paper.pdf:application/pdf}}\n}}\n")
+    if style == "ads":
+        extra = (f"          eid = {{arXiv:{ident}}},\n        pages = {{arXiv:{ident}}},\narchivePrefix = {{arXiv}},\n"
+                 f"       eprint = {{{ident}}},\n primaryClass = {{astro-ph.GA}},\n") if arxiv else f"        pages = {{{rng.randint(1, 999)}}},\n"
+        return (f"@ARTICLE{{{y}ApJ...{i}S,\n       author = {{{{{rng.choice(SURNAMES)}}}, J.}},\n        title = \"{{{t}}}\",\n"
+                f"      journal = {{\\apj}},\n         year = {y},\n        month = jan,\n{extra}"
+                f"       adsurl = {{https://ui.adsabs.harvard.edu/abs/{y}ApJ...{i}S}},\n"
+                f"      adsnote = {{Provided by the SAO/NASA Astrophysics Data System}}\n}}\n")
+    if style == "inspire":
+        extra = f"    eprint = \"{ident}\",\n    archivePrefix = \"arXiv\",\n" if arxiv else ""
+        return (f"@article{{Author:{y}{i}ab,\n    author = \"{a}\",\n    title = \"{{{t}}}\",\n{extra}"
+                f"    reportNumber = \"CERN-TH-{y}-{rng.randint(1, 300)}\",\n    doi = \"10.1016/j.physletb.{y}.{rng.randint(1, 12):02d}.{rng.randint(1, 99):03d}\",\n"
+                f"    journal = \"Phys. Lett. B\",\n    volume = \"{rng.randint(1, 900)}\",\n    pages = \"{pages}\",\n    year = \"{y}\"\n}}\n")
+    note = f"arXiv:{ident}{v} [hep-ph]" if arxiv else f"Report {rng.randint(1000, 9999)}.{rng.randint(1000, 9999)}"
+    return (f"@Article{{ hand{i} ,\n\tAuthor = {{{a}}},\n\tTitle = \"{t}\",\n\tJournal = prl,\n\tYear = {y},\n"
+            f"\tNote = {{{note}}}\n}}\n")
+
+
+def generate(path: Path, entries: int, arxiv_share: float = 0.3, seed: int = 3) -> None:
+    rng = random.Random(seed)
+    parts = [
+        "% Generated by benchmarks/bench_scan.py\n",
+        "@string{prl = {Phys. Rev. Lett.}}\n@string{corr = \"CoRR\"}\n",
+        "@preamble{\"\\newcommand{\\noopsort}[1]{}\"}\n\n",
+    ]
+    for i in range(entries):
+        parts.append(_entry(rng, i, rng.random() < arxiv_share))
+        parts.append("\n")
+        if i % 1000 == 999:
+            parts.append(f"@comment{{ block {i // 1000}: checked against arXiv }}\n\n")
+    path.write_text("".join(parts), encoding="utf-8")
+
+
+def ensure_tidy() -> Path:
+    if not TIDY.exists():
+        npm = shutil.which("npm")
+        if npm is None:
+            sys.exit("bench_scan: npm is needed to install bibtex-tidy")
+        subprocess.run([npm, "install", "--prefix", str(NODE), "bibtex-tidy"], check=True,
+                       stdout=subprocess.DEVNULL)
+    return TIDY
+
+
+def measure(cmd: list[str]) -> tuple[float, int, str]:
+    """(wall seconds, peak RSS in kB, stdout) of one whole process."""
+    gnu_time = Path("/usr/bin/time")
+    if gnu_time.exists():
+        with tempfile.NamedTemporaryFile("r", suffix=".time") as tf:
+            start = time.perf_counter()
+            proc = subprocess.run([str(gnu_time), "-f", "%M", "-o", tf.name, *cmd],
+                                  capture_output=True, text=True)
+            wall = time.perf_counter() - start
+            peak = int(Path(tf.name).read_text().split()[-1])
+    else:  # pragma: no cover
+        import resource
+
+        start = time.perf_counter()
+        proc = subprocess.run(cmd, capture_output=True, text=True)
+        wall = time.perf_counter() - start
+        peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    if proc.returncode != 0:
+        sys.exit(f"bench_scan: {' '.join(cmd)} failed ({proc.returncode}):\n{proc.stderr[-2000:]}")
+    return wall, peak, proc.stdout
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--entries", type=int, default=20_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+
+    OUT.mkdir(parents=True, exist_ok=True)
+    bib = OUT / f"bench_scan_{args.entries}.bib"
+    generate(bib, args.entries)
+    tidy = ensure_tidy()
+    pithtex = Path(sys.executable).with_name("pithtex")
+    scan_cmd = [str(pithtex) if pithtex.exists() else sys.executable] + ([] if pithtex.exists() else ["-m", "pithtex"])
+    scan_cmd += ["scan", str(bib)]
+    tidy_cmd = [str(tidy), str(bib), "--output", str(OUT / "bench_scan_tidied.bib")]
+
+    scans, tidies = [], []
+    summary = ""
+    for _ in range(args.repeat):
+        wall, peak, stdout = measure(scan_cmd)
+        scans.append((wall, peak))
+        summary = stdout.strip().splitlines()[-1]
+        tidies.append(measure(tidy_cmd)[:2])
+
+    size_mb = bib.stat().st_size / 1e6
+    scan_t = statistics.median(w for w, _ in scans)
+    tidy_t = statistics.median(w for w, _ in tidies)
+    print(f"input: {bib.relative_to(HERE.parent)} ({args.entries} entries, {size_mb:.1f} MB)")
+    print(f"pithtex scan: {summary}")
+    print(f"machine: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}, "
+          f"node {subprocess.run(['node', '--version'], capture_output=True, text=True).stdout.strip()}")
+    print(f"pithtex scan   median {scan_t:6.2f} s  best {min(w for w, _ in scans):6.2f} s  "
+          f"{args.entries / scan_t:8.0f} entries/s  peak {max(p for _, p in scans) / 1024:6.0f} MB")
+    print(f"bibtex-tidy    median {tidy_t:6.2f} s  best {min(w for w, _ in tidies):6.2f} s  "
+          f"{args.entries / tidy_t:8.0f} entries/s  peak {max(p for _, p in tidies) / 1024:6.0f} MB")
+    print(f"ratio: bibtex-tidy time / pithtex scan time = {tidy_t / scan_t:.2f} "
+          f"({'target met' if scan_t <= tidy_t else 'target NOT met'}: scan no slower than bibtex-tidy)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
