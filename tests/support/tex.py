@@ -37,6 +37,7 @@ __all__ = [
     "REFERENCES",
     "Paper",
     "Reference",
+    "check_paper",
     "flat_text",
     "write_paper",
     "TexError",
@@ -467,3 +468,49 @@ def flat_text(text: str) -> str:
     """pdftotext output with hyphenation joined and white space collapsed, lower case."""
     text = re.sub(r"(\w)-\s*\n\s*(\w)", r"\1\2", text)
     return " ".join(text.split()).lower()
+
+
+TITLE_MARK = "group relative policy"
+PITH_BASE = "https://pith.science/pith/"
+
+
+def check_paper(result: TexResult, paper: Paper, engine: str) -> None:
+    """Everything the issue asks of a compiled paper."""
+    text = flat_text(result.text)
+    where = f"{paper.cls}/{engine}/{paper.hyperref}/{paper.bib}"
+
+    # The badge right after the title block, once, before the body.
+    title_at = text.find(TITLE_MARK)
+    badge_at = text.find(PAPER_BADGE.lower())
+    body_at = text.find(BODY_MARK.lower())
+    assert title_at >= 0, f"{where}: title missing from\n{text}"
+    assert 0 <= badge_at, f"{where}: no title badge in\n{text}"
+    assert title_at < badge_at < body_at, f"{where}: badge not between title and body:\n{text}"
+    assert text.count(PAPER_BADGE.lower()) == 1, f"{where}: title badge more than once:\n{text}"
+
+    # Badges in the bibliography, each in its own entry, none for the
+    # reference without a number.
+    if paper.bib:
+        starts = sorted((text.find(r.surname.lower(), body_at + 1), r) for r in REFERENCES)
+        for (pos, ref), nxt in zip(starts, [*starts[1:], (len(text), None)]):
+            assert pos > body_at, f"{where}: {ref.surname} not in the bibliography:\n{text}"
+            entry = text[pos : nxt[0]]
+            if ref.badge:
+                assert ref.badge.lower() in entry, f"{where}: no badge {ref.badge} in entry {entry!r}"
+                assert text.count(ref.badge.lower()) == 1
+            else:
+                assert "pith:" not in entry, f"{where}: reference without a number has a badge: {entry!r}"
+
+    # Links.
+    pith_urls = {u for u in result.urls if "pith" in u}
+    if paper.hyperref == "none":
+        assert pith_urls == set(), f"{where}: links without hyperref: {pith_urls}"
+    else:
+        expected = {PITH_BASE + PAPER_SUFFIX}
+        if paper.bib:
+            expected |= {PITH_BASE + r.suffix for r in REFERENCES if r.suffix}
+        assert pith_urls == expected, f"{where}: links {pith_urls}"
+
+    # Metadata and a clean log.
+    assert result.info.get("PithNumber") == PAPER_FULL, f"{where}: info {result.info}"
+    assert package_messages(result.log) == [], f"{where}: pith complained"
