@@ -143,7 +143,7 @@ def check_title(
     if facts.title is None:
         return _finding(
             entry, TITLE_DIFFERS, "warning",
-            f"the title does not match the arXiv title of {cited} (signed record), and the registry sent no "
+            f"the title does not match {cited} (signed record), and the registry sent no "
             f"plain title to compare with, so pithtex cannot tell a harmless difference from a wrong id. "
             f'Your entry: "{yours}". Check the arXiv id.',
             comparison="unavailable", your_title=yours, registry_title=None, **base)
@@ -158,9 +158,9 @@ def check_title(
     details = dict(base, your_title=yours, registry_title=theirs, registry_title_signed=hint_signed,
                    comparison=verdict.kind, similarity=round(verdict.ratio, 3))
     if verdict.similar:
-        what = (f"differs from the arXiv title of {cited} only in case, punctuation or markup"
+        what = (f"differs from that of {cited} only in case, punctuation or markup"
                 if verdict.kind == "same-words"
-                else f"is worded differently from the arXiv title of {cited}; fine if you cite the published version")
+                else f"is worded differently from that of {cited}; fine if you cite the published version")
         return _finding(entry, TITLE_DIFFERS, "warning", f"the title {what}. {both}{caveat}", **details)
 
     message = f"the title does not match {cited} (signed record). {both} The arXiv id is probably wrong."
