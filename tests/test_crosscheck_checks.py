@@ -10,6 +10,8 @@ import json
 from dataclasses import replace
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from pithtex.crosscheck import (
     CODES,
@@ -461,3 +463,18 @@ def test_drift_is_found_between_two_citations_of_one_paper(versions):
     findings = crosscheck(entries, facts.get)
     drift = [f for f in findings if f.code == "version-drift"]
     assert [(f.key, f.details["latest_pith_number"]) for f in drift] == [("old", v3.pith_number.full)]
+
+
+_TEXISH = st.lists(
+    st.sampled_from(list("ab ZÖ{}\\$%&~^_#-'`\"\n") + ["\\\"o", "\\textit{", "$\\alpha$", "--"]), max_size=30
+).map("".join)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(title=_TEXISH, hint=st.one_of(st.none(), _TEXISH))
+def test_no_title_ever_makes_the_check_raise(real, title, hint):
+    facts = replace(real["2511.00066"], title=hint)
+    finding = check_title(entry("k", title, "2511.00066"), parse_arxiv_id("2511.00066"), facts)
+    assert finding.code in CODES and finding.severity in ("error", "warning", "info")
+    assert str(finding).startswith("refs.bib:1: k: ")
+    json.dumps(finding.to_json())

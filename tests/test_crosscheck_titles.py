@@ -185,7 +185,8 @@ def test_real_titles_with_markup(bib_title, signed, expected):
         ("Vision-Language Models at Scale", "Vision--Language Models at Scale", None),
         (r"$\alpha$-Divergence Minimization", r"$\beta$-Divergence Minimization", None),
         ("“Quoted” Titles", "``Quoted'' Titles", "plain"),
-        ('"Quoted" Titles', "``Quoted'' Titles", None),
+        ('"Quoted" Titles', "``Quoted'' Titles", "plain-ascii-quotes"),
+        ("Don't Stop Pretraining", "Don{'}t {S}top {P}retraining", "plain"),
     ],
 )
 def test_signed_titles_with_tex_markup(arxiv_title, bib_title, expected):

@@ -36,6 +36,9 @@ Candidates, in the order they are tried (white space collapsed; NFC unless said 
     the ``plain`` reading in other Unicode forms (decomposed; compatibility
     composed; accents dropped), in case the registry normalises Unicode
     before hashing: its rule for non-ASCII titles is unknown.
+``plain-ascii-quotes``
+    the ``plain`` reading with curly quotes made straight: TeX's
+    ````` ``Quoted'' ````` against an arXiv title typed as ``"Quoted"``.
 
 Similarity (:func:`similarity`, :func:`classify_titles`) uses only difflib on
 folded word sequences (case, accents, punctuation and markup ignored); the
@@ -78,6 +81,7 @@ CANDIDATE_NAMES = (
     "plain-nfd",
     "plain-nfkc",
     "plain-no-accents",
+    "plain-ascii-quotes",
 )
 
 # A Private Use Area character stands in for '-' so pylatexenc leaves dashes alone.
@@ -218,6 +222,7 @@ class TitleMatch:
     text: str
 
 
+_ASCII_QUOTES = str.maketrans({"\u201c": '"', "\u201d": '"', "\u2018": "'", "\u2019": "'"})
 _MATH_MARKS = ("$", "\\(", "\\[", "\\begin", "\\ensuremath")
 
 
@@ -237,6 +242,7 @@ def _readings(tex: str) -> Iterator[tuple[str, str]]:
     yield "plain-nfd", nfd
     yield "plain-nfkc", unicodedata.normalize("NFKC", plain)
     yield "plain-no-accents", "".join(ch for ch in nfd if not unicodedata.combining(ch))
+    yield "plain-ascii-quotes", plain.translate(_ASCII_QUOTES)
 
 
 def _distinct_readings(tex: str) -> Iterator[tuple[str, str]]:
