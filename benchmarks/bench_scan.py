@@ -144,26 +144,28 @@ def ensure_tidy() -> Path:
     return TIDY
 
 
-def measure(cmd: list[str]) -> tuple[float, int, str]:
-    """(wall seconds, peak RSS in kB, stdout) of one whole process."""
+def measure(cmd: list[str]) -> tuple[float, int, str, float]:
+    """(wall seconds, peak RSS in kB, stdout, CPU seconds) of one whole process."""
     gnu_time = Path("/usr/bin/time")
     if gnu_time.exists():
         with tempfile.NamedTemporaryFile("r", suffix=".time") as tf:
             start = time.perf_counter()
-            proc = subprocess.run([str(gnu_time), "-f", "%M", "-o", tf.name, *cmd],
+            proc = subprocess.run([str(gnu_time), "-f", "%M %U %S", "-o", tf.name, *cmd],
                                   capture_output=True, text=True)
             wall = time.perf_counter() - start
-            peak = int(Path(tf.name).read_text().split()[-1])
+            peak_s, user_s, sys_s = Path(tf.name).read_text().split()[-3:]
+            peak, cpu = int(peak_s), float(user_s) + float(sys_s)
     else:  # pragma: no cover
         import resource
 
         start = time.perf_counter()
         proc = subprocess.run(cmd, capture_output=True, text=True)
         wall = time.perf_counter() - start
-        peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+        peak, cpu = usage.ru_maxrss, usage.ru_utime + usage.ru_stime  # cumulative: rough
     if proc.returncode != 0:
         sys.exit(f"bench_scan: {' '.join(cmd)} failed ({proc.returncode}):\n{proc.stderr[-2000:]}")
-    return wall, peak, proc.stdout
+    return wall, peak, proc.stdout, cpu
 
 
 def main() -> int:
@@ -184,22 +186,26 @@ def main() -> int:
     scans, tidies = [], []
     summary = ""
     for _ in range(args.repeat):
-        wall, peak, stdout = measure(scan_cmd)
-        scans.append((wall, peak))
+        wall, peak, stdout, cpu = measure(scan_cmd)
+        scans.append((wall, peak, cpu))
         summary = stdout.strip().splitlines()[-1]
-        tidies.append(measure(tidy_cmd)[:2])
+        wall, peak, _, cpu = measure(tidy_cmd)
+        tidies.append((wall, peak, cpu))
 
     size_mb = bib.stat().st_size / 1e6
-    scan_t = statistics.median(w for w, _ in scans)
-    tidy_t = statistics.median(w for w, _ in tidies)
+    scan_t = statistics.median(w for w, _, _ in scans)
+    tidy_t = statistics.median(w for w, _, _ in tidies)
     print(f"input: {bib.relative_to(HERE.parent)} ({args.entries} entries, {size_mb:.1f} MB)")
     print(f"pithtex scan: {summary}")
     print(f"machine: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}, "
           f"node {subprocess.run(['node', '--version'], capture_output=True, text=True).stdout.strip()}")
-    print(f"pithtex scan   median {scan_t:6.2f} s  best {min(w for w, _ in scans):6.2f} s  "
-          f"{args.entries / scan_t:8.0f} entries/s  peak {max(p for _, p in scans) / 1024:6.0f} MB")
-    print(f"bibtex-tidy    median {tidy_t:6.2f} s  best {min(w for w, _ in tidies):6.2f} s  "
-          f"{args.entries / tidy_t:8.0f} entries/s  peak {max(p for _, p in tidies) / 1024:6.0f} MB")
+    for label, runs, t in (("pithtex scan", scans, scan_t), ("bibtex-tidy", tidies, tidy_t)):
+        print(f"{label:<14} wall median {t:6.2f} s  best {min(r[0] for r in runs):6.2f} s  "
+              f"{args.entries / t:7.0f} entries/s  CPU median {statistics.median(r[2] for r in runs):6.2f} s  "
+              f"peak RSS {max(r[1] for r in runs) / 1024:5.0f} MB")
+    scan_cpu = statistics.median(r[2] for r in scans)
+    tidy_cpu = statistics.median(r[2] for r in tidies)
+    print(f"CPU ratio: bibtex-tidy / pithtex scan = {tidy_cpu / scan_cpu:.2f}")
     print(f"ratio: bibtex-tidy time / pithtex scan time = {tidy_t / scan_t:.2f} "
           f"({'target met' if scan_t <= tidy_t else 'target NOT met'}: scan no slower than bibtex-tidy)")
     return 0
