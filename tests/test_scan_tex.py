@@ -100,3 +100,12 @@ def test_bibitems_keys_conflicts_and_pithnumbers(tmp_path: Path) -> None:
 def test_crlf_tex_lines(tmp_path: Path) -> None:
     (tmp_path / "c.tex").write_bytes(b"\xef\xbb\xbfa\r\n% arXiv:1501.00001\r\nb arXiv:1706.03762\r\n")
     assert _ids(tmp_path / "c.tex") == [("c.tex", 3, "1706.03762")]
+
+
+def test_link_and_its_text_are_one_reference(tmp_path: Path) -> None:
+    _write(tmp_path, {"h.tex": "\\href{https://arxiv.org/abs/1706.03762}{arXiv:1706.03762}\n"
+                               "\\href{https://arxiv.org/abs/1706.03762v2}{arXiv:1706.03762}\n"})
+    result = scan_paths([tmp_path / "h.tex"])
+    assert [(f.line, f.field, f.arxiv.versioned) for f in result.findings] == [
+        (1, "\\href", "1706.03762"), (2, "\\href", "1706.03762v2"), (2, "text", "1706.03762"),
+    ]

@@ -16,7 +16,8 @@ What counts (after blanking comments, verbatim environments, ``\\verb`` and
   ``\\field{pithnumber}{...}`` too. Arguments holding ``#`` (macro
   definitions) are not annotations.
 
-``field`` of a finding is the macro it sits in (``\\url``, ``\\href``,
+The same paper (and version) twice on one line is one finding
+(``\\href{https://arxiv.org/abs/X}{arXiv:X}``). ``field`` of a finding is the macro it sits in (``\\url``, ``\\href``,
 ``\\arxiv``, ``\\eprint``...), else ``\\bibitem``/``\\entry`` inside a
 bibliography item, else ``text``.
 
@@ -38,6 +39,7 @@ import re
 from pathlib import Path
 
 from pithtex.errors import InputError
+from pithtex.ids.arxiv import ArxivId
 from pithtex.scan.bib import entry_ids
 from pithtex.scan.model import BibEntry, Conflict, Finding, PithAnnotation, ScanProblem, ScanResult
 from pithtex.scan.patterns import IdMatch, find_bare_old_style, find_explicit, parse_id_value
@@ -202,10 +204,15 @@ def scan_tex(
             continue
         kept.append(m)
 
+    seen: set[tuple[int, ArxivId]] = set()
     for m in kept:
         item = _item_at(items, starts, m.start)
+        line = lines(m.start)
+        if (line, m.arxiv) in seen:
+            continue  # \href{https://arxiv.org/abs/X}{arXiv:X}: one reference
+        seen.add((line, m.arxiv))
         field = "eprint" if m.context == "eprint" else _field_for(clean, m, item)
-        f = Finding(name, lines(m.start), item.key if item else None, field, m.arxiv, m.raw)
+        f = Finding(name, line, item.key if item else None, field, m.arxiv, m.raw)
         result.findings.append(f)
         if item is not None:
             item.findings.append(f)
