@@ -52,8 +52,13 @@ def arxiv_ids(count: int) -> list[str]:
     return [f"2401.{index + 1:05d}" for index in range(count)]
 
 
-def build(count: int) -> tuple[Path, Path, Path]:
-    """Mirror directory, key file and .bib for ``count`` ids (rebuilt each run)."""
+def build(count: int, reuse: bool) -> tuple[Path, Path, Path]:
+    """Mirror directory, key file and .bib for ``count`` ids (rebuilt unless ``reuse``)."""
+    mirror, key_file, bib = OUT / "mirror", OUT / "bench-key.json", OUT / "paper" / "refs.bib"
+    if reuse and key_file.exists() and bib.exists() and len(list((mirror / "pith").glob("*.json"))) == count:
+        for stale in [*OUT.glob("pith-c*.lock"), *OUT.glob("cache-c*"), OUT / "paper" / "pith.lock"]:
+            shutil.rmtree(stale) if stale.is_dir() else stale.unlink(missing_ok=True)
+        return mirror, key_file, bib
     shutil.rmtree(OUT, ignore_errors=True)
     docs = OUT / "docs"
     docs.mkdir(parents=True)
@@ -94,10 +99,11 @@ def main() -> int:
     parser.add_argument("--ids", type=int, default=1000)
     parser.add_argument("--delay", type=float, default=0.05)
     parser.add_argument("--repeat", type=int, default=5, help="warm repetitions")
+    parser.add_argument("--reuse", action="store_true", help="reuse the mirror from the last run")
     args = parser.parse_args()
 
     started = time.perf_counter()
-    mirror, key_file, bib = build(args.ids)
+    mirror, key_file, bib = build(args.ids, args.reuse)
     print(f"setup: {args.ids} signed records mirrored in {time.perf_counter() - started:.1f} s")
     os.environ["PITHTEX_CACHE_DIR"] = str(OUT / "cache-env")  # the filelock directory
     ids = [ArxivId(arxiv) for arxiv in arxiv_ids(args.ids)]

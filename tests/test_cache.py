@@ -32,7 +32,7 @@ def test_documents_are_keyed_by_the_hash_of_their_bytes(cache_dir: Path) -> None
     cache.put_record(ArxivId("2511.00066", 4), RECORD)
     digest = hashlib.sha256(RECORD).hexdigest()
     assert (cache_dir / "objects" / digest[:2] / f"{digest}.json").read_bytes() == RECORD
-    assert len(list(cache_dir.rglob("*.json"))) == 1  # one object, two refs
+    assert len(list((cache_dir / "objects").rglob("*.json"))) == 1  # one object, two ids in the index
     assert cache.record_for(ArxivId("2511.00066")) == RECORD
     assert cache.record_for(ArxivId("2511.00066", 3)) is None
     cache.put_bundle("C7HZCGQ4XG57XBILJLQGM22JGT", REAL_BUNDLE.read_bytes())
@@ -45,25 +45,36 @@ def test_damage_is_a_miss(cache_dir: Path, damage: str) -> None:
     cache = Cache()
     arxiv = ArxivId("2511.00066")
     cache.put_record(arxiv, RECORD)
+    cache = Cache()  # a fresh reader, as the next run would be
     digest = hashlib.sha256(RECORD).hexdigest()
     obj = cache_dir / "objects" / digest[:2] / f"{digest}.json"
-    ref = cache_dir / "refs" / "arxiv" / "2511.00066.ref"
+    index = cache_dir / "index.json"
     if damage == "flip-a-byte":
         obj.write_bytes(RECORD[:-2] + b"!" + RECORD[-1:])
     elif damage == "truncate":
         obj.write_bytes(RECORD[:100])
     elif damage == "bad-ref":
-        ref.write_text("../../../../etc/passwd\n")
+        index.write_text(json.dumps({"arxiv": {"2511.00066": "../../../../etc/passwd"}}))
     else:
         obj.unlink()
     assert cache.record_for(arxiv) is None
 
 
-def test_old_style_ids_nest_safely(cache_dir: Path) -> None:
-    cache = Cache()
-    cache.put_record(ArxivId("hep-th/9901001"), b"{}")
-    assert (cache_dir / "refs" / "arxiv" / "hep-th" / "9901001.ref").is_file()
-    assert cache.record_for(ArxivId("hep-th/9901001")) == b"{}"
+def test_old_style_ids_and_concurrent_writers_share_one_index(cache_dir: Path) -> None:
+    first, second = Cache(), Cache()
+    first.put_record(ArxivId("hep-th/9901001"), b"{}")
+    second.put_record(ArxivId("2511.00066"), RECORD)  # merges with what the first wrote
+    index = json.loads((cache_dir / "index.json").read_text())
+    assert sorted(index["arxiv"]) == ["2511.00066", "hep-th/9901001"]
+    assert Cache().record_for(ArxivId("hep-th/9901001")) == b"{}"
+
+
+def test_a_damaged_index_is_empty(cache_dir: Path) -> None:
+    Cache().put_record(ArxivId("2511.00066"), RECORD)
+    (cache_dir / "index.json").write_text("{not json")
+    assert Cache().record_for(ArxivId("2511.00066")) is None
+    Cache().put_record(ArxivId("2606.01249"), RECORD)  # rewritten whole
+    assert Cache().record_for(ArxivId("2606.01249")) == RECORD
 
 
 def test_cache_info_and_clear(cache_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -52,7 +52,8 @@ def atomic_write_bytes(path: Path, data: bytes, *, mode: int | None = None, dura
                 umask = os.umask(0)
                 os.umask(umask)
                 mode = 0o666 & ~umask
-        os.chmod(tmp, mode)
+        if mode != 0o600:  # mkstemp already created it 0600
+            os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):

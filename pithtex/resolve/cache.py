@@ -6,9 +6,11 @@ Why: resolving the same citation for a second paper (or after deleting
 Layout (under ``$PITHTEX_CACHE_DIR`` or the platform cache directory)::
 
     objects/<sha256[:2]>/<sha256>.json     documents, keyed by the SHA-256 of their bytes
-    refs/arxiv/<arXiv id as cited>.ref     the sha256 of the record last verified for it
-    refs/bundle/<suffix>.ref               the sha256 of the bundle last verified for it
+    index.json                             {"arxiv": {id as cited: sha256 of the record last
+                                            verified for it}, "bundle": {suffix: sha256}}
 
+One index file rather than a file per id: a cold run of 1,000 ids then
+writes 1,001 files, not 2,000, and a warm one reads one.
 Nothing read from here is trusted: an object whose bytes do not hash to its
 name is ignored, and the resolver re-verifies every document (signature,
 Pith Number, the arXiv id asked for) each time it reads one. Every write is
@@ -20,6 +22,7 @@ missing or empty, which is a miss, never a wrong answer.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 from dataclasses import dataclass
@@ -58,19 +61,38 @@ class Cache:
 
     def __init__(self, root: Path | None = None) -> None:
         self.root = Path(root) if root is not None else default_cache_dir()
+        self._loaded: dict[str, dict[str, str]] | None = None
 
     def _object(self, digest: str) -> Path:
         return self.root / "objects" / digest[:2] / f"{digest}.json"
 
-    def _ref(self, kind: str, name: str) -> Path:
-        return self.root / "refs" / kind / f"{name}.ref"
+    @property
+    def _index_path(self) -> Path:
+        return self.root / "index.json"
 
-    def _read_ref(self, ref: Path) -> bytes | None:
+    def _read_index(self) -> dict[str, dict[str, str]]:
+        """``{"arxiv": {id as cited: sha256}, "bundle": {suffix: sha256}}``; damage reads as empty."""
+        import json
+
         try:
-            digest = ref.read_text(encoding="ascii").strip()
-        except (OSError, UnicodeDecodeError):
-            return None
-        if len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
+            doc = json.loads(self._index_path.read_bytes())
+        except (OSError, ValueError):
+            doc = None
+        index: dict[str, dict[str, str]] = {"arxiv": {}, "bundle": {}}
+        if isinstance(doc, dict):
+            for kind in index:
+                table = doc.get(kind)
+                if isinstance(table, dict):
+                    index[kind] = {k: v for k, v in table.items() if isinstance(k, str) and _is_digest(v)}
+        return index
+
+    def _index(self) -> dict[str, dict[str, str]]:
+        if self._loaded is None:
+            self._loaded = self._read_index()
+        return self._loaded
+
+    def _read_object(self, digest: str | None) -> bytes | None:
+        if digest is None or not _is_digest(digest):
             return None
         try:
             with self._object(digest).open("rb") as handle:
@@ -81,40 +103,71 @@ class Cache:
             return None  # damaged: treat as a miss; a later write replaces it
         return data
 
-    def _write(self, ref: Path, data: bytes) -> None:
+    def _write_object(self, data: bytes) -> str:
         digest = hashlib.sha256(data).hexdigest()
         target = self._object(digest)
-        if not target.exists():
-            atomic_write_bytes(target, data, durable=False)
-        atomic_write_bytes(ref, (digest + "\n").encode("ascii"), durable=False)
+        if self._read_object(digest) is None:  # absent or damaged
+            atomic_write_bytes(target, data, mode=0o600, durable=False)
+        return digest
 
     # -- the resolver's view ----------------------------------------------
     def record_for(self, arxiv: ArxivId) -> bytes | None:
         """The document last verified for an id as cited (unverified bytes: verify them)."""
-        return self._read_ref(self._ref("arxiv", arxiv.versioned))
+        return self._read_object(self._index()["arxiv"].get(arxiv.versioned))
 
     def bundle_for(self, suffix: str) -> bytes | None:
-        return self._read_ref(self._ref("bundle", parse_suffix(suffix)))
+        return self._read_object(self._index()["bundle"].get(parse_suffix(suffix)))
 
     def put_record(self, arxiv: ArxivId, data: bytes) -> None:
-        self._write(self._ref("arxiv", arxiv.versioned), data)
+        self.put_many([(arxiv, data)], [])
 
     def put_bundle(self, suffix: str, data: bytes) -> None:
-        self._write(self._ref("bundle", parse_suffix(suffix)), data)
+        self.put_many([], [(suffix, data)])
+
+    def put_many(
+        self, records: list[tuple[ArxivId, bytes]], bundles: list[tuple[str, bytes]], *, workers: int = 8
+    ) -> int:
+        """Store documents, then point the index at them in one locked, atomic update."""
+        from filelock import FileLock
+
+        items = [("arxiv", arxiv.versioned, data) for arxiv, data in records]
+        items += [("bundle", parse_suffix(suffix), data) for suffix, data in bundles]
+        if not items:
+            return 0
+        if len(items) < 4:
+            digests = [self._write_object(data) for _, _, data in items]
+        else:
+            from concurrent.futures import ThreadPoolExecutor
+
+            with ThreadPoolExecutor(max_workers=max(1, min(workers, 8))) as pool:
+                digests = list(pool.map(self._write_object, [data for _, _, data in items]))
+        self.root.mkdir(parents=True, exist_ok=True)
+        with FileLock(str(self.root / ".index.lock"), timeout=120):
+            index = self._read_index()  # merge with what concurrent runs wrote
+            for (kind, name, _), digest in zip(items, digests):
+                index[kind][name] = digest
+            body = json.dumps(index, sort_keys=True, separators=(",", ":")).encode("utf-8")
+            atomic_write_bytes(self._index_path, body, mode=0o600, durable=False)
+        self._loaded = index
+        return len(items)
 
     # -- pithtex cache info|clear -----------------------------------------
     def info(self) -> CacheInfo:
-        objects = size = refs = 0
+        objects = size = 0
         for path in (self.root / "objects").rglob("*.json") if (self.root / "objects").is_dir() else ():
             objects += 1
             size += path.stat().st_size
-        if (self.root / "refs").is_dir():
-            refs = sum(1 for _ in (self.root / "refs").rglob("*.ref"))
-        return CacheInfo(self.root, objects, size, refs)
+        index = self._read_index()
+        return CacheInfo(self.root, objects, size, len(index["arxiv"]) + len(index["bundle"]))
 
     def clear(self) -> int:
         """Remove everything pithtex cached; returns the number of objects removed."""
         count = self.info().objects
-        for name in ("refs", "objects"):  # refs first: a concurrent reader then sees a miss
-            shutil.rmtree(self.root / name, ignore_errors=True)
+        self._index_path.unlink(missing_ok=True)  # the index first: a concurrent reader then sees a miss
+        shutil.rmtree(self.root / "objects", ignore_errors=True)
+        self._loaded = None
         return count
+
+
+def _is_digest(value: object) -> bool:
+    return isinstance(value, str) and len(value) == 64 and all(c in "0123456789abcdef" for c in value)

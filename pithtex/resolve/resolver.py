@@ -483,23 +483,11 @@ def _resolve_locked(wanted: list[ArxivId], settings: ResolveSettings, may_write:
 
 
 def _fill_cache(cache: Cache, fresh: dict[ArxivId, _Fetched], workers: int) -> int:
-    """Store newly verified documents; file-system latency overlaps in a few threads."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    def store(item: tuple[ArxivId, _Fetched]) -> int:
-        arxiv, fetched = item
-        try:
-            if fetched.bundle_bytes is not None:
-                cache.put_bundle(fetched.entry.pith_number.suffix, fetched.bundle_bytes)
-            if fetched.record_bytes is not None:
-                cache.put_record(arxiv, fetched.record_bytes)
-                return 1
-        except OSError:
-            pass  # the cache is an optimisation: an unwritable cache is not an error
+    """Store newly verified documents (the cache is an optimisation: errors are ignored)."""
+    records = [(arxiv, f.record_bytes) for arxiv, f in fresh.items() if f.record_bytes is not None]
+    bundles = [(f.entry.pith_number.suffix, f.bundle_bytes) for f in fresh.values() if f.bundle_bytes is not None]
+    try:
+        cache.put_many(records, bundles, workers=workers)
+    except OSError:
         return 0
-
-    todo = [item for item in fresh.items() if item[1].record_bytes is not None or item[1].bundle_bytes is not None]
-    if len(todo) < 4:
-        return sum(map(store, todo))
-    with ThreadPoolExecutor(max_workers=max(1, min(workers, 8))) as pool:
-        return sum(pool.map(store, todo))
+    return len(records)

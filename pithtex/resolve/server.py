@@ -68,6 +68,9 @@ class _Handler(BaseHTTPRequestHandler):
     server: MirrorServer
     protocol_version = "HTTP/1.1"  # keep-alive: one connection per client worker
     server_version = "pithtex-mirror"
+    # Headers and body leave in one segment; without this, Nagle's algorithm
+    # holds the body back until the client's delayed ACK (~40 ms a response).
+    disable_nagle_algorithm = True
 
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib signature
         if not self.server.quiet:
