@@ -108,6 +108,10 @@ _IDENT = re.compile(r"[^\s\"#%'(),={}]+")
 _WS = re.compile(r"\s*")
 _FIELD_HEAD = re.compile(r"([^\s\"#%'(),={}]+)\s*(=)\s*")
 _AFTER_VALUE = re.compile(r"\s*(#\s*)?")
+# a field whose value has no nested braces, no backslash and no # concatenation
+_FLAT_FIELD = re.compile(
+    r"([^\s\"#%'(),={}]+)\s*(=)\s*(\{[^{}\\]*\}|\"[^\"{}\\]*\"|[^\s,#{}()\"]+)(?=\s*[,})])"
+)
 
 
 def parse_entry(text: str, start: int = 0) -> EntrySpan:
@@ -156,6 +160,33 @@ def parse_entry(text: str, start: int = 0) -> EntrySpan:
         if text[pos] == closer:
             entry.close = pos - start
             return entry
+        flat = _FLAT_FIELD.match(text, pos)
+        if flat is not None:  # the common case in one regex: `name = {flat value}` / "..." / bare
+            value_end = flat.end()
+            after = _WS.match(text, value_end).end()  # type: ignore[union-attr]
+            comma = None
+            if after >= n:
+                raise fail("the entry is not closed")
+            if text[after] == ",":
+                comma = after - start
+                pos = _WS.match(text, after + 1).end()  # type: ignore[union-attr]
+            elif text[after] == closer:
+                pos = after
+            else:
+                raise fail(f"no ',' after field {flat.group(1)!r}")
+            entry.fields.append(
+                FieldSpan(
+                    flat.group(1),
+                    flat.start() - start,
+                    flat.end(1) - start,
+                    flat.start(2) - start,
+                    flat.start(3) - start,
+                    value_end - start,
+                    comma,
+                    "{" if text[flat.start(3)] == "{" else '"' if text[flat.start(3)] == '"' else "",
+                )
+            )
+            continue
         m = _FIELD_HEAD.match(text, pos)
         if not m:
             if _IDENT.match(text, pos):
@@ -314,8 +345,8 @@ def _entry_delimiter(entry: EntrySpan) -> str:
 
 
 def _field_name_case(entry: EntrySpan, name: str) -> str:
-    letters = [f.name for f in entry.fields if any(c.isalpha() for c in f.name)]
-    if letters and all(n == n.upper() for n in letters):
+    """Upper-case the new field's name when every field name of the entry is upper case."""
+    if entry.fields and all(f.name.isupper() for f in entry.fields):
         return name.upper()
     return name
 
