@@ -65,6 +65,7 @@ class _Verified:
         self._cache = None
         #: Whether a number came from the per-user record cache (then the verdict is not stamped).
         self.used_cache = False
+        self._lock_numbers: dict[str, PithNumber] | None = None
 
     def get(self, arxiv: ArxivId) -> tuple[PithNumber | None, str | None, object]:
         """(number, problem, facts source) where facts source is a LockEntry-like with canonical_record/title."""
@@ -106,13 +107,15 @@ class _Verified:
         return result.pith_number, None, result
 
     def lock_numbers(self) -> dict[str, PithNumber]:
-        """suffix -> number of every lock entry that verifies."""
-        out = {}
-        for entry in self.lock:
-            number, _problem, _ = self.get(entry.requested)
-            if number is not None:
-                out[number.suffix] = number
-        return out
+        """suffix -> number of every lock entry that verifies (computed once)."""
+        if self._lock_numbers is None:
+            out = {}
+            for entry in self.lock:
+                number, _problem, _ = self.get(entry.requested)
+                if number is not None:
+                    out[number.suffix] = number
+            self._lock_numbers = out
+        return self._lock_numbers
 
 
 def run(args: argparse.Namespace) -> int:
