@@ -104,7 +104,8 @@ def main() -> int:
 
     started = time.perf_counter()
     mirror, key_file, bib = build(args.ids, args.reuse)
-    print(f"setup: {args.ids} signed records mirrored in {time.perf_counter() - started:.1f} s")
+    print(f"setup: {args.ids} signed records, mirror ready in {time.perf_counter() - started:.1f} s")
+    print(f"load average before the run: {' '.join(f'{x:.1f}' for x in os.getloadavg())} ({os.cpu_count()} cores)")
     os.environ["PITHTEX_CACHE_DIR"] = str(OUT / "cache-env")  # the filelock directory
     ids = [ArxivId(arxiv) for arxiv in arxiv_ids(args.ids)]
     proc, url = start_server(mirror, args.delay)
@@ -153,6 +154,7 @@ def main() -> int:
         whole.append(time.perf_counter() - t0)
         assert done.returncode == 0, done.stderr
     print(f"whole process 'pithtex resolve refs.bib --offline' ({args.ids} ids): median {statistics.median(whole):.2f} s")
+    print(f"load average after the run: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     return 0
 
 

@@ -32,6 +32,7 @@ processes by a ``filelock`` in the per-user cache directory.
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -324,8 +325,15 @@ class Lockfile:
 
         name = hashlib.sha256(str(self.path.resolve()).encode("utf-8")).hexdigest()[:32]
         directory = default_cache_dir() / "locks"
-        directory.mkdir(parents=True, exist_ok=True)
-        return FileLock(str(directory / f"{name}.lock"), timeout=timeout)
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+            usable = os.access(directory, os.W_OK)
+        except OSError:
+            usable = False
+        if usable:
+            return FileLock(str(directory / f"{name}.lock"), timeout=timeout)
+        # A read-only cache (some CI set-ups): a hidden lock file beside pith.lock.
+        return FileLock(str(self.path.with_name(f".{self.path.name}.lock")), timeout=timeout)
 
     def save(self) -> bool:
         """Write the lock atomically if it changed; returns whether it wrote.
