@@ -175,3 +175,10 @@ def test_unknown_extension_is_sniffed(tmp_path: Path) -> None:
 def test_no_files_is_a_usage_error(args: list[str]) -> None:
     proc = scan(*args)
     assert proc.returncode == 2
+
+
+def test_bad_field_name_is_a_usage_error() -> None:
+    proc = scan("--field", "pith number", CORPUS / "arxiv.bib")
+    assert proc.returncode == 2
+    assert proc.stderr.startswith("pithtex: --field 'pith number' is not a BibTeX field name")
+    assert proc.stdout == ""

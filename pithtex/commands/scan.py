@@ -31,8 +31,13 @@ def _plural(n: int, word: str, plural: str | None = None) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    import re
+
+    from pithtex.errors import UsageError
     from pithtex.scan import scan_paths
 
+    if not re.fullmatch(r"[A-Za-z][\w:.+-]*", args.field):
+        raise UsageError(f"--field {args.field!r} is not a BibTeX field name", hint="e.g. --field pithnumber")
     result = scan_paths(args.files, field_name=args.field)
     err = sys.stderr
     for problem in result.errors:
