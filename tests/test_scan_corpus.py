@@ -96,6 +96,13 @@ EXPECTED: dict[str, list[tuple[int, str, str, str]]] = {
         (13, "good-after", "note", "2511.00066"),
         (21, "last-one", "url", "2602.19327"),
     ],
+    "datacite.bib": [
+        (2, "https://doi.org/10.48550/arxiv.1706.03762", "doi", "1706.03762"),
+        (3, "https://doi.org/10.48550/arxiv.1706.03762", "url", "1706.03762"),
+        (15, "scholar-old-style", "journal", "hep-th/9905111"),
+        (24, "jabref2010", "Eprint", "1003.1234v3"),
+        # not copyright = {arXiv.org perpetual...}, not Timestamp = {2010.03.08}
+    ],
     "empty.bib": [],
 }
 
