@@ -94,7 +94,6 @@ SKIPPED_FIELDS = frozenset(
 )
 _CORR_RE = re.compile(r"\s*(?:corr|arxiv(?:\.org)?(?:\s+e-?prints?|\s+preprint)?)\s*", re.IGNORECASE)
 _ABS_RE = re.compile(r"\s*abs/")
-_EQUALS_RE = re.compile(r"(?<!\\)=")
 _MONTHS = {
     m: m.capitalize()
     for m in ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
@@ -379,7 +378,6 @@ def scan_bib(source: SourceText, *, field_name: str = "pithnumber", fast: bool =
     path is tested against (same result, about twice as slow).
     """
     result = ScanResult()
-    name = source.name
     if source.note:
         result.notes.append(source.note)
     pith_field = field_name.lower()
@@ -577,18 +575,16 @@ def _scan_entry(
             if not matches and not rejected:
                 continue
             vstart = f.offset if isinstance(f, _FastField) else _value_offset(raw, own_line0, f)
-
-            def line_at(offset: int) -> int:
-                if vstart < 0:
-                    return f.start_line + line_offset + 1
-                return line0 + raw.count("\n", 0, vstart + offset) + 1
-
+            # 1-based line of an offset into the value (the '=' line if the
+            # value could not be located, which only unusual spacing causes)
+            fallback = f.start_line + line_offset + 1
             for m in matches:
-                findings.append(Finding(name, line_at(m.start), key, f.key, m.arxiv, m.raw))
+                line = line0 + raw.count("\n", 0, vstart + m.start) + 1 if vstart >= 0 else fallback
+                findings.append(Finding(name, line, key, f.key, m.arxiv, m.raw))
             for r in rejected:
+                line = line0 + raw.count("\n", 0, vstart + r.start) + 1 if vstart >= 0 else fallback
                 result.notes.append(
-                    f"{name}:{line_at(r.start)}: {key}: ignored {r.raw!r} in {f.key}: "
-                    f"not a valid arXiv identifier ({r.reason})"
+                    f"{name}:{line}: {key}: ignored {r.raw!r} in {f.key}: not a valid arXiv identifier ({r.reason})"
                 )
     ids = entry_ids(findings)
     if len(ids) > 1:
