@@ -61,3 +61,9 @@ def test_unreadable(tmp_path: Path, make, message: str) -> None:  # type: ignore
 def test_detect_newline() -> None:
     assert detect_newline("a\r\nb\r\n") == "\r\n"
     assert detect_newline("a\nb\r\n") == "mixed"
+
+
+def test_device_is_refused() -> None:
+    with pytest.raises(UnreadableSource) as info:
+        read_source("/dev/zero")
+    assert info.value.reason == "is a device, not a file"

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import codecs
 import errno
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -117,6 +118,8 @@ def read_source(path: str | Path) -> SourceText:
     path = Path(path)
     name = str(path)
     try:
+        if stat.S_ISCHR(path.stat().st_mode) or stat.S_ISBLK(path.stat().st_mode):
+            raise UnreadableSource(name, "is a device, not a file")  # /dev/zero would never end
         raw = path.read_bytes()
     except FileNotFoundError:
         raise UnreadableSource(name, "no such file") from None
