@@ -94,6 +94,8 @@ def test_unbalanced_block_reported_rest_scanned() -> None:
     assert re.search(r"^pithtex: warning: .*unbalanced\.bib:6: cannot parse this @article block", proc.stderr, re.M)
     assert re.search(r"^pithtex: warning: .*unbalanced\.bib:16: cannot parse", proc.stderr, re.M)
     assert "last-one  arXiv:2602.19327" in proc.stdout
+    assert "Parsing of" not in proc.stderr  # bibtexparser's own log lines are silenced
+    assert len(proc.stderr.splitlines()) == 2
 
 
 def test_empty_file(tmp_path: Path) -> None:
