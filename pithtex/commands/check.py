@@ -119,9 +119,6 @@ class _Verified:
 
 
 def run(args: argparse.Namespace) -> int:
-    from pithtex.config import load_config
-    from pithtex.ids.arxiv import InvalidArxivId, parse_arxiv_id
-
     files = list(args.files)
     bibs, texs = [], []
     for path in files:
@@ -135,6 +132,27 @@ def run(args: argparse.Namespace) -> int:
     for path in files:
         if not path.exists():
             raise InputError(f"{path}: no such file")
+    stamp = None
+    if not args.no_cache and not args.json:
+        from pithtex.write.checkstamp import CheckStamp
+
+        stamp = CheckStamp(
+            [
+                f"field={args.field or ''}",
+                f"self={args.self_id or ''}",
+                f"lock={args.lock or ''}",
+                *(f"allow={k}" for k in sorted(args.allow_title_mismatch)),
+                *(f"trust={k}" for k in args.trust_key),
+            ],
+            files,
+            texs,
+        )
+        if stamp.passed_before():
+            return 0  # these exact bytes passed before: nothing to say
+
+    from pithtex.config import load_config
+    from pithtex.ids.arxiv import InvalidArxivId, parse_arxiv_id
+
     config = load_config(files)
     if not args.quiet:
         for warning in config.warnings:
@@ -147,21 +165,8 @@ def run(args: argparse.Namespace) -> int:
         except InvalidArxivId as exc:
             raise UsageError(f"--self {args.self_id!r}: {exc.reason}") from None
     lock_path = args.lock.resolve() if args.lock else config.lock
-    stamp = None
-    if not args.no_cache and not args.json:
-        from pithtex.write.checkstamp import check_stamp, has_stamp
-
-        env_keys = [Path(p) for p in os.environ.get("PITHTEX_TRUST_KEYS", "").split(os.pathsep) if p.strip()]
-        stamp = check_stamp(
-            options=[field, str(self_id), *sorted(args.allow_title_mismatch)],
-            inputs=files,
-            lock=lock_path,
-            key_files=[*config.trust_keys, *args.trust_key, *env_keys],
-            config_file=config.config_file,
-            sty_dirs=[p.parent for p in texs],
-        )
-        if has_stamp(stamp):
-            return 0  # these exact bytes passed before: nothing to say
+    env_keys = [Path(p) for p in os.environ.get("PITHTEX_TRUST_KEYS", "").split(os.pathsep) if p.strip()]
+    key_files = [*config.trust_keys, *args.trust_key, *env_keys]
     from pithtex.resolve.lockfile import Lockfile
     from pithtex.verify.keys import trust_store_from
     from pithtex.write.report import Reporter
@@ -195,9 +200,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         reporter.print(quiet=args.quiet)
     if stamp is not None and not reporter.lines and not config.warnings and not verified.used_cache:
-        from pithtex.write.checkstamp import write_stamp
-
-        write_stamp(stamp)
+        stamp.record_pass([lock_path, *key_files])
     return 1 if reporter.problems else 0
 
 

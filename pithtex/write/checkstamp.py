@@ -1,85 +1,112 @@
 """Remember that ``pithtex check`` passed on exactly these bytes, so the next run is instant.
 
 ``pithtex check`` runs on every commit and every build, nearly always on
-inputs it has already passed. The verdict is a pure function of: the pithtex
-version, the options, the configuration, the bytes of every input file, of
-pith.lock and of every trusted key file, and whether ``pith.sty`` sits beside
-each .tex. A stamp is an empty file named by the SHA-256 of all of that, in
-the per-user cache; only a clean pass (no problem, no warning, every number
-from pith.lock rather than the changeable per-user record cache) is stamped,
-so a hit can only ever repeat "all is well". Any changed byte is a new key.
-``--no-cache`` bypasses stamps, like it bypasses the record cache.
+inputs it has already passed. Its verdict is a pure function of: the pithtex
+version, the options and environment, the bytes of every input file and of
+every configuration file it could read, whether ``pith.sty`` sits beside each
+.tex, and the bytes of the files the configuration points at (pith.lock and
+trusted key files).
+
+So a stamp works like a make dependency file. Its *name* is the SHA-256 of
+everything that can be known without parsing the configuration (options,
+environment, inputs, the configuration files on the search path); its
+*content* lists the SHA-256 of each file the full run then depended on (the
+lock and key files it resolved). A hit needs the name to exist and every
+listed file to hash the same. Only a clean pass is stamped (no problem, no
+warning, every number from pith.lock rather than the changeable per-user
+record cache), so a hit can only ever repeat "all is well"; any changed byte
+is a miss. ``--no-cache`` bypasses stamps, like it bypasses the record cache.
+
+The hit path imports nothing but hashlib: no configuration parser, no
+verifier, no BibTeX parser.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import pithtex
 
-__all__ = ["check_stamp", "has_stamp", "write_stamp"]
+__all__ = ["CheckStamp"]
+
+_ENV = ("PITHTEX_TRUST_KEYS", "PITHTEX_REGISTRY", "PITHTEX_CACHE_DIR")
+_CONFIG_NAMES = ("pithtex.toml", "pyproject.toml")
 
 
 def _stamp_dir() -> Path:
     override = os.environ.get("PITHTEX_CACHE_DIR")
     if override:
         return Path(override) / "check-ok"
-    from pithtex.resolve.cache import default_cache_dir
+    import platformdirs  # as pithtex.resolve.cache.default_cache_dir, without its imports
 
-    return default_cache_dir() / "check-ok"
+    return Path(platformdirs.user_cache_dir("pithtex", appauthor=False)) / "check-ok"
 
 
-def _feed_file(h: hashlib._Hash, path: Path) -> None:  # type: ignore[name-defined]
-    h.update(str(path.resolve()).encode("utf-8", "surrogateescape") + b"\0")
+def _file_digest(path: Path) -> str:
     try:
-        data = path.read_bytes()
+        return hashlib.sha256(path.read_bytes()).hexdigest()
     except FileNotFoundError:
-        h.update(b"<missing>\0")
-        return
-    h.update(len(data).to_bytes(8, "big"))
-    h.update(data)
-
-
-def check_stamp(
-    *,
-    options: Iterable[str],
-    inputs: Iterable[Path],
-    lock: Path,
-    key_files: Iterable[Path],
-    config_file: Path | None,
-    sty_dirs: Iterable[Path],
-) -> str:
-    """The stamp name for one check (hex SHA-256 of everything the verdict depends on)."""
-    h = hashlib.sha256()
-    h.update(f"pithtex {pithtex.__version__} {Path(pithtex.__file__).parent}\0".encode())
-    for option in options:
-        h.update(option.encode("utf-8", "surrogateescape") + b"\0")
-    for group in (inputs, [lock], key_files, [config_file] if config_file else []):
-        h.update(b"--\0")
-        for path in group:
-            _feed_file(h, Path(path))
-    h.update(b"--sty\0")
-    for directory in sty_dirs:
-        h.update(str(directory.resolve()).encode("utf-8", "surrogateescape"))
-        h.update(b"1\0" if (directory / "pith.sty").is_file() else b"0\0")
-    return h.hexdigest()
-
-
-def has_stamp(stamp: str) -> bool:
-    try:
-        return (_stamp_dir() / stamp).is_file()
+        return "missing"
     except OSError:
-        return False
+        return "unreadable"
 
 
-def write_stamp(stamp: str) -> None:
-    """Best effort: a cache that cannot be written only costs speed."""
-    try:
-        directory = _stamp_dir()
-        directory.mkdir(parents=True, exist_ok=True)
-        (directory / stamp).touch()
-    except OSError:
-        pass
+def _config_candidates(first_input: Path) -> list[Path]:
+    """Every file the configuration search (pithtex.config) could read, nearest first."""
+    directory = first_input.resolve().parent
+    found = []
+    while True:
+        for name in _CONFIG_NAMES:
+            candidate = directory / name
+            if candidate.is_file():
+                found.append(candidate)
+        if (directory / ".git").exists() or directory.parent == directory:
+            return found
+        directory = directory.parent
+
+
+class CheckStamp:
+    """The stamp of one ``pithtex check`` invocation."""
+
+    def __init__(self, options: Sequence[str], inputs: Sequence[Path], tex_inputs: Iterable[Path]) -> None:
+        h = hashlib.sha256()
+        h.update(f"pithtex {pithtex.__version__} {Path(pithtex.__file__).parent}\0{os.getcwd()}\0".encode())
+        for option in options:
+            h.update(option.encode("utf-8", "surrogateescape") + b"\0")
+        for name in _ENV:
+            h.update(f"{name}={os.environ.get(name, '')}\0".encode("utf-8", "surrogateescape"))
+        configs = _config_candidates(inputs[0]) if inputs else []
+        for path in [*inputs, *configs]:
+            h.update(str(path.resolve()).encode("utf-8", "surrogateescape") + b"\0")
+            h.update(_file_digest(path).encode() + b"\0")
+        for tex in tex_inputs:
+            h.update(b"sty:1\0" if (tex.parent / "pith.sty").is_file() else b"sty:0\0")
+        self.name = h.hexdigest()
+
+    def passed_before(self) -> bool:
+        """Whether this exact check passed, and the files it depended on are unchanged."""
+        try:
+            content = (_stamp_dir() / self.name).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            return False
+        for line in content.splitlines():
+            digest, _, path = line.partition(" ")
+            if not path or _file_digest(Path(path)) != digest:
+                return False
+        return True
+
+    def record_pass(self, depends_on: Iterable[Path]) -> None:
+        """Stamp a clean pass; best effort (a cache that cannot be written only costs speed)."""
+        lines = "".join(f"{_file_digest(Path(p))} {Path(p).resolve()}\n" for p in depends_on)
+        try:
+            directory = _stamp_dir()
+            directory.mkdir(parents=True, exist_ok=True)
+            target = directory / self.name
+            tmp = directory / f".{self.name}.{os.getpid()}.tmp"
+            tmp.write_text(lines, encoding="utf-8")
+            os.replace(tmp, target)
+        except OSError:
+            pass
