@@ -265,3 +265,16 @@ def test_check_imports_no_network_stack(paper: Path) -> None:
     proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, cwd=paper)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "[]"
+
+
+def test_check_stamp_follows_the_configuration(paper: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert pithtex(capsys, "annotate", "refs.bib")[0] == 0
+    assert pithtex(capsys, "check", "refs.bib") == (0, "", "")
+    (paper / "pithtex.toml").write_text('lock = "elsewhere.lock"\n')
+    code, _, err = pithtex(capsys, "check", "refs.bib")
+    assert code == 1 and "not in elsewhere.lock" in err
+    shutil.copy2(paper / "pith.lock", paper / "elsewhere.lock")
+    assert pithtex(capsys, "check", "refs.bib") == (0, "", "")
+    (paper / "elsewhere.lock").write_text('{"entries": {}, "lock_version": 1}\n')  # the dependency changed
+    code, _, err = pithtex(capsys, "check", "refs.bib")
+    assert code == 1 and "not in elsewhere.lock" in err
