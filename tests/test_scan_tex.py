@@ -109,3 +109,13 @@ def test_link_and_its_text_are_one_reference(tmp_path: Path) -> None:
     assert [(f.line, f.field, f.arxiv.versioned) for f in result.findings] == [
         (1, "\\href", "1706.03762"), (2, "\\href", "1706.03762v2"), (2, "text", "1706.03762"),
     ]
+
+
+def test_pithnumber_named_not_used(tmp_path: Path) -> None:
+    _write(tmp_path, {"s.sty": (
+        "\\PackageError{pith}{x}{Give it first with \\string\\pithnumber{SUFFIX}.}\n"
+        "\\edef\\x{\\noexpand\\pithnumber{\\y}}\n"
+        "\\protect\\pithnumber{pith:2026:C7HZCGQ4XG57XBILJLQGM22JGT}\n"
+    )})
+    result = scan_paths([tmp_path / "s.sty"])
+    assert [(p.line, p.value) for p in result.pithnumbers] == [(3, "pith:2026:C7HZCGQ4XG57XBILJLQGM22JGT")]

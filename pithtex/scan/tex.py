@@ -14,7 +14,8 @@ What counts (after blanking comments, verbatim environments, ``\\verb`` and
 - ``\\pithnumber{...}``: the paper's own Pith Number annotations
   (:class:`PithAnnotation` with field ``\\pithnumber``); a biblatex .bbl's
   ``\\field{pithnumber}{...}`` too. Arguments holding ``#`` (macro
-  definitions) are not annotations.
+  definitions) and ``\\string\\pithnumber{...}`` / ``\\noexpand\\pithnumber{...}``
+  (the command's name in messages and definitions) are not annotations.
 
 The same paper (and version) twice on one line is one finding
 (``\\href{https://arxiv.org/abs/X}{arXiv:X}``). ``field`` of a finding is the macro it sits in (``\\url``, ``\\href``,
@@ -59,7 +60,7 @@ _TWO_ARGS = frozenset({"import", "subimport", "inputfrom", "subinputfrom", "incl
 _BIBITEM_RE = re.compile(r"\\bibitem\s*(?:\[[^\]]*\]\s*)?\{(?P<key>[^{}]*)\}")
 _ENTRY_RE = re.compile(r"\\entry\s*\{(?P<key>[^{}]*)\}\s*\{(?P<type>[^{}]*)\}")
 _ITEM_END_RE = re.compile(r"\\end\s*\{thebibliography\}|\\endentry(?![a-zA-Z])")
-_PITH_RE = re.compile(r"\\pithnumber\s*\{(?P<v>[^{}]*)\}")
+_PITH_RE = re.compile(r"(?<!\\string)(?<!\\noexpand)\\pithnumber\s*\{(?P<v>[^{}]*)\}")
 _BBL_PITH_RE = re.compile(r"\\field\s*\{pithnumber\}\s*\{(?P<v>[^{}]*)\}", re.IGNORECASE)
 _BBL_EPRINT_RE = re.compile(
     r"\\(?:verb\s*\{eprint\}\s*\\verb[ \t]+(?P<v>[^\n]*?)\s*\\endverb|field\s*\{eprint\}\s*\{(?P<f>[^{}]*)\})"
