@@ -184,10 +184,16 @@ async def _fetch_record(source: Source, arxiv: ArxivId, trust: TrustStore) -> tu
     except NotFound:
         raise _Failure(f"unknown to {source.label} (HTTP 404)") from None
     answer = interpret_resolve(body)
+    if answer.root:
+        result = verify_json_bytes(body, trust, expected=arxiv)  # strictly, from the bytes
+        _accept(arxiv, result, "the record served for it")
+        return result, body
     if answer.document is not None:
+        from pithtex.verify.canonical import canonical_json
+
         result = verify_document(answer.document, trust, expected=arxiv)
         _accept(arxiv, result, "the record served for it")
-        return result, _document_bytes(body, answer.document)
+        return result, canonical_json(answer.document)
     last = "resolve endpoint named no record"
     for suffix in answer.suffixes:
         try:
@@ -203,21 +209,6 @@ async def _fetch_record(source: Source, arxiv: ArxivId, trust: TrustStore) -> tu
             continue
         return result, data
     raise _Failure(last)
-
-
-def _document_bytes(body: bytes, document: Any) -> bytes:
-    """The bytes to cache for a document found in a resolve response."""
-    import json
-
-    try:
-        whole = json.loads(body)
-    except ValueError:  # pragma: no cover - interpret_resolve parsed it already
-        whole = None
-    if whole == document:
-        return body
-    from pithtex.verify.canonical import canonical_json
-
-    return canonical_json(document)
 
 
 async def _fetch_bundle(

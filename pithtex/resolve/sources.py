@@ -161,6 +161,8 @@ class ResolveAnswer:
 
     document: Any | None
     suffixes: tuple[str, ...]
+    #: Whether ``document`` is the whole response (then verify the bytes themselves, strictly).
+    root: bool = False
 
 
 def _looks_like_document(value: Any) -> bool:
@@ -212,6 +214,10 @@ def interpret_resolve(body: bytes) -> ResolveAnswer:
         if _looks_like_document(node):
             document = node
             break
+    if document is not None and document is doc:
+        # The whole response is a record or bundle: the caller verifies the bytes.
+        suffix = _FULL_RE.fullmatch(doc.get("pith_number", "")) if isinstance(doc.get("pith_number"), str) else None
+        return ResolveAnswer(doc, (suffix.group(1),) if suffix else (), root=True)
     suffixes: list[str] = []
     for suffix in _suffixes_in(doc):
         if suffix not in suffixes:
