@@ -54,8 +54,8 @@ def _authors(rng: random.Random, sep: str = " and ") -> str:
 
 
 def _new_id(rng: random.Random) -> str:
-    if rng.random() < 0.15:
-        return f"{rng.randint(7, 14):02d}{rng.randint(1, 12):02d}.{rng.randint(1, 9999):04d}".replace("07", "08", 1)
+    if rng.random() < 0.15:  # 4-digit era: 0704 to 1412
+        return f"{rng.randint(8, 14):02d}{rng.randint(1, 12):02d}.{rng.randint(1, 9999):04d}"
     return f"{rng.randint(15, 26):02d}{rng.randint(1, 12):02d}.{rng.randint(1, 29999):05d}"
 
 
