@@ -114,9 +114,9 @@ def main() -> int:
         for concurrency in (8, 16, 32):
             lock = OUT / f"pith-c{concurrency}.lock"
             cache = OUT / f"cache-c{concurrency}"
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             report = resolve_ids(ids, settings(url, lock, key_file, concurrency, cache))
-            cold = time.perf_counter() - t0
+            cold, cpu = time.perf_counter() - t0, time.process_time() - c0
             assert report.ok, [r.problem for r in report.resolutions if not r.ok][:3]
             requests_per_id = 1  # serve answers the resolve endpoint with the record itself
             floor = args.ids * requests_per_id * args.delay / concurrency
@@ -124,13 +124,15 @@ def main() -> int:
             print(
                 f"cold  concurrency {concurrency:>2}: {cold:6.2f} s   floor {floor:5.2f} s "
                 f"({args.ids} ids x {requests_per_id} request x {args.delay * 1000:.0f} ms / {concurrency})   "
-                f"ratio {cold / floor:.2f}x   (target 1.5x at concurrency 8)"
+                f"ratio {cold / floor:.2f}x   (target 1.5x at concurrency 8)   client CPU {cpu:.2f} s"
             )
         lock = OUT / "pith-c8.lock"
         print(f"pith.lock: {lock.stat().st_size / 1e6:.1f} MB, {args.ids} entries")
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+    server_cpu = os.times().children_user + os.times().children_system
+    print(f"server CPU for all cold runs ({3 * args.ids} requests): {server_cpu:.2f} s")
 
     warm = []
     for _ in range(args.repeat):
