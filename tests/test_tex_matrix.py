@@ -93,3 +93,12 @@ def test_matrix_covers_every_engine_class_and_hyperref_order() -> None:
     assert {c[0] for c in CASES} >= set(CLASSES)
     assert {c[2] for c in CASES} == {"none", "before", "after", "class"}
     assert {"biblatex", "plain", "plainnat", "unsrt", "abbrvnat", "IEEEtran"} <= {c[3] for c in CASES}
+
+
+def test_biblatex_with_the_bibtex_backend_reads_the_pith_file(tmp_path: Path) -> None:
+    """backend=bibtex has no data model for extra fields: refs.pith carries the numbers."""
+    paper = Paper(bib="biblatex", numbers_in="pith")
+    main = write_paper(tmp_path, paper)
+    main.write_text(main.read_text("utf-8").replace("backend=biber", "backend=bibtex"), "utf-8")
+    result = compile_latex(tmp_path, "main.tex", engine="pdflatex", bib="bibtex")
+    check_paper(result, paper, "pdflatex")
