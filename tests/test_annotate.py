@@ -278,3 +278,17 @@ def test_check_stamp_follows_the_configuration(paper: Path, capsys: pytest.Captu
     (paper / "elsewhere.lock").write_text('{"entries": {}, "lock_version": 1}\n')  # the dependency changed
     code, _, err = pithtex(capsys, "check", "refs.bib")
     assert code == 1 and "not in elsewhere.lock" in err
+
+
+def test_annotate_stamp_never_skips_real_work(paper: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A no-op run is remembered; a deleted pith.sty or an edited .bib is still handled."""
+    assert pithtex(capsys, "annotate", "refs.bib", "main.tex")[0] == 0
+    assert pithtex(capsys, "annotate", "refs.bib", "main.tex") == (0, "", "")  # full run, nothing to do: stamped
+    assert pithtex(capsys, "annotate", "refs.bib", "main.tex") == (0, "", "")  # from the stamp
+    (paper / "pith.sty").unlink()
+    code, out, _ = pithtex(capsys, "annotate", "refs.bib", "main.tex")
+    assert code == 0 and "pith.sty: create" in out and (paper / "pith.sty").exists()
+    bib = paper / "refs.bib"
+    bib.write_text(bib.read_text().replace(f"  pithnumber={{{PN_B}}},\n", ""))
+    code, out, _ = pithtex(capsys, "annotate", "refs.bib", "main.tex")
+    assert code == 0 and f"gao2026trust: add pithnumber {PN_B}" in out

@@ -16,6 +16,7 @@ or with ``--check``: anything would change), 2 usage or unreadable input.
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import sys
 from pathlib import Path
@@ -81,6 +82,14 @@ def run(args: argparse.Namespace) -> int:
     from pithtex.write.report import Reporter
 
     bibs, texs = _split_inputs(list(args.files))
+    stamp = None
+    if not (args.json or args.update) and all(p.is_file() for p in args.files):
+        from pithtex.write.checkstamp import CheckStamp
+
+        options = [f"{k}={v!r}" for k, v in sorted(vars(args).items()) if k != "files"]
+        stamp = CheckStamp(["annotate", *options], list(args.files), texs)
+        if stamp.passed_before():
+            return 0  # the same run found nothing to do on these exact bytes
     resolution = load_settings(args, list(args.files))
     config, settings = resolution.config, resolution.settings
     field = args.field or config.field
@@ -166,6 +175,16 @@ def run(args: argparse.Namespace) -> int:
             write_if_changed(path, data)
     if reporter.problems:
         return 1
+    if (
+        stamp is not None
+        and not reporter.lines
+        and not changed_plans
+        and not changed_extra
+        and not config.warnings
+        and (report is None or all(r.origin == "lock" for r in report.resolutions))
+    ):
+        env_keys = [Path(p) for p in os.environ.get("PITHTEX_TRUST_KEYS", "").split(os.pathsep) if p.strip()]
+        stamp.record_pass([settings.lock_path, *config.trust_keys, *args.trust_key, *env_keys, *extra])
     if args.check and (changed_plans or changed_extra):
         if not args.quiet:
             n = len(changed_plans) + len(changed_extra)
