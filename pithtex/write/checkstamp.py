@@ -18,7 +18,9 @@ record cache), so a hit can only ever repeat "all is well"; any changed byte
 is a miss. ``--no-cache`` bypasses stamps, like it bypasses the record cache.
 
 The hit path imports nothing but hashlib: no configuration parser, no
-verifier, no BibTeX parser.
+verifier, no BibTeX parser. ``pithtex annotate`` uses the same stamps for a
+run that found nothing to do (latexmk runs it before every build), listing
+the files it would write (pith.sty, .pith) among the dependencies.
 """
 
 from __future__ import annotations
