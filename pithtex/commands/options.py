@@ -19,7 +19,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from pithtex.config import Config
     from pithtex.resolve.resolver import ResolveSettings
 
-__all__ = ["Resolution", "add_resolution_options", "load_settings", "resolution_settings"]
+__all__ = ["LoadedSettings", "add_resolution_options", "load_settings", "resolution_settings"]
 
 
 def _positive_int(text: str) -> int:
@@ -58,14 +58,14 @@ def add_resolution_options(parser: argparse.ArgumentParser, *, json_option: bool
 
 
 @dataclass(frozen=True)
-class Resolution:
+class LoadedSettings:
     """The configuration and the resolver settings, for commands that need both."""
 
     config: Config
     settings: ResolveSettings
 
 
-def load_settings(args: argparse.Namespace, inputs: list[Path] | tuple[Path, ...]) -> Resolution:
+def load_settings(args: argparse.Namespace, inputs: list[Path] | tuple[Path, ...]) -> LoadedSettings:
     """Config (file + environment) with the flags applied, and the resolver settings."""
     import sys
 
@@ -95,7 +95,7 @@ def load_settings(args: argparse.Namespace, inputs: list[Path] | tuple[Path, ...
         quiet=bool(getattr(args, "quiet", False)),
         cache=Cache(),
     )
-    return Resolution(config, settings)
+    return LoadedSettings(config, settings)
 
 
 def resolution_settings(args: argparse.Namespace, inputs: list[Path] | tuple[Path, ...]) -> ResolveSettings:
