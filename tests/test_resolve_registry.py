@@ -259,3 +259,71 @@ def test_resolve_runs_as_a_process(world: World) -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.count("(verified)") == 5 and "\x1b[" not in proc.stderr  # no progress bar off a TTY
+
+
+def test_a_progress_bar_only_on_a_terminal(world: World) -> None:
+    import pty
+    import select
+
+    command = [sys.executable, "-m", "pithtex", "resolve", str(world.bib), "--registry", world.url,
+               "--trust-key", str(world.key_file)]
+    for extra, expect_bar in (([], True), (["--quiet"], False)):
+        world.lock.unlink(missing_ok=True)
+        for path in world.cache.glob("*"):
+            if path.is_file():
+                path.unlink()
+        primary, secondary = pty.openpty()
+        proc = subprocess.Popen([*command, *extra], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                stderr=secondary, env=dict(os.environ, COLUMNS="100"))
+        os.close(secondary)
+        seen = b""
+        while True:
+            ready, _, _ = select.select([primary], [], [], 30)
+            if not ready:
+                break
+            try:
+                chunk = os.read(primary, 65536)
+            except OSError:  # the child closed the terminal
+                break
+            if not chunk:
+                break
+            seen += chunk
+        out, _ = proc.communicate(timeout=60)
+        os.close(primary)
+        assert proc.returncode == 0
+        assert (b"resolving" in seen) is expect_bar, seen[-400:]
+        assert out.count(b"(verified)") == (5 if not extra else 0)
+
+
+def test_concurrency_is_bounded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    import threading
+    import time as _time
+
+    from tests.support.registry import FaultRegistry, json_doc
+    from tests.support.signing import load_fixture
+
+    isolate(tmp_path, monkeypatch)
+    record = load_fixture(REAL_RECORDS["2511.00066"])
+    state = {"now": 0, "max": 0}
+    guard = threading.Lock()
+    answer = json_doc(record)
+
+    def slow(handler) -> None:
+        with guard:
+            state["now"] += 1
+            state["max"] = max(state["max"], state["now"])
+        _time.sleep(0.15)
+        with guard:
+            state["now"] -= 1
+        answer(handler)
+
+    ids = [f"2511.0006{n}" for n in range(6)]
+    bib = tmp_path / "refs.bib"
+    bib.write_text(bib_citing(*ids))
+    with FaultRegistry() as registry:
+        for arxiv in ids:
+            registry.route(f"resolve:{arxiv}", slow)
+        code = main(["resolve", str(bib), "--registry", registry.url, "--concurrency", "2", "--quiet"])
+    assert code == 1  # every answer is the record of 2511.00066, right only for that id
+    assert "arXiv:2511.00061: failed: the record served for it does not verify: record is for arXiv:2511.00066v4" in capsys.readouterr().out
+    assert state["max"] == 2
