@@ -446,3 +446,14 @@ def test_update_accepts_a_genuinely_new_version(paper: Paper, capsys: pytest.Cap
         run = resolve(capsys, paper, registry.url, "--update")
     assert run.code == 0 and f"-> {v2['pith_number']} (verified)" in run.out
     assert json.loads(paper.lock.read_text())["entries"]["2401.00001"]["source_version"] == 2
+
+
+def test_nothing_listening_is_retried_then_one_line(paper: Paper, capsys: pytest.CaptureFixture[str]) -> None:
+    import socket
+
+    with socket.socket() as probe:  # a port that was free a moment ago
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    before = paper.state()
+    run = resolve(capsys, paper, f"http://127.0.0.1:{port}")
+    assert_failed_cleanly(run, paper, before, f"http://127.0.0.1:{port}: connection failed:", "gave up after 3 attempts")
