@@ -107,7 +107,7 @@ def mirror(tmp_path: Path) -> Path:
 
 
 def test_serve_answers_the_registry_endpoints(mirror: Path) -> None:
-    with running_mirror(mirror) as server, httpx.Client(base_url=server.url) as client:
+    with running_mirror(mirror) as server, httpx.Client(base_url=server.url, trust_env=False) as client:
         resolved = client.get("/api/pith-number/resolve", params={"arxiv": "2511.00066", "json": "true"})
         assert resolved.status_code == 200 and resolved.json()["pith_number"] == f"pith:2025:{SPDD}"
         assert client.get("/api/pith-number/resolve", params={"arxiv": "arXiv:2511.00066v4"}).status_code == 200

@@ -112,8 +112,17 @@ def _skip_missing_sniffio() -> None:
         sys.modules["sniffio"] = None  # type: ignore[assignment]
 
 
-def make_client(limits: HttpLimits, concurrency: int) -> httpx.AsyncClient:
-    """One pooled client per run; redirects are handled by :func:`fetch_bytes`."""
+_LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+def make_client(limits: HttpLimits, concurrency: int, base_url: str | None = None) -> httpx.AsyncClient:
+    """One pooled client per run; redirects are handled by :func:`fetch_bytes`.
+
+    Proxy settings from the environment (``HTTPS_PROXY``, ``NO_PROXY``) are
+    honoured, as researchers behind institutional proxies need; a proxy can
+    delay or drop answers but not forge them, since everything is verified.
+    A loopback registry (tests, ``pithtex serve``) never goes through a proxy.
+    """
     import httpx
 
     _skip_missing_sniffio()
@@ -123,7 +132,7 @@ def make_client(limits: HttpLimits, concurrency: int) -> httpx.AsyncClient:
         timeout=httpx.Timeout(limits.read_timeout, connect=limits.connect_timeout),
         limits=httpx.Limits(max_connections=max(1, concurrency), max_keepalive_connections=max(1, concurrency)),
         headers={"User-Agent": USER_AGENT, "Accept": "application/json", "Accept-Encoding": "gzip, deflate"},
-        trust_env=False,  # a proxy from the environment must not see (or alter) the traffic silently
+        trust_env=not (base_url and urlsplit(base_url).hostname in _LOOPBACK),
     )
 
 

@@ -68,7 +68,9 @@ class HttpSource(Source):
 
     def __init__(self, base_url: str, limits: HttpLimits, concurrency: int) -> None:
         self.base = base_url.rstrip("/")
-        self.label = self.base
+        parts = urlsplit(self.base)
+        # Never print credentials that may be in the URL (user:password@host).
+        self.label = parts._replace(netloc=parts.netloc.rsplit("@", 1)[-1]).geturl()
         self.limits = limits
         self._client: httpx.AsyncClient | None = None
         self._concurrency = concurrency
@@ -76,7 +78,7 @@ class HttpSource(Source):
     @property
     def client(self) -> httpx.AsyncClient:
         if self._client is None:
-            self._client = make_client(self.limits, self._concurrency)
+            self._client = make_client(self.limits, self._concurrency, self.base)
         return self._client
 
     async def resolve(self, arxiv: ArxivId) -> bytes:
