@@ -38,7 +38,7 @@ def add_resolution_options(parser: argparse.ArgumentParser, *, json_option: bool
     group = parser.add_argument_group("resolution")
     group.add_argument(
         "--registry", metavar="URL|DIR",
-        help="registry URL or mirror directory (default: config, $PITHTEX_REGISTRY, https://pith.science)",
+        help="registry URL or mirror directory (default: $PITHTEX_REGISTRY, then the config file, then https://pith.science)",
     )
     group.add_argument("--lock", metavar="PATH", type=Path, help="lock file (default: pith.lock beside the sources)")
     group.add_argument("--offline", action="store_true", help="use only pith.lock and the cache; no network")
