@@ -7,6 +7,7 @@ same words, same line breaks, same pages.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ import pytest
 from tests.support.tex import (
     CLASSES,
     HYPERREF_CLASSES,
+    PAPER_FULL,
     Paper,
     compile_latex,
     package_messages,
@@ -40,15 +42,43 @@ CASES = [(cls, "pdflatex", None) for cls in CLASSES] + [
 def test_pith_without_a_number_leaves_the_text_alone(tmp_path: Path, cls: str, engine: str, bib: str | None) -> None:
     hyperref = "class" if cls in HYPERREF_CLASSES else "after"
     texts = {}
+    warnings = {}
     for with_pith in (False, True):
         workdir = tmp_path / ("with" if with_pith else "without")
         paper = Paper(cls=cls, hyperref=hyperref, bib=bib, number=None, pith=with_pith, numbers_in="none")
         write_paper(workdir, paper)
         result = compile_latex(workdir, "main.tex", engine=engine, bib=paper.bib_tool, runs=2 if bib else 1)
         texts[with_pith] = pdf_text(result.pdf, mode="layout")
+        warnings[with_pith] = _warnings(result.log)
         if with_pith:
             assert package_messages(result.log) == []
             assert "PithNumber" not in result.info
             assert not [u for u in pdf_urls(result.pdf) if "pith" in u]
     assert texts[True].strip(), "empty PDF text"
     assert texts[True] == texts[False]
+    assert warnings[True] == warnings[False], "pith added or removed warnings"
+
+
+def _warnings(log: str) -> list[str]:
+    """Every warning line of a log, without line numbers and file paths."""
+    lines = [line for line in log.splitlines() if "Warning" in line]
+    return sorted(re.sub(r"(on input line|line) \d+|\S+\.(tex|sty|cls):\d+:", "", line) for line in lines)
+
+
+def _bad_boxes(log: str) -> list[str]:
+    return sorted(re.sub(r"lines? \d+(--\d+)?", "", line) for line in log.splitlines() if line.startswith(("Overfull", "Underfull")))
+
+
+@pytest.mark.parametrize("cls,bib", [("acmart", "ACM-Reference-Format"), ("IEEEtran", "IEEEtran"), ("twocolumn", "plainnat"), ("revtex4-2", "apsrev4-2")])
+def test_badges_add_no_bad_boxes_and_no_pages(tmp_path: Path, cls: str, bib: str) -> None:
+    """The badges take no vertical room: tight two-column first pages and
+    bibliographies keep their line spacing (no new over/underfull boxes)."""
+    hyperref = "class" if cls in HYPERREF_CLASSES else "after"
+    found = {}
+    for with_pith in (False, True):
+        workdir = tmp_path / ("with" if with_pith else "without")
+        paper = Paper(cls=cls, hyperref=hyperref, bib=bib, pith=with_pith, number=None if not with_pith else PAPER_FULL)
+        write_paper(workdir, paper)
+        result = compile_latex(workdir, "main.tex", bib="bibtex")
+        found[with_pith] = (_bad_boxes(result.log), result.text.count("\f"))
+    assert found[True] == found[False]

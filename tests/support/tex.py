@@ -490,11 +490,14 @@ def check_paper(result: TexResult, paper: Paper, engine: str) -> None:
 
     # Badges in the bibliography, each in its own entry, none for the
     # reference without a number.
+    # (pdftotext's reading order may put a column of references before the
+    # body text, as with acmart: entries are cut at the next entry or body.)
     if paper.bib:
-        starts = sorted((text.find(r.surname.lower(), body_at + 1), r) for r in REFERENCES)
-        for (pos, ref), nxt in zip(starts, [*starts[1:], (len(text), None)]):
-            assert pos > body_at, f"{where}: {ref.surname} not in the bibliography:\n{text}"
-            entry = text[pos : nxt[0]]
+        starts = sorted((text.find(r.surname.lower(), badge_at + 1), i, r) for i, r in enumerate(REFERENCES))
+        for pos, _, ref in starts:
+            assert pos > badge_at, f"{where}: {ref.surname} not in the bibliography:\n{text}"
+            ends = [p for p, _, _ in starts if p > pos] + [body_at if body_at > pos else len(text), len(text)]
+            entry = text[pos : min(ends)]
             if ref.badge:
                 assert ref.badge.lower() in entry, f"{where}: no badge {ref.badge} in entry {entry!r}"
                 assert text.count(ref.badge.lower()) == 1
@@ -514,3 +517,5 @@ def check_paper(result: TexResult, paper: Paper, engine: str) -> None:
     # Metadata and a clean log.
     assert result.info.get("PithNumber") == PAPER_FULL, f"{where}: info {result.info}"
     assert package_messages(result.log) == [], f"{where}: pith complained"
+    about_pith = [line for line in result.log.splitlines() if "Warning" in line and "pith" in line.lower()]
+    assert about_pith == [], f"{where}: warnings about pith: {about_pith}"
