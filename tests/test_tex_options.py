@@ -131,3 +131,13 @@ def test_pdfmanagement_document_metadata(tmp_path: Path) -> None:
     assert package_messages(result.log) == []
     text = flat_text(result.text)
     assert text.find(PAPER_BADGE.lower()) < text.find(BODY_MARK.lower())
+
+
+def test_pithbadge_in_a_section_title_keeps_bookmarks_clean(tmp_path: Path) -> None:
+    """hyperref turns section titles into bookmarks: \\pithbadge drops out there, silently."""
+    paper = Paper(hyperref="after", pith_options="nobadge")
+    main = write_paper(tmp_path, paper)
+    main.write_text(main.read_text("utf-8").replace("\\maketitle", "\\maketitle\n\\section{Results \\pithbadge}"), "utf-8")
+    result = compile_latex(tmp_path, "main.tex", runs=2)
+    assert [line for line in result.log.splitlines() if "Warning" in line and "Citation" not in line and "undefined references" not in line] == []
+    assert "results " + PAPER_BADGE.lower() in flat_text(result.text)
