@@ -210,3 +210,29 @@ def test_changing_a_value_changes_one_line(bib: tuple[str, list[str], set[str]])
     diff = [(a, b) for a, b in zip(first.splitlines(), second.splitlines()) if a != b]
     assert len(first.splitlines()) == len(second.splitlines())
     assert len(diff) == 1 and diff[0][1] == diff[0][0].replace(PN, PN2)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(bibliography(), st.sampled_from(["utf-8", "utf-8-bom", "latin-1"]))
+def test_file_bytes_round_trip_in_every_encoding(bib: tuple[str, list[str], set[str]], encoding: str) -> None:
+    """From bytes to bytes, as annotate does: encoding, BOM and line endings survive; only our lines are new."""
+    from pathlib import Path
+
+    from pithtex.scan.source import decode_source
+    from pithtex.write.report import encode_like
+
+    text, keys, one_liners = bib
+    raw = text.encode("utf-8" if encoding != "latin-1" else "latin-1")
+    if encoding == "utf-8-bom":
+        raw = b"\xef\xbb\xbf" + raw
+    source = decode_source(Path("refs.bib"), raw)
+    if encoding == "latin-1" and any(ord(c) > 127 for c in text):
+        assert source.encoding == "latin-1"
+    out = encode_like(source, edit_bib(source.text, [SetField(k, "pithnumber", PN) for k in keys]))
+    assert out.startswith(b"\xef\xbb\xbf") == (encoding == "utf-8-bom")
+    multi = [k for k in keys if k not in one_liners]
+    if len(multi) == len(keys):  # every entry got a line of its own: drop those lines, get the input back
+        kept = b"".join(line for line in out.splitlines(keepends=True) if PN.encode() not in line)
+        assert kept == raw
+    if b"\r\n" in raw:
+        assert out.count(b"\r\n") == out.count(b"\n")
