@@ -292,3 +292,13 @@ def test_annotate_stamp_never_skips_real_work(paper: Path, capsys: pytest.Captur
     bib.write_text(bib.read_text().replace(f"  pithnumber={{{PN_B}}},\n", ""))
     code, out, _ = pithtex(capsys, "annotate", "refs.bib", "main.tex")
     assert code == 0 and f"gao2026trust: add pithnumber {PN_B}" in out
+
+
+def test_one_read_only_output_means_nothing_is_written(paper: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    sty = paper / "pith.sty"
+    sty.write_text("% an old copy\n")
+    os.chmod(sty, 0o444)
+    before = (paper / "refs.bib").read_bytes()
+    code, _, err = pithtex(capsys, "annotate", "refs.bib", "main.tex")
+    assert code == 1 and "pith.sty: cannot write: the file is read-only; nothing was written" in err
+    assert (paper / "refs.bib").read_bytes() == before and not (paper / "refs.pith").exists()

@@ -81,6 +81,7 @@ def run(args: argparse.Namespace) -> int:
     from pithtex.scan.source import read_source
     from pithtex.write.report import Reporter
 
+    args.files = list(dict.fromkeys(args.files))  # a file named twice is edited once
     bibs, texs = _split_inputs(list(args.files))
     stamp = None
     if not (args.json or args.update) and all(p.is_file() for p in args.files):
@@ -167,8 +168,11 @@ def run(args: argparse.Namespace) -> int:
     else:
         reporter.print(quiet=args.quiet or args.diff, change_prefix="" if writing else "would ")
     if writing:
-        from pithtex.write.atomic import write_if_changed
+        from pithtex.write.atomic import check_writable, write_if_changed
 
+        # refuse before writing anything, so a read-only file never leaves the set half-updated
+        for path in [*(plan.source.path for plan in changed_plans), *changed_extra]:
+            check_writable(path)
         for plan in changed_plans:
             write_if_changed(plan.source.path, plan.new_bytes())
         for path, data in changed_extra.items():

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from pithtex.errors import PithtexError
 
-__all__ = ["atomic_write_bytes", "write_if_changed"]
+__all__ = ["atomic_write_bytes", "check_writable", "write_if_changed"]
 
 
 def _explain(path: Path, exc: OSError) -> PithtexError:
@@ -36,6 +36,30 @@ def _explain(path: Path, exc: OSError) -> PithtexError:
     else:
         what = exc.strerror or str(exc)
     return PithtexError(f"{path}: cannot write: {what}; the file was left unchanged")
+
+
+def check_writable(path: str | os.PathLike[str]) -> None:
+    """Raise the error :func:`atomic_write_bytes` would raise for a read-only file or directory.
+
+    Lets a command refuse before writing the first of several files.
+    """
+    target = Path(path)
+    try:
+        st = os.stat(target)
+    except FileNotFoundError:
+        directory = target.parent if str(target.parent) else Path(".")
+        if not os.access(directory, os.W_OK):
+            raise PithtexError(f"{target}: cannot write: permission denied; nothing was written") from None
+        return
+    except OSError as exc:
+        raise _explain(target, exc) from None
+    if not stat.S_ISREG(st.st_mode):
+        raise PithtexError(f"{target}: cannot write: not a regular file; nothing was written")
+    if not os.access(target, os.W_OK) or not st.st_mode & 0o222:
+        raise PithtexError(
+            f"{target}: cannot write: the file is read-only; nothing was written",
+            hint="make it writable (chmod u+w) or run with --check/--diff to see the changes",
+        )
 
 
 def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
