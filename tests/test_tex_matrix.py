@@ -4,8 +4,9 @@ and every bibliography path, compiled with TeX Live and read back from the PDF.
 The matrix is chosen, not a full product: each engine, class, hyperref order
 (absent, before, after, loaded by the class) and bibliography route (BibTeX
 with plain/plainnat/unsrt/abbrvnat/IEEEtran/ACM/REVTeX styles, biblatex with
-biber, both load orders) appears at least once, and the arXiv routes
-(pdflatex, latex+dvips+ps2pdf) more than once.
+biber, both load orders, and the BibTeX backend) appears at least once, the
+arXiv routes (pdflatex, latex+dvips+ps2pdf) more than once, and a few more
+classes common on arXiv (scrartcl, memoir, elsarticle, llncs) ride along.
 """
 
 from __future__ import annotations
