@@ -52,16 +52,27 @@ STYLES = [
 ]
 
 
-def median_time(cmd: list[str], *, cwd: Path, env: dict[str, str], runs: int, prepare=None) -> float:
-    times = []
+CPU: dict[str, float] = {}  # label -> median CPU seconds (user+sys) of the runs
+
+
+def median_time(cmd: list[str], *, cwd: Path, env: dict[str, str], runs: int, prepare=None, label: str = "") -> float:
+    """Median wall time of ``runs`` fresh processes (and their median CPU time into CPU[label])."""
+    import resource
+
+    times, cpu = [], []
     for _ in range(runs):
         if prepare is not None:
             prepare()
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         t0 = time.perf_counter()
         proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True)
         times.append(time.perf_counter() - t0)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
         if proc.returncode not in (0,):
             raise SystemExit(f"{' '.join(map(str, cmd))} exited {proc.returncode}:\n{proc.stdout[-2000:]}{proc.stderr[-2000:]}")
+    if label:
+        CPU[label] = statistics.median(cpu)
     return statistics.median(times)
 
 
@@ -93,15 +104,17 @@ def bench_check(runs: int) -> tuple[float, float]:
     env = base_env(work)
     subprocess.run([*PITHTEX, "annotate", "--quiet", "refs.bib", "main.tex"], cwd=paper, env=env, check=True)
     subprocess.run([*PITHTEX, "check", "refs.bib", "main.tex"], cwd=paper, env=env, check=True)  # warm
-    check = median_time([*PITHTEX, "check", "refs.bib", "main.tex"], cwd=paper, env=env, runs=runs)
-    cold = median_time([*PITHTEX, "check", "--no-cache", "refs.bib", "main.tex"], cwd=paper, env=env, runs=runs)
+    check = median_time([*PITHTEX, "check", "refs.bib", "main.tex"], cwd=paper, env=env, runs=runs, label="check")
+    cold = median_time([*PITHTEX, "check", "--no-cache", "refs.bib", "main.tex"], cwd=paper, env=env, runs=runs,
+                       label="check_no_cache")
 
     def fresh_copy() -> None:
         shutil.copy2(paper / "refs.bib", work / "tidy.bib")
 
     fresh_copy()
     subprocess.run([str(TIDY), "tidy.bib", "--modify"], cwd=work, capture_output=True, check=True)  # warm
-    tidy = median_time([str(TIDY), "tidy.bib", "--modify"], cwd=work, env=env, runs=runs, prepare=fresh_copy)
+    tidy = median_time([str(TIDY), "tidy.bib", "--modify"], cwd=work, env=env, runs=runs, prepare=fresh_copy,
+                       label="tidy_small")
     return check, cold, tidy
 
 
@@ -150,13 +163,15 @@ def bench_annotate(n: int, runs: int) -> tuple[float, float]:
         raise SystemExit(f"annotate failed:\n{proc.stderr[-3000:]}")
     assert (work / "refs.bib").read_text().count("pithnumber") == n
     annotate = median_time(
-        [*PITHTEX, "annotate", "--offline", "--quiet", "refs.bib"], cwd=work, env=env, runs=runs, prepare=fresh
+        [*PITHTEX, "annotate", "--offline", "--quiet", "refs.bib"], cwd=work, env=env, runs=runs, prepare=fresh,
+        label="annotate",
     )
 
     def fresh_tidy() -> None:
         shutil.copy2(work / "original.bib", work / "tidy.bib")
 
-    tidy = median_time([str(TIDY), "tidy.bib", "--modify"], cwd=work, env=env, runs=runs, prepare=fresh_tidy)
+    tidy = median_time([str(TIDY), "tidy.bib", "--modify"], cwd=work, env=env, runs=runs, prepare=fresh_tidy,
+                       label="tidy_big")
     return annotate, tidy
 
 
@@ -175,7 +190,8 @@ def main() -> None:
           f"ratio {annotate / tidy_big:.2f} (target < 1.00)")
     print(json.dumps({"bibtex_tidy": tidy_version, "check_s": check, "check_no_cache_s": cold,
                       "tidy_small_s": tidy_small,
-                      "annotate_s": annotate, "tidy_big_s": tidy_big, "entries": n}))
+                      "annotate_s": annotate, "tidy_big_s": tidy_big, "entries": n,
+                      "cpu_s": CPU, "load_avg": os.getloadavg()[0]}))
 
 
 if __name__ == "__main__":
