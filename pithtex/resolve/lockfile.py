@@ -115,7 +115,11 @@ class LockEntry:
             "pith_number": self.pith_number.full,
             "short_pith_number": self.pith_number.short,
             "canonical_sha256": self.canonical_sha256,
-            "source": {"kind": "arxiv", "id": self.requested.id, "version": self.source_version},
+            # The signed spelling of the id (old-style ids may carry a subject
+            # class); the verifier compares it with the canonical record.
+            "source": dict(self.canonical_record["source"])
+            if isinstance(self.canonical_record.get("source"), dict)
+            else {"kind": "arxiv", "id": self.requested.id, "version": self.source_version},
             "canonical_record": self.canonical_record,
             "receipt": self.receipt,
         }

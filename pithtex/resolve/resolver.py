@@ -201,7 +201,8 @@ async def _fetch_record(source: Source, arxiv: ArxivId, trust: TrustStore) -> tu
         except NotFound:
             last = f"resolve endpoint named pith:{suffix}, but {layout.record_path(suffix)} is not found"
             continue
-        result = verify_json_bytes(data, trust, expected=arxiv)
+        # The record must be the one the pointer named, not merely one for this id.
+        result = verify_json_bytes(data, trust, expected=arxiv, expected_pith=suffix)
         try:
             _accept(arxiv, result, f"record {layout.record_path(suffix)}")
         except _Failure as exc:
