@@ -21,3 +21,9 @@ def test_key() -> TestKey:
 @pytest.fixture
 def fixtures_dir() -> Path:
     return FIXTURES
+
+
+@pytest.fixture(autouse=True)
+def _private_state_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Keep the per-user stamp key (pithtex/write/checkstamp.py) out of the real home directory."""
+    monkeypatch.setenv("PITHTEX_STATE_DIR", str(tmp_path_factory.mktemp("state")))

@@ -302,3 +302,36 @@ def test_one_read_only_output_means_nothing_is_written(paper: Path, capsys: pyte
     code, _, err = pithtex(capsys, "annotate", "refs.bib", "main.tex")
     assert code == 1 and "pith.sty: cannot write: the file is read-only; nothing was written" in err
     assert (paper / "refs.bib").read_bytes() == before and not (paper / "refs.pith").exists()
+
+
+def test_a_planted_check_stamp_cannot_vouch_for_a_forged_lock(
+    paper: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """Whoever can write the cache (a shared CI cache) cannot plant a passing verdict:
+    stamps are authenticated with a per-user key that lives outside the cache."""
+    import hashlib
+
+    assert pithtex(capsys, "annotate", "refs.bib", "main.tex")[0] == 0
+    assert pithtex(capsys, "check", "refs.bib", "main.tex") == (0, "", "")
+    stamps = list((tmp_path / "cache" / "check-ok").iterdir())
+    assert len(stamps) == 1
+    lock = paper / "pith.lock"
+    old_digest = hashlib.sha256(lock.read_bytes()).hexdigest()
+    doc = json.loads(lock.read_text())
+    receipt = doc["entries"]["2606.01249"]["receipt"]
+    receipt["signature_b64"] = ("B" if receipt["signature_b64"][0] == "A" else "A") + receipt["signature_b64"][1:]
+    lock.write_text(json.dumps(doc, indent=2, sort_keys=True) + "\n")
+    new_digest = hashlib.sha256(lock.read_bytes()).hexdigest()
+    genuine = stamps[0].read_text()
+    assert genuine.startswith("hmac-sha256 ") and old_digest in genuine
+    forgeries = [
+        genuine.replace(old_digest, new_digest),  # the old tag no longer authenticates
+        genuine.split("\n", 1)[1].replace(old_digest, new_digest),  # no tag at all
+        "hmac-sha256 " + "0" * 64 + "\n" + genuine.split("\n", 1)[1].replace(old_digest, new_digest),
+    ]
+    for forged in forgeries:
+        stamps[0].write_text(forged)
+        code, _, err = pithtex(capsys, "check", "refs.bib", "main.tex")
+        assert code == 1 and "gao2026trust" in err and "does not verify" in err
+    key = Path(os.environ["PITHTEX_STATE_DIR"]) / "stamp.key"
+    assert key.stat().st_mode & 0o077 == 0 and not str(key).startswith(str(tmp_path / "cache"))
