@@ -181,7 +181,7 @@ def run(args: argparse.Namespace) -> int:
         return 1
     if (
         stamp is not None
-        and not reporter.lines
+        and reporter.clean
         and not changed_plans
         and not changed_extra
         and not config.warnings
@@ -228,17 +228,8 @@ def _resolve(wanted: list[ArxivId], settings: Any) -> ResolveReport:
     return resolve_ids(wanted, settings)
 
 
-_BY_ID: dict[int, dict[ArxivId, Resolution]] = {}
-
-
 def _resolution(report: ResolveReport | None, arxiv: ArxivId) -> Resolution | None:
-    """The report's resolution for ``arxiv`` (indexed once: ``ResolveReport.get`` is a linear scan)."""
-    if report is None:
-        return None
-    index = _BY_ID.get(id(report))
-    if index is None:
-        index = _BY_ID[id(report)] = {r.requested: r for r in report.resolutions}
-    return index.get(arxiv)
+    return None if report is None else report.get(arxiv)
 
 
 def _crosscheck(
@@ -260,10 +251,7 @@ def _crosscheck(
 
     findings = crosscheck([e for e in entries if e.arxiv], facts_for, allow_title_mismatch=allowed)
     for f in findings:
-        if f.severity == "error":
-            reporter.problem(f.file, f.line, f.key, f.message)
-        elif f.severity == "warning":
-            reporter.warning(f.file, f.line, f.key, f.message)
+        reporter.finding(f)
     return mismatched_keys(findings)
 
 

@@ -107,6 +107,7 @@ class ResolveReport:
     lock_path: Path
     lock_changed: bool = False
     cache_written: int = 0
+    _index: dict[ArxivId, Resolution] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property
     def security(self) -> bool:
@@ -118,10 +119,10 @@ class ResolveReport:
         return all(r.ok for r in self.resolutions)
 
     def get(self, arxiv: ArxivId) -> Resolution | None:
-        for resolution in self.resolutions:
-            if resolution.requested == arxiv:
-                return resolution
-        return None
+        """The resolution of ``arxiv`` as cited (indexed on first use)."""
+        if len(self._index) != len(self.resolutions):
+            self._index = {r.requested: r for r in self.resolutions}
+        return self._index.get(arxiv)
 
     def counts(self) -> dict[str, int]:
         counts = {"verified": 0, "failed": 0, "rejected": 0}
