@@ -109,7 +109,7 @@ def test_json_output(world: World, capsys: pytest.CaptureFixture[str]) -> None:
     first = doc["results"][0]
     assert first == {
         "arxiv_id": "2511.00066", "version": None, "pith_number": SPDD, "status": "verified", "problem": None,
-        "origin": "registry", "source_version": 4, "locations": [f"{world.bib}:4"],
+        "origin": "registry", "source_version": 4, "locations": [f"{world.bib}:3"],
     }
     assert doc["results"][1]["version"] == 1
     assert doc["summary"]["verified"] == 5 and doc["summary"]["lock_changed"] is True
@@ -132,7 +132,7 @@ def test_locked_fails_for_ids_missing_from_the_lock_and_never_writes(world: Worl
     before = snapshot(world.paper, world.cache)
     code, out, err = resolve(capsys, world, "--locked", "--trust-key", str(world.key_file))
     assert code == 1
-    assert f"{world.bib}:4: arXiv:2511.00066: failed: not in pith.lock (--locked never adds entries)" in out
+    assert f"{world.bib}:3: arXiv:2511.00066: failed: not in pith.lock (--locked never adds entries)" in out
     assert snapshot(world.paper, world.cache) == before and not world.lock.exists()
 
 

@@ -106,6 +106,17 @@ class _Verified:
         self.used_cache = True
         return result.pith_number, None, result
 
+    def latest(self, arxiv: ArxivId) -> tuple[int, PithNumber] | None:
+        """A later version than ``arxiv`` cites, when a verified lock entry for the bare id holds one."""
+        if arxiv.version is None:
+            return None
+        entry = self.lock.get(arxiv.without_version())
+        if entry is None or entry.source_version <= arxiv.version:
+            return None
+        if not self.lock.verify_entry(entry, self.trust).ok:
+            return None
+        return entry.source_version, entry.pith_number
+
     def lock_numbers(self) -> dict[str, PithNumber]:
         """suffix -> number of every lock entry that verifies (computed once)."""
         if self._lock_numbers is None:
@@ -186,7 +197,7 @@ def run(args: argparse.Namespace) -> int:
             for problem in result.errors:
                 if problem.fatal:
                     raise InputError(str(problem))
-                reporter.warning(problem.file, problem.line, None, problem.message)
+                reporter.warning(problem.file, problem.line, None, problem.message, code="unparsed-block")
             entries.extend(e for e in result.entries if e.key is not None)
     _check_entries(entries, verified, field, reporter)
     _crosscheck(entries, verified, args.allow_title_mismatch, reporter)
@@ -199,7 +210,7 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps({"problems": [line.to_json() for line in reporter.lines]}, indent=2))
     else:
         reporter.print(quiet=args.quiet)
-    if stamp is not None and not reporter.lines and not config.warnings and not verified.used_cache:
+    if stamp is not None and reporter.clean and not config.warnings and not verified.used_cache:
         stamp.record_pass([lock_path, *key_files])
     return 1 if reporter.problems else 0
 
@@ -214,27 +225,30 @@ def _check_entries(entries: list, verified: _Verified, field: str, reporter: Rep
         line = annotation.line if annotation is not None else entry.line
         if len(entry.arxiv) > 1:
             ids = ", ".join(str(a) for a in entry.arxiv)
-            reporter.problem(entry.file, entry.line, entry.key, f"names several arXiv papers ({ids})")
+            reporter.problem(entry.file, entry.line, entry.key, f"names several arXiv papers ({ids})", code="several-papers")
             continue
         if not entry.arxiv:
             if value is not None and not any(same_number(value, n.full) for n in verified.lock_numbers().values()):
                 reporter.problem(
                     entry.file, line, entry.key,
                     f"{field} {value} has no arXiv reference and matches no verified {lock_name} entry",
+                    code="orphan-annotation",
                 )
             continue
         arxiv = entry.arxiv[0]
         number, problem, _ = verified.get(arxiv)
         if number is None:
-            reporter.problem(entry.file, entry.line, entry.key, problem or f"{arxiv}: not verified")
+            reporter.problem(entry.file, entry.line, entry.key, problem or f"{arxiv}: not verified", code="unverified")
         elif value is None:
             reporter.problem(
-                entry.file, entry.line, entry.key, f"no {field} for {arxiv} (run 'pithtex annotate')"
+                entry.file, entry.line, entry.key, f"no {field} for {arxiv} (run 'pithtex annotate')",
+                code="missing-annotation",
             )
         elif not same_number(value, number.full):
             reporter.problem(
                 entry.file, line, entry.key,
                 f"{field} {value} is wrong: {arxiv} is {number.full} in {lock_name} (run 'pithtex annotate')",
+                code="wrong-annotation",
             )
 
 
@@ -250,15 +264,14 @@ def _crosscheck(entries: list, verified: _Verified, allowed: list[str], reporter
         if number is None or record is None:
             return None
         try:
-            return RecordFacts.from_canonical_record(record, number, title=getattr(source, "title", None))
+            return RecordFacts.from_canonical_record(
+                record, number, title=getattr(source, "title", None), latest=verified.latest(arxiv)
+            )
         except (KeyError, TypeError, ValueError):
             return None
 
     for f in crosscheck(cited, facts_for, allow_title_mismatch=allowed):
-        if f.severity == "error":
-            reporter.problem(f.file, f.line, f.key, f.message)
-        elif f.severity == "warning":
-            reporter.warning(f.file, f.line, f.key, f.message)
+        reporter.finding(f)
 
 
 def _check_tex(path: Path, self_id: ArxivId | None, verified: _Verified, reporter: Reporter) -> None:
@@ -273,22 +286,23 @@ def _check_tex(path: Path, self_id: ArxivId | None, verified: _Verified, reporte
         return  # not a root file: nothing to check here
     lock_name = verified.lock.path.name
     if preamble.pith_package_end is not None and not (path.parent / "pith.sty").exists():
-        reporter.problem(name, None, None, "uses \\usepackage{pith} but pith.sty is missing beside it (run 'pithtex sty')")
+        reporter.problem(name, None, None, "uses \\usepackage{pith} but pith.sty is missing beside it (run 'pithtex sty')", code="missing-sty")
     if len(preamble.pithnumbers) > 1:
         lines = ", ".join(str(c.line) for c in preamble.pithnumbers)
-        reporter.problem(name, preamble.pithnumbers[1].line, None, f"\\pithnumber is set more than once (lines {lines})")
+        reporter.problem(name, preamble.pithnumbers[1].line, None, f"\\pithnumber is set more than once (lines {lines})", code="repeated-pithnumber")
     if self_id is not None:
         number, problem, _ = verified.get(self_id)
         if number is None:
-            reporter.problem(name, None, None, f"--self {self_id}: {problem}")
+            reporter.problem(name, None, None, f"--self {self_id}: {problem}", code="unverified")
             return
         if not preamble.pithnumbers:
-            reporter.problem(name, None, None, f"no \\pithnumber for {self_id} (run 'pithtex annotate {name} --self {self_id}')")
+            reporter.problem(name, None, None, f"no \\pithnumber for {self_id} (run 'pithtex annotate {name} --self {self_id}')", code="missing-pithnumber")
         for command in preamble.pithnumbers:
             if not same_number(command.value, number.suffix):
                 reporter.problem(
                     name, command.line, None,
                     f"\\pithnumber{{{command.value}}} is not the Pith Number of {self_id} ({number.full})",
+                    code="wrong-pithnumber",
                 )
         return
     known = verified.lock_numbers()
@@ -298,4 +312,5 @@ def _check_tex(path: Path, self_id: ArxivId | None, verified: _Verified, reporte
                 name, command.line, None,
                 f"\\pithnumber{{{command.value}}} matches no verified {lock_name} entry "
                 "(give --self ARXIV_ID and run 'pithtex annotate')",
+                code="unknown-pithnumber",
             )

@@ -54,6 +54,7 @@ def run(args: argparse.Namespace) -> int:
         locations[config.self_id] = [f"{config.config_file}: self_id" if config.config_file else "self_id"]
 
     report = resolve_ids(ids, settings)
+    findings = [] if report.security else _crosscheck(scan.entries, report)
 
     if args.json:
         results = []
@@ -63,7 +64,9 @@ def run(args: argparse.Namespace) -> int:
             results.append(item)
         summary = dict(report.counts(), total=len(report.resolutions), lock=str(report.lock_path),
                        lock_changed=report.lock_changed)
-        print(json.dumps({"results": results, "summary": summary}, indent=2))
+        print(json.dumps(
+            {"results": results, "findings": [f.to_json() for f in findings], "summary": summary}, indent=2
+        ))
     else:
         for resolution in report.resolutions:
             if resolution.ok:
@@ -72,6 +75,9 @@ def run(args: argparse.Namespace) -> int:
             else:
                 where = locations.get(resolution.requested, ["?"])[0]
                 print(f"{where}: {resolution.line()}", file=sys.stdout)
+        for finding in findings:
+            if finding.severity != "info" or (finding.code == "version-drift" and not settings.quiet):
+                print(f"{finding} ({finding.severity})", file=sys.stderr)
         if not ids:
             print("no arXiv references found", file=sys.stderr)
         elif not settings.quiet or not report.ok:
@@ -83,3 +89,27 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     return 0 if report.ok else 1
+
+
+def _crosscheck(entries: list, report: object) -> list:
+    """Titles against the signed title hash, duplicates and version drift (pithtex/crosscheck).
+
+    ``resolve`` reports them and keeps its exit-code contract (1 only when an id
+    failed or was rejected): the lock holds the verified record of the id *as
+    cited*, which is right even when the citation is wrong. ``check`` fails on a
+    probable wrong id and ``annotate`` refuses to write it.
+    """
+    from pithtex.crosscheck import RecordFacts, crosscheck
+
+    def facts_for(arxiv):  # type: ignore[no-untyped-def]
+        resolution = report.get(arxiv)  # type: ignore[attr-defined]
+        if resolution is None or not resolution.ok or resolution.entry is None or resolution.pith_number is None:
+            return None
+        try:
+            return RecordFacts.from_canonical_record(
+                resolution.entry.canonical_record, resolution.pith_number, title=resolution.entry.title
+            )
+        except (KeyError, TypeError, ValueError):
+            return None
+
+    return crosscheck([e for e in entries if e.arxiv], facts_for)

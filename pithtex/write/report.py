@@ -10,24 +10,33 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pithtex.scan.source import SourceText
 
+if TYPE_CHECKING:  # pragma: no cover
+    from pithtex.crosscheck.model import CrossFinding
+
 __all__ = ["FilePlan", "Line", "Reporter", "encode_like"]
 
-Kind = Literal["change", "problem", "warning"]
+Kind = Literal["change", "problem", "warning", "info"]
+
+#: Information worth a line in human output; other info (``title-verified``,
+#: ``title-unchecked``: one per entry) is for ``--json`` consumers only.
+SHOWN_INFO = frozenset({"version-drift"})
 
 
 @dataclass(frozen=True)
 class Line:
-    """One reportable thing at one place."""
+    """One reportable thing at one place, with a stable ``code`` for CI and editors."""
 
     kind: Kind
     file: str
     line: int | None
     key: str | None
     text: str
+    code: str | None = None
+    details: dict[str, Any] | None = None
 
     def __str__(self) -> str:
         where = self.file if self.line is None else f"{self.file}:{self.line}"
@@ -35,7 +44,17 @@ class Line:
         return f"{where}: {who}{self.text}"
 
     def to_json(self) -> dict[str, Any]:
-        return {"kind": self.kind, "file": self.file, "line": self.line, "key": self.key, "message": self.text}
+        item: dict[str, Any] = {
+            "kind": self.kind,
+            "code": self.code or self.kind,
+            "file": self.file,
+            "line": self.line,
+            "key": self.key,
+            "message": self.text,
+        }
+        if self.details:
+            item["details"] = self.details
+        return item
 
 
 @dataclass
@@ -44,18 +63,28 @@ class Reporter:
 
     lines: list[Line] = field(default_factory=list)
 
-    def change(self, file: str, line: int | None, key: str | None, text: str) -> None:
-        self.lines.append(Line("change", file, line, key, text))
+    def change(self, file: str, line: int | None, key: str | None, text: str, *, code: str | None = None) -> None:
+        self.lines.append(Line("change", file, line, key, text, code))
 
-    def problem(self, file: str, line: int | None, key: str | None, text: str) -> None:
-        self.lines.append(Line("problem", file, line, key, text))
+    def problem(self, file: str, line: int | None, key: str | None, text: str, *, code: str | None = None) -> None:
+        self.lines.append(Line("problem", file, line, key, text, code))
 
-    def warning(self, file: str, line: int | None, key: str | None, text: str) -> None:
-        self.lines.append(Line("warning", file, line, key, text))
+    def warning(self, file: str, line: int | None, key: str | None, text: str, *, code: str | None = None) -> None:
+        self.lines.append(Line("warning", file, line, key, text, code))
+
+    def finding(self, found: CrossFinding) -> None:
+        """A cross-check finding: errors are problems, warnings warnings, the rest info."""
+        kind: Kind = {"error": "problem", "warning": "warning"}.get(found.severity, "info")  # type: ignore[assignment]
+        self.lines.append(Line(kind, found.file, found.line, found.key, found.message, found.code, found.details))
 
     @property
     def problems(self) -> list[Line]:
         return [line for line in self.lines if line.kind == "problem"]
+
+    @property
+    def clean(self) -> bool:
+        """Nothing to change and nothing to say but information."""
+        return all(line.kind == "info" for line in self.lines)
 
     @property
     def changes(self) -> list[Line]:
@@ -69,6 +98,9 @@ class Reporter:
             elif line.kind == "warning":
                 if not quiet:
                     print(f"{line} (warning)", file=sys.stderr)
+            elif line.kind == "info":
+                if not quiet and line.code in SHOWN_INFO:
+                    print(f"{line} (info)", file=sys.stderr)
             else:
                 print(str(line), file=sys.stderr)
 

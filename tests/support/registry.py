@@ -260,12 +260,18 @@ def snapshot(*roots: Path) -> dict[str, tuple[bytes, int]]:
     return seen
 
 
-def bib_citing(*ids: str) -> str:
-    """A .bib file citing each arXiv id (as ``eprint`` with ``archivePrefix``)."""
+def bib_citing(*ids: str, titles: dict[str, str] | None = None) -> str:
+    """A .bib file citing each arXiv id (as ``eprint`` with ``archivePrefix``).
+
+    Entries carry a title only when ``titles`` gives one: an invented title
+    would (rightly) be reported by the title cross-check as a wrong id.
+    """
     entries = []
     for index, arxiv in enumerate(ids):
+        title = (titles or {}).get(arxiv)
+        title_line = f"  title = {{{title}}},\n" if title else ""
         entries.append(
-            f"@article{{ref{index},\n  title = {{Paper {index}}},\n  author = {{A. Author}},\n"
+            f"@article{{ref{index},\n{title_line}  author = {{A. Author}},\n"
             f"  eprint = {{{arxiv}}},\n  archivePrefix = {{arXiv}},\n  year = {{2024}}\n}}\n"
         )
     return "\n".join(entries)
