@@ -63,6 +63,13 @@ class _Verified:
         self.use_cache = use_cache
         self._numbers: dict[ArxivId, tuple[PithNumber | None, str | None, object]] = {}
         self._cache = None
+        #: Lock entries verified before on this machine (authenticated; see pithtex.resolve.memo).
+        self.memo = None
+        if use_cache:
+            from pithtex.resolve.cache import default_cache_dir
+            from pithtex.resolve.memo import VerifiedMemo
+
+            self.memo = VerifiedMemo.in_cache(default_cache_dir(), trust)
         #: Whether a number came from the per-user record cache (then the verdict is not stamped).
         self.used_cache = False
         self._lock_numbers: dict[str, PithNumber] | None = None
@@ -77,7 +84,7 @@ class _Verified:
         name = self.lock.path.name
         entry = self.lock.get(arxiv)
         if entry is not None:
-            result = self.lock.verify_entry(entry, self.trust)
+            result = self.lock.verify_entry(entry, self.trust, self.memo)
             if result.ok:
                 return entry.pith_number, None, entry
             reasons = "; ".join(result.problems) or result.status
@@ -113,7 +120,7 @@ class _Verified:
         entry = self.lock.get(arxiv.without_version())
         if entry is None or entry.source_version <= arxiv.version:
             return None
-        if not self.lock.verify_entry(entry, self.trust).ok:
+        if not self.lock.verify_entry(entry, self.trust, self.memo).ok:
             return None
         return entry.source_version, entry.pith_number
 
@@ -204,6 +211,8 @@ def run(args: argparse.Namespace) -> int:
     for path in texs:
         _check_tex(path, self_id, verified, reporter)
 
+    if verified.memo is not None:
+        verified.memo.save()
     if args.json:
         import json
 

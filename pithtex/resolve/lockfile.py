@@ -47,6 +47,7 @@ from pithtex.resolve.atomic import atomic_write_bytes
 if TYPE_CHECKING:  # pragma: no cover
     from filelock import BaseFileLock
 
+    from pithtex.resolve.memo import VerifiedMemo
     from pithtex.verify.keys import TrustStore
     from pithtex.verify.result import VerificationResult
 
@@ -147,6 +148,23 @@ class LockEntry:
             state_sha256=deep.state_sha256 if deep else None,
             event_count=deep.event_count if deep else None,
         )
+
+
+def _remembered(entry: LockEntry) -> VerificationResult:
+    """The verdict a full verification of these exact bytes gave before (see pithtex.resolve.memo)."""
+    from pithtex.verify.result import Check, VerificationResult
+
+    return VerificationResult.from_checks(
+        "record",
+        [Check("memo", True, "these exact bytes verified before under the same trusted keys")],
+        pith_number=entry.pith_number,
+        canonical_sha256=entry.canonical_sha256,
+        canonical_record=entry.canonical_record,
+        receipt=entry.receipt,
+        source=entry.source,
+        title=entry.title,
+        key_id=entry.key_id,
+    )
 
 
 def _line_of(text: str, needle: str) -> int:
@@ -274,8 +292,20 @@ class Lockfile:
             and other.canonical_sha256 != entry.canonical_sha256
         ]
 
-    def verify_entry(self, entry: LockEntry, trust: TrustStore) -> VerificationResult:
-        """Re-verify an entry offline: digest, signature (trusted keys only), Pith Number, id."""
+    def verify_entry(self, entry: LockEntry, trust: TrustStore, memo: VerifiedMemo | None = None) -> VerificationResult:
+        """Re-verify an entry offline: digest, signature (trusted keys only), Pith Number, id.
+
+        With a ``memo`` (:mod:`pithtex.resolve.memo`), an entry whose exact bytes
+        verified before under the same trusted keys is not verified again.
+        """
+        if memo is not None and entry in memo:
+            return _remembered(entry)
+        result = self._verify_entry(entry, trust)
+        if memo is not None and result.ok:
+            memo.remember(entry)
+        return result
+
+    def _verify_entry(self, entry: LockEntry, trust: TrustStore) -> VerificationResult:
         # verify_record rather than verify_document: the lock was parsed with
         # load_signed_json already, so re-validating the JSON values per entry
         # would only cost time (a third of a warm run).

@@ -34,6 +34,7 @@ from pithtex.resolve import layout
 from pithtex.resolve.cache import Cache
 from pithtex.resolve.http import FetchError, HttpLimits, NotFound
 from pithtex.resolve.lockfile import LockEntry, Lockfile
+from pithtex.resolve.memo import VerifiedMemo
 from pithtex.resolve.sources import Source, interpret_resolve, open_source
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -353,11 +354,13 @@ def _tofu(lock: Lockfile, new: dict[ArxivId, _Fetched]) -> dict[ArxivId, str]:
 
 
 # -- the whole run ----------------------------------------------------------
-def _from_lock(lock: Lockfile, arxiv: ArxivId, settings: ResolveSettings) -> Resolution | None:
+def _from_lock(
+    lock: Lockfile, arxiv: ArxivId, settings: ResolveSettings, memo: VerifiedMemo | None = None
+) -> Resolution | None:
     entry = lock.get(arxiv)
     if entry is None:
         return None
-    result = lock.verify_entry(entry, settings.trust)
+    result = lock.verify_entry(entry, settings.trust, memo)
     if result.ok:
         return Resolution(arxiv, "verified", entry.pith_number, None, entry, "lock")
     return Resolution(
@@ -418,6 +421,7 @@ def resolve_ids(ids: Iterable[ArxivId], settings: ResolveSettings) -> ResolveRep
 def _resolve_locked(wanted: list[ArxivId], settings: ResolveSettings, may_write: bool) -> ResolveReport:
     lock = Lockfile.load(settings.lock_path)
     cache = settings.cache
+    memo = VerifiedMemo.in_cache(cache.root, settings.trust) if cache is not None else None
     done: dict[ArxivId, Resolution] = {}
     fresh: dict[ArxivId, _Fetched] = {}
     to_fetch: list[ArxivId] = []
@@ -425,7 +429,7 @@ def _resolve_locked(wanted: list[ArxivId], settings: ResolveSettings, may_write:
         entry = lock.get(arxiv)
         needs_deep = settings.deep and entry is not None and entry.event_count is None
         if entry is not None and not settings.update and not (needs_deep and not settings.offline and not settings.locked):
-            resolution = _from_lock(lock, arxiv, settings)
+            resolution = _from_lock(lock, arxiv, settings, memo)
             assert resolution is not None
             done[arxiv] = resolution
             continue
@@ -462,7 +466,11 @@ def _resolve_locked(wanted: list[ArxivId], settings: ResolveSettings, may_write:
             done[arxiv] = Resolution(arxiv, "verified", fetched.entry.pith_number, None, fetched.entry, fetched.origin)
 
     report = ResolveReport([done[arxiv] for arxiv in wanted], settings.lock_path)
-    if report.security or not may_write:
+    if report.security:
+        return report
+    if memo is not None:
+        memo.save()
+    if not may_write:
         return report
     for arxiv, fetched in fresh.items():
         lock.put(fetched.entry)

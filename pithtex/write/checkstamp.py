@@ -18,13 +18,9 @@ record cache), so a hit can only ever repeat "all is well"; any changed byte
 is a miss. ``--no-cache`` bypasses stamps, like it bypasses the record cache.
 
 A stamp skips verification, so it must not be forgeable by whoever can
-write the cache (CI caches are often shared between branches, and a planted
-stamp would otherwise let a forged pith.lock pass). Each stamp therefore
-carries an HMAC-SHA256 under a per-user secret that lives *outside* the cache,
-in the state directory (``$PITHTEX_STATE_DIR``, else ``$XDG_STATE_HOME/pithtex``
-or ``~/.local/state/pithtex``; created on first use, mode 0600). A stamp that
-does not authenticate is a miss, never an error: the full check runs. Copying
-a cache to another machine only costs speed.
+write the cache: each carries an HMAC under the per-user secret of
+``pithtex/localmac.py``, kept outside the cache. A stamp that does not
+authenticate is a miss, never an error: the full check runs.
 
 The hit path imports nothing but hashlib and hmac: no configuration parser, no
 verifier, no BibTeX parser. ``pithtex annotate`` uses the same stamps for a
@@ -42,6 +38,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import pithtex
+from pithtex import localmac
 
 __all__ = ["CheckStamp"]
 
@@ -60,48 +57,6 @@ def _stamp_dir() -> Path:
     import platformdirs  # as pithtex.resolve.cache.default_cache_dir, without its imports
 
     return Path(platformdirs.user_cache_dir("pithtex", appauthor=False)) / "check-ok"
-
-
-def _state_dir() -> Path:
-    override = os.environ.get("PITHTEX_STATE_DIR")
-    if override:
-        return Path(override)
-    if sys.platform.startswith("linux"):
-        base = os.environ.get("XDG_STATE_HOME", "").strip()
-        return (Path(base) if base else Path.home() / ".local" / "state") / "pithtex"
-    import platformdirs
-
-    return Path(platformdirs.user_state_dir("pithtex", appauthor=False))
-
-
-_SECRET_BYTES = 32
-
-
-def _secret(create: bool) -> bytes | None:
-    """The per-user stamp key (outside the cache); None when it cannot be had."""
-    path = _state_dir() / "stamp.key"
-    try:
-        data = path.read_bytes()
-        return data if len(data) == _SECRET_BYTES else None
-    except FileNotFoundError:
-        if not create:
-            return None
-    except OSError:
-        return None
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:  # another run created it first
-        return _secret(create=False)
-    except OSError:
-        return None
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(os.urandom(_SECRET_BYTES))
-    return _secret(create=False)
-
-
-def _mac(secret: bytes, name: str, body: str) -> str:
-    return hmac.new(secret, f"{name}\n{body}".encode("utf-8", "surrogateescape"), hashlib.sha256).hexdigest()
 
 
 def _file_digest(path: Path) -> str:
@@ -152,8 +107,8 @@ class CheckStamp:
         except (OSError, UnicodeDecodeError):
             return False
         tag, _, body = content.partition("\n")
-        secret = _secret(create=False)
-        if secret is None or not hmac.compare_digest(tag, "hmac-sha256 " + _mac(secret, self.name, body)):
+        secret = localmac.secret(create=False)
+        if secret is None or not hmac.compare_digest(tag, "hmac-sha256 " + localmac.tag(secret, self.name, body)):
             return False  # not made by this user's pithtex: run the full check
         for line in body.splitlines():
             digest, _, path = line.partition(" ")
@@ -164,10 +119,10 @@ class CheckStamp:
     def record_pass(self, depends_on: Iterable[Path]) -> None:
         """Stamp a clean pass; best effort (a cache that cannot be written only costs speed)."""
         lines = "".join(f"{_file_digest(Path(p))} {Path(p).resolve()}\n" for p in depends_on)
-        secret = _secret(create=True)
+        secret = localmac.secret(create=True)
         if secret is None:
             return
-        lines = f"hmac-sha256 {_mac(secret, self.name, lines)}\n{lines}"
+        lines = f"hmac-sha256 {localmac.tag(secret, self.name, lines)}\n{lines}"
         try:
             directory = _stamp_dir()
             directory.mkdir(parents=True, exist_ok=True)

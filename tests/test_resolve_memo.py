@@ -1,0 +1,101 @@
+"""The memo of verified lock entries (pithtex/resolve/memo.py): fast, and never forgeable
+by whoever can write the cache."""
+
+from __future__ import annotations
+
+import dataclasses
+import shutil
+from pathlib import Path
+
+import pytest
+
+from pithtex.resolve.lockfile import Lockfile
+from pithtex.resolve.memo import MEMO_FILE, VerifiedMemo
+from pithtex.verify.keys import TrustStore, trust_store_from
+from tests.support.signing import TestKey
+
+EXAMPLE_LOCK = Path(__file__).resolve().parent.parent / "examples" / "paper" / "pith.lock"
+
+
+@pytest.fixture
+def lock(tmp_path: Path) -> Lockfile:
+    shutil.copy2(EXAMPLE_LOCK, tmp_path / "pith.lock")
+    return Lockfile.load(tmp_path / "pith.lock")
+
+
+def remembered(result) -> bool:  # type: ignore[no-untyped-def]
+    return [c.name for c in result.checks] == ["memo"]
+
+
+def test_a_verified_entry_is_remembered_across_runs(lock: Lockfile, tmp_path: Path) -> None:
+    trust = TrustStore.pinned()
+    memo = VerifiedMemo.in_cache(tmp_path / "cache", trust)
+    first = [lock.verify_entry(e, trust, memo) for e in lock]
+    assert all(r.ok and not remembered(r) for r in first)
+    assert memo.save() and (tmp_path / "cache" / MEMO_FILE).exists()
+
+    again = VerifiedMemo.in_cache(tmp_path / "cache", trust)
+    second = [lock.verify_entry(e, trust, again) for e in lock]
+    assert all(r.ok and remembered(r) for r in second)
+    for full, fast in zip(first, second):  # the same verdict, field by field
+        for name in ("status", "pith_number", "canonical_sha256", "canonical_record", "receipt", "source", "key_id"):
+            assert getattr(full, name) == getattr(fast, name), name
+    assert not again.save()  # nothing new learnt: nothing written
+
+
+def test_any_changed_byte_is_verified_in_full(lock: Lockfile, tmp_path: Path) -> None:
+    trust = TrustStore.pinned()
+    memo = VerifiedMemo.in_cache(tmp_path / "cache", trust)
+    for entry in lock:
+        lock.verify_entry(entry, trust, memo)
+    memo.save()
+    memo = VerifiedMemo.in_cache(tmp_path / "cache", trust)
+    entry = next(iter(lock))
+    sig = entry.receipt["signature_b64"]
+    forged = dataclasses.replace(
+        entry, receipt=dict(entry.receipt, signature_b64=("B" if sig[0] == "A" else "A") + sig[1:])
+    )
+    result = lock.verify_entry(forged, trust, memo)
+    assert not result.ok and not remembered(result)
+    retitled = dataclasses.replace(entry, title="Another Title Entirely")
+    assert not remembered(lock.verify_entry(retitled, trust, memo))
+
+
+def test_a_planted_memo_line_cannot_vouch_for_a_forged_entry(
+    lock: Lockfile, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    trust = TrustStore.pinned()
+    cache = tmp_path / "cache"
+    memo = VerifiedMemo.in_cache(cache, trust)
+    entry = next(iter(lock))
+    lock.verify_entry(entry, trust, memo)
+    memo.save()
+    sig = entry.receipt["signature_b64"]
+    forged = dataclasses.replace(
+        entry, receipt=dict(entry.receipt, signature_b64=("B" if sig[0] == "A" else "A") + sig[1:])
+    )
+    digest = memo.digest(forged)  # anyone can compute this: the trust store and the entry are public
+    genuine = (cache / MEMO_FILE).read_text()
+    _, tag = genuine.split()[0:2]
+    for planted in (f"{digest} {tag}\n", f"{digest} {'0' * 64}\n", f"{digest}\n"):
+        (cache / MEMO_FILE).write_text(genuine + planted)
+        result = lock.verify_entry(forged, trust, VerifiedMemo.in_cache(cache, trust))
+        assert not result.ok and not remembered(result)
+
+    # A memo copied from another machine (another secret) is worth nothing, never harmful.
+    monkeypatch.setenv("PITHTEX_STATE_DIR", str(tmp_path / "other-machine"))
+    result = lock.verify_entry(entry, trust, VerifiedMemo.in_cache(cache, trust))
+    assert result.ok and not remembered(result)
+
+
+def test_the_memo_is_per_trust_store(lock: Lockfile, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    extra = TestKey().write_key_file(tmp_path / "extra.json")
+    wide = trust_store_from([str(extra)])
+    memo = VerifiedMemo.in_cache(tmp_path / "cache", wide)
+    for entry in lock:
+        assert lock.verify_entry(entry, wide, memo).ok
+    memo.save()
+    narrow = TrustStore.pinned()
+    for entry in lock:
+        result = lock.verify_entry(entry, narrow, VerifiedMemo.in_cache(tmp_path / "cache", narrow))
+        assert result.ok and not remembered(result)
