@@ -167,12 +167,12 @@ WRITER = textwrap.dedent(
     """
     import sys
     from pathlib import Path
-    from pithtex.resolve.atomic import atomic_write_bytes
+    from pithtex.atomic import replace_file
     path, a, b = Path(sys.argv[1]), Path(sys.argv[2]).read_bytes(), Path(sys.argv[3]).read_bytes()
     print("ready", flush=True)
     i = 0
     while True:
-        atomic_write_bytes(path, a if i % 2 else b)
+        replace_file(path, a if i % 2 else b)
         i += 1
     """
 )

@@ -65,6 +65,8 @@ def test_write_sty_replaces_a_stale_copy_and_keeps_its_mode(tmp_path: Path) -> N
 
 
 def test_write_sty_into_a_missing_directory_fails_cleanly(tmp_path: Path) -> None:
-    with pytest.raises(FileNotFoundError):
+    from pithtex.errors import PithtexError
+
+    with pytest.raises(PithtexError, match="nope/pith.sty: cannot write"):
         write_sty(tmp_path / "nope")
     assert list(tmp_path.iterdir()) == []

@@ -30,7 +30,7 @@ from pathlib import Path
 
 from pithtex.ids.arxiv import ArxivId
 from pithtex.ids.pith_number import parse_suffix
-from pithtex.resolve.atomic import atomic_write_bytes
+from pithtex.atomic import replace_file
 
 __all__ = ["CACHE_ENV", "Cache", "CacheInfo", "default_cache_dir"]
 
@@ -107,7 +107,7 @@ class Cache:
         digest = hashlib.sha256(data).hexdigest()
         target = self._object(digest)
         if self._read_object(digest) is None:  # absent or damaged
-            atomic_write_bytes(target, data, mode=0o600, durable=False)
+            replace_file(target, data, mode=0o600, durable=False, make_parents=True)
         return digest
 
     # -- the resolver's view ----------------------------------------------
@@ -147,7 +147,7 @@ class Cache:
             for (kind, name, _), digest in zip(items, digests):
                 index[kind][name] = digest
             body = json.dumps(index, sort_keys=True, separators=(",", ":")).encode("utf-8")
-            atomic_write_bytes(self._index_path, body, mode=0o600, durable=False)
+            replace_file(self._index_path, body, mode=0o600, durable=False, make_parents=True)
         self._loaded = index
         return len(items)
 

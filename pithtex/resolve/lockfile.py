@@ -25,7 +25,7 @@ indent, UTF-8, a trailing newline, one entry per arXiv id *as cited*
 title cross-check). ``state_sha256`` and ``event_count`` appear only after a
 ``--deep`` resolution.
 
-Writes are atomic (:mod:`pithtex.resolve.atomic`) and serialised across
+Writes are atomic (:mod:`pithtex.atomic`) and serialised across
 processes by a ``filelock`` in the per-user cache directory.
 """
 
@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING, Any
 from pithtex.errors import InputError
 from pithtex.ids.arxiv import ArxivId, InvalidArxivId, parse_arxiv_id
 from pithtex.ids.pith_number import InvalidPithNumber, PithNumber, parse_pith_number
-from pithtex.resolve.atomic import atomic_write_bytes
+from pithtex.atomic import replace_file
 
 if TYPE_CHECKING:  # pragma: no cover
     from filelock import BaseFileLock
@@ -378,7 +378,7 @@ class Lockfile:
         if not self.changed:
             return False
         data = self.dumps()
-        atomic_write_bytes(self.path, data)
+        replace_file(self.path, data, make_parents=True)
         self.original = data
         self._dirty = False
         return True

@@ -88,7 +88,7 @@ class VerifiedMemo:
         """Write the memo if it learnt anything; best effort (a failure only costs speed)."""
         if not self._new:
             return False
-        from pithtex.resolve.atomic import atomic_write_bytes
+        from pithtex.atomic import replace_file
 
         secret = self._secret or localmac.secret(create=True)
         if secret is None:
@@ -98,8 +98,7 @@ class VerifiedMemo:
         lines = self._lines + [f"{d} {localmac.tag(secret, 'lock-entry', d)}" for d in self._new]
         data = ("\n".join(lines[-MAX_LINES:]) + "\n").encode("ascii")
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            atomic_write_bytes(self.path, data, durable=False)
+            replace_file(self.path, data, durable=False, make_parents=True)
         except OSError:
             return False
         self._secret, self._lines, self._new = secret, lines[-MAX_LINES:], []

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from pithtex.errors import InputError, PithtexError, UsageError
 from pithtex.ids.arxiv import ArxivId
 from pithtex.resolve import layout
-from pithtex.resolve.atomic import atomic_write_bytes
+from pithtex.atomic import replace_file
 
 if TYPE_CHECKING:  # pragma: no cover
     from pithtex.verify.keys import TrustStore
@@ -124,11 +124,11 @@ def _file_all(root: Path, checked: list[tuple[Path, bytes, VerificationResult]])
             written += [layout.bundle_path(suffix), layout.well_known_bundle_path(suffix)]
             if isinstance(doc.get("state"), dict):
                 state = json.dumps(doc["state"], indent=2, ensure_ascii=False).encode("utf-8") + b"\n"
-                atomic_write_bytes(root / layout.state_path(suffix), state)
+                replace_file(root / layout.state_path(suffix), state, make_parents=True)
                 written.append(layout.state_path(suffix))
         for relative in written:
             if relative != layout.state_path(suffix):
-                atomic_write_bytes(root / relative, data)
+                replace_file(root / relative, data, make_parents=True)
         # Alias files carry the record itself (or the bundle when no record is mirrored).
         has_record = (root / layout.record_path(suffix)).is_file()
         alias_body = data if result.kind == "record" or not has_record else (root / layout.record_path(suffix)).read_bytes()
@@ -143,9 +143,9 @@ def _file_all(root: Path, checked: list[tuple[Path, bytes, VerificationResult]])
             if result.kind == "record" or index.get(alias.versioned, {}).get("kind") != "record":
                 entry["kind"] = "record" if has_record else "bundle"
                 index[alias.versioned] = entry
-                atomic_write_bytes(root / layout.alias_path(alias), alias_body)
+                replace_file(root / layout.alias_path(alias), alias_body, make_parents=True)
                 written.append(layout.alias_path(alias))
         added.append(MirrorAdded(path, result.kind, versioned, result.pith_number.full, tuple(written)))
     body = json.dumps({"arxiv": index}, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
-    atomic_write_bytes(root / layout.ALIAS_INDEX, body.encode("utf-8"))
+    replace_file(root / layout.ALIAS_INDEX, body.encode("utf-8"), make_parents=True)
     return added

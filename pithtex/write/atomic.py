@@ -4,8 +4,9 @@ Researchers run ``pithtex annotate`` on the only copy of their bibliography,
 often from an editor or latexmk that watches its mtime. So every write goes to
 a temporary file in the same directory (same file system, so the rename is
 atomic), is flushed and fsynced, gets the original's permission bits, and is
-then renamed over the original. Any failure leaves the original untouched and
-becomes one clear :class:`~pithtex.errors.PithtexError`. ``write_if_changed``
+then renamed over the original (the mechanism is :mod:`pithtex.atomic`; this
+module adds the policy for users' files). Any failure leaves the original
+untouched and becomes one clear :class:`~pithtex.errors.PithtexError`. ``write_if_changed``
 does not touch a file whose bytes are already right, so its mtime stays and
 nothing downstream rebuilds.
 """
@@ -15,9 +16,9 @@ from __future__ import annotations
 import errno
 import os
 import stat
-import tempfile
 from pathlib import Path
 
+from pithtex.atomic import replace_file
 from pithtex.errors import PithtexError
 
 __all__ = ["atomic_write_bytes", "check_writable", "write_if_changed"]
@@ -86,53 +87,11 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
                 f"{target}: cannot write: the file is read-only; the file was left unchanged",
                 hint="make it writable (chmod u+w) or run with --check/--diff to see the changes",
             )
-        mode = stat.S_IMODE(st.st_mode)
-    else:
-        umask = os.umask(0)
-        os.umask(umask)
-        mode = 0o666 & ~umask
 
-    directory = target.parent if str(target.parent) else Path(".")
     try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".pithtex-tmp", dir=directory)
+        replace_file(target, data)  # keeps an existing file's mode; a new one gets 0o666 minus the umask
     except OSError as exc:
         raise _explain(target, exc) from None
-    try:
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.chmod(tmp_name, mode)
-            if st is not None:
-                try:  # keep the group (and the owner, where we may)
-                    os.chown(tmp_name, st.st_uid, st.st_gid)
-                except OSError:
-                    pass
-            os.replace(tmp_name, target)
-        except OSError as exc:
-            raise _explain(target, exc) from None
-    except BaseException:
-        try:
-            os.unlink(tmp_name)
-        except OSError:
-            pass
-        raise
-    _fsync_directory(directory)
-
-
-def _fsync_directory(directory: Path) -> None:
-    """Make the rename durable; best effort (not every platform allows it)."""
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def write_if_changed(path: str | os.PathLike[str], data: bytes) -> bool:

@@ -9,8 +9,6 @@ pithtex wrote it.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from importlib import resources
 from pathlib import Path
 
@@ -50,36 +48,10 @@ def render_sty(version: str = pithtex.__version__) -> str:
 def write_sty(directory: Path, *, version: str = pithtex.__version__) -> bool:
     """Write ``pith.sty`` into ``directory`` if its content differs.
 
-    The write is atomic (a temporary file in the same directory, fsync, then
-    ``os.replace``), so an interrupted run never leaves a half-written package
-    in a paper's sources.  Returns whether the file was written.
+    The write is atomic (:func:`pithtex.write.atomic.write_if_changed`), so an
+    interrupted run never leaves a half-written package in a paper's sources,
+    and an up-to-date file is not touched.  Returns whether the file was written.
     """
-    directory = Path(directory)
-    target = directory / STY_NAME
-    text = render_sty(version)
-    data = text.encode("utf-8")
-    try:
-        if target.read_bytes() == data:
-            return False
-    except FileNotFoundError:
-        pass
-    fd, tmp_name = tempfile.mkstemp(prefix=".pith.sty.", suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        if target.exists():
-            os.chmod(tmp_name, target.stat().st_mode & 0o7777)
-        else:
-            umask = os.umask(0)
-            os.umask(umask)
-            os.chmod(tmp_name, 0o666 & ~umask)
-        os.replace(tmp_name, target)
-    except BaseException:
-        try:
-            os.unlink(tmp_name)
-        except FileNotFoundError:
-            pass
-        raise
-    return True
+    from pithtex.write.atomic import write_if_changed
+
+    return write_if_changed(Path(directory) / STY_NAME, render_sty(version).encode("utf-8"))
