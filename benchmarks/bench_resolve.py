@@ -134,15 +134,21 @@ def main() -> int:
     server_cpu = os.times().children_user + os.times().children_system
     print(f"server CPU for all cold runs ({3 * args.ids} requests): {server_cpu:.2f} s")
 
+    from pithtex.resolve.memo import MEMO_FILE
+
+    (OUT / "cache-c8" / MEMO_FILE).unlink(missing_ok=True)
     warm = []
-    for _ in range(args.repeat):
+    for _ in range(args.repeat + 1):
         t0 = time.perf_counter()
         report = resolve_ids(ids, settings("http://127.0.0.1:9", lock, key_file, 8, OUT / "cache-c8"))
         warm.append(time.perf_counter() - t0)
         assert report.ok and {r.origin for r in report.resolutions} == {"lock"} and not report.lock_changed
     print(
-        f"warm  from pith.lock (registry down): median {statistics.median(warm):.3f} s, "
-        f"min {min(warm):.3f} s over {args.repeat} runs   (target < 0.3 s)"
+        f"warm  from pith.lock, first run (every entry re-verified in full, fills the memo): {warm[0]:.3f} s"
+    )
+    print(
+        f"warm  from pith.lock (registry down, verified-entry memo): median {statistics.median(warm[1:]):.3f} s, "
+        f"min {min(warm[1:]):.3f} s over {args.repeat} runs   (target < 0.3 s)"
     )
 
     shutil.copy(lock, bib.parent / "pith.lock")
