@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from typing import Any
 
 __all__ = [
@@ -65,42 +64,22 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return result
 
 
-#: A JSON escape that can produce a (possibly lone) surrogate.
-_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
-
-
-def _check_strings(value: Any) -> None:
-    """Reject lone surrogates (unencodable as UTF-8) and values nested deeper than MAX_DEPTH."""
-    stack: list[tuple[Any, int]] = [(value, 0)]
-    while stack:
-        item, depth = stack.pop()
-        if isinstance(item, str):
-            try:
-                item.encode("utf-8")
-            except UnicodeEncodeError:
-                raise StrictJSONError("string with a lone surrogate (\\ud800-\\udfff)") from None
-        elif isinstance(item, dict):
-            if item and depth >= MAX_DEPTH:
-                raise StrictJSONError(f"nested deeper than {MAX_DEPTH} levels")
-            stack.extend((key, depth + 1) for key in item)
-            stack.extend((child, depth + 1) for child in item.values())
-        elif isinstance(item, list):
-            if item and depth >= MAX_DEPTH:
-                raise StrictJSONError(f"nested deeper than {MAX_DEPTH} levels")
-            stack.extend((child, depth + 1) for child in item)
-
-
-def _check_depth(value: Any) -> None:
-    """Reject values nested deeper than MAX_DEPTH, visiting containers only."""
-    stack: list[tuple[Any, int]] = [(value, 0)]
-    while stack:
-        item, depth = stack.pop()
-        children = item.values() if isinstance(item, dict) else item
-        if children and depth >= MAX_DEPTH:
-            raise StrictJSONError(f"nested deeper than {MAX_DEPTH} levels")
-        for child in children:
-            if isinstance(child, (dict, list)):
-                stack.append((child, depth + 1))
+def _check_strings(value: Any, depth: int = 0) -> None:
+    """Reject lone surrogates (unencodable as UTF-8) and excessive nesting."""
+    if depth > MAX_DEPTH:
+        raise StrictJSONError(f"nested deeper than {MAX_DEPTH} levels")
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise StrictJSONError("string with a lone surrogate (\\ud800-\\udfff)") from None
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _check_strings(key, depth + 1)
+            _check_strings(item, depth + 1)
+    elif isinstance(value, list):
+        for item in value:
+            _check_strings(item, depth + 1)
 
 
 def load_signed_json(data: bytes | str, *, max_bytes: int = MAX_DOCUMENT_BYTES) -> Any:
@@ -116,10 +95,6 @@ def load_signed_json(data: bytes | str, *, max_bytes: int = MAX_DOCUMENT_BYTES) 
             raise StrictJSONError(f"not UTF-8 (byte {exc.start})") from None
     else:
         text = data
-        try:  # a str may hold lone surrogates literally, not only as escapes
-            text.encode("utf-8")
-        except UnicodeEncodeError:
-            raise StrictJSONError("string with a lone surrogate (\\ud800-\\udfff)") from None
     try:
         value = json.loads(
             text,
@@ -136,10 +111,7 @@ def load_signed_json(data: bytes | str, *, max_bytes: int = MAX_DOCUMENT_BYTES) 
         raise StrictJSONError(f"not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
     except ValueError as exc:  # e.g. int() digit limits
         raise StrictJSONError(f"not JSON: {exc}") from None
-    if _SURROGATE_ESCAPE.search(text):
-        _check_strings(value)  # an escape may have made a lone surrogate: look at every string
-    elif isinstance(value, (dict, list)):
-        _check_depth(value)  # valid UTF-8 without such escapes holds no surrogates
+    _check_strings(value)
     return value
 
 
