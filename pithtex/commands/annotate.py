@@ -22,6 +22,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from pithtex.commands.inputs import split_inputs
 from pithtex.errors import InputError, UsageError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -62,19 +63,6 @@ def configure(parser: argparse.ArgumentParser) -> None:
     add_resolution_options(parser)
 
 
-def _split_inputs(files: list[Path]) -> tuple[list[Path], list[Path]]:
-    bibs, texs = [], []
-    for path in files:
-        suffix = path.suffix.lower()
-        if suffix == ".bib":
-            bibs.append(path)
-        elif suffix in (".tex", ".ltx"):
-            texs.append(path)
-        else:
-            raise UsageError(f"{path}: not a .bib or .tex file")
-    return bibs, texs
-
-
 def run(args: argparse.Namespace) -> int:
     from pithtex.commands.options import load_settings
     from pithtex.ids.arxiv import InvalidArxivId, parse_arxiv_id
@@ -82,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
     from pithtex.write.report import Reporter
 
     args.files = list(dict.fromkeys(args.files))  # a file named twice is edited once
-    bibs, texs = _split_inputs(list(args.files))
+    bibs, texs = split_inputs(list(args.files))
     stamp = None
     if not (args.json or args.update) and all(p.is_file() for p in args.files):
         from pithtex.write.checkstamp import CheckStamp

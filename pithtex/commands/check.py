@@ -22,6 +22,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from pithtex.commands.inputs import split_inputs
 from pithtex.errors import InputError, UsageError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -138,15 +139,7 @@ class _Verified:
 
 def run(args: argparse.Namespace) -> int:
     files = list(args.files)
-    bibs, texs = [], []
-    for path in files:
-        suffix = path.suffix.lower()
-        if suffix == ".bib":
-            bibs.append(path)
-        elif suffix in (".tex", ".ltx"):
-            texs.append(path)
-        else:
-            raise UsageError(f"{path}: not a .bib or .tex file")
+    bibs, texs = split_inputs(files)
     for path in files:
         if not path.exists():
             raise InputError(f"{path}: no such file")
