@@ -39,6 +39,18 @@ def _explain(path: Path, exc: OSError) -> PithtexError:
     return PithtexError(f"{path}: cannot write: {what}; the file was left unchanged")
 
 
+def _refuse_unless_writable(target: Path, st: os.stat_result, outcome: str) -> None:
+    """An existing ``target`` must be a regular file the user left writable."""
+    if not stat.S_ISREG(st.st_mode):
+        raise PithtexError(f"{target}: cannot write: not a regular file; {outcome}")
+    # ``os.access`` alone says yes to root; no write bit at all means read-only by intent.
+    if not os.access(target, os.W_OK) or not st.st_mode & 0o222:
+        raise PithtexError(
+            f"{target}: cannot write: the file is read-only; {outcome}",
+            hint="make it writable (chmod u+w) or run with --check/--diff to see the changes",
+        )
+
+
 def check_writable(path: str | os.PathLike[str]) -> None:
     """Raise the error :func:`atomic_write_bytes` would raise for a read-only file or directory.
 
@@ -54,13 +66,7 @@ def check_writable(path: str | os.PathLike[str]) -> None:
         return
     except OSError as exc:
         raise _explain(target, exc) from None
-    if not stat.S_ISREG(st.st_mode):
-        raise PithtexError(f"{target}: cannot write: not a regular file; nothing was written")
-    if not os.access(target, os.W_OK) or not st.st_mode & 0o222:
-        raise PithtexError(
-            f"{target}: cannot write: the file is read-only; nothing was written",
-            hint="make it writable (chmod u+w) or run with --check/--diff to see the changes",
-        )
+    _refuse_unless_writable(target, st, "nothing was written")
 
 
 def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
@@ -79,14 +85,7 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
     except OSError as exc:
         raise _explain(target, exc) from None
     if st is not None:
-        if not stat.S_ISREG(st.st_mode):
-            raise PithtexError(f"{target}: cannot write: not a regular file")
-        # ``os.access`` alone says yes to root; no write bit at all means read-only by intent.
-        if not os.access(target, os.W_OK) or not st.st_mode & 0o222:
-            raise PithtexError(
-                f"{target}: cannot write: the file is read-only; the file was left unchanged",
-                hint="make it writable (chmod u+w) or run with --check/--diff to see the changes",
-            )
+        _refuse_unless_writable(target, st, "the file was left unchanged")
 
     try:
         replace_file(target, data)  # keeps an existing file's mode; a new one gets 0o666 minus the umask
