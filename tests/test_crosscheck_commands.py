@@ -117,3 +117,13 @@ def test_check_reports_version_drift_from_the_lock(
     lines = json.loads(capsys.readouterr().out)["problems"]
     drift = [l for l in lines if l["code"] == "version-drift"]
     assert len(drift) == 1 and drift[0]["kind"] == "info"
+
+
+def test_annotate_json_stays_json_when_it_refuses_to_write(paper: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    swap_ids(paper / "refs.bib")
+    before = (paper / "refs.bib").read_bytes()
+    assert main(["annotate", "--offline", "--json", "refs.bib"]) == 1
+    out, err = capsys.readouterr()
+    lines = json.loads(out)["lines"]
+    assert {l["key"] for l in lines if l["code"] == "title-mismatch"} == {"vanngo2025sharpness", "gao2026trust"}
+    assert "nothing was written" in err and (paper / "refs.bib").read_bytes() == before

@@ -111,7 +111,7 @@ def run(args: argparse.Namespace) -> int:
         for r in report.resolutions:
             if r.status == "rejected":
                 reporter.problem(str(settings.lock_path), None, None, f"{r.requested}: {r.problem}")
-        reporter.print()
+        _emit(reporter, args)
         print("pithtex: nothing was written (security error)", file=sys.stderr)
         return 1
 
@@ -133,7 +133,7 @@ def run(args: argparse.Namespace) -> int:
         extra.update(_bibrefs(bibs, entries, report))
 
     if mismatched:
-        reporter.print(quiet=args.quiet)
+        _emit(reporter, args, quiet=args.quiet)
         keys = ", ".join(sorted(mismatched))
         print(
             f"pithtex: nothing was written: {keys}: the title does not match the signed title, so the "
@@ -149,12 +149,7 @@ def run(args: argparse.Namespace) -> int:
     if args.diff:
         for plan in changed_plans:
             sys.stdout.write(plan.diff())
-    if getattr(args, "json", False):
-        import json
-
-        print(json.dumps({"lines": [line.to_json() for line in reporter.lines]}, indent=2))
-    else:
-        reporter.print(quiet=args.quiet or args.diff, change_prefix="" if writing else "would ")
+    _emit(reporter, args, quiet=args.quiet or args.diff, change_prefix="" if writing else "would ")
     if writing:
         from pithtex.write.atomic import check_writable, write_if_changed
 
@@ -214,6 +209,16 @@ def _resolve(wanted: list[ArxivId], settings: Any) -> ResolveReport:
     from pithtex.resolve.resolver import resolve_ids
 
     return resolve_ids(wanted, settings)
+
+
+def _emit(reporter: Reporter, args: argparse.Namespace, *, quiet: bool = False, change_prefix: str = "") -> None:
+    """Print what the run has to say: one JSON object with ``--json``, else one line per thing."""
+    if getattr(args, "json", False):
+        import json
+
+        print(json.dumps({"lines": [line.to_json() for line in reporter.lines]}, indent=2))
+    else:
+        reporter.print(quiet=quiet, change_prefix=change_prefix)
 
 
 def _resolution(report: ResolveReport | None, arxiv: ArxivId) -> Resolution | None:
