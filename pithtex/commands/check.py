@@ -58,19 +58,21 @@ def configure(parser: argparse.ArgumentParser) -> None:
 class _Verified:
     """arXiv id as cited -> verified Pith Number, from the lock (then the cache), memoised."""
 
-    def __init__(self, lock: Lockfile, trust: TrustStore, use_cache: bool) -> None:
-        self.lock = lock
+    def __init__(self, lock_path: Path, trust: TrustStore, use_cache: bool) -> None:
+        from pithtex.resolve.lockfile import Lockfile
+
         self.trust = trust
         self.use_cache = use_cache
         self._numbers: dict[ArxivId, tuple[PithNumber | None, str | None, object]] = {}
         self._cache = None
-        #: Lock entries verified before on this machine (authenticated; see pithtex.resolve.memo).
+        #: Lock contents verified before on this machine (authenticated; see pithtex.resolve.memo).
         self.memo = None
         if use_cache:
             from pithtex.resolve.cache import default_cache_dir
             from pithtex.resolve.memo import VerifiedMemo
 
             self.memo = VerifiedMemo.in_cache(default_cache_dir(), trust)
+        self.lock = Lockfile.load(lock_path, self.memo)
         #: Whether a number came from the per-user record cache (then the verdict is not stamped).
         self.used_cache = False
         self._lock_numbers: dict[str, PithNumber] | None = None
@@ -178,13 +180,11 @@ def run(args: argparse.Namespace) -> int:
     lock_path = args.lock.resolve() if args.lock else config.lock
     env_keys = [Path(p) for p in os.environ.get("PITHTEX_TRUST_KEYS", "").split(os.pathsep) if p.strip()]
     key_files = [*config.trust_keys, *args.trust_key, *env_keys]
-    from pithtex.resolve.lockfile import Lockfile
     from pithtex.verify.keys import trust_store_from
     from pithtex.write.report import Reporter
 
-    lock = Lockfile.load(lock_path)
     trust = trust_store_from([*config.trust_keys, *args.trust_key])
-    verified = _Verified(lock, trust, use_cache=not args.no_cache)
+    verified = _Verified(lock_path, trust, use_cache=not args.no_cache)
     reporter = Reporter()
 
     entries = []
@@ -205,6 +205,7 @@ def run(args: argparse.Namespace) -> int:
         _check_tex(path, self_id, verified, reporter)
 
     if verified.memo is not None:
+        verified.lock.remember_if_verified(trust, verified.memo)
         verified.memo.save()
     if args.json:
         import json

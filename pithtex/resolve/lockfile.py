@@ -154,9 +154,10 @@ def _remembered(entry: LockEntry) -> VerificationResult:
     """The verdict a full verification of these exact bytes gave before (see pithtex.resolve.memo)."""
     from pithtex.verify.result import Check, VerificationResult
 
-    return VerificationResult.from_checks(
-        "record",
-        [Check("memo", True, "these exact bytes verified before under the same trusted keys")],
+    return VerificationResult(
+        kind="record",
+        status="verified",
+        checks=[Check("memo", True, "these exact bytes verified before under the same trusted keys")],
         pith_number=entry.pith_number,
         canonical_sha256=entry.canonical_sha256,
         canonical_record=entry.canonical_record,
@@ -223,6 +224,23 @@ def _parse_entry(path: Path, text: str, key: str, raw: Any) -> LockEntry:
     )
 
 
+def _known_good_entry(raw: dict[str, Any]) -> LockEntry:
+    """An entry of a lock whose exact bytes passed :func:`_parse_entry` and verification before."""
+    number = raw["pith_number"].strip()
+    return LockEntry(
+        requested=ArxivId(raw["arxiv_id"], raw["cited_version"]),
+        source_version=raw["source_version"],
+        pith_number=PithNumber(int(number[5:9]), number[10:]),
+        canonical_sha256=raw["canonical_sha256"],
+        canonical_record=raw["canonical_record"],
+        receipt=raw["receipt"],
+        key_id=raw.get("key_id"),
+        title=raw.get("title"),
+        state_sha256=raw.get("state_sha256"),
+        event_count=raw.get("event_count"),
+    )
+
+
 @dataclass
 class Lockfile:
     """The entries of one ``pith.lock`` (an empty lock when the file does not exist)."""
@@ -233,11 +251,24 @@ class Lockfile:
     #: writer tell whether anything changed, and tests that nothing did.
     original: bytes | None = None
     _dirty: bool = field(default=False, repr=False, compare=False)
+    #: The trust digest under which these exact bytes are known to verify in
+    #: full (a lock-file memo hit, see :mod:`pithtex.resolve.memo`), else None.
+    _known_under: str | None = field(default=None, repr=False, compare=False)
+    #: Keys of entries (as read) that verified in this run.
+    _verified: set[str] = field(default_factory=set, repr=False, compare=False)
+    #: The entries as read from the file, before any :meth:`put`.
+    _as_read: dict[str, LockEntry] = field(default_factory=dict, repr=False, compare=False)
 
     # -- reading ---------------------------------------------------------
     @classmethod
-    def load(cls, path: str | Path) -> Lockfile:
-        """Read and check ``path``; a malformed lock is an :class:`InputError` with file and line."""
+    def load(cls, path: str | Path, memo: VerifiedMemo | None = None) -> Lockfile:
+        """Read and check ``path``; a malformed lock is an :class:`InputError` with file and line.
+
+        With a ``memo`` that authenticates these exact bytes as read strictly
+        and verified in full before (under the memo's trusted keys), the
+        strict reading is skipped and :meth:`verify_entry` trusts the entries
+        as read: the same bytes gave that verdict already.
+        """
         from pithtex.verify.canonical import StrictJSONError, load_signed_json
 
         path = Path(path)
@@ -249,6 +280,10 @@ class Lockfile:
             raise InputError(f"{path}: is a directory, not a lock file") from None
         except OSError as exc:
             raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
+        if memo is not None and data.strip() and memo.knows_file(data):
+            doc = json.loads(data)
+            entries = {key: _known_good_entry(raw) for key, raw in doc["entries"].items()}
+            return cls(path, entries, data, _known_under=memo.trust_digest, _as_read=dict(entries))
         text = data.decode("utf-8", errors="replace")
         if not data.strip():
             raise InputError(f"{path}:1: empty lock file", hint="delete it to start afresh")
@@ -270,7 +305,7 @@ class Lockfile:
                 hint="upgrade pithtex",
             )
         entries = {key: _parse_entry(path, text, key, raw) for key, raw in doc["entries"].items()}
-        return cls(path, entries, data)
+        return cls(path, entries, data, _as_read=dict(entries))
 
     def get(self, arxiv: ArxivId) -> LockEntry | None:
         """The entry for an id exactly as cited (``2511.00066`` and ``2511.00066v4`` differ)."""
@@ -298,12 +333,39 @@ class Lockfile:
         With a ``memo`` (:mod:`pithtex.resolve.memo`), an entry whose exact bytes
         verified before under the same trusted keys is not verified again.
         """
-        if memo is not None and entry in memo:
+        if memo is not None and not memo.covers(trust):
+            memo = None  # a memo of verdicts under other keys says nothing here
+        as_read = self._as_read.get(entry.key) is entry
+        if memo is not None and as_read and self._known_under == memo.trust_digest:
             return _remembered(entry)
-        result = self._verify_entry(entry, trust)
-        if memo is not None and result.ok:
-            memo.remember(entry)
+        if memo is not None and entry in memo:
+            result = _remembered(entry)
+        else:
+            result = self._verify_entry(entry, trust)
+            if memo is not None and result.ok:
+                memo.remember(entry)
+        if as_read and result.ok:
+            self._verified.add(entry.key)
         return result
+
+    def remember_if_verified(self, trust: TrustStore, memo: VerifiedMemo) -> bool:
+        """Remember this lock's exact bytes in ``memo`` if every entry verifies.
+
+        Call it after the run's own verifications and before any :meth:`put`:
+        only the file as read is remembered, and entries the run did not
+        need are verified now (through the entry memo, so once). Returns
+        whether the file is (now) remembered.
+        """
+        if self.original is None or self._dirty or not memo.covers(trust):
+            return False
+        if self._known_under == memo.trust_digest:
+            return True
+        for key, entry in self._as_read.items():
+            if key not in self._verified and not self.verify_entry(entry, trust, memo).ok:
+                return False
+        memo.remember_file(self.original)
+        self._known_under = memo.trust_digest
+        return True
 
     def _verify_entry(self, entry: LockEntry, trust: TrustStore) -> VerificationResult:
         # verify_record rather than verify_document: the lock was parsed with

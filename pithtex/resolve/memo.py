@@ -1,19 +1,32 @@
-"""Remember, per machine, the ``pith.lock`` entries that already verified.
+"""Remember, per machine, the ``pith.lock`` contents that already verified.
 
 Re-verifying a lock entry (canonical digest, Pith Number, Ed25519 receipt,
-title hash, id) costs 0.3-0.8 ms; a paper's lock is re-verified on every
-``resolve``, ``annotate`` and ``check``. Verification is a pure function of
-the entry's bytes and of the trusted keys, so its verdict can be memoised
-without weakening it, provided the memo cannot be forged.
+title hash, id) costs 0.3-0.8 ms, and strictly re-parsing a large lock costs
+more than that; a paper's lock is re-read on every ``resolve``, ``annotate``
+and ``check``. Verification is a pure function of the bytes and of the
+trusted keys, so its verdict can be memoised without weakening it, provided
+the memo cannot be forged.
 
-The memo lives in the cache (``verified-lock-entries``), one line per entry:
-``<digest> <tag>``, where *digest* is SHA-256 over the trust store's keys and
-the entry's canonical JSON (every byte the verdict depends on: change one and
-the entry is verified in full again), and *tag* is an HMAC of the digest
-under the per-user secret of :mod:`pithtex.localmac`, which is kept outside
-the cache. A line whose tag does not authenticate is ignored, so a shared or
-poisoned cache cannot vouch for a forged entry. Only verified entries are
-remembered, and only by runs that wrote nothing rejected.
+The memo lives in the cache (``verified-lock-entries``), one line per verdict,
+``<digest> <tag>``, of two kinds:
+
+- an *entry*: *digest* is SHA-256 over the trust store's keys and the entry's
+  canonical JSON (every byte the verdict depends on: change one and the entry
+  is verified in full again);
+- a whole *lock file*, ``lock:<digest>``: SHA-256 over the trust store's keys
+  and the file's exact bytes, remembered only when the file passed the strict
+  JSON reading and every one of its entries verified
+  (:meth:`pithtex.resolve.lockfile.Lockfile.remember_if_verified`). A run
+  that finds its lock's bytes here reads them with the plain JSON parser and
+  verifies nothing again: the same bytes gave the same verdict before.
+
+*tag* is an HMAC of the line's digest (and kind) under the per-user secret of
+:mod:`pithtex.localmac`, which is kept outside the cache. A line whose tag
+does not authenticate is ignored (and dropped when the memo is next saved),
+so a shared or poisoned cache cannot vouch for a forged entry or file. Tags
+are checked when a line is looked up, so reading a large memo costs a split,
+not an HMAC per line. Only verified material is remembered, and only by runs
+that wrote nothing rejected.
 """
 
 from __future__ import annotations
@@ -35,52 +48,112 @@ __all__ = ["MEMO_FILE", "VerifiedMemo"]
 MEMO_FILE = "verified-lock-entries"
 #: Bound on the file (about 13 MB at this size); the newest lines are kept.
 MAX_LINES = 100_000
+_ENTRY, _FILE = "lock-entry", "lock-file"
+_FILE_PREFIX = "lock:"
 
 
-def _trust_digest(trust: TrustStore) -> str:
+def trust_digest(trust: TrustStore) -> str:
+    """SHA-256 (hex) naming the set of trusted keys."""
     keys = sorted((key.key_id, key.public_bytes.hex()) for key in trust)
     return hashlib.sha256(json.dumps(keys).encode()).hexdigest()
 
 
 class VerifiedMemo:
-    """The set of lock entries verified on this machine under one trust store."""
+    """The lock entries and lock files verified on this machine under one trust store."""
 
     def __init__(self, path: Path, trust: TrustStore) -> None:
         self.path = path
-        self._trust = _trust_digest(trust)
+        self.trust = trust
+        #: Names the trust store: verdicts under other keys are not these.
+        self.trust_digest = trust_digest(trust)
         self._secret = localmac.secret(create=False)
-        self._known: set[str] = set()
+        self._known: set[str] = set()  # authenticated
+        self._unchecked: dict[str, str] = {}  # digest -> tag, not authenticated yet
+        self._loaded: list[tuple[str, str]] = []  # (digest, tag) in file order, oldest first
         self._new: list[str] = []
-        self._lines: list[str] = []
+        self._text: str | None = None  # the file, until its lines are needed
         if self._secret is not None:
-            self._load()
+            try:
+                self._text = self.path.read_text(encoding="ascii")
+            except (OSError, UnicodeDecodeError):
+                self._text = None
+
+    def covers(self, trust: TrustStore) -> bool:
+        """Whether this memo's verdicts are about ``trust`` (the same keys)."""
+        return trust is self.trust or trust_digest(trust) == self.trust_digest
 
     @classmethod
     def in_cache(cls, cache_root: Path, trust: TrustStore) -> VerifiedMemo:
         return cls(Path(cache_root) / MEMO_FILE, trust)
 
-    def _load(self) -> None:
-        try:
-            text = self.path.read_text(encoding="ascii")
-        except (OSError, UnicodeDecodeError):
+    def _split(self) -> None:
+        """Read the lines of the file (once; a lock-file lookup needs none of them)."""
+        text, self._text = self._text, None
+        if text is None:
             return
-        assert self._secret is not None
         for line in text.splitlines():
             digest, _, tag = line.partition(" ")
-            if len(digest) == 64 and hmac.compare_digest(tag, localmac.tag(self._secret, "lock-entry", digest)):
-                self._known.add(digest)
-                self._lines.append(line)
+            if len(digest) >= 64 and len(tag) == 64:
+                self._unchecked[digest] = tag
+                self._loaded.append((digest, tag))
 
+    def _authentic(self, digest: str) -> bool:
+        if digest in self._known:
+            return True
+        if self._text is not None:
+            self._split()
+        tag = self._unchecked.pop(digest, None)
+        if tag is None or self._secret is None:
+            return False
+        if hmac.compare_digest(tag, self._tag(self._secret, digest)):
+            self._known.add(digest)
+            return True
+        return False
+
+    @staticmethod
+    def _tag(secret: bytes, digest: str) -> str:
+        return localmac.tag(secret, _FILE if digest.startswith(_FILE_PREFIX) else _ENTRY, digest)
+
+    # -- entries ----------------------------------------------------------
     def digest(self, entry: LockEntry) -> str:
         body = json.dumps(entry.to_json(), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-        return hashlib.sha256(f"{self._trust}\n{body}".encode("utf-8", "surrogateescape")).hexdigest()
+        return hashlib.sha256(f"{self.trust_digest}\n{body}".encode("utf-8", "surrogateescape")).hexdigest()
+
+    def _empty(self) -> bool:
+        return not (self._known or self._unchecked or self._text)
 
     def __contains__(self, entry: LockEntry) -> bool:
-        return bool(self._known) and self.digest(entry) in self._known
+        return not self._empty() and self._authentic(self.digest(entry))
 
     def remember(self, entry: LockEntry) -> None:
-        digest = self.digest(entry)
+        self._learn(self.digest(entry))
+
+    # -- whole lock files -------------------------------------------------
+    def file_digest(self, data: bytes) -> str:
+        body = hashlib.sha256(f"{self.trust_digest}\n".encode() + data).hexdigest()
+        return _FILE_PREFIX + body
+
+    def knows_file(self, data: bytes) -> bool:
+        """Whether these exact lock bytes were read strictly and verified in full before."""
+        if self._empty():
+            return False
+        digest = self.file_digest(data)
+        if self._text is not None:  # one line to find: no need to split the file
+            at = self._text.find(f"{digest} ")
+            if at < 0 or (at > 0 and self._text[at - 1] != "\n") or self._secret is None:
+                return False
+            tag = self._text[at + len(digest) + 1:at + len(digest) + 65]
+            return hmac.compare_digest(tag, self._tag(self._secret, digest))
+        return self._authentic(digest)
+
+    def remember_file(self, data: bytes) -> None:
+        self._learn(self.file_digest(data))
+
+    def _learn(self, digest: str) -> None:
+        if self._text is not None:
+            self._split()
         if digest not in self._known:
+            self._unchecked.pop(digest, None)
             self._known.add(digest)
             self._new.append(digest)
 
@@ -90,16 +163,27 @@ class VerifiedMemo:
             return False
         from pithtex.atomic import replace_file
 
+        if self._text is not None:
+            self._split()
         secret = self._secret or localmac.secret(create=True)
         if secret is None:
             return False
-        if secret != self._secret:  # a new secret: lines tagged under no secret are worthless
-            self._lines = []
-        lines = self._lines + [f"{d} {localmac.tag(secret, 'lock-entry', d)}" for d in self._new]
-        data = ("\n".join(lines[-MAX_LINES:]) + "\n").encode("ascii")
+        lines: list[str] = []
+        if secret == self._secret:  # keep the old lines that authenticate (none under a new secret)
+            new = set(self._new)
+            lines = [
+                f"{d} {tag}\n"
+                for d, tag in self._loaded
+                if d not in new and hmac.compare_digest(tag, self._tag(secret, d))
+            ]
+        lines += [f"{d} {self._tag(secret, d)}\n" for d in self._new]
+        lines = lines[-MAX_LINES:]
+        data = "".join(lines).encode("ascii")
         try:
             replace_file(self.path, data, durable=False, make_parents=True)
         except OSError:
             return False
-        self._secret, self._lines, self._new = secret, lines[-MAX_LINES:], []
+        self._secret, self._new, self._unchecked = secret, [], {}
+        self._loaded = [tuple(line.split()) for line in lines]  # type: ignore[misc]
+        self._known = {d for d, _ in self._loaded}
         return True

@@ -419,9 +419,9 @@ def resolve_ids(ids: Iterable[ArxivId], settings: ResolveSettings) -> ResolveRep
 
 
 def _resolve_locked(wanted: list[ArxivId], settings: ResolveSettings, may_write: bool) -> ResolveReport:
-    lock = Lockfile.load(settings.lock_path)
     cache = settings.cache
     memo = VerifiedMemo.in_cache(cache.root, settings.trust) if cache is not None else None
+    lock = Lockfile.load(settings.lock_path, memo)
     done: dict[ArxivId, Resolution] = {}
     fresh: dict[ArxivId, _Fetched] = {}
     to_fetch: list[ArxivId] = []
@@ -469,6 +469,7 @@ def _resolve_locked(wanted: list[ArxivId], settings: ResolveSettings, may_write:
     if report.security:
         return report
     if memo is not None:
+        lock.remember_if_verified(settings.trust, memo)
         memo.save()
     if not may_write:
         return report
