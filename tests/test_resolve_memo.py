@@ -99,3 +99,106 @@ def test_the_memo_is_per_trust_store(lock: Lockfile, tmp_path: Path, monkeypatch
     for entry in lock:
         result = lock.verify_entry(entry, narrow, VerifiedMemo.in_cache(tmp_path / "cache", narrow))
         assert result.ok and not remembered(result)
+
+
+# -- whole lock files ---------------------------------------------------------
+
+
+def _remember_file(path: Path, cache: Path, trust: TrustStore) -> None:
+    memo = VerifiedMemo.in_cache(cache, trust)
+    lock = Lockfile.load(path, memo)
+    for entry in lock:
+        assert lock.verify_entry(entry, trust, memo).ok
+    assert lock.remember_if_verified(trust, memo)
+    assert memo.save()
+
+
+def test_a_lock_file_that_verified_in_full_is_read_without_verifying_again(tmp_path: Path) -> None:
+    path = tmp_path / "pith.lock"
+    shutil.copy2(EXAMPLE_LOCK, path)
+    trust, cache = TrustStore.pinned(), tmp_path / "cache"
+    full = Lockfile.load(path)
+    _remember_file(path, cache, trust)
+
+    memo = VerifiedMemo.in_cache(cache, trust)
+    assert memo.knows_file(path.read_bytes())
+    fast = Lockfile.load(path, memo)
+    assert [e.to_json() for e in fast] == [e.to_json() for e in full]  # the same entries, field by field
+    assert all(remembered(fast.verify_entry(e, trust, memo)) for e in fast)
+    # an entry that is not the one read from the file is verified on its own merits
+    entry = next(iter(fast))
+    retitled = dataclasses.replace(entry, title="Another Title Entirely")
+    assert not remembered(fast.verify_entry(retitled, trust, memo))
+
+
+def test_any_changed_byte_of_the_lock_file_is_read_strictly_again(tmp_path: Path) -> None:
+    path = tmp_path / "pith.lock"
+    shutil.copy2(EXAMPLE_LOCK, path)
+    trust, cache = TrustStore.pinned(), tmp_path / "cache"
+    _remember_file(path, cache, trust)
+    text = path.read_text(encoding="utf-8")
+
+    path.write_text(text.replace("\n", "\n ", 1), encoding="utf-8")  # formatting only
+    lock = Lockfile.load(path, VerifiedMemo.in_cache(cache, trust))
+    assert lock._known_under is None  # strict reading, entries verified (from the entry memo)
+
+    key = next(iter(Lockfile.load(path)))
+    sig = key.receipt["signature_b64"]
+    path.write_text(text.replace(sig, ("B" if sig[0] == "A" else "A") + sig[1:]), encoding="utf-8")
+    memo = VerifiedMemo.in_cache(cache, trust)
+    lock = Lockfile.load(path, memo)
+    results = [lock.verify_entry(e, trust, memo) for e in lock]
+    assert sum(not r.ok for r in results) == 1
+    assert not lock.remember_if_verified(trust, memo)  # one bad entry: the file is not remembered
+    assert not memo.knows_file(path.read_bytes())
+
+    # a strictly invalid file (duplicate key) is refused, whatever the memo holds
+    path.write_text(text.replace('"lock_version": 1', '"lock_version": 1, "lock_version": 1'), encoding="utf-8")
+    from pithtex.errors import InputError
+
+    with pytest.raises(InputError, match="malformed pith.lock"):
+        Lockfile.load(path, VerifiedMemo.in_cache(cache, trust))
+
+
+def test_a_planted_lock_file_line_is_worthless(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "pith.lock"
+    shutil.copy2(EXAMPLE_LOCK, path)
+    trust, cache = TrustStore.pinned(), tmp_path / "cache"
+    _remember_file(path, cache, trust)  # creates the secret and a genuine memo
+    genuine = (cache / MEMO_FILE).read_text()
+    text = path.read_text(encoding="utf-8")
+    entry = next(iter(Lockfile.load(path)))
+    sig = entry.receipt["signature_b64"]
+    path.write_text(text.replace(sig, ("B" if sig[0] == "A" else "A") + sig[1:]), encoding="utf-8")
+    memo = VerifiedMemo.in_cache(cache, trust)
+    digest = memo.file_digest(path.read_bytes())  # public inputs: anyone can compute it
+    tag = genuine.split()[1]
+    for planted in (f"{digest} {tag}\n", f"{digest} {'0' * 64}\n", f"{digest}\n"):
+        (cache / MEMO_FILE).write_text(genuine + planted)
+        memo = VerifiedMemo.in_cache(cache, trust)
+        assert not memo.knows_file(path.read_bytes())
+        lock = Lockfile.load(path, memo)
+        assert lock._known_under is None
+        assert not all(lock.verify_entry(e, trust, memo).ok for e in lock)
+
+    # the genuine file under another machine's secret, or under other keys: read strictly
+    path.write_text(text, encoding="utf-8")
+    (cache / MEMO_FILE).write_text(genuine)
+    assert VerifiedMemo.in_cache(cache, trust).knows_file(path.read_bytes())
+    extra = TestKey().write_key_file(tmp_path / "extra.json")
+    assert not VerifiedMemo.in_cache(cache, trust_store_from([str(extra)])).knows_file(path.read_bytes())
+    monkeypatch.setenv("PITHTEX_STATE_DIR", str(tmp_path / "other-machine"))
+    assert not VerifiedMemo.in_cache(cache, trust).knows_file(path.read_bytes())
+
+
+def test_a_memo_under_other_keys_is_not_consulted(tmp_path: Path) -> None:
+    path = tmp_path / "pith.lock"
+    shutil.copy2(EXAMPLE_LOCK, path)
+    trust, cache = TrustStore.pinned(), tmp_path / "cache"
+    _remember_file(path, cache, trust)
+    memo = VerifiedMemo.in_cache(cache, trust)
+    lock = Lockfile.load(path, memo)
+    extra = TestKey().write_key_file(tmp_path / "extra.json")
+    other = trust_store_from([str(extra)])
+    assert not memo.covers(other)
+    assert all(not remembered(lock.verify_entry(e, other, memo)) for e in lock)
