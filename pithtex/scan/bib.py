@@ -63,6 +63,7 @@ from __future__ import annotations
 
 import logging
 import re
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -304,12 +305,15 @@ def _relevant(text: str, low: str | None, start: int, end: int, pith_field: str)
             return True
     return False
 _FAST_HEAD_RE = re.compile(r"[^\S\n]*@(?P<type>\w+)[ \t]*\{\s*(?P<key>[^\s,{}()\"=#%\\@]+)\s*,")
-_B = r"\{[^{}]*\}"
+# Possessive quantifiers (Python 3.11+): each alternative starts with a different
+# character, so giving back never finds another match; it only costs time.
+_P = "+" if sys.version_info >= (3, 11) else ""
+_B = r"\{[^{}]*" + _P + r"\}"
 for _ in range(3):
-    _B = r"\{(?:[^{}]|" + _B + r")*\}"
+    _B = r"\{(?:[^{}]+" + _P + "|" + _B + r")*" + _P + r"\}"
 _FAST_FIELD_RE = re.compile(
     r"\s*(?P<name>[^\s=,{}\"#%\\@()]+)\s*(?P<eq>=)\s*"
-    r"(?P<value>" + _B + r"|\"(?:[^\"\\]|\\[^\"])*\"|[\w.:+\-]+)"
+    r"(?P<value>" + _B + r"|\"(?:[^\"\\]+" + _P + r"|\\[^\"])*" + _P + r"\"|[\w.:+\-]+" + _P + ")"
     r"\s*(?:,|(?=\}))"
 )
 _FAST_END_RE = re.compile(r"\s*\}")
@@ -318,12 +322,20 @@ _NOT_ENTRIES = frozenset({"comment", "string", "preamble"})
 
 
 class _FastField:
-    """Like bibtexparser's Field, plus ``offset``: where the value starts in the entry's raw text."""
+    """Like bibtexparser's Field, plus ``offset``: where the value starts in the entry's raw text.
 
-    __slots__ = ("key", "value", "start_line", "offset")
+    ``start_line`` (the 0-based line of the ``=``) is counted only when asked for.
+    """
 
-    def __init__(self, key: str, value: str, start_line: int, offset: int) -> None:
-        self.key, self.value, self.start_line, self.offset = key, value, start_line, offset
+    __slots__ = ("key", "value", "offset", "_chunk", "_line0", "_eq")
+
+    def __init__(self, key: str, value: str, offset: int, chunk: str, line0: int, eq: int) -> None:
+        self.key, self.value, self.offset = key, value, offset
+        self._chunk, self._line0, self._eq = chunk, line0, eq
+
+    @property
+    def start_line(self) -> int:
+        return self._line0 + self._chunk.count("\n", 0, self._eq)
 
 
 class _FastEntry:
@@ -338,25 +350,22 @@ def _fast_entry(chunk: str, line0: int) -> _FastEntry | None:
     head = _FAST_HEAD_RE.match(chunk)
     if head is None or head["type"].lower() in _NOT_ENTRIES:
         return None
-    if any(u in chunk for u in _UNUSUAL):
+    if "\\" in chunk and any(u in chunk for u in _UNUSUAL) or '{"}' in chunk:
         return None
     fields: list[_FastField] = []
     names: set[str] = set()
     pos = head.end()
     at = chunk.index("@")
-    line, counted = line0, 0
+    match = _FAST_FIELD_RE.match
     while True:
-        m = _FAST_FIELD_RE.match(chunk, pos)
+        m = match(chunk, pos)
         if m is None:
             break
         name, value = m.group("name", "value")
         if name in names:
             return None  # duplicate fields: let bibtexparser report them
         names.add(name)
-        eq = m.start("eq")
-        line += chunk.count("\n", counted, eq)
-        counted = eq
-        fields.append(_FastField(name, value, line, m.start("value") - at))
+        fields.append(_FastField(name, value, m.start("value") - at, chunk, line0, m.start("eq")))
         pos = m.end()
     end = _FAST_END_RE.match(chunk, pos)
     if end is None or "@" in chunk[end.end():]:
@@ -534,10 +543,9 @@ def _scan_entry(
         result.notes.append(f"{name}:{line0 + 1}: duplicate entry key {key!r} (first at line {seen_keys[key]})")
     else:
         seen_keys[key] = line0 + 1
-    fields = entry.fields  # type: ignore[attr-defined]
+    fields = [(f.key.lower(), f) for f in entry.fields]  # type: ignore[attr-defined]
     title_field = pf = None
-    for f in fields:
-        k = f.key.lower()
+    for k, f in fields:
         if k == "title":
             title_field = title_field or f
         elif k == pith_field:
@@ -551,8 +559,8 @@ def _scan_entry(
     findings: list[Finding] = []
     if may_cite and could_contain_arxiv(raw):
         lower: dict[str, object] = {}
-        for f in fields:
-            lower.setdefault(f.key.lower(), f)
+        for k, f in fields:
+            lower.setdefault(k, f)
         archive_field = lower.get("archiveprefix") or lower.get("eprinttype")
         archive = field_text(archive_field.value, strings).strip().lower() if archive_field else None  # type: ignore[attr-defined]
         journal_field = lower.get("journal") or lower.get("journaltitle")
@@ -560,8 +568,7 @@ def _scan_entry(
         eprint_is_arxiv = archive is None or "arxiv" in archive
         archive_named = archive is not None and "arxiv" in archive
         journal_is_corr = bool(journal) and _CORR_RE.fullmatch(journal.strip("{} ")) is not None
-        for f in fields:
-            fname = f.key.lower()
+        for fname, f in fields:
             value: str = f.value
             if fname in SKIPPED_FIELDS or fname == pith_field or not could_contain_arxiv(value):
                 continue
@@ -577,7 +584,7 @@ def _scan_entry(
             vstart = f.offset if isinstance(f, _FastField) else _value_offset(raw, own_line0, f)
             # 1-based line of an offset into the value (the '=' line if the
             # value could not be located, which only unusual spacing causes)
-            fallback = f.start_line + line_offset + 1
+            fallback = f.start_line + line_offset + 1 if vstart < 0 else 0
             for m in matches:
                 line = line0 + raw.count("\n", 0, vstart + m.start) + 1 if vstart >= 0 else fallback
                 findings.append(Finding(name, line, key, f.key, m.arxiv, m.raw))

@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from pithtex.ids.arxiv import OLD_ARCHIVES, ArxivId, InvalidArxivId, parse_arxiv_id
 
@@ -91,6 +92,9 @@ _VALUE_RE = re.compile(
 #: At most this many rejected candidates are returned per text searched.
 MAX_REJECTED = 5
 
+# Non-ASCII letters that IGNORECASE matches with ASCII ones ("[a-z]" docs of `re`).
+_ODD_CASE = ("\u0130", "\u0131", "\u017f", "\u212a")
+
 # Cheap test before the regexes: text that has none of these cannot match.
 _MAYBE_RE = re.compile(r"arxiv|/\d{7}|\d{4}\.\d{4}", re.IGNORECASE)
 
@@ -115,18 +119,29 @@ class Rejected:
     reason: str
 
 
+_MAYBE_NUMBER_RE = re.compile(r"/\d{7}|\d{4}\.\d{4}")
+
+
 def could_contain_arxiv(text: str) -> bool:
     """False when ``text`` certainly holds no identifier (a fast pre-filter)."""
+    if text.isascii():  # the same test, without the slow case-blind alternation
+        return "arxiv" in text.lower() or _MAYBE_NUMBER_RE.search(text) is not None
     return _MAYBE_RE.search(text) is not None
+
+
+@lru_cache(maxsize=65536)
+def _parse(text: str) -> ArxivId | str:
+    """``parse_arxiv_id(text)``, or the reason it is not an id (cached: a .bib names each id 2-3 times)."""
+    try:
+        return parse_arxiv_id(text)
+    except InvalidArxivId as exc:
+        return exc.reason
 
 
 def _validate(m: re.Match[str]) -> ArxivId | str:
     """The id in match ``m``, or the reason it is not one."""
-    ident = m["id"]
-    try:
-        return parse_arxiv_id(ident + (m["ver"] or ""))
-    except InvalidArxivId as exc:
-        return exc.reason
+    ver = m["ver"]
+    return _parse(m["id"] + ver if ver else m["id"])
 
 
 def find_explicit(text: str) -> tuple[list[IdMatch], list[Rejected]]:
@@ -135,11 +150,22 @@ def find_explicit(text: str) -> tuple[list[IdMatch], list[Rejected]]:
     Overlapping matches (``\\href{https://arxiv.org/abs/X}`` inside
     ``\\arxiv{...}``) keep the earliest, longest one.
     """
-    if not could_contain_arxiv(text):
-        return [], []
+    if any(c in text for c in _ODD_CASE):
+        low = ""  # `re` folds these to ASCII letters, str.lower() does not: run every regex
+    else:
+        low = text.lower()
+        if "arxiv" not in low and "\\" not in text:  # every context names arXiv, or is a macro
+            return [], []
     found: list[IdMatch] = []
     rejected: list[Rejected] = []
-    for context, regex in (("url", _URL_RE), ("doi", _DOI_RE), ("macro", _MACRO_RE), ("prefix", _PREFIX_RE)):
+    for context, regex, needle in (
+        ("url", _URL_RE, "arxiv.org"),
+        ("doi", _DOI_RE, "10.48550"),
+        ("macro", _MACRO_RE, "\\"),
+        ("prefix", _PREFIX_RE, "arxiv"),
+    ):
+        if low and needle not in low:  # each context needs its literal: skip the regex
+            continue
         for m in regex.finditer(text):
             got = _validate(m)
             if isinstance(got, ArxivId):
