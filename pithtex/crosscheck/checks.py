@@ -15,6 +15,7 @@ only: the checks trust them.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import replace
 from functools import lru_cache
@@ -179,9 +180,11 @@ def check_title(
     return _finding(entry, TITLE_MISMATCH, "error", message, **details)
 
 
+_HEX64_RE = re.compile(r"[0-9a-fA-F]{64}")
+
+
 def _is_hex64(text: str) -> bool:
-    t = text.strip().lower()
-    return len(t) == 64 and all(c in "0123456789abcdef" for c in t)
+    return _HEX64_RE.fullmatch(text.strip()) is not None
 
 
 class _Neighbours:
@@ -366,8 +369,11 @@ def crosscheck(
     for entry, a, facts in pairs:
         allowed = entry.key is not None and entry.key in allow
         findings.append(check_title(entry, a, facts, allowed=allowed, neighbours=known))
-        if facts is not None and facts.source.id in latest:
-            facts = replace(facts, latest=latest[facts.source.id])
+        newest = latest.get(facts.source.id) if facts is not None else None
+        if newest is not None and newest != facts.latest:  # type: ignore[union-attr]
+            pinned = a.version if a.version is not None else facts.source.version  # type: ignore[union-attr]
+            if pinned is None or newest[0] > pinned:  # else no drift, whichever latest is used
+                facts = replace(facts, latest=newest)  # type: ignore[arg-type]
         drift = check_version_drift(entry, a, facts)
         if drift is not None:
             findings.append(drift)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Literal
 
 from pithtex.ids.arxiv import ArxivId, parse_arxiv_id
@@ -47,6 +48,11 @@ TITLE_UNCHECKED = "title-unchecked"
 VERSION_DRIFT = "version-drift"
 DUPLICATE_REFERENCE = "duplicate-reference"
 CODES = (TITLE_VERIFIED, TITLE_DIFFERS, TITLE_MISMATCH, TITLE_UNCHECKED, VERSION_DRIFT, DUPLICATE_REFERENCE)
+
+
+@lru_cache(maxsize=65536)
+def _source_id(text: str) -> str:
+    return parse_arxiv_id(text).id
 
 
 @dataclass(frozen=True)
@@ -83,8 +89,7 @@ class RecordFacts:
         """
         src = canonical_record["source"]
         version = src.get("version")
-        source = parse_arxiv_id(str(src["id"]))
-        source = ArxivId(source.id, int(version) if version is not None else None)
+        source = ArxivId(_source_id(str(src["id"])), int(version) if version is not None else None)
         digest = canonical_record["metadata"]["title_canon_sha256"]
         if not isinstance(digest, str):
             raise TypeError("metadata.title_canon_sha256 is not a string")

@@ -69,7 +69,7 @@ class RemoveField:
 Edit = SetField | RemoveField
 
 
-@dataclass
+@dataclass(slots=True)
 class FieldSpan:
     """Offsets (relative to the entry text) of one ``name = value,`` field."""
 
@@ -83,7 +83,7 @@ class FieldSpan:
     delimiter: str  # "{", '"' or "" (a number, a macro or a # concatenation)
 
 
-@dataclass
+@dataclass(slots=True)
 class EntrySpan:
     """Offsets (relative to the entry text) of one ``@type{key, ...}`` entry."""
 
@@ -108,9 +108,11 @@ _IDENT = re.compile(r"[^\s\"#%'(),={}]+")
 _WS = re.compile(r"\s*")
 _FIELD_HEAD = re.compile(r"([^\s\"#%'(),={}]+)\s*(=)\s*")
 _AFTER_VALUE = re.compile(r"\s*(#\s*)?")
-# a field whose value has no nested braces, no backslash and no # concatenation
+# a field whose value has no nested braces, no backslash and no # concatenation,
+# then the white space after it and, when there is one, its comma and more white space
 _FLAT_FIELD = re.compile(
     r"([^\s\"#%'(),={}]+)\s*(=)\s*(\{[^{}\\]*\}|\"[^\"{}\\]*\"|[^\s,#{}()\"]+)(?=\s*[,})])"
+    r"\s*(?:(,)\s*)?"
 )
 
 
@@ -162,28 +164,22 @@ def parse_entry(text: str, start: int = 0) -> EntrySpan:
             return entry
         flat = _FLAT_FIELD.match(text, pos)
         if flat is not None:  # the common case in one regex: `name = {flat value}` / "..." / bare
-            value_end = flat.end()
-            after = _WS.match(text, value_end).end()  # type: ignore[union-attr]
-            comma = None
-            if after >= n:
-                raise fail("the entry is not closed")
-            if text[after] == ",":
-                comma = after - start
-                pos = _WS.match(text, after + 1).end()  # type: ignore[union-attr]
-            elif text[after] == closer:
-                pos = after
-            else:
+            comma_at = flat.start(4)
+            pos = flat.end()
+            if comma_at < 0 and text[pos] != closer:  # the look-ahead saw `}` or `)`: the wrong one
                 raise fail(f"no ',' after field {flat.group(1)!r}")
+            value_start = flat.start(3)
+            opener = text[value_start]
             entry.fields.append(
                 FieldSpan(
                     flat.group(1),
                     flat.start() - start,
                     flat.end(1) - start,
                     flat.start(2) - start,
-                    flat.start(3) - start,
-                    value_end - start,
-                    comma,
-                    "{" if text[flat.start(3)] == "{" else '"' if text[flat.start(3)] == '"' else "",
+                    value_start - start,
+                    flat.end(3) - start,
+                    comma_at - start if comma_at >= 0 else None,
+                    opener if opener in '{"' else "",
                 )
             )
             continue
@@ -390,14 +386,17 @@ def _aligned_column(text: str, entry: EntrySpan) -> int | None:
     """The common column of '=' when the entry aligns them (padding after names)."""
     columns = set()
     padded = False
-    own_line = [f for f in entry.fields if _alone_before(text, f, entry)]
-    if len(own_line) < 2:
-        return None
-    for f in own_line:
-        columns.add(f.eq - _line_start(text, f.eq))
+    own_line = 0
+    head = entry.key_comma if entry.key_comma is not None else entry.key_end
+    for f in entry.fields:  # the fields alone at the start of their line (see _alone_before)
+        ls = text.rfind("\n", 0, f.name_start) + 1
+        if ls <= head or not _blank(text[ls : f.name_start]):
+            continue
+        own_line += 1
+        columns.add(f.eq - (ls if text.find("\n", f.name_end, f.eq) < 0 else _line_start(text, f.eq)))
         if f.eq - f.name_end > 1:
             padded = True
-    if len(columns) == 1 and padded:
+    if own_line >= 2 and len(columns) == 1 and padded:
         return columns.pop()
     return None
 
