@@ -213,3 +213,20 @@ def test_fast_path_matches_bibtexparser_on_the_corpus() -> None:
         assert (fast.findings, fast.entries, fast.errors, fast.notes) == (
             reference.findings, reference.entries, reference.errors, reference.notes
         ), path.name
+
+
+@SETTINGS
+@given(st.lists(PIECES, max_size=40))
+def test_possessive_and_plain_fast_patterns_read_the_same(pieces: list[str]) -> None:
+    """Python 3.10 gets the fast-path regexes without possessive quantifiers: same matches."""
+    import re
+
+    from pithtex.scan.bib import _fast_patterns
+
+    text = "".join(pieces)
+    fast_entry, fast_field = (re.compile(p) for p in _fast_patterns(True))
+    plain_entry, plain_field = (re.compile(p) for p in _fast_patterns(False))
+    for start in [0, *(i for i, c in enumerate(text) if c == "@")]:
+        a, b = fast_entry.match(text, start), plain_entry.match(text, start)
+        assert (a and a.span(), a and a.groupdict()) == (b and b.span(), b and b.groupdict())
+    assert fast_field.findall(text) == plain_field.findall(text)

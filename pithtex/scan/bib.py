@@ -64,7 +64,7 @@ from __future__ import annotations
 import logging
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from pithtex.ids.arxiv import ArxivId
@@ -304,73 +304,77 @@ def _relevant(text: str, low: str | None, start: int, end: int, pith_field: str)
         if m.start() > 0 and low[m.start() - 1].isalpha():
             return True
     return False
-_FAST_HEAD_RE = re.compile(r"[^\S\n]*@(?P<type>\w+)[ \t]*\{\s*(?P<key>[^\s,{}()\"=#%\\@]+)\s*,")
-# Possessive quantifiers (Python 3.11+): each alternative starts with a different
-# character, so giving back never finds another match; it only costs time.
-_P = "+" if sys.version_info >= (3, 11) else ""
-_B = r"\{[^{}]*" + _P + r"\}"
-for _ in range(3):
-    _B = r"\{(?:[^{}]+" + _P + "|" + _B + r")*" + _P + r"\}"
-_FAST_FIELD_RE = re.compile(
-    r"\s*(?P<name>[^\s=,{}\"#%\\@()]+)\s*(?P<eq>=)\s*"
-    r"(?P<value>" + _B + r"|\"(?:[^\"\\]+" + _P + r"|\\[^\"])*" + _P + r"\"|[\w.:+\-]+" + _P + ")"
-    r"\s*(?:,|(?=\}))"
-)
-_FAST_END_RE = re.compile(r"\s*\}")
-_UNUSUAL = ("\\{", "\\}", '\\"', "{\"}")
+def _fast_patterns(possessive: bool) -> tuple[str, str]:
+    """The fast path's regexes: (a whole plainly well-formed entry, one field in five groups).
+
+    A field is ``name = value`` and its comma, the value ``{...}`` (braces
+    nested up to four deep, no ``\\{``), ``"..."`` or a bare word. Every
+    alternative starts with its own character, so the parse is unambiguous:
+    possessive quantifiers (Python 3.11+) give the same matches, only sooner.
+    The five groups of a field (white space, name, ``=`` with its white space,
+    value, comma with its white space) add up to the whole field, so offsets
+    are sums of lengths.
+    """
+    if possessive:
+        run, rest, quoted = r"[^{}]++", "*+", r'"(?:[^"\\]++|\\[^"])*+"'
+    else:  # single characters: a nested `(?:x+)*` backtracks exponentially on a failed match
+        run, rest, quoted = r"[^{}]", "*", r'"(?:[^"\\]|\\[^"])*"'
+    braced = r"\{[^{}]" + rest + r"\}"
+    for _ in range(3):
+        braced = r"\{(?:" + run + "|" + braced + ")" + rest + r"\}"
+    value = braced + "|" + quoted + r"|[\w.:+\-]+" + ("+" if possessive else "")
+    name = r'[^\s=,{}"#%\\@()]+'
+    field = r"(\s*)(" + name + r")(\s*=\s*)(" + value + r")(\s*(?:,|(?=\})))"
+    bare_field = r"\s*" + name + r"\s*=\s*(?:" + value + r")\s*(?:,|(?=\}))"
+    entry = (
+        r'[^\S\n]*@(?P<type>\w+)[ \t]*\{\s*(?P<key>[^\s,{}()"=#%\\@]+)\s*,'
+        r"(?P<fields>(?:" + bare_field + ")" + rest + r")\s*\}"
+    )
+    return entry, field
+
+
+_FAST_ENTRY_RE, _FAST_FIELD_RE = (re.compile(p) for p in _fast_patterns(sys.version_info >= (3, 11)))
+_UNUSUAL = ("\\{", "\\}", '\\"')
 _NOT_ENTRIES = frozenset({"comment", "string", "preamble"})
 
-
-class _FastField:
-    """Like bibtexparser's Field, plus ``offset``: where the value starts in the entry's raw text.
-
-    ``start_line`` (the 0-based line of the ``=``) is counted only when asked for.
-    """
-
-    __slots__ = ("key", "value", "offset", "_chunk", "_line0", "_eq")
-
-    def __init__(self, key: str, value: str, offset: int, chunk: str, line0: int, eq: int) -> None:
-        self.key, self.value, self.offset = key, value, offset
-        self._chunk, self._line0, self._eq = chunk, line0, eq
-
-    @property
-    def start_line(self) -> int:
-        return self._line0 + self._chunk.count("\n", 0, self._eq)
+#: (lower-cased name, name, value) of one field.
+_Field = tuple[str, str, str]
 
 
 class _FastEntry:
-    __slots__ = ("key", "entry_type", "fields", "raw", "start_line")
+    """A plainly well-formed entry read by the fast path (``chunk[at:end]`` is its text)."""
 
-    def __init__(self, key: str, entry_type: str, fields: list[_FastField], raw: str, start_line: int) -> None:
-        self.key, self.entry_type, self.fields, self.raw, self.start_line = key, entry_type, fields, raw, start_line
+    __slots__ = ("key", "entry_type", "chunk", "at", "end", "fields_start", "parts")
+
+    def __init__(self, key: str, entry_type: str, chunk: str, at: int, end: int, fields_start: int,
+                 parts: list[tuple[str, str, str, str, str]]) -> None:
+        self.key, self.entry_type, self.chunk, self.at, self.end = key, entry_type, chunk, at, end
+        self.fields_start, self.parts = fields_start, parts
+
+    def value_offset(self, index: int) -> int:
+        """Offset of field ``index``'s value in the entry's text."""
+        parts = self.parts
+        offset = self.fields_start - self.at + sum(len("".join(p)) for p in parts[:index])
+        pre, name, eq, _value, _post = parts[index]
+        return offset + len(pre) + len(name) + len(eq)
 
 
-def _fast_entry(chunk: str, line0: int) -> _FastEntry | None:
+def _fast_entry(chunk: str) -> _FastEntry | None:
     """The entry in ``chunk`` if it is plainly well-formed, else None."""
-    head = _FAST_HEAD_RE.match(chunk)
-    if head is None or head["type"].lower() in _NOT_ENTRIES:
+    m = _FAST_ENTRY_RE.match(chunk)
+    if m is None:
         return None
-    if "\\" in chunk and any(u in chunk for u in _UNUSUAL) or '{"}' in chunk:
+    entry_type = m["type"].lower()
+    if entry_type in _NOT_ENTRIES or chunk.find("@", m.end()) >= 0:
         return None
-    fields: list[_FastField] = []
-    names: set[str] = set()
-    pos = head.end()
-    at = chunk.index("@")
-    match = _FAST_FIELD_RE.match
-    while True:
-        m = match(chunk, pos)
-        if m is None:
-            break
-        name, value = m.group("name", "value")
-        if name in names:
-            return None  # duplicate fields: let bibtexparser report them
-        names.add(name)
-        fields.append(_FastField(name, value, m.start("value") - at, chunk, line0, m.start("eq")))
-        pos = m.end()
-    end = _FAST_END_RE.match(chunk, pos)
-    if end is None or "@" in chunk[end.end():]:
+    if ("\\" in chunk and any(u in chunk for u in _UNUSUAL)) or '{"}' in chunk:
         return None
-    return _FastEntry(head["key"], head["type"].lower(), fields, chunk[at:end.end()], line0)
+    start = m.start("fields")
+    parts = _FAST_FIELD_RE.findall(chunk, start, m.end())  # to the end: the last field looks ahead for '}'
+
+    if len({p[1] for p in parts}) != len(parts):
+        return None  # duplicate fields: let bibtexparser report them
+    return _FastEntry(m["key"], entry_type, chunk, chunk.index("@"), m.end(), start, parts)
 
 
 def _chunks(text: str) -> list[tuple[int, int]]:
@@ -408,7 +412,7 @@ def scan_bib(source: SourceText, *, field_name: str = "pithnumber", fast: bool =
         chunk = text[start:end]
         quick: _FastEntry | None | bool = None
         if "@" in chunk:
-            quick = _fast_entry(chunk, line)
+            quick = _fast_entry(chunk)
         else:
             quick = False  # text without any block: nothing to read
         if quick is None:
@@ -429,7 +433,7 @@ def scan_bib(source: SourceText, *, field_name: str = "pithnumber", fast: bool =
                 run_start = -1
             if quick:
                 may_cite = _relevant(text, low, start, end, pith_field)
-                _scan_entry(quick, 0, source, strings, pith_field, seen_keys, result, may_cite=may_cite)
+                _record_fast(quick, line, source, strings, pith_field, seen_keys, result, may_cite)
         line += chunk.count("\n")
     if run_start >= 0:
         _scan_slow(text[run_start:], run_line, source, strings, pith_field, seen_keys, result)
@@ -529,51 +533,103 @@ def _scan_entry(
     pith_field: str,
     seen_keys: dict[str, int],
     result: ScanResult,
-    *,
-    may_cite: bool = True,
 ) -> None:
-    """One entry (bibtexparser's or the fast path's); lines are 0-based plus
-    ``line_offset`` (where the text given to bibtexparser started)."""
-    name = source.name
+    """One entry bibtexparser read; lines are 0-based plus ``line_offset``
+    (where the text given to bibtexparser started)."""
     raw: str = entry.raw or ""  # type: ignore[attr-defined]
     own_line0: int = entry.start_line or 0  # type: ignore[attr-defined]
-    line0 = own_line0 + line_offset
-    key: str = entry.key  # type: ignore[attr-defined]
+    parsed = entry.fields  # type: ignore[attr-defined]
+    _record_entry(
+        source.name, entry.key, entry.entry_type, raw, own_line0 + line_offset,  # type: ignore[attr-defined]
+        [(f.key.lower(), f.key, f.value) for f in parsed],
+        strings, pith_field, seen_keys, result, True,
+        value_offset=lambda i: _value_offset(raw, own_line0, parsed[i]),
+        eq_line=lambda i: parsed[i].start_line + line_offset + 1,
+    )
+
+
+def _record_fast(
+    entry: _FastEntry,
+    line0: int,
+    source: SourceText,
+    strings: dict[str, str],
+    pith_field: str,
+    seen_keys: dict[str, int],
+    result: ScanResult,
+    may_cite: bool,
+) -> None:
+    """One entry the fast path read; its ``@`` is on 0-based line ``line0``."""
+    chunk, parts = entry.chunk, entry.parts
+
+    def eq_line(index: int) -> int:
+        value_at = entry.at + entry.value_offset(index)
+        return line0 + chunk.count("\n", 0, chunk.rindex("=", 0, value_at)) + 1
+
+    _record_entry(
+        source.name, entry.key, entry.entry_type, chunk[entry.at:entry.end], line0,
+        [(p[1].lower(), p[1], p[3]) for p in parts],
+        strings, pith_field, seen_keys, result, may_cite,
+        value_offset=entry.value_offset,
+        eq_line=eq_line,
+    )
+
+
+def _record_entry(
+    name: str,
+    key: str,
+    entry_type: str,
+    raw: str,
+    line0: int,
+    fields: list[_Field],
+    strings: dict[str, str],
+    pith_field: str,
+    seen_keys: dict[str, int],
+    result: ScanResult,
+    may_cite: bool,
+    *,
+    value_offset: Callable[[int], int],
+    eq_line: Callable[[int], int],
+) -> None:
+    """Record one entry: its title, Pith Number field and arXiv references.
+
+    ``fields`` are (lower-cased name, name, raw value); ``value_offset(i)`` is
+    where field i's value starts in ``raw`` (-1 when unknown) and
+    ``eq_line(i)`` the 1-based line of its ``=``; both are asked only when needed.
+    """
     if key in seen_keys:
         result.notes.append(f"{name}:{line0 + 1}: duplicate entry key {key!r} (first at line {seen_keys[key]})")
     else:
         seen_keys[key] = line0 + 1
-    fields = [(f.key.lower(), f) for f in entry.fields]  # type: ignore[attr-defined]
-    title_field = pf = None
-    for k, f in fields:
+    title_value = pf = None
+    for index, (k, _fname, value) in enumerate(fields):
         if k == "title":
-            title_field = title_field or f
-        elif k == pith_field:
-            pf = pf or f
-    title = field_text(title_field.value, strings) if title_field is not None else None  # type: ignore[attr-defined]
+            if title_value is None:
+                title_value = value
+        elif k == pith_field and pf is None:
+            pf = index
+    title = field_text(title_value, strings) if title_value is not None else None
     pith = None
     if pf is not None:
-        pith = PithAnnotation(name, pf.start_line + line_offset + 1, key, pf.key, field_text(pf.value, strings).strip())  # type: ignore[attr-defined]
+        pith = PithAnnotation(name, eq_line(pf), key, fields[pf][1], field_text(fields[pf][2], strings).strip())
         result.pithnumbers.append(pith)
 
     findings: list[Finding] = []
     if may_cite and could_contain_arxiv(raw):
-        lower: dict[str, object] = {}
-        for k, f in fields:
-            lower.setdefault(k, f)
-        archive_field = lower.get("archiveprefix") or lower.get("eprinttype")
-        archive = field_text(archive_field.value, strings).strip().lower() if archive_field else None  # type: ignore[attr-defined]
-        journal_field = lower.get("journal") or lower.get("journaltitle")
-        journal = field_text(journal_field.value, strings) if journal_field else ""  # type: ignore[attr-defined]
+        lower: dict[str, str] = {}
+        for k, _fname, value in fields:
+            lower.setdefault(k, value)
+        archive_value = lower.get("archiveprefix") or lower.get("eprinttype")
+        archive = field_text(archive_value, strings).strip().lower() if archive_value else None
+        journal_value = lower.get("journal") or lower.get("journaltitle")
+        journal = field_text(journal_value, strings) if journal_value else ""
         eprint_is_arxiv = archive is None or "arxiv" in archive
         archive_named = archive is not None and "arxiv" in archive
         journal_is_corr = bool(journal) and _CORR_RE.fullmatch(journal.strip("{} ")) is not None
-        for fname, f in fields:
-            value: str = f.value
-            if fname in SKIPPED_FIELDS or fname == pith_field or not could_contain_arxiv(value):
+        for index, (k, fname, value) in enumerate(fields):
+            if k in SKIPPED_FIELDS or k == pith_field or not could_contain_arxiv(value):
                 continue
             matches, rejected = _field_matches(
-                fname,
+                k,
                 value,
                 eprint_is_arxiv=eprint_is_arxiv,
                 archive_named=archive_named,
@@ -581,17 +637,17 @@ def _scan_entry(
             )
             if not matches and not rejected:
                 continue
-            vstart = f.offset if isinstance(f, _FastField) else _value_offset(raw, own_line0, f)
+            vstart = value_offset(index)
             # 1-based line of an offset into the value (the '=' line if the
             # value could not be located, which only unusual spacing causes)
-            fallback = f.start_line + line_offset + 1 if vstart < 0 else 0
+            fallback = eq_line(index) if vstart < 0 else 0
             for m in matches:
                 line = line0 + raw.count("\n", 0, vstart + m.start) + 1 if vstart >= 0 else fallback
-                findings.append(Finding(name, line, key, f.key, m.arxiv, m.raw))
+                findings.append(Finding(name, line, key, fname, m.arxiv, m.raw))
             for r in rejected:
                 line = line0 + raw.count("\n", 0, vstart + r.start) + 1 if vstart >= 0 else fallback
                 result.notes.append(
-                    f"{name}:{line}: {key}: ignored {r.raw!r} in {f.key}: not a valid arXiv identifier ({r.reason})"
+                    f"{name}:{line}: {key}: ignored {r.raw!r} in {fname}: not a valid arXiv identifier ({r.reason})"
                 )
     ids = entry_ids(findings)
     if len(ids) > 1:
@@ -603,7 +659,7 @@ def _scan_entry(
             line=line0 + 1,
             end_line=line0 + 1 + raw.count("\n"),
             key=key,
-            entry_type=entry.entry_type,  # type: ignore[attr-defined]
+            entry_type=entry_type,
             title=title,
             arxiv=ids,
             pithnumber=pith,
