@@ -108,7 +108,7 @@ def _converter(math_mode: str) -> Any:
 
 
 def _finish(text: str) -> str:
-    return " ".join(unicodedata.normalize("NFC", text).split())
+    return " ".join((text if text.isascii() else unicodedata.normalize("NFC", text)).split())
 
 
 # Titles without these characters hold no macros, math, comments or TeX specials other
@@ -124,10 +124,15 @@ def _simple_reading(tex: str, *, keep_dashes: bool) -> str:
     return _finish(text)
 
 
-@lru_cache(maxsize=8192)
 def _latex_to_text(tex: str, *, math_mode: str, keep_dashes: bool) -> str:
     if not _NEEDS_PARSER_RE.search(tex):
         return _simple_reading(tex, keep_dashes=keep_dashes)
+    return _parsed_reading(tex, math_mode, keep_dashes)
+
+
+@lru_cache(maxsize=8192)
+def _parsed_reading(tex: str, math_mode: str, keep_dashes: bool) -> str:
+    """pylatexenc's reading (cached: a title is read for several checks)."""
     source = tex.replace("-", _HYPHEN_STAND_IN) if keep_dashes else tex
     try:
         text = _converter(math_mode).latex_to_text(source)
@@ -281,6 +286,9 @@ def match_title_hash(tex: str, signed_sha256: str) -> TitleMatch | None:
     want = signed_sha256.strip().lower()
     if not _HEX64_RE.fullmatch(want):
         return None
+    plain = plain_title(tex)  # the first reading, and nearly always the one that matches
+    if plain and hashlib.sha256(title_canon(plain).encode("utf-8")).hexdigest() == want:
+        return TitleMatch("plain", plain)
     for name, text in _distinct_readings(tex):
         if title_sha256(text) == want:
             return TitleMatch(name, text)

@@ -19,8 +19,6 @@ Failures are :class:`FetchError` with one line for the user;
 
 from __future__ import annotations
 
-import asyncio
-import email.utils
 import os
 import random
 import time
@@ -144,6 +142,8 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
     if value.isdigit():
         return float(value)
     try:
+        import email.utils
+
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError):
         return None
@@ -265,6 +265,8 @@ async def _attempt(client: httpx.AsyncClient, url: str, params: Mapping[str, str
 async def _with_retries(
     client: httpx.AsyncClient, url: str, params: Mapping[str, str] | None, limits: HttpLimits, started: float
 ) -> bytes:
+    import asyncio
+
     attempt = 0
     while True:
         try:
@@ -291,6 +293,8 @@ async def fetch_bytes(
     client: httpx.AsyncClient, url: str, limits: HttpLimits, *, params: Mapping[str, str] | None = None
 ) -> bytes:
     """GET ``url`` and return the decoded body of a 200, within ``limits``."""
+    import asyncio  # here, not at the top: resolving from pith.lock alone never needs it
+
     started = time.monotonic()
     try:
         return await asyncio.wait_for(_with_retries(client, url, params, limits, started), limits.deadline)

@@ -20,7 +20,6 @@ Failures are per id: one line each, while the other ids still resolve.
 
 from __future__ import annotations
 
-import asyncio
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -35,9 +34,9 @@ from pithtex.resolve.cache import Cache
 from pithtex.resolve.http import FetchError, HttpLimits, NotFound
 from pithtex.resolve.lockfile import LockEntry, Lockfile
 from pithtex.resolve.memo import VerifiedMemo
-from pithtex.resolve.sources import Source, interpret_resolve, open_source
 
 if TYPE_CHECKING:  # pragma: no cover
+    from pithtex.resolve.sources import Source
     from pithtex.verify.keys import TrustStore
     from pithtex.verify.result import VerificationResult
 
@@ -179,6 +178,7 @@ def _accept(arxiv: ArxivId, result: VerificationResult, what: str) -> None:
 
 # -- the network ------------------------------------------------------------
 async def _fetch_record(source: Source, arxiv: ArxivId, trust: TrustStore) -> tuple[VerificationResult, bytes]:
+    from pithtex.resolve.sources import interpret_resolve
     from pithtex.verify.document import verify_document, verify_json_bytes
 
     try:
@@ -251,6 +251,10 @@ async def _fetch_one(source: Source, arxiv: ArxivId, settings: ResolveSettings) 
 async def _fetch_all(
     ids: list[ArxivId], settings: ResolveSettings
 ) -> dict[ArxivId, _Fetched | str]:
+    import asyncio
+
+    from pithtex.resolve.sources import open_source
+
     source = open_source(settings.registry, settings.limits, settings.concurrency)
     semaphore = asyncio.Semaphore(max(1, settings.concurrency))
     outcomes: dict[ArxivId, _Fetched | str] = {}
@@ -450,6 +454,8 @@ def _resolve_locked(wanted: list[ArxivId], settings: ResolveSettings, may_write:
         to_fetch.append(arxiv)
 
     if to_fetch:
+        import asyncio
+
         outcomes = asyncio.run(_fetch_all(to_fetch, settings))
         for arxiv in to_fetch:
             outcome = outcomes[arxiv]

@@ -49,11 +49,11 @@ def bibrefs_path(bib_path: Path) -> Path:
 
 def is_safe_bib_key(key: str) -> bool:
     """Whether ``key`` can be written to a ``.pith`` file and read back by TeX."""
-    return (
-        isinstance(key, str)
-        and key != ""
-        and not any(ch in _FORBIDDEN or ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in key)
-    )
+    if not isinstance(key, str) or key == "":
+        return False
+    if key.isascii():  # the common case, in C: printable ASCII without the forbidden characters
+        return key.isprintable() and " " not in key and not any(ch in key for ch in _FORBIDDEN)
+    return not any(ch in _FORBIDDEN or ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in key)
 
 
 def render_bibrefs(
