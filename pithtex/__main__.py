@@ -1,3 +1,3 @@
-from pithtex.cli import main
+from pithtex.cli import console
 
-raise SystemExit(main())
+console()

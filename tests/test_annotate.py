@@ -254,12 +254,10 @@ def test_check_imports_no_network_stack(paper: Path) -> None:
     """`pithtex check` on a real paper: no httpx, rich or jinja2 in the process."""
     assert main(["annotate", "--quiet", "refs.bib", "main.tex"]) == 0
     probe = (
-        "import sys, runpy\n"
-        "sys.argv = ['pithtex', 'check', '--no-cache', 'refs.bib', 'main.tex']\n"
-        "try:\n"
-        "    runpy.run_module('pithtex', run_name='__main__')\n"
-        "except SystemExit as exc:\n"
-        "    assert exc.code == 0, exc.code\n"
+        "import sys\n"
+        "from pithtex.cli import main\n"
+        "code = main(['check', '--no-cache', 'refs.bib', 'main.tex'])\n"
+        "assert code == 0, code\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('httpx', 'rich', 'jinja2')))\n"
     )
     proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, cwd=paper)

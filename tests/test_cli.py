@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -62,11 +63,11 @@ HEAVY = ("httpx", "rich", "jinja2", "cryptography.hazmat.bindings")
 
 def _imported_by(code: str) -> set[str]:
     probe = (
-        "import sys, runpy\n"
-        f"sys.argv = ['pithtex', {code}]\n"
+        "import sys\n"
+        "from pithtex.cli import main\n"
         "try:\n"
-        "    runpy.run_module('pithtex', run_name='__main__')\n"
-        "except SystemExit:\n"
+        f"    main([{code}])\n"
+        "except SystemExit:  # --help\n"
         "    pass\n"
         "import json; print(json.dumps(sorted(sys.modules)), file=sys.stderr)\n"
     )
@@ -81,3 +82,17 @@ def test_lean_start_up(command: str) -> None:
     assert f"pithtex.commands.{command}" in modules
     heavy = sorted(m for m in modules if m.split(".")[0] in {h.split(".")[0] for h in HEAVY[:3]})
     assert heavy == []
+
+
+def test_the_program_flushes_its_output_before_leaving(tmp_path: Path) -> None:
+    """`pithtex` exits without tearing the heap down: everything printed must still arrive, with the code."""
+    bib = tmp_path / "refs.bib"
+    bib.write_text("".join(f"@misc{{k{i}, note = {{arXiv:2101.{i + 1:05d}}}}}\n" for i in range(400)))
+    proc = subprocess.run([sys.executable, "-m", "pithtex", "scan", str(bib)], capture_output=True, text=True,
+                          timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert len(lines) == 401 and "2101.00400" in lines[-2] and lines[-1].startswith("400 arXiv references")
+    proc = subprocess.run([sys.executable, "-m", "pithtex", "scan", str(tmp_path / "missing.bib")],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2 and "missing.bib" in proc.stderr

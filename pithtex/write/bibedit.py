@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from itertools import accumulate
 from dataclasses import dataclass, field
 
 from pithtex.errors import PithtexError
@@ -323,6 +324,8 @@ def _delimit(value: str, delimiter: str) -> str:
 
 
 def _balanced(value: str) -> bool:
+    if "{" not in value and "}" not in value:
+        return True
     depth = 0
     for ch in value:
         if ch == "{":
@@ -506,12 +509,9 @@ def _plain(edit: Edit) -> bool:
 
 
 def _line_offsets(text: str) -> list[int]:
-    offsets = [0]
-    find = text.find
-    pos = find("\n")
-    while pos >= 0:
-        offsets.append(pos + 1)
-        pos = find("\n", pos + 1)
+    """Offset of the start of each line (lines end at ``\\n`` only)."""
+    offsets = list(accumulate(map((1).__add__, map(len, text.split("\n"))), initial=0))
+    offsets.pop()  # the offset after the end
     return offsets
 
 
