@@ -91,7 +91,9 @@ def run(args: argparse.Namespace) -> int:
         except InvalidArxivId as exc:
             raise UsageError(f"--self {args.self_id!r}: {exc.reason}") from None
     writing = not (args.check or args.diff or args.dry_run)
-    if not writing:  # --check/--diff/--dry-run write nothing: not pith.lock, not the cache
+    # --check/--diff/--dry-run write nothing: not pith.lock, not the record cache (the per-user
+    # memo of lock contents that verified is still kept: it only saves time, see resolve/memo.py)
+    if not writing:
         import dataclasses
 
         settings = dataclasses.replace(settings, write=False)

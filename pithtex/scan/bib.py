@@ -61,7 +61,6 @@ mentioned in ``notes`` with their line.
 
 from __future__ import annotations
 
-import logging
 import re
 import sys
 from collections.abc import Callable, Iterator
@@ -104,6 +103,8 @@ _MONTHS = {
 @contextmanager
 def _quiet_bibtexparser() -> Iterator[None]:
     """bibtexparser logs every failed block; we report them ourselves, with lines."""
+    import logging  # here: only the slow path (bibtexparser) needs it
+
     log = logging.getLogger("bibtexparser")
     previous = log.level
     log.setLevel(logging.CRITICAL + 1)

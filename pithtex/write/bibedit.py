@@ -387,6 +387,8 @@ def _assignment(text: str, entry: EntrySpan, ref: FieldSpan | None, name: str, v
 
 def _aligned_column(text: str, entry: EntrySpan) -> int | None:
     """The common column of '=' when the entry aligns them (padding after names)."""
+    if not any(f.eq - f.name_end > 1 for f in entry.fields):
+        return None  # no name is padded: nothing is aligned
     columns = set()
     padded = False
     own_line = 0
