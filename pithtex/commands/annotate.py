@@ -399,7 +399,7 @@ def _bibrefs(bibs: list[Path], entries: list[BibEntry], report: ResolveReport | 
                 continue
             r = _resolution(report, entry.arxiv[0])
             if r is not None and r.ok and r.pith_number is not None:
-                pairs.append((entry.key, r.pith_number.full))
+                pairs.append((entry.key, r.pith_number))
         target = bibrefs_path(path)
         if not pairs and not target.exists():
             continue

@@ -333,11 +333,11 @@ class Lockfile:
         With a ``memo`` (:mod:`pithtex.resolve.memo`), an entry whose exact bytes
         verified before under the same trusted keys is not verified again.
         """
+        if self.known_good(entry, trust, memo):
+            return _remembered(entry)
         if memo is not None and not memo.covers(trust):
             memo = None  # a memo of verdicts under other keys says nothing here
         as_read = self._as_read.get(entry.key) is entry
-        if memo is not None and as_read and self._known_under == memo.trust_digest:
-            return _remembered(entry)
         if memo is not None and entry in memo:
             result = _remembered(entry)
         else:
@@ -347,6 +347,17 @@ class Lockfile:
         if as_read and result.ok:
             self._verified.add(entry.key)
         return result
+
+    def known_good(self, entry: LockEntry, trust: TrustStore, memo: VerifiedMemo | None) -> bool:
+        """Whether ``entry`` is one read from a lock file that ``memo`` knows verified in full
+        under ``trust`` (then :meth:`verify_entry` would say so without verifying)."""
+        return (
+            memo is not None
+            and self._known_under is not None
+            and self._known_under == memo.trust_digest
+            and self._as_read.get(entry.key) is entry
+            and memo.covers(trust)
+        )
 
     def remember_if_verified(self, trust: TrustStore, memo: VerifiedMemo) -> bool:
         """Remember this lock's exact bytes in ``memo`` if every entry verifies.

@@ -364,6 +364,8 @@ def _from_lock(
     entry = lock.get(arxiv)
     if entry is None:
         return None
+    if lock.known_good(entry, settings.trust, memo):  # the whole file verified before: no result to build
+        return Resolution(arxiv, "verified", entry.pith_number, None, entry, "lock")
     result = lock.verify_entry(entry, settings.trust, memo)
     if result.ok:
         return Resolution(arxiv, "verified", entry.pith_number, None, entry, "lock")

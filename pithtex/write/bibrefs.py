@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from pithtex.ids.pith_number import parse_pith_number
+from pithtex.ids.pith_number import PithNumber, parse_pith_number
 
 __all__ = ["BIBREFS_SUFFIX", "bibrefs_path", "is_safe_bib_key", "render_bibrefs"]
 
@@ -57,7 +57,7 @@ def is_safe_bib_key(key: str) -> bool:
 
 
 def render_bibrefs(
-    pairs: Iterable[tuple[str, str]],
+    pairs: Iterable[tuple[str, str | PithNumber]],
     *,
     bib_name: str = "the .bib file",
     name: str = "this file",
@@ -73,7 +73,7 @@ def render_bibrefs(
     for key, number in pairs:
         if not is_safe_bib_key(key):
             raise ValueError(f"bib key {key!r} cannot carry a Pith badge (braces, backslash, %, #, comma or white space)")
-        full = parse_pith_number(number).full
+        full = number.full if isinstance(number, PithNumber) else parse_pith_number(number).full
         previous = numbers.setdefault(key, full)
         if previous != full:
             raise ValueError(f"bib key {key!r} has two Pith Numbers: {previous} and {full}")
