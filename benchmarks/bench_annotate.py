@@ -8,7 +8,9 @@
    PITHTEX_TRUST_KEYS) vs `bibtex-tidy --modify` formatting the same file.
    Target: pithtex annotate is faster.
 
-Medians of several runs, each a fresh process. Generated inputs and the npm
+Medians of several rounds, each a fresh process; the commands take turns
+(pithtex, bibtex-tidy, pithtex, ...) so that the shared machine's changing
+load hits both alike. Generated inputs and the npm
 peer live in benchmarks/out/ (git-ignored):
 
     npm install --prefix benchmarks/out/node bibtex-tidy
@@ -53,27 +55,45 @@ STYLES = [
 
 
 CPU: dict[str, float] = {}  # label -> median CPU seconds (user+sys) of the runs
+RATIOS: dict[str, list[float]] = {}
 
 
-def median_time(cmd: list[str], *, cwd: Path, env: dict[str, str], runs: int, prepare=None, label: str = "") -> float:
-    """Median wall time of ``runs`` fresh processes (and their median CPU time into CPU[label])."""
-    import resource
+class Job:
+    """One command to time: how to run it and how to reset its input before each run."""
 
-    times, cpu = [], []
-    for _ in range(runs):
-        if prepare is not None:
-            prepare()
+    def __init__(self, label: str, cmd: list[str], cwd: Path, env: dict[str, str], prepare=None) -> None:
+        self.label, self.cmd, self.cwd, self.env, self.prepare = label, cmd, cwd, env, prepare
+        self.wall: list[float] = []
+        self.cpu: list[float] = []
+
+    def run_once(self) -> None:
+        import resource
+
+        if self.prepare is not None:
+            self.prepare()
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         t0 = time.perf_counter()
-        proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True)
-        times.append(time.perf_counter() - t0)
+        proc = subprocess.run(self.cmd, cwd=self.cwd, env=self.env, capture_output=True, text=True)
+        self.wall.append(time.perf_counter() - t0)
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        cpu.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
-        if proc.returncode not in (0,):
-            raise SystemExit(f"{' '.join(map(str, cmd))} exited {proc.returncode}:\n{proc.stdout[-2000:]}{proc.stderr[-2000:]}")
-    if label:
-        CPU[label] = statistics.median(cpu)
-    return statistics.median(times)
+        self.cpu.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+        if proc.returncode != 0:
+            raise SystemExit(f"{' '.join(map(str, self.cmd))} exited {proc.returncode}:\n"
+                             f"{proc.stdout[-2000:]}{proc.stderr[-2000:]}")
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.wall)
+
+
+def side_by_side(jobs: list[Job], runs: int) -> None:
+    """Run the jobs in turn, ``runs`` rounds (A B C A B C ...), so that a change of load
+    on this shared machine hits every job alike; medians into each job, CPU into CPU."""
+    for _ in range(runs):
+        for job in jobs:
+            job.run_once()
+    for job in jobs:
+        CPU[job.label] = statistics.median(job.cpu)
 
 
 def base_env(tmp: Path) -> dict[str, str]:
@@ -104,18 +124,17 @@ def bench_check(runs: int) -> tuple[float, float]:
     env = base_env(work)
     subprocess.run([*PITHTEX, "annotate", "--quiet", "refs.bib", "main.tex"], cwd=paper, env=env, check=True)
     subprocess.run([*PITHTEX, "check", "refs.bib", "main.tex"], cwd=paper, env=env, check=True)  # warm
-    check = median_time([*PITHTEX, "check", "refs.bib", "main.tex"], cwd=paper, env=env, runs=runs, label="check")
-    cold = median_time([*PITHTEX, "check", "--no-cache", "refs.bib", "main.tex"], cwd=paper, env=env, runs=runs,
-                       label="check_no_cache")
 
     def fresh_copy() -> None:
         shutil.copy2(paper / "refs.bib", work / "tidy.bib")
 
     fresh_copy()
     subprocess.run([str(TIDY), "tidy.bib", "--modify"], cwd=work, capture_output=True, check=True)  # warm
-    tidy = median_time([str(TIDY), "tidy.bib", "--modify"], cwd=work, env=env, runs=runs, prepare=fresh_copy,
-                       label="tidy_small")
-    return check, cold, tidy
+    check = Job("check", [*PITHTEX, "check", "refs.bib", "main.tex"], paper, env)
+    cold = Job("check_no_cache", [*PITHTEX, "check", "--no-cache", "refs.bib", "main.tex"], paper, env)
+    tidy = Job("tidy_small", [str(TIDY), "tidy.bib", "--modify"], work, env, prepare=fresh_copy)
+    side_by_side([check, cold, tidy], runs)
+    return check.median, cold.median, tidy.median
 
 
 def generate(n: int, work: Path) -> None:
@@ -162,17 +181,16 @@ def bench_annotate(n: int, runs: int) -> tuple[float, float]:
     if proc.returncode != 0:
         raise SystemExit(f"annotate failed:\n{proc.stderr[-3000:]}")
     assert (work / "refs.bib").read_text().count("pithnumber") == n
-    annotate = median_time(
-        [*PITHTEX, "annotate", "--offline", "--quiet", "refs.bib"], cwd=work, env=env, runs=runs, prepare=fresh,
-        label="annotate",
-    )
 
     def fresh_tidy() -> None:
         shutil.copy2(work / "original.bib", work / "tidy.bib")
 
-    tidy = median_time([str(TIDY), "tidy.bib", "--modify"], cwd=work, env=env, runs=runs, prepare=fresh_tidy,
-                       label="tidy_big")
-    return annotate, tidy
+    annotate = Job("annotate", [*PITHTEX, "annotate", "--offline", "--quiet", "refs.bib"], work, env, prepare=fresh)
+    tidy = Job("tidy_big", [str(TIDY), "tidy.bib", "--modify"], work, env, prepare=fresh_tidy)
+    side_by_side([annotate, tidy], runs)
+    ratios = sorted(a / t for a, t in zip(annotate.wall, tidy.wall))
+    RATIOS["annotate/tidy per round"] = [round(r, 2) for r in ratios]
+    return annotate.median, tidy.median
 
 
 def main() -> None:
@@ -185,13 +203,13 @@ def main() -> None:
     print(f"example paper: pithtex check {check:.3f}s (stamped pass)  check --no-cache {cold:.3f}s (full "
           f"verification)  bibtex-tidy --modify {tidy_small:.3f}s  ratio {check / tidy_small:.2f} / "
           f"{cold / tidy_small:.2f} (target <= 0.50)")
-    annotate, tidy_big = bench_annotate(n, runs=3)
+    annotate, tidy_big = bench_annotate(n, runs=5)
     print(f"{n} entries: pithtex annotate {annotate:.2f}s  bibtex-tidy --modify {tidy_big:.2f}s  "
           f"ratio {annotate / tidy_big:.2f} (target < 1.00)")
     print(json.dumps({"bibtex_tidy": tidy_version, "check_s": check, "check_no_cache_s": cold,
                       "tidy_small_s": tidy_small,
                       "annotate_s": annotate, "tidy_big_s": tidy_big, "entries": n,
-                      "cpu_s": CPU, "load_avg": os.getloadavg()[0]}))
+                      "cpu_s": CPU, "ratios": RATIOS, "load_avg": os.getloadavg()[0]}))
 
 
 if __name__ == "__main__":
