@@ -333,3 +333,42 @@ def test_a_planted_check_stamp_cannot_vouch_for_a_forged_lock(
         assert code == 1 and "gao2026trust" in err and "does not verify" in err
     key = Path(os.environ["PITHTEX_STATE_DIR"]) / "stamp.key"
     assert key.stat().st_mode & 0o077 == 0 and not str(key).startswith(str(tmp_path / "cache"))
+
+
+def _stamp_sty(path: Path, version: str) -> None:
+    from pithtex.write.sty import render_sty
+
+    path.write_text(render_sty(version), encoding="utf-8")
+
+
+def test_annotate_never_downgrades_a_newer_pith_sty(paper: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Coauthors on different releases: a newer pith.sty stays, so the file does not flip-flop."""
+    assert pithtex(capsys, "annotate", "refs.bib", "main.tex")[0] == 0
+    sty = paper / "pith.sty"
+    _stamp_sty(sty, "99.0.0")
+    newer = sty.read_bytes()
+    code, _, err = pithtex(capsys, "annotate", "refs.bib", "main.tex")
+    assert code == 0
+    assert sty.read_bytes() == newer
+    assert "newer than this pithtex" in err and "pith.sty" in err
+    code, out, _ = pithtex(capsys, "annotate", "--json", "refs.bib", "main.tex")
+    assert "newer-sty" in {line["code"] for line in json.loads(out)["lines"]}
+
+    _stamp_sty(sty, "0.0.1")  # an older release's copy is brought up to date
+    assert pithtex(capsys, "annotate", "refs.bib", "main.tex")[0] == 0
+    from pithtex.write.sty import installed_version
+
+    import pithtex as package
+
+    assert installed_version(sty) == package.__version__
+
+
+def test_check_warns_about_an_older_pith_sty(paper: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert pithtex(capsys, "annotate", "refs.bib", "main.tex")[0] == 0
+    assert pithtex(capsys, "check", "refs.bib", "main.tex") == (0, "", "")
+    _stamp_sty(paper / "pith.sty", "0.0.1")
+    code, _, err = pithtex(capsys, "check", "refs.bib", "main.tex")
+    assert code == 0  # a warning: the paper still compiles
+    assert "written by pithtex 0.0.1" in err and "pithtex sty" in err
+    _stamp_sty(paper / "pith.sty", "99.0.0")  # newer than this pithtex: nothing to say
+    assert pithtex(capsys, "check", "refs.bib", "main.tex") == (0, "", "")

@@ -128,9 +128,7 @@ def run(args: argparse.Namespace) -> int:
         if plan is not None:
             plans.append(plan)
         if sty_dir is not None:
-            from pithtex.write.sty import STY_NAME, render_sty
-
-            extra[sty_dir / STY_NAME] = render_sty().encode("utf-8")
+            _plan_sty(sty_dir, extra, reporter)
     if config.bibrefs:
         extra.update(_bibrefs(bibs, entries, report))
 
@@ -383,6 +381,29 @@ def _plan_tex(
                 f"({r.pith_number.full}); --fix corrects it",
             )
     return FilePlan(source, edit.text), sty_dir
+
+
+def _plan_sty(directory: Path, extra: dict[Path, bytes], reporter: Reporter) -> None:
+    """pith.sty beside a root .tex: written when missing or different, never downgraded.
+
+    Coauthors may run different pithtex releases on one repository: a copy
+    written by a newer release is left as it is (with a warning), so that
+    the file does not flip between versions with every commit.
+    """
+    import pithtex
+    from pithtex.write.sty import STY_NAME, compare_versions, installed_version, render_sty
+
+    target = directory / STY_NAME
+    theirs = installed_version(target)
+    if theirs is not None and compare_versions(theirs, pithtex.__version__) == 1:
+        reporter.warning(
+            str(target), None, None,
+            f"written by pithtex {theirs}, newer than this pithtex {pithtex.__version__}: left as it is "
+            "(upgrade pithtex)",
+            code="newer-sty",
+        )
+        return
+    extra[target] = render_sty().encode("utf-8")
 
 
 def _bibrefs(bibs: list[Path], entries: list[BibEntry], report: ResolveReport | None) -> dict[Path, bytes]:

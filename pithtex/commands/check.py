@@ -277,6 +277,24 @@ def _crosscheck(entries: list, verified: _Verified, allowed: list[str], reporter
         reporter.finding(f)
 
 
+def _check_sty(name: str, sty: Path, reporter: Reporter) -> None:
+    """pith.sty must sit beside a root file that loads it; an older release's copy is worth a warning."""
+    import pithtex
+    from pithtex.write.sty import compare_versions, installed_version
+
+    if not sty.exists():
+        reporter.problem(name, None, None, "uses \\usepackage{pith} but pith.sty is missing beside it (run 'pithtex sty')", code="missing-sty")
+        return
+    theirs = installed_version(sty)
+    if theirs is not None and compare_versions(theirs, pithtex.__version__) == -1:
+        reporter.warning(
+            str(sty), None, None,
+            f"written by pithtex {theirs}; this pithtex is {pithtex.__version__} "
+            "(run 'pithtex sty' or 'pithtex annotate' to update it)",
+            code="stale-sty",
+        )
+
+
 def _check_tex(path: Path, self_id: ArxivId | None, verified: _Verified, reporter: Reporter) -> None:
     from pithtex.scan.source import read_source
     from pithtex.write.texedit import TexEditError, analyse_preamble, same_number
@@ -288,8 +306,8 @@ def _check_tex(path: Path, self_id: ArxivId | None, verified: _Verified, reporte
     except TexEditError:
         return  # not a root file: nothing to check here
     lock_name = verified.lock.path.name
-    if preamble.pith_package_end is not None and not (path.parent / "pith.sty").exists():
-        reporter.problem(name, None, None, "uses \\usepackage{pith} but pith.sty is missing beside it (run 'pithtex sty')", code="missing-sty")
+    if preamble.pith_package_end is not None:
+        _check_sty(name, path.parent / "pith.sty", reporter)
     if len(preamble.pithnumbers) > 1:
         lines = ", ".join(str(c.line) for c in preamble.pithnumbers)
         reporter.problem(name, preamble.pithnumbers[1].line, None, f"\\pithnumber is set more than once (lines {lines})", code="repeated-pithnumber")

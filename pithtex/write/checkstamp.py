@@ -96,8 +96,8 @@ class CheckStamp:
         for path in [*inputs, *configs]:
             h.update(str(path.resolve()).encode("utf-8", "surrogateescape") + b"\0")
             h.update(_file_digest(path).encode() + b"\0")
-        for tex in tex_inputs:
-            h.update(b"sty:1\0" if (tex.parent / "pith.sty").is_file() else b"sty:0\0")
+        for tex in tex_inputs:  # pith.sty beside a root file: its presence and its version are checked
+            h.update(f"sty:{_file_digest(tex.parent / 'pith.sty')}\0".encode())
         self.name = h.hexdigest()
 
     def passed_before(self) -> bool:
