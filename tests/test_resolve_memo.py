@@ -202,3 +202,21 @@ def test_a_memo_under_other_keys_is_not_consulted(tmp_path: Path) -> None:
     other = trust_store_from([str(extra)])
     assert not memo.covers(other)
     assert all(not remembered(lock.verify_entry(e, other, memo)) for e in lock)
+
+
+def test_remembering_a_lock_file_verifies_nothing_the_run_did_not_need(tmp_path: Path) -> None:
+    path = tmp_path / "pith.lock"
+    shutil.copy2(EXAMPLE_LOCK, path)
+    trust, cache = TrustStore.pinned(), tmp_path / "cache"
+    memo = VerifiedMemo.in_cache(cache, trust)
+    lock = Lockfile.load(path, memo)
+    first, *rest = list(lock)
+    assert rest, "the example lock holds several entries"
+    assert lock.verify_entry(first, trust, memo).ok
+    assert not lock.remember_if_verified(trust, memo)  # the others were neither verified nor remembered
+    assert not memo.knows_file(path.read_bytes())
+    for entry in rest:  # a later run needs them all: now the file is known
+        assert lock.verify_entry(entry, trust, memo).ok
+    assert lock.remember_if_verified(trust, memo)
+    memo.save()
+    assert VerifiedMemo.in_cache(cache, trust).knows_file(path.read_bytes())

@@ -360,11 +360,13 @@ class Lockfile:
         )
 
     def remember_if_verified(self, trust: TrustStore, memo: VerifiedMemo) -> bool:
-        """Remember this lock's exact bytes in ``memo`` if every entry verifies.
+        """Remember this lock's exact bytes in ``memo`` if every entry is known to verify.
 
         Call it after the run's own verifications and before any :meth:`put`:
-        only the file as read is remembered, and entries the run did not
-        need are verified now (through the entry memo, so once). Returns
+        only the file as read is remembered. An entry counts when it verified
+        in this run or is in the entry memo; nothing is verified here, so a
+        run that needed a few entries of a large lock does not pay for the
+        rest (a later run that reads them all remembers the file). Returns
         whether the file is (now) remembered.
         """
         if self.original is None or self._dirty or not memo.covers(trust):
@@ -372,7 +374,7 @@ class Lockfile:
         if self._known_under == memo.trust_digest:
             return True
         for key, entry in self._as_read.items():
-            if key not in self._verified and not self.verify_entry(entry, trust, memo).ok:
+            if key not in self._verified and entry not in memo:
                 return False
         memo.remember_file(self.original)
         self._known_under = memo.trust_digest
