@@ -619,10 +619,10 @@ def _record_entry(
         lower: dict[str, str] = {}
         for k, _fname, value in fields:
             lower.setdefault(k, value)
-        archive_value = lower.get("archiveprefix") or lower.get("eprinttype")
-        archive = field_text(archive_value, strings).strip().lower() if archive_value else None
-        journal_value = lower.get("journal") or lower.get("journaltitle")
-        journal = field_text(journal_value, strings) if journal_value else ""
+        archive_value = lower.get("archiveprefix", lower.get("eprinttype"))
+        archive = field_text(archive_value, strings).strip().lower() if archive_value is not None else None
+        journal_value = lower.get("journal", lower.get("journaltitle"))
+        journal = field_text(journal_value, strings) if journal_value is not None else ""
         eprint_is_arxiv = archive is None or "arxiv" in archive
         archive_named = archive is not None and "arxiv" in archive
         journal_is_corr = bool(journal) and _CORR_RE.fullmatch(journal.strip("{} ")) is not None
