@@ -64,8 +64,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from pithtex.commands.options import load_settings
-    from pithtex.ids.arxiv import InvalidArxivId, parse_arxiv_id
+    from pithtex.commands import options
     from pithtex.scan.source import read_source
     from pithtex.write.report import Reporter
 
@@ -75,21 +74,16 @@ def run(args: argparse.Namespace) -> int:
     if not (args.json or args.update) and all(p.is_file() for p in args.files):
         from pithtex.write.checkstamp import CheckStamp
 
-        options = [f"{k}={v!r}" for k, v in sorted(vars(args).items()) if k != "files"]
-        stamp = CheckStamp(["annotate", *options], list(args.files), texs)
+        stamp_options = [f"{k}={v!r}" for k, v in sorted(vars(args).items()) if k != "files"]
+        stamp = CheckStamp(["annotate", *stamp_options], list(args.files), texs)
         if stamp.passed_before():
             return 0  # the same run found nothing to do on these exact bytes
-    resolution = load_settings(args, list(args.files))
+    resolution = options.load_settings(args, list(args.files))
     config, settings = resolution.config, resolution.settings
     field = args.field or config.field
     if not _FIELD.fullmatch(field):
         raise UsageError(f"--field {field!r} is not a BibTeX field name")
-    self_id = config.self_id
-    if args.self_id:
-        try:
-            self_id = parse_arxiv_id(args.self_id)
-        except InvalidArxivId as exc:
-            raise UsageError(f"--self {args.self_id!r}: {exc.reason}") from None
+    self_id = options.self_id(args.self_id, config.self_id)
     writing = not (args.check or args.diff or args.dry_run)
     # --check/--diff/--dry-run write nothing: not pith.lock, not the record cache (the per-user
     # memo of lock contents that verified is still kept: it only saves time, see resolve/memo.py)

@@ -23,12 +23,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pithtex.commands.inputs import split_inputs
-from pithtex.errors import InputError, UsageError
+from pithtex.errors import InputError
 
 if TYPE_CHECKING:  # pragma: no cover
     from pithtex.ids.arxiv import ArxivId
     from pithtex.ids.pith_number import PithNumber
-    from pithtex.resolve.lockfile import Lockfile
     from pithtex.verify.keys import TrustStore
     from pithtex.write.report import Reporter
 
@@ -164,19 +163,14 @@ def run(args: argparse.Namespace) -> int:
             return 0  # these exact bytes passed before: nothing to say
 
     from pithtex.config import load_config
-    from pithtex.ids.arxiv import InvalidArxivId, parse_arxiv_id
+    from pithtex.commands import options
 
     config = load_config(files)
     if not args.quiet:
         for warning in config.warnings:
             print(f"pithtex: warning: {warning}", file=sys.stderr)
     field = args.field or config.field
-    self_id = config.self_id
-    if args.self_id:
-        try:
-            self_id = parse_arxiv_id(args.self_id)
-        except InvalidArxivId as exc:
-            raise UsageError(f"--self {args.self_id!r}: {exc.reason}") from None
+    self_id = options.self_id(args.self_id, config.self_id)
     lock_path = args.lock.resolve() if args.lock else config.lock
     env_keys = [Path(p) for p in os.environ.get("PITHTEX_TRUST_KEYS", "").split(os.pathsep) if p.strip()]
     key_files = [*config.trust_keys, *args.trust_key, *env_keys]

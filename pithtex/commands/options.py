@@ -1,5 +1,8 @@
 """Options shared by the commands that resolve (resolve, annotate, check).
 
+``self_id(flag, configured)`` reads the paper's own arXiv id the same way
+for annotate and check.
+
 ``add_resolution_options(parser)`` declares them once so that every command
 spells them the same; ``resolution_settings(args, inputs)`` combines them
 with the configuration file and the environment (flags > environment >
@@ -17,9 +20,10 @@ from pithtex.errors import UsageError
 
 if TYPE_CHECKING:  # pragma: no cover
     from pithtex.config import Config
+    from pithtex.ids.arxiv import ArxivId
     from pithtex.resolve.resolver import ResolveSettings
 
-__all__ = ["LoadedSettings", "add_resolution_options", "load_settings", "resolution_settings"]
+__all__ = ["LoadedSettings", "add_resolution_options", "load_settings", "resolution_settings", "self_id"]
 
 
 def _positive_int(text: str) -> int:
@@ -101,3 +105,15 @@ def load_settings(args: argparse.Namespace, inputs: list[Path] | tuple[Path, ...
 def resolution_settings(args: argparse.Namespace, inputs: list[Path] | tuple[Path, ...]) -> ResolveSettings:
     """The resolver settings from flags + environment + configuration file."""
     return load_settings(args, inputs).settings
+
+
+def self_id(flag: str | None, configured: ArxivId | None) -> ArxivId | None:
+    """The paper's own arXiv id: ``--self`` when given (a usage error if it is not an id), else the config's."""
+    if not flag:
+        return configured
+    from pithtex.ids.arxiv import InvalidArxivId, parse_arxiv_id
+
+    try:
+        return parse_arxiv_id(flag)
+    except InvalidArxivId as exc:
+        raise UsageError(f"--self {flag!r}: {exc.reason}") from None
