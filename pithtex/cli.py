@@ -64,11 +64,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     if name not in COMMANDS:
         print(f"pithtex: unknown command {name!r}; commands: {', '.join(COMMANDS)}", file=sys.stderr)
         return 2
-    # A short-lived process that builds large trees (a 30 MB pith.lock, 20,000
-    # entries) and makes few reference cycles: the default thresholds make the
-    # collector re-walk that heap again and again (a quarter of a large run).
-    # Collect cycles more rarely instead, as mypy does; never turn it off.
-    gc.set_threshold(200_000, 30, 30)
     module = importlib.import_module(f"pithtex.commands.{name}")
     parser = argparse.ArgumentParser(prog=f"pithtex {name}", description=COMMANDS[name])
     module.configure(parser)
@@ -105,8 +100,13 @@ def console() -> NoReturn:
     20,000 entries); freeing them one by one at exit costs a tenth of a
     second and does nothing for anyone. Everything is written, closed and
     released by then, so flush the standard streams and exit directly.
-    (Tests call :func:`main`, which returns.)
+    (Tests call :func:`main`, which returns and changes nothing global.)
     """
+    # A short-lived process that builds large trees (a 30 MB pith.lock, 20,000
+    # entries) and makes few reference cycles: the default thresholds make the
+    # collector re-walk that heap again and again (a quarter of a large run).
+    # Collect cycles more rarely instead, as mypy does; never turn it off.
+    gc.set_threshold(200_000, 30, 30)
     code = main()
     for stream in (sys.stdout, sys.stderr):
         try:
