@@ -220,3 +220,22 @@ def test_remembering_a_lock_file_verifies_nothing_the_run_did_not_need(tmp_path:
     assert lock.remember_if_verified(trust, memo)
     memo.save()
     assert VerifiedMemo.in_cache(cache, trust).knows_file(path.read_bytes())
+
+
+def test_another_pithtex_release_does_not_inherit_the_verdicts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A later release may verify more strictly: it re-verifies what an earlier one memoised."""
+    import pithtex
+
+    path = tmp_path / "pith.lock"
+    shutil.copy2(EXAMPLE_LOCK, path)
+    trust, cache = TrustStore.pinned(), tmp_path / "cache"
+    _remember_file(path, cache, trust)
+    assert VerifiedMemo.in_cache(cache, trust).knows_file(path.read_bytes())
+    monkeypatch.setattr(pithtex, "__version__", "99.0.0")
+    memo = VerifiedMemo.in_cache(cache, trust)
+    assert not memo.knows_file(path.read_bytes())
+    lock = Lockfile.load(path, memo)
+    results = [lock.verify_entry(e, trust, memo) for e in lock]
+    assert all(r.ok and not remembered(r) for r in results)  # verified in full again

@@ -10,7 +10,8 @@ the memo cannot be forged.
 The memo lives in the cache (``verified-lock-entries``), one line per verdict,
 ``<digest> <tag>``, of two kinds:
 
-- an *entry*: *digest* is SHA-256 over the trust store's keys and the entry's
+- an *entry*: *digest* is SHA-256 over the trust store's keys (and the
+  pithtex release, which may verify more strictly than an earlier one) and the entry's
   canonical JSON (every byte the verdict depends on: change one and the entry
   is verified in full again);
 - a whole *lock file*, ``lock:<digest>``: SHA-256 over the trust store's keys
@@ -53,9 +54,15 @@ _FILE_PREFIX = "lock:"
 
 
 def trust_digest(trust: TrustStore) -> str:
-    """SHA-256 (hex) naming the set of trusted keys."""
+    """SHA-256 (hex) naming the set of trusted keys and the pithtex release that judged.
+
+    The release is part of it: a later pithtex may verify more strictly, so
+    it does not inherit an earlier release's verdicts.
+    """
+    import pithtex
+
     keys = sorted((key.key_id, key.public_bytes.hex()) for key in trust)
-    return hashlib.sha256(json.dumps(keys).encode()).hexdigest()
+    return hashlib.sha256(json.dumps([pithtex.__version__, keys]).encode()).hexdigest()
 
 
 class VerifiedMemo:
