@@ -65,6 +65,7 @@ import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 
 from pithtex.ids.arxiv import ArxivId
 from pithtex.scan.model import BibEntry, Conflict, Finding, PithAnnotation, ScanProblem, ScanResult
@@ -385,6 +386,17 @@ def _chunks(text: str) -> list[tuple[int, int]]:
     return [(bounds[i], bounds[i + 1]) for i in range(len(bounds) - 1) if bounds[i] < bounds[i + 1]]
 
 
+@dataclass
+class _Scan:
+    """What one .bib scan carries from block to block."""
+
+    name: str  # the file, as findings name it
+    pith_field: str  # the Pith Number field, lower case
+    result: ScanResult
+    strings: dict[str, str] = field(default_factory=dict)  # @string macros read so far
+    seen_keys: dict[str, int] = field(default_factory=dict)  # entry key -> line of its first entry
+
+
 def scan_bib(source: SourceText, *, field_name: str = "pithnumber", fast: bool = True) -> ScanResult:
     """Scan one decoded .bib file. Never raises on bad content: problems are reported.
 
@@ -394,16 +406,14 @@ def scan_bib(source: SourceText, *, field_name: str = "pithnumber", fast: bool =
     result = ScanResult()
     if source.note:
         result.notes.append(source.note)
-    pith_field = field_name.lower()
+    scan = _Scan(source.name, field_name.lower(), result)
     text = blank_comment_blocks(source.text)
-    strings: dict[str, str] = {}
-    seen_keys: dict[str, int] = {}
     low: str | None = text.lower()
     if len(low) != len(text):  # a few characters lower to two: offsets would drift
         low = None
 
     if not fast:
-        _scan_slow(text, 0, source, strings, pith_field, seen_keys, result)
+        _scan_slow(text, 0, scan)
         return result
 
     run_start = -1  # offset where the current run of slow chunks starts
@@ -427,38 +437,27 @@ def scan_bib(source: SourceText, *, field_name: str = "pithnumber", fast: bool =
                 head = _BLOCK_START_RE.match(text, start)
                 lookahead = text[start:head.end() + 1] if head is not None else ""
                 if not _scan_slow(
-                    text[run_start:start] + lookahead, run_line, source, strings, pith_field, seen_keys, result,
-                    stop_line=line,
+                    text[run_start:start] + lookahead, run_line, scan, stop_line=line
                 ):
                     return result
                 run_start = -1
             if quick:
-                may_cite = _relevant(text, low, start, end, pith_field)
-                _record_fast(quick, line, source, strings, pith_field, seen_keys, result, may_cite)
+                may_cite = _relevant(text, low, start, end, scan.pith_field)
+                _record_fast(quick, line, scan, may_cite)
         line += chunk.count("\n")
     if run_start >= 0:
-        _scan_slow(text[run_start:], run_line, source, strings, pith_field, seen_keys, result)
+        _scan_slow(text[run_start:], run_line, scan)
     return result
 
 
-def _scan_slow(
-    text: str,
-    line_offset: int,
-    source: SourceText,
-    strings: dict[str, str],
-    pith_field: str,
-    seen_keys: dict[str, int],
-    result: ScanResult,
-    *,
-    stop_line: int | None = None,
-) -> bool:
+def _scan_slow(text: str, line_offset: int, scan: _Scan, *, stop_line: int | None = None) -> bool:
     """Scan ``text`` (starting at 0-based line ``line_offset``) with bibtexparser.
 
     Returns False when bibtexparser itself failed (reported as fatal)."""
     from bibtexparser import model as bm
     from bibtexparser.splitter import Splitter
 
-    name = source.name
+    name, result = scan.name, scan.result
     try:
         with _quiet_bibtexparser():
             library = Splitter(text).split()
@@ -472,7 +471,7 @@ def _scan_slow(
         if stop_line is not None and line > stop_line:
             break
         if isinstance(block, bm.String):
-            strings[block.key.strip().lower()] = field_text(block.value, strings)
+            scan.strings[block.key.strip().lower()] = field_text(block.value, scan.strings)
             continue
         if isinstance(block, bm.Entry):
             entry = block
@@ -496,7 +495,7 @@ def _scan_slow(
             continue
         else:
             continue  # comments, @preamble, text outside entries
-        _scan_entry(entry, line_offset, source, strings, pith_field, seen_keys, result)
+        _scan_entry(entry, line_offset, scan)
     return True
 
 
@@ -526,39 +525,22 @@ def _value_offset(raw: str, line0: int, field: object) -> int:
     return -1
 
 
-def _scan_entry(
-    entry: object,
-    line_offset: int,
-    source: SourceText,
-    strings: dict[str, str],
-    pith_field: str,
-    seen_keys: dict[str, int],
-    result: ScanResult,
-) -> None:
+def _scan_entry(entry: object, line_offset: int, scan: _Scan) -> None:
     """One entry bibtexparser read; lines are 0-based plus ``line_offset``
     (where the text given to bibtexparser started)."""
     raw: str = entry.raw or ""  # type: ignore[attr-defined]
     own_line0: int = entry.start_line or 0  # type: ignore[attr-defined]
     parsed = entry.fields  # type: ignore[attr-defined]
     _record_entry(
-        source.name, entry.key, entry.entry_type, raw, own_line0 + line_offset,  # type: ignore[attr-defined]
+        scan, entry.key, entry.entry_type, raw, own_line0 + line_offset,  # type: ignore[attr-defined]
         [(f.key.lower(), f.key, f.value) for f in parsed],
-        strings, pith_field, seen_keys, result, True,
+        True,
         value_offset=lambda i: _value_offset(raw, own_line0, parsed[i]),
         eq_line=lambda i: parsed[i].start_line + line_offset + 1,
     )
 
 
-def _record_fast(
-    entry: _FastEntry,
-    line0: int,
-    source: SourceText,
-    strings: dict[str, str],
-    pith_field: str,
-    seen_keys: dict[str, int],
-    result: ScanResult,
-    may_cite: bool,
-) -> None:
+def _record_fast(entry: _FastEntry, line0: int, scan: _Scan, may_cite: bool) -> None:
     """One entry the fast path read; its ``@`` is on 0-based line ``line0``."""
     chunk, parts = entry.chunk, entry.parts
 
@@ -567,25 +549,21 @@ def _record_fast(
         return line0 + chunk.count("\n", 0, chunk.rindex("=", 0, value_at)) + 1
 
     _record_entry(
-        source.name, entry.key, entry.entry_type, chunk[entry.at:entry.end], line0,
+        scan, entry.key, entry.entry_type, chunk[entry.at:entry.end], line0,
         [(p[1].lower(), p[1], p[3]) for p in parts],
-        strings, pith_field, seen_keys, result, may_cite,
+        may_cite,
         value_offset=entry.value_offset,
         eq_line=eq_line,
     )
 
 
 def _record_entry(
-    name: str,
+    scan: _Scan,
     key: str,
     entry_type: str,
     raw: str,
     line0: int,
     fields: list[_Field],
-    strings: dict[str, str],
-    pith_field: str,
-    seen_keys: dict[str, int],
-    result: ScanResult,
     may_cite: bool,
     *,
     value_offset: Callable[[int], int],
@@ -597,6 +575,7 @@ def _record_entry(
     where field i's value starts in ``raw`` (-1 when unknown) and
     ``eq_line(i)`` the 1-based line of its ``=``; both are asked only when needed.
     """
+    name, result, strings, pith_field, seen_keys = scan.name, scan.result, scan.strings, scan.pith_field, scan.seen_keys
     if key in seen_keys:
         result.notes.append(f"{name}:{line0 + 1}: duplicate entry key {key!r} (first at line {seen_keys[key]})")
     else:
