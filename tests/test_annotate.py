@@ -372,3 +372,15 @@ def test_check_warns_about_an_older_pith_sty(paper: Path, capsys: pytest.Capture
     assert "written by pithtex 0.0.1" in err and "pithtex sty" in err
     _stamp_sty(paper / "pith.sty", "99.0.0")  # newer than this pithtex: nothing to say
     assert pithtex(capsys, "check", "refs.bib", "main.tex") == (0, "", "")
+
+
+def test_a_key_used_twice_gets_the_badge_of_its_first_entry(paper: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """BibTeX and biber use the first entry of a repeated key; refs.pith must not fail on the second."""
+    with (paper / "refs.bib").open("a", encoding="utf-8") as bib:
+        bib.write("\n@misc{vanngo2025sharpness,\n  eprint = {2606.01249},\n  archivePrefix = {arXiv}\n}\n")
+    code, out, err = pithtex(capsys, "annotate", "refs.bib")
+    assert code == 0, err
+    assert out.count(f"add pithnumber {PN_B}") == 2  # both entries are annotated
+    refs = (paper / "refs.pith").read_text()
+    assert "{vanngo2025sharpness}" in refs and PN_A.split(":")[2] in refs
+    assert refs.count("vanngo2025sharpness") == 1
