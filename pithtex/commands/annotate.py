@@ -19,6 +19,7 @@ import argparse
 import os
 import re
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -27,12 +28,16 @@ from pithtex.errors import InputError, UsageError
 
 if TYPE_CHECKING:  # pragma: no cover
     from pithtex.ids.arxiv import ArxivId
-    from pithtex.resolve.resolver import Resolution, ResolveReport
+    from pithtex.resolve.resolver import OpenedLock, Resolution, ResolveReport
     from pithtex.scan.model import BibEntry
     from pithtex.scan.source import SourceText
     from pithtex.write.report import FilePlan, Reporter
 
 _FIELD = re.compile(r"[A-Za-z][A-Za-z0-9_-]*")
+#: From this many .bib entries on, the edits are planned in a second process
+#: (:mod:`pithtex.parallel`) while the cross-checks run: below it, a fork costs
+#: more than it saves.
+PARALLEL_ENTRIES = 2000
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -65,8 +70,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from pithtex.commands import options
+    from pithtex.parallel import beside
     from pithtex.scan.source import read_source
-    from pithtex.write.report import Reporter
+    from pithtex.write.report import FilePlan, Line, Reporter
 
     args.files = list(dict.fromkeys(args.files))  # a file named twice is edited once
     bibs, texs = split_inputs(list(args.files))
@@ -97,12 +103,19 @@ def run(args: argparse.Namespace) -> int:
     for source in sources.values():
         if source.note:
             reporter.warning(source.name, None, None, source.note.split(": ", 1)[-1])
-    entries = _scan(bibs, sources, field, reporter)
+    opened: list[OpenedLock | None] = []
+
+    def read_lock() -> None:  # while a large .bib's tail is scanned in a second process
+        from pithtex.resolve.resolver import open_lock
+
+        opened.append(open_lock(settings))
+
+    entries = _scan(bibs, sources, field, reporter, meanwhile=read_lock)
 
     wanted: list[ArxivId] = [e.arxiv[0] for e in entries if len(e.arxiv) == 1]
     if self_id is not None and texs:
         wanted.append(self_id)
-    report = _resolve(wanted, settings) if wanted else None
+    report = _resolve(wanted, settings, opened[0] if opened else None) if wanted else None
     if report is not None and report.security:
         for r in report.resolutions:
             if r.status == "rejected":
@@ -111,11 +124,22 @@ def run(args: argparse.Namespace) -> int:
         print("pithtex: nothing was written (security error)", file=sys.stderr)
         return 1
 
-    mismatched = _crosscheck(entries, report, args.allow_title_mismatch, reporter)
-    plans = [
-        _plan_bib(sources[path], [e for e in entries if e.file == str(path)], report, field, args.prune, reporter)
-        for path in bibs
-    ]
+    # The cross-checks and the planned .bib edits both start from the scan and the
+    # resolution; on a large bibliography the edits are planned on a second core.
+    def plan_bibs() -> tuple[list[str], list[tuple[Any, ...]]]:
+        own = Reporter()
+        texts = [
+            _plan_bib(sources[path], [e for e in entries if e.file == str(path)], report, field, args.prune, own).new_text
+            for path in bibs
+        ]
+        return texts, [line.as_tuple() for line in own.lines]
+
+    with beside(plan_bibs, worth_it=len(entries) >= PARALLEL_ENTRIES) as planning:
+        mismatched = _crosscheck(entries, report, args.allow_title_mismatch, reporter)
+        refs = _bibrefs(bibs, entries, report) if config.bibrefs else {}
+        texts, lines = planning.result()
+    reporter.lines.extend(Line(*line) for line in lines)
+    plans = [FilePlan(sources[path], text) for path, text in zip(bibs, texts)]
     extra: dict[Path, bytes] = {}
     for path in texs:
         plan, sty_dir = _plan_tex(sources[path], self_id, report, args.fix, settings.lock_path, reporter)
@@ -123,8 +147,7 @@ def run(args: argparse.Namespace) -> int:
             plans.append(plan)
         if sty_dir is not None:
             _plan_sty(sty_dir, extra, reporter)
-    if config.bibrefs:
-        extra.update(_bibrefs(bibs, entries, report))
+    extra.update(refs)
 
     if mismatched:
         _emit(reporter, args, quiet=args.quiet)
@@ -183,14 +206,25 @@ def _differs(path: Path, data: bytes) -> bool:
         raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
 
 
-def _scan(bibs: list[Path], sources: dict[Path, SourceText], field: str, reporter: Reporter) -> list[BibEntry]:
+def _scan(
+    bibs: list[Path],
+    sources: dict[Path, SourceText],
+    field: str,
+    reporter: Reporter,
+    meanwhile: Callable[[], None] | None = None,
+) -> list[BibEntry]:
+    """Scan the .bib files; ``meanwhile`` runs while a large file's tail is scanned in a second process."""
     if not bibs:
         return []
-    from pithtex.scan.bib import scan_bib
+    from pithtex.scan.bibsplit import scan_bib_beside
 
     entries: list[BibEntry] = []
     for path in bibs:
-        result = scan_bib(sources[path], field_name=field)
+        pending = scan_bib_beside(sources[path], field_name=field)
+        if pending.forked and meanwhile is not None:
+            meanwhile()
+            meanwhile = None
+        result = pending.result()
         for problem in result.errors:
             if problem.fatal:
                 raise InputError(str(problem))
@@ -199,10 +233,10 @@ def _scan(bibs: list[Path], sources: dict[Path, SourceText], field: str, reporte
     return entries
 
 
-def _resolve(wanted: list[ArxivId], settings: Any) -> ResolveReport:
+def _resolve(wanted: list[ArxivId], settings: Any, opened: OpenedLock | None = None) -> ResolveReport:
     from pithtex.resolve.resolver import resolve_ids
 
-    return resolve_ids(wanted, settings)
+    return resolve_ids(wanted, settings, opened)
 
 
 def _emit(reporter: Reporter, args: argparse.Namespace, *, quiet: bool = False, change_prefix: str = "") -> None:
@@ -407,10 +441,14 @@ def _bibrefs(bibs: list[Path], entries: list[BibEntry], report: ResolveReport | 
     out: dict[Path, bytes] = {}
     for path in bibs:
         pairs = []
+        keys: set[str] = set()
         for entry in entries:
-            if entry.file != str(path) or entry.key is None or len(entry.arxiv) != 1:
+            if entry.file != str(path) or entry.key is None:
                 continue
-            if not is_safe_bib_key(entry.key):
+            if entry.key in keys:
+                continue  # BibTeX and biber use the first entry of a key, and so does the badge
+            keys.add(entry.key)
+            if len(entry.arxiv) != 1 or not is_safe_bib_key(entry.key):
                 continue
             r = _resolution(report, entry.arxiv[0])
             if r is not None and r.ok and r.pith_number is not None:

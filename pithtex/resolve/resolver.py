@@ -407,8 +407,48 @@ def _unique(ids: Iterable[ArxivId]) -> list[ArxivId]:
     return list(seen)
 
 
-def resolve_ids(ids: Iterable[ArxivId], settings: ResolveSettings) -> ResolveReport:
-    """Resolve every id (see the module doc); writes the lock and cache only if nothing was rejected."""
+@dataclass
+class OpenedLock:
+    """``pith.lock`` read ahead of :func:`resolve_ids` (``annotate`` reads it while it scans)."""
+
+    lock: Lockfile
+    memo: VerifiedMemo | None
+    #: (inode, size, mtime) of the file read: resolve_ids uses this reading only if
+    #: the file is still the same (writers replace it, so a new inode), checked
+    #: under the writers' lock.
+    identity: tuple[int, int, int]
+
+
+def _identity(path: Path) -> tuple[int, int, int] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return (st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+def open_lock(settings: ResolveSettings) -> OpenedLock | None:
+    """Read ``pith.lock`` now, for a later :func:`resolve_ids`; None when there is none or it
+    cannot be read (resolve_ids then reads it itself and reports any problem)."""
+    before = _identity(settings.lock_path)
+    if before is None:
+        return None
+    cache = settings.cache
+    memo = VerifiedMemo.in_cache(cache.root, settings.trust) if cache is not None else None
+    try:
+        lock = Lockfile.load(settings.lock_path, memo)
+    except InputError:
+        return None
+    if _identity(settings.lock_path) != before:  # replaced while being read
+        return None
+    return OpenedLock(lock, memo, before)
+
+
+def resolve_ids(ids: Iterable[ArxivId], settings: ResolveSettings, opened: OpenedLock | None = None) -> ResolveReport:
+    """Resolve every id (see the module doc); writes the lock and cache only if nothing was rejected.
+
+    ``opened`` is the lock read ahead by :func:`open_lock`: used if the file has not changed since.
+    """
     wanted = _unique(ids)
     may_write = settings.write and not settings.locked
     guard = Lockfile(settings.lock_path).file_lock() if may_write and wanted else None
@@ -418,16 +458,21 @@ def resolve_ids(ids: Iterable[ArxivId], settings: ResolveSettings) -> ResolveRep
         except OSError as exc:
             raise InputError(f"{settings.lock_path}: cannot lock for writing: {exc.strerror or exc}") from None
     try:
-        return _resolve_locked(wanted, settings, may_write)
+        return _resolve_locked(wanted, settings, may_write, opened)
     finally:
         if guard is not None:
             guard.release()
 
 
-def _resolve_locked(wanted: list[ArxivId], settings: ResolveSettings, may_write: bool) -> ResolveReport:
+def _resolve_locked(
+    wanted: list[ArxivId], settings: ResolveSettings, may_write: bool, opened: OpenedLock | None = None
+) -> ResolveReport:
     cache = settings.cache
-    memo = VerifiedMemo.in_cache(cache.root, settings.trust) if cache is not None else None
-    lock = Lockfile.load(settings.lock_path, memo)
+    if opened is not None and opened.identity == _identity(settings.lock_path):
+        lock, memo = opened.lock, opened.memo
+    else:
+        memo = VerifiedMemo.in_cache(cache.root, settings.trust) if cache is not None else None
+        lock = Lockfile.load(settings.lock_path, memo)
     done: dict[ArxivId, Resolution] = {}
     fresh: dict[ArxivId, _Fetched] = {}
     to_fetch: list[ArxivId] = []

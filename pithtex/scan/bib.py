@@ -395,6 +395,37 @@ class _Scan:
     result: ScanResult
     strings: dict[str, str] = field(default_factory=dict)  # @string macros read so far
     seen_keys: dict[str, int] = field(default_factory=dict)  # entry key -> line of its first entry
+    #: When not None, duplicate keys are not reported here: each entry's
+    #: (key, 1-based line, len(result.notes) before its notes) is listed instead,
+    #: for a scan of a file's tail that does not know the keys before it
+    #: (:mod:`pithtex.scan.bibsplit` reports them when it joins the parts).
+    key_places: list[tuple[str, int, int]] | None = None
+
+
+@dataclass
+class Prepared:
+    """A .bib file ready to be scanned: the text with ``@comment`` blocks blanked, and its blocks."""
+
+    name: str
+    text: str
+    low: str | None  # text.lower() when that keeps every offset, else None
+    chunks: list[tuple[int, int]]  # see _chunks
+    note: str | None  # the decoding note of the source, if any
+
+
+def prepare(source: SourceText) -> Prepared:
+    text = blank_comment_blocks(source.text)
+    low: str | None = text.lower()
+    if len(low) != len(text):  # a few characters lower to two: offsets would drift
+        low = None
+    return Prepared(source.name, text, low, _chunks(text), source.note)
+
+
+def new_scan(prepared: Prepared, field_name: str) -> _Scan:
+    result = ScanResult()
+    if prepared.note:
+        result.notes.append(prepared.note)
+    return _Scan(prepared.name, field_name.lower(), result)
 
 
 def scan_bib(source: SourceText, *, field_name: str = "pithnumber", fast: bool = True) -> ScanResult:
@@ -403,23 +434,36 @@ def scan_bib(source: SourceText, *, field_name: str = "pithnumber", fast: bool =
     ``fast=False`` gives every block to bibtexparser: the reference the fast
     path is tested against (same result, about twice as slow).
     """
-    result = ScanResult()
-    if source.note:
-        result.notes.append(source.note)
-    scan = _Scan(source.name, field_name.lower(), result)
-    text = blank_comment_blocks(source.text)
-    low: str | None = text.lower()
-    if len(low) != len(text):  # a few characters lower to two: offsets would drift
-        low = None
-
+    prepared = prepare(source)
+    scan = new_scan(prepared, field_name)
     if not fast:
-        _scan_slow(text, 0, scan)
-        return result
+        _scan_slow(prepared.text, 0, scan)
+    else:
+        scan_chunks(prepared, 0, len(prepared.chunks), 0, scan)
+    return scan.result
 
+
+def fast_entry_at(prepared: Prepared, index: int) -> bool:
+    """Whether block ``index`` is an entry the fast path reads (the scan can be cut before it)."""
+    start, end = prepared.chunks[index]
+    chunk = prepared.text[start:end]
+    return "@" in chunk and _fast_entry(chunk) is not None
+
+
+def scan_chunks(prepared: Prepared, first: int, stop: int, line: int, scan: _Scan) -> bool:
+    """Scan blocks ``first`` to ``stop - 1`` (block ``first`` starts on 0-based ``line``).
+
+    Returns False when bibtexparser itself failed: the scan stops there (the
+    failure is reported as fatal). Scanning ``[0, k)`` and then ``[k, n)``
+    gives what ``[0, n)`` gives when block ``k`` is a fast-path entry
+    (:func:`fast_entry_at`): a run of unusual blocks before it ends there in
+    both cases.
+    """
+    text, low, chunks = prepared.text, prepared.low, prepared.chunks
     run_start = -1  # offset where the current run of slow chunks starts
     run_line = 0  # its 0-based line
-    line = 0  # 0-based line of the current chunk
-    for start, end in _chunks(text):
+    for index in range(first, stop):
+        start, end = chunks[index]
         chunk = text[start:end]
         quick: _FastEntry | None | bool = None
         if "@" in chunk:
@@ -431,23 +475,28 @@ def scan_bib(source: SourceText, *, field_name: str = "pithnumber", fast: bool =
                 run_start, run_line = start, line
         else:
             if run_start >= 0:
-                # Show bibtexparser the next block's start too, so that a block
-                # left open ends as it would in the whole file ("Unexpected
-                # block start"); blocks from that line on are ignored.
-                head = _BLOCK_START_RE.match(text, start)
-                lookahead = text[start:head.end() + 1] if head is not None else ""
-                if not _scan_slow(
-                    text[run_start:start] + lookahead, run_line, scan, stop_line=line
-                ):
-                    return result
+                if not _scan_run(text, run_start, run_line, start, line, scan):
+                    return False
                 run_start = -1
             if quick:
                 may_cite = _relevant(text, low, start, end, scan.pith_field)
                 _record_fast(quick, line, scan, may_cite)
         line += chunk.count("\n")
     if run_start >= 0:
-        _scan_slow(text[run_start:], run_line, scan)
-    return result
+        if stop < len(chunks):
+            return _scan_run(text, run_start, run_line, chunks[stop][0], line, scan)
+        return _scan_slow(text[run_start:], run_line, scan)
+    return True
+
+
+def _scan_run(text: str, run_start: int, run_line: int, start: int, line: int, scan: _Scan) -> bool:
+    """A run of unusual blocks, ``text[run_start:start]``, that the block at ``start`` (0-based line ``line``) ends."""
+    # Show bibtexparser the next block's start too, so that a block left open
+    # ends as it would in the whole file ("Unexpected block start"); blocks
+    # from that line on are ignored.
+    head = _BLOCK_START_RE.match(text, start)
+    lookahead = text[start:head.end() + 1] if head is not None else ""
+    return _scan_slow(text[run_start:start] + lookahead, run_line, scan, stop_line=line)
 
 
 def _scan_slow(text: str, line_offset: int, scan: _Scan, *, stop_line: int | None = None) -> bool:
@@ -540,6 +589,10 @@ def _scan_entry(entry: object, line_offset: int, scan: _Scan) -> None:
     )
 
 
+def duplicate_key_note(name: str, line: int, key: str, first: int) -> str:
+    return f"{name}:{line}: duplicate entry key {key!r} (first at line {first})"
+
+
 def _record_fast(entry: _FastEntry, line0: int, scan: _Scan, may_cite: bool) -> None:
     """One entry the fast path read; its ``@`` is on 0-based line ``line0``."""
     chunk, parts = entry.chunk, entry.parts
@@ -576,8 +629,10 @@ def _record_entry(
     ``eq_line(i)`` the 1-based line of its ``=``; both are asked only when needed.
     """
     name, result, strings, pith_field, seen_keys = scan.name, scan.result, scan.strings, scan.pith_field, scan.seen_keys
-    if key in seen_keys:
-        result.notes.append(f"{name}:{line0 + 1}: duplicate entry key {key!r} (first at line {seen_keys[key]})")
+    if scan.key_places is not None:
+        scan.key_places.append((key, line0 + 1, len(result.notes)))
+    elif key in seen_keys:
+        result.notes.append(duplicate_key_note(name, line0 + 1, key, seen_keys[key]))
     else:
         seen_keys[key] = line0 + 1
     title_value = pf = None

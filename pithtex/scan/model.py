@@ -187,6 +187,54 @@ class ScanResult:
         self.entries.extend(other.entries)
         self.notes.extend(other.notes)
 
+    def to_plain(self) -> tuple[Any, ...]:
+        """The result as plain values (tuples, strings, numbers, None), e.g. for :mod:`marshal`;
+        :meth:`from_plain` gives an equal result back, with the entries' Pith annotations
+        the same objects as those in ``pithnumbers`` again."""
+        index = {id(p): i for i, p in enumerate(self.pithnumbers)}
+        return (
+            [(f.file, f.line, f.key, f.field, f.arxiv.id, f.arxiv.version, f.raw) for f in self.findings],
+            [(c.file, c.line, c.key, tuple((a.id, a.version) for a in c.ids)) for c in self.conflicts],
+            [(p.file, p.line, p.key, p.field, p.value) for p in self.pithnumbers],
+            [(e.file, e.line, e.message, e.fatal) for e in self.errors],
+            [
+                (e.file, e.line, e.end_line, e.key, e.entry_type, e.title, tuple((a.id, a.version) for a in e.arxiv),
+                 None if e.pithnumber is None else index.get(id(e.pithnumber), e.pithnumber.to_json()))
+                for e in self.entries
+            ],
+            list(self.notes),
+        )
+
+    @classmethod
+    def from_plain(cls, plain: tuple[Any, ...]) -> ScanResult:
+        findings, conflicts, pithnumbers, errors, entries, notes = plain
+        ids: dict[tuple[str, int | None], ArxivId] = {}
+
+        def arxiv(pair: tuple[str, int | None]) -> ArxivId:
+            known = ids.get(pair)
+            if known is None:
+                known = ids[pair] = ArxivId(*pair)
+            return known
+
+        pith = [PithAnnotation(*p) for p in pithnumbers]
+
+        def annotation(ref: int | dict[str, Any] | None) -> PithAnnotation | None:
+            if ref is None:
+                return None
+            return pith[ref] if isinstance(ref, int) else PithAnnotation(**ref)
+
+        return cls(
+            findings=[Finding(f, line, key, fld, arxiv((i, v)), raw) for f, line, key, fld, i, v, raw in findings],
+            conflicts=[Conflict(f, line, key, tuple(arxiv(a) for a in a_ids)) for f, line, key, a_ids in conflicts],
+            pithnumbers=pith,
+            errors=[ScanProblem(*e) for e in errors],
+            entries=[
+                BibEntry(f, line, end, key, kind, title, tuple(arxiv(a) for a in a_ids), annotation(p))
+                for f, line, end, key, kind, title, a_ids, p in entries
+            ],
+            notes=list(notes),
+        )
+
     def to_json(self) -> dict[str, Any]:
         return {
             "findings": [f.to_json() for f in self.findings],
