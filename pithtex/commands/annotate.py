@@ -8,6 +8,11 @@ are atomic. Nothing at all is written when the resolver met a security
 error (the registry contradicting pith.lock) or when an entry's title says
 its arXiv id is probably wrong: writing the number would certify the mistake.
 
+A large bibliography (``PARALLEL_ENTRIES`` entries or more) uses a second
+process on Linux (:mod:`pithtex.parallel`): the .bib's tail is scanned while
+pith.lock is read, and the .bib edits are planned while the cross-checks run.
+Only the parent writes; the output is the same as in one process.
+
 Exit status: 0 all is well (changes written), 1 problems (an id that did not
 resolve, an entry that cannot be edited safely, a wrong ``\\pithnumber``,
 or with ``--check``: anything would change), 2 usage or unreadable input.
