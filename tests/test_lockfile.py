@@ -231,3 +231,41 @@ def test_concurrent_runs_serialise_and_keep_each_others_entries(tmp_path: Path, 
         ]
         assert [proc.wait(timeout=60) for proc in procs] == [0, 0]
     assert sorted(Lockfile.load(lock).entries) == ["2511.00066", "2511.00066v4", "2606.01249", "2606.01249v1"]
+
+
+def test_a_lock_read_ahead_is_used_only_while_the_file_is_unchanged(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """annotate reads pith.lock while it scans (resolver.open_lock); resolve_ids must not act on
+    that reading if the file was replaced in between."""
+    import shutil
+
+    from pithtex.resolve import resolver
+    from pithtex.resolve.resolver import ResolveSettings, open_lock, resolve_ids
+
+    lock_path = tmp_path / "pith.lock"
+    shutil.copy2(Path(__file__).resolve().parent.parent / "examples" / "paper" / "pith.lock", lock_path)
+    settings = ResolveSettings(registry="http://127.0.0.1:9", lock_path=lock_path, trust=trust_store_from(),
+                               offline=True, cache=None, write=False)
+    ids = [parse_arxiv_id(k) for k in Lockfile.load(lock_path).entries]
+    assert len(ids) >= 2
+
+    opened = open_lock(settings)
+    assert opened is not None
+    real_load = Lockfile.load
+    with monkeypatch.context() as patch:  # unchanged: the reading ahead is all that is read
+        patch.setattr(resolver.Lockfile, "load", classmethod(lambda cls, *a, **k: pytest.fail("read twice")))
+        report = resolve_ids(ids, settings, opened)
+    assert [r.status for r in report.resolutions] == ["verified"] * len(ids)
+
+    opened = open_lock(settings)
+    smaller = real_load(lock_path)
+    del smaller.entries[ids[0].versioned]
+    (tmp_path / "new.lock").write_bytes(smaller.dumps())
+    os.replace(tmp_path / "new.lock", lock_path)  # another run wrote the lock meanwhile
+    report = resolve_ids(ids, settings, opened)
+    assert report.resolutions[0].status == "failed" and "not in pith.lock" in (report.resolutions[0].problem or "")
+    assert all(r.status == "verified" for r in report.resolutions[1:])
+
+    lock_path.write_text("{ not json")
+    assert open_lock(settings) is None  # resolve_ids reads it again and reports the problem itself
+    with pytest.raises(InputError, match="malformed pith.lock"):
+        resolve_ids(ids, settings, None)
