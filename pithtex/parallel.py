@@ -71,9 +71,19 @@ class Task(Generic[T]):
         self._fd = fd
         #: Where the result came from: "child", "parent" (not forked) or "fallback" (the child failed).
         self.ran_in = "child" if pid is not None else "parent"
+        self._done = False
+        self._value: T
 
     def result(self) -> T:
-        """The task's result: the child's, or computed here if there is no child or it failed."""
+        """The task's result: the child's, or computed here if there is no child or it failed.
+
+        Computed once: asking again gives the same value."""
+        if not self._done:
+            self._value = self._compute()
+            self._done = True
+        return self._value
+
+    def _compute(self) -> T:
         if self._pid is None:
             return self._fn()
         data = self._collect()

@@ -123,11 +123,19 @@ def test_no_fork_while_other_threads_run() -> None:
         thread.join()
 
 
-def test_a_task_without_a_child_is_computed_on_demand() -> None:
+def test_a_task_without_a_child_is_computed_on_demand_and_once() -> None:
     calls = []
     task = Task(lambda: calls.append(1) or len(calls))
     assert calls == []
-    assert task.result() == 1
+    assert task.result() == 1 and task.result() == 1
+
+
+@needs_fork
+def test_asking_a_child_twice_gives_its_result_twice() -> None:
+    parent = os.getpid()
+    with beside(os.getpid) as task:
+        first = task.result()
+        assert first != parent and task.result() == first
 
 
 @needs_fork
