@@ -134,3 +134,14 @@ def test_two_processes_say_and_write_what_one_does(
         assert code == 1  # the ids not in the lock and the entries naming two papers
         assert written != original and "change" in kinds
         assert written.count(b"pithnumber") > N // 2
+        # check reads the .bib's tail in a second process too: it says the same as one process
+        checks = []
+        for processes in ("1", "2"):
+            monkeypatch.setenv("PITHTEX_PROCESSES", processes)
+            where.clear()
+            code = main(["check", "--json", "refs.bib"])
+            out, err = capsys.readouterr()
+            checks.append((code, json.loads(out), err))
+            assert where == (["child"] if processes == "2" else ["parent"]), where
+        assert checks[0] == checks[1]
+        assert checks[0][0] == 1 and checks[0][1]["problems"]

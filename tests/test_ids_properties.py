@@ -177,3 +177,18 @@ def test_invalid_pith_numbers(text: str) -> None:
 def test_suffix_alphabet_error_names_the_characters() -> None:
     with pytest.raises(InvalidPithNumber, match="'01'"):
         parse_suffix("C7HZCGQ4XG57XBILJLQGM22J01")
+
+
+@pytest.mark.parametrize("value", [None, 2026, ["pith:2026:C7HZCGQ4XG57XBILJLQGM22JGT"], {"pith": 1}])
+def test_a_pith_number_that_is_not_a_string_is_an_invalid_number(value: object) -> None:
+    """pith.lock is JSON: a number field may hold anything, and must fail as a Pith Number, not as a crash."""
+    with pytest.raises(InvalidPithNumber, match="not a string"):
+        parse_pith_number(value)  # type: ignore[arg-type]
+
+
+def test_parsing_twice_gives_the_same_number_and_the_same_errors() -> None:
+    good = "pith:2026:C7HZCGQ4XG57XBILJLQGM22JGT"
+    assert parse_pith_number(good) == parse_pith_number(" " + good + "\n") == parse_pith_number(good)
+    for _ in range(2):  # a failure is raised every time (it is never cached as an answer)
+        with pytest.raises(InvalidPithNumber):
+            parse_pith_number("pith:2026:c7hzcgq4xg57xbilj")

@@ -125,16 +125,19 @@ def parse_arxiv_id(text: str) -> ArxivId:
     """
     if not isinstance(text, str):
         raise InvalidArxivId(repr(text), "not a string")
-    body = _PREFIX_RE.sub("", text.strip())
+    body = text.strip()
+    if body[:1] in ("a", "A"):  # the only way an "arXiv:" prefix can start
+        body = _PREFIX_RE.sub("", body)
     m = _NEW_RE.match(body)
     if m:
         yy, mm, num = int(m["yy"]), int(m["mm"]), m["num"]
-        rest = body[m.end():]
+        end = m.end()
+        rest = body[end:]
         if rest[:1].isdigit():
             raise InvalidArxivId(text, "too many digits")
         if not is_valid_new_style(yy, mm, num):
             raise InvalidArxivId(text, "outside the ranges arXiv has issued")
-        return ArxivId(f"{m['yy']}{m['mm']}.{num}", _parse_version(text, rest))
+        return ArxivId(body[:end], _parse_version(text, rest) if rest else None)
     m = _OLD_RE.match(body)
     if m:
         archive = m["archive"].lower()

@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 __all__ = [
     "SUFFIX_LENGTH",
@@ -100,6 +101,13 @@ def parse_pith_number(text: str) -> PithNumber:
     """Parse the full form ``pith:YYYY:SUFFIX`` (surrounding white space allowed)."""
     if not isinstance(text, str):
         raise InvalidPithNumber(text, "not a string")
+    return _parse_full(text)
+
+
+@lru_cache(maxsize=65536)
+def _parse_full(text: str) -> PithNumber:
+    """:func:`parse_pith_number` of a string (cached: a check reads each number two or three
+    times; the result is immutable, and a failure is raised again each time, never cached)."""
     m = _FULL_RE.fullmatch(text.strip())
     if not m:
         raise InvalidPithNumber(text, "expected pith:YYYY:SUFFIX")

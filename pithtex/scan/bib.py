@@ -346,19 +346,24 @@ _Field = tuple[str, str, str]
 class _FastEntry:
     """A plainly well-formed entry read by the fast path (``chunk[at:end]`` is its text)."""
 
-    __slots__ = ("key", "entry_type", "chunk", "at", "end", "fields_start", "parts")
+    __slots__ = ("key", "entry_type", "chunk", "at", "end", "fields_start", "parts", "_starts")
 
     def __init__(self, key: str, entry_type: str, chunk: str, at: int, end: int, fields_start: int,
                  parts: list[tuple[str, str, str, str, str]]) -> None:
         self.key, self.entry_type, self.chunk, self.at, self.end = key, entry_type, chunk, at, end
         self.fields_start, self.parts = fields_start, parts
+        self._starts: list[int] | None = None  # offset of each field's value, when first asked
 
     def value_offset(self, index: int) -> int:
         """Offset of field ``index``'s value in the entry's text."""
-        parts = self.parts
-        offset = self.fields_start - self.at + sum(len("".join(p)) for p in parts[:index])
-        pre, name, eq, _value, _post = parts[index]
-        return offset + len(pre) + len(name) + len(eq)
+        starts = self._starts
+        if starts is None:
+            starts = self._starts = []
+            offset = self.fields_start - self.at
+            for pre, name, eq, value, post in self.parts:
+                starts.append(offset + len(pre) + len(name) + len(eq))
+                offset = starts[-1] + len(value) + len(post)
+        return starts[index]
 
 
 def _fast_entry(chunk: str) -> _FastEntry | None:

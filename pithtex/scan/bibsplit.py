@@ -67,6 +67,11 @@ class PendingScan:
         """Whether the tail is being scanned in a child process."""
         return self._task is not None and self._task.ran_in == "child"
 
+    def cancel(self) -> None:
+        """Stop the child, if any (the caller failed before it needed the result)."""
+        if self._task is not None:
+            self._task.cancel()
+
     def result(self) -> ScanResult:
         prepared, cut = self._prepared, self._cut
         scan = new_scan(prepared, self._field_name)
