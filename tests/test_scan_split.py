@@ -120,3 +120,13 @@ def test_a_real_child_gives_the_same_result() -> None:
     assert result == whole
     assert any("duplicate entry key" in n for n in whole.notes)
     assert len(whole.entries) > 3000 - 10
+
+
+@pytest.mark.skipif(not fork_allowed() and not os.environ.get("CI"), reason="forking is not allowed here")
+def test_a_scan_given_up_leaves_no_child_behind() -> None:
+    pending = scan_bib_beside(_source(_large(3000)))
+    assert pending.forked
+    pid = pending._task._pid  # type: ignore[union-attr]
+    pending.cancel()
+    with pytest.raises(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)  # reaped: not a zombie

@@ -227,7 +227,11 @@ def _scan(
     for path in bibs:
         pending = scan_bib_beside(sources[path], field_name=field)
         if pending.forked and meanwhile is not None:
-            meanwhile()
+            try:
+                meanwhile()
+            except BaseException:
+                pending.cancel()  # do not leave the child behind
+                raise
             meanwhile = None
         result = pending.result()
         for problem in result.errors:
