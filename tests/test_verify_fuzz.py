@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 from hypothesis import given, settings
@@ -11,7 +10,7 @@ from hypothesis import strategies as st
 from pithtex.verify.canonical import MAX_SAFE_INTEGER, canonical_json
 from pithtex.verify.document import verify_document, verify_json_bytes
 from pithtex.verify.keys import TrustStore
-from tests.support.signing import REAL_BUNDLE, REAL_RECORDS, load_fixture
+from tests.support.signing import REAL_BUNDLE, REAL_RECORDS, load_fixture, with_leaf
 
 PINNED = TrustStore.pinned()
 BUNDLE = load_fixture(REAL_BUNDLE)
@@ -43,15 +42,6 @@ BUNDLE_PATHS = containers(BUNDLE)
 RECORD_PATHS = containers(RECORD)
 
 
-def replaced(doc: Any, path: tuple, value: Any) -> Any:
-    doc = copy.deepcopy(doc)
-    target = doc
-    for key in path[:-1]:
-        target = target[key]
-    target[path[-1]] = value
-    return doc
-
-
 @settings(max_examples=150, deadline=None)
 @given(json_values)
 def test_any_json_value_gives_a_result(value: Any) -> None:
@@ -64,7 +54,7 @@ def test_any_json_value_gives_a_result(value: Any) -> None:
 @settings(max_examples=150, deadline=None)
 @given(st.sampled_from(BUNDLE_PATHS), json_values)
 def test_replacing_any_part_of_the_bundle_is_invalid(path: tuple, value: Any) -> None:
-    doc = replaced(BUNDLE, path, value)
+    doc = with_leaf(BUNDLE, path, value)
     result = verify_document(doc, PINNED)
     if canonical_json(doc) == canonical_json(BUNDLE) or path == ("bundle_signature", "signed_at"):
         return
@@ -74,7 +64,7 @@ def test_replacing_any_part_of_the_bundle_is_invalid(path: tuple, value: Any) ->
 @settings(max_examples=150, deadline=None)
 @given(st.sampled_from(RECORD_PATHS), json_values)
 def test_replacing_any_part_of_a_record_never_raises(path: tuple, value: Any) -> None:
-    result = verify_document(replaced(RECORD, path, value), PINNED)
+    result = verify_document(with_leaf(RECORD, path, value), PINNED)
     assert result.status in {"verified", "invalid"}
     if result.status == "verified":  # only unsigned fields may change: the facts may not
         assert result.pith_number.full == RECORD["pith_number"]

@@ -10,7 +10,6 @@ verifier, never used for a decision, and a flip there must leave the verdict
 from __future__ import annotations
 
 import base64
-import copy
 from collections.abc import Iterator
 from typing import Any
 
@@ -20,7 +19,7 @@ from pithtex.verify.bundles import BUNDLE_SIGNATURE_ONLY_FIELDS
 from pithtex.verify.document import verify_document
 from pithtex.verify.keys import TrustStore, parse_key_document
 from pithtex.verify.records import UNSIGNED_RECORD_FIELDS
-from tests.support.signing import REAL_BUNDLE, REAL_RECORDS, TestKey, load_fixture, sign_bundle
+from tests.support.signing import REAL_BUNDLE, REAL_RECORDS, TestKey, load_fixture, sign_bundle, with_leaf
 
 PINNED = TrustStore.pinned()
 Path_ = tuple[Any, ...]
@@ -53,15 +52,6 @@ def flipped(value: Any) -> Any:
     if isinstance(value, list):
         return ["x"]
     return {"x": "x"}
-
-
-def with_leaf(doc: Any, path: Path_, value: Any) -> Any:
-    doc = copy.deepcopy(doc)
-    target = doc
-    for key in path[:-1]:
-        target = target[key]
-    target[path[-1]] = value
-    return doc
 
 
 def dotted(path: Path_) -> str:

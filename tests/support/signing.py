@@ -10,6 +10,7 @@ A test that wants pithtex to accept them must trust the key explicitly
 from __future__ import annotations
 
 import base64
+import copy
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -353,3 +354,13 @@ def make_bundle(
     known = {**bundle, "events": [created, snapshot]}
     bundle["state"] = merged_state(known if extra_events else bundle)
     return sign_bundle(key, bundle)
+
+
+def with_leaf(doc: Any, path: tuple[Any, ...], value: Any) -> Any:
+    """A deep copy of ``doc`` with the value at ``path`` (keys and indexes) replaced."""
+    doc = copy.deepcopy(doc)
+    target = doc
+    for key in path[:-1]:
+        target = target[key]
+    target[path[-1]] = value
+    return doc
