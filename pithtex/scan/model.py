@@ -192,6 +192,13 @@ class ScanResult:
         :meth:`from_plain` gives an equal result back, with the entries' Pith annotations
         the same objects as those in ``pithnumbers`` again."""
         index = {id(p): i for i, p in enumerate(self.pithnumbers)}
+
+        def annotation(p: PithAnnotation | None) -> int | dict[str, Any] | None:
+            if p is None:
+                return None
+            at = index.get(id(p))
+            return p.to_json() if at is None else at
+
         return (
             [(f.file, f.line, f.key, f.field, f.arxiv.id, f.arxiv.version, f.raw) for f in self.findings],
             [(c.file, c.line, c.key, tuple((a.id, a.version) for a in c.ids)) for c in self.conflicts],
@@ -199,7 +206,7 @@ class ScanResult:
             [(e.file, e.line, e.message, e.fatal) for e in self.errors],
             [
                 (e.file, e.line, e.end_line, e.key, e.entry_type, e.title, tuple((a.id, a.version) for a in e.arxiv),
-                 None if e.pithnumber is None else index.get(id(e.pithnumber), e.pithnumber.to_json()))
+                 annotation(e.pithnumber))
                 for e in self.entries
             ],
             list(self.notes),
