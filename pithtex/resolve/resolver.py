@@ -427,16 +427,21 @@ def _identity(path: Path) -> tuple[int, int, int] | None:
     return (st.st_ino, st.st_size, st.st_mtime_ns)
 
 
+def _load_lock(settings: ResolveSettings) -> tuple[Lockfile, VerifiedMemo | None]:
+    """pith.lock, read with the per-user memo of verified locks (when there is a cache)."""
+    cache = settings.cache
+    memo = VerifiedMemo.in_cache(cache.root, settings.trust) if cache is not None else None
+    return Lockfile.load(settings.lock_path, memo), memo
+
+
 def open_lock(settings: ResolveSettings) -> OpenedLock | None:
     """Read ``pith.lock`` now, for a later :func:`resolve_ids`; None when there is none or it
     cannot be read (resolve_ids then reads it itself and reports any problem)."""
     before = _identity(settings.lock_path)
     if before is None:
         return None
-    cache = settings.cache
-    memo = VerifiedMemo.in_cache(cache.root, settings.trust) if cache is not None else None
     try:
-        lock = Lockfile.load(settings.lock_path, memo)
+        lock, memo = _load_lock(settings)
     except InputError:
         return None
     if _identity(settings.lock_path) != before:  # replaced while being read
@@ -471,8 +476,7 @@ def _resolve_locked(
     if opened is not None and opened.identity == _identity(settings.lock_path):
         lock, memo = opened.lock, opened.memo
     else:
-        memo = VerifiedMemo.in_cache(cache.root, settings.trust) if cache is not None else None
-        lock = Lockfile.load(settings.lock_path, memo)
+        lock, memo = _load_lock(settings)
     done: dict[ArxivId, Resolution] = {}
     fresh: dict[ArxivId, _Fetched] = {}
     to_fetch: list[ArxivId] = []
