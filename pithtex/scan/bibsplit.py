@@ -146,14 +146,14 @@ def scan_tail(prepared: Prepared, cut: int, field_name: str) -> tuple[Any, list[
 
 def _head_macros(prepared: Prepared, cut: int, strings: dict[str, str]) -> bool:
     """Read the ``@string`` macros of blocks ``0`` to ``cut - 1`` into ``strings``, in order."""
-    text, low = prepared.text, prepared.low
+    text = prepared.text
     head_end = prepared.chunks[cut][0]
     if _STRING_RE.search(text, 0, head_end) is None:
         return True
     aside = _Scan(prepared.name, "", ScanResult(), strings=strings, key_places=[])
     for index in range(cut):
         start, end = prepared.chunks[index]
-        if _STRING_RE.search(text if low is None else low, start, end) is None:
+        if _STRING_RE.search(text, start, end) is None:
             continue
         # Only an unusual block can define a macro (a fast-path entry never does);
         # read it as scan_chunks reads a run of them, up to the next block's start.
