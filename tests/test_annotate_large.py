@@ -21,7 +21,7 @@ from pithtex.cli import main
 from pithtex.commands.annotate import PARALLEL_ENTRIES
 from pithtex.ids.arxiv import ArxivId
 from pithtex.ids.pith_number import derive_pith_number
-from pithtex.resolve.lockfile import LockEntry, Lockfile
+from pithtex.resolve.lockfile import LockEntry, Lockfile, _Records
 from pithtex.scan.bibsplit import MIN_BLOCKS
 from pithtex.verify.canonical import canonical_sha256
 from tests.support.registry import isolate
@@ -107,6 +107,14 @@ def test_two_processes_say_and_write_what_one_does(
 
     monkeypatch.setattr(parallel, "beside", watched)
     monkeypatch.setattr("pithtex.scan.bibsplit.beside", watched)
+    decoded: list[str] = []  # signed records decoded from a lock read through its summary
+    real_raw = _Records.raw
+
+    def watched_raw(self, key):  # type: ignore[no-untyped-def]
+        decoded.append(key)
+        return real_raw(self, key)
+
+    monkeypatch.setattr(_Records, "raw", watched_raw)
 
     outcomes = {}
     for processes in ("1", "2", "1"):  # the second one-process run sees the memo the others filled
@@ -114,8 +122,16 @@ def test_two_processes_say_and_write_what_one_does(
         (root / "refs.bib").write_bytes(original)
         (root / "refs.pith").unlink(missing_ok=True)
         where.clear()
+        summarized = list((tmp_path / "cache" / "lock-summaries").glob("*"))
+        assert bool(summarized) == bool(outcomes)
         code, out, err, written = _run(root, capsys)
         assert out, (code, err[-2000:])
+        # Later runs read the lock's summary and, warm, need no signed record at all.
+        assert decoded == [], decoded[:5]
+        if not outcomes:  # the first run needs only some entries; check verifies them all and
+            (root / "refs.bib").write_bytes(original)  # keeps the lock's summary
+            main(["check", "--quiet", "refs.bib"])
+            capsys.readouterr()
         refs = (root / "refs.pith").read_bytes() if (root / "refs.pith").exists() else None
         outcomes.setdefault(processes, []).append((code, json.loads(out), err, written, refs))
         if processes == "2":
@@ -125,6 +141,7 @@ def test_two_processes_say_and_write_what_one_does(
 
     one, two = outcomes["1"][1], outcomes["2"][0]
     assert two == one
+    assert outcomes["1"][0] == one  # read in full, or from the summary: the same run
     code, report, _err, written, _refs = two
     kinds = {line["kind"] for line in report["lines"]}
     assert {"problem", "warning", "info"} <= kinds

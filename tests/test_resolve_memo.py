@@ -4,6 +4,7 @@ by whoever can write the cache."""
 from __future__ import annotations
 
 import dataclasses
+import json
 import shutil
 from pathlib import Path
 
@@ -239,3 +240,126 @@ def test_another_pithtex_release_does_not_inherit_the_verdicts(
     lock = Lockfile.load(path, memo)
     results = [lock.verify_entry(e, trust, memo) for e in lock]
     assert all(r.ok and not remembered(r) for r in results)  # verified in full again
+
+
+# -- summaries of whole lock files ----------------------------------------------
+
+
+def _summarized(path: Path, cache: Path, trust: TrustStore) -> Lockfile:
+    """Remember the file (which keeps its summary), then read it as a later run does."""
+    _remember_file(path, cache, trust)
+    lock = Lockfile.load(path, VerifiedMemo.in_cache(cache, trust))
+    assert all(type(e).__name__ == "_Summarized" for e in lock), "read from the summary"
+    return lock
+
+
+def test_a_lock_known_to_verify_is_read_from_its_summary_with_the_same_entries(tmp_path: Path) -> None:
+    from pithtex.crosscheck import RecordFacts
+
+    path = tmp_path / "pith.lock"
+    shutil.copy2(EXAMPLE_LOCK, path)
+    trust, cache = TrustStore.pinned(), tmp_path / "cache"
+    full = Lockfile.load(path)
+    lock = _summarized(path, cache, trust)
+    assert (cache / "lock-summaries").is_dir()
+    assert list(lock.entries) == list(full.entries)  # the file's order
+    for fast, slow in zip(lock, full):
+        assert fast.key == slow.key and fast.signed_facts == slow.signed_facts
+        assert RecordFacts.from_lock_entry(fast) == RecordFacts.from_lock_entry(slow)
+    memo = VerifiedMemo.in_cache(cache, trust)
+    assert all(lock.verifies(e, trust, memo) for e in lock)
+    records = next(iter(lock))._records  # type: ignore[attr-defined]
+    assert records._entries is None  # nothing above needed a signed record: none was decoded
+    assert [e.to_json() for e in lock] == [e.to_json() for e in full]  # now they are, field by field
+    assert records._entries is not None
+    assert all(remembered(lock.verify_entry(e, trust, memo)) for e in lock)
+    # replace() or copy gives an ordinary entry with the same fields
+    entry = next(iter(lock))
+    for other in (dataclasses.replace(entry), __import__("copy").copy(entry)):
+        assert type(other).__name__ == "LockEntry" and other.to_json() == entry.to_json()
+    retitled = dataclasses.replace(entry, title="Another Title Entirely")
+    assert type(retitled).__name__ == "LockEntry" and not lock.verify_entry(retitled, trust, memo).ok
+
+
+def test_a_forged_or_stale_summary_is_not_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "pith.lock"
+    shutil.copy2(EXAMPLE_LOCK, path)
+    trust, cache = TrustStore.pinned(), tmp_path / "cache"
+    full = Lockfile.load(path)
+    _summarized(path, cache, trust)
+    summary = next((cache / "lock-summaries").iterdir())
+    genuine = summary.read_bytes()
+    head, _, body = genuine.partition(b"\n")
+    first = next(iter(full))
+    other = next(e for e in full if e.pith_number != first.pith_number)
+    swapped = body.replace(first.pith_number.full.encode(), other.pith_number.full.encode(), 1)
+    assert swapped != body
+    for planted in (head + b"\n" + swapped, head[:-1] + b"0\n" + body, b"garbage", b""):
+        summary.write_bytes(planted)
+        lock = Lockfile.load(path, VerifiedMemo.in_cache(cache, trust))
+        assert all(type(e).__name__ == "LockEntry" for e in lock)  # read from the file itself
+        assert [e.to_json() for e in lock] == [e.to_json() for e in full]
+    # under another machine's secret the genuine summary authenticates nothing either
+    summary.write_bytes(genuine)
+    monkeypatch.setenv("PITHTEX_STATE_DIR", str(tmp_path / "other-machine"))
+    memo = VerifiedMemo.in_cache(cache, trust)
+    assert memo.summary(path, path.read_bytes()) is None
+    monkeypatch.delenv("PITHTEX_STATE_DIR")
+    # the summary of an earlier version of the file does not describe the new one
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("\n", "\n ", 1), encoding="utf-8")
+    _remember_file(path, cache, trust)
+    summary.write_bytes(genuine)  # put the old version's summary back
+    memo = VerifiedMemo.in_cache(cache, trust)
+    assert memo.knows_file(path.read_bytes()) and memo.summary(path, path.read_bytes()) is None
+    lock = Lockfile.load(path, memo)
+    assert all(type(e).__name__ == "LockEntry" for e in lock)
+
+
+def test_a_summary_that_does_not_describe_its_file_is_an_error_not_an_answer(tmp_path: Path) -> None:
+    """An authentic summary that disagrees with the lock can only come from a bug; the
+    records are checked against the summary when first decoded, and the run stops."""
+    from pithtex.errors import InputError
+
+    path = tmp_path / "pith.lock"
+    shutil.copy2(EXAMPLE_LOCK, path)
+    trust, cache = TrustStore.pinned(), tmp_path / "cache"
+    full = Lockfile.load(path)
+    _summarized(path, cache, trust)
+    summary = next((cache / "lock-summaries").iterdir())
+    body = summary.read_bytes().partition(b"\n")[2]
+    first = next(iter(full))
+    other = next(e for e in full if e.pith_number != first.pith_number)
+    wrong = body.replace(first.pith_number.full.encode(), other.pith_number.full.encode(), 1)
+    memo = VerifiedMemo.in_cache(cache, trust)
+    memo.keep_summary(path, path.read_bytes(), wrong)  # vouched for, wrongly
+    memo.save()
+    lock = Lockfile.load(path, VerifiedMemo.in_cache(cache, trust))
+    entry = lock.get(first.requested)
+    assert entry is not None and entry.pith_number == other.pith_number
+    with pytest.raises(InputError, match="summary of this lock does not match it"):
+        entry.canonical_record  # noqa: B018
+
+
+def test_summaries_keep_every_field_and_a_record_without_the_signed_facts(tmp_path: Path) -> None:
+    from pithtex.resolve import lockfile as lf
+
+    full = Lockfile.load(EXAMPLE_LOCK)
+    first, second, *_ = list(full)
+    no_metadata = {k: v for k, v in second.canonical_record.items() if k != "metadata"}
+    odd = {
+        first.key: dataclasses.replace(first, state_sha256="ab" * 32, event_count=3, key_id=None, title=None),
+        second.key: dataclasses.replace(second, canonical_record=no_metadata),
+    }
+    data = json.dumps({"entries": {key: e.to_json() for key, e in odd.items()}}).encode()
+    entries = lf._from_summary(lf._summary_body(odd), lf._Records(tmp_path / "x", data))
+    assert entries is not None
+    for name in lf._SCALARS:
+        assert [getattr(e, name) for e in entries.values()] == [getattr(e, name) for e in odd.values()], name
+    assert entries[first.key].signed_facts == odd[first.key].signed_facts
+    assert entries[first.key].canonical_record == first.canonical_record
+    with pytest.raises(KeyError, match="lacks"):
+        odd[second.key].signed_facts  # noqa: B018
+    with pytest.raises(KeyError, match="lacks"):  # the summary says so too, by reading the record
+        entries[second.key].signed_facts  # noqa: B018
+    assert entries[second.key].canonical_record == no_metadata

@@ -275,7 +275,7 @@ def _crosscheck(
         if r is None or not r.ok or r.entry is None or r.pith_number is None:
             return None
         try:
-            return RecordFacts.from_canonical_record(r.entry.canonical_record, r.pith_number, title=r.entry.title)
+            return RecordFacts.from_lock_entry(r.entry)
         except (KeyError, TypeError, ValueError):
             return None
 

@@ -80,7 +80,8 @@ class _Verified:
         self._lock_numbers: dict[str, PithNumber] | None = None
 
     def get(self, arxiv: ArxivId) -> tuple[PithNumber | None, str | None, object]:
-        """(number, problem, facts source) where facts source is a LockEntry-like with canonical_record/title."""
+        """(number, problem, facts source): the source is the verified LockEntry, or the verified
+        record (a VerificationResult) from the per-user cache."""
         if arxiv not in self._numbers:
             self._numbers[arxiv] = self._lookup(arxiv)
         return self._numbers[arxiv]
@@ -127,7 +128,7 @@ class _Verified:
         entry = self.lock.get(arxiv.without_version())
         if entry is None or entry.source_version <= arxiv.version:
             return None
-        if not self.lock.verify_entry(entry, self.trust, self.memo).ok:
+        if not self.lock.verifies(entry, self.trust, self.memo):
             return None
         return entry.source_version, entry.pith_number
 
@@ -278,13 +279,18 @@ def _crosscheck(entries: list, verified: _Verified, allowed: list[str], reporter
     if not cited:
         return
     from pithtex.crosscheck import RecordFacts, crosscheck
+    from pithtex.resolve.lockfile import LockEntry
 
     def facts_for(arxiv: ArxivId) -> RecordFacts | None:
         number, _problem, source = verified.get(arxiv)
-        record = getattr(source, "canonical_record", None)
-        if number is None or record is None:
+        if number is None or source is None:
             return None
         try:
+            if isinstance(source, LockEntry):
+                return RecordFacts.from_lock_entry(source, latest=verified.latest(arxiv))
+            record = getattr(source, "canonical_record", None)  # a verified record from the cache
+            if record is None:
+                return None
             return RecordFacts.from_canonical_record(
                 record, number, title=getattr(source, "title", None), latest=verified.latest(arxiv)
             )

@@ -106,9 +106,7 @@ def _crosscheck(entries: list, report: object) -> list:
         if resolution is None or not resolution.ok or resolution.entry is None or resolution.pith_number is None:
             return None
         try:
-            return RecordFacts.from_canonical_record(
-                resolution.entry.canonical_record, resolution.pith_number, title=resolution.entry.title
-            )
+            return RecordFacts.from_lock_entry(resolution.entry)
         except (KeyError, TypeError, ValueError):
             return None
 

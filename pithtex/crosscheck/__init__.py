@@ -8,10 +8,10 @@ Usage from a command (``resolve``, ``annotate``, ``check``)::
         entry = verified_lock_entry(arxiv)   # only entries whose signature verified
         if entry is None:
             return None
-        return RecordFacts.from_canonical_record(
-            entry.canonical_record, entry.pith_number,
-            title=entry.title,            # paper.title: unsigned hint, may be None
+        return RecordFacts.from_lock_entry(  # its signed_facts, pith_number and hint title
+            entry,
             latest=None)                  # (version, PithNumber) of the latest version, if known
+        # or RecordFacts.from_canonical_record(record, number, title=...),
         # or RecordFacts.from_verification(verification_result, latest=...)
 
     findings = crosscheck(scan.entries, facts_for, allow_title_mismatch=args.allow_title_mismatch)

@@ -88,9 +88,31 @@ class RecordFacts:
         schema 1.0 fields (a verified record always has them).
         """
         src = canonical_record["source"]
-        version = src.get("version")
-        source = ArxivId(_source_id(str(src["id"])), int(version) if version is not None else None)
-        digest = canonical_record["metadata"]["title_canon_sha256"]
+        signed = (src["id"], src.get("version"), canonical_record["metadata"]["title_canon_sha256"])
+        return cls.from_signed_facts(signed, pith_number, title=title, latest=latest)
+
+    @classmethod
+    def from_lock_entry(cls, entry: Any, *, latest: tuple[int, PithNumber] | None = None) -> RecordFacts:
+        """Build facts from a ``pith.lock`` entry (:class:`pithtex.resolve.lockfile.LockEntry`)
+        that the caller has verified: its ``signed_facts``, ``pith_number`` and hint ``title``."""
+        return cls.from_signed_facts(entry.signed_facts, entry.pith_number, title=entry.title, latest=latest)
+
+    @classmethod
+    def from_signed_facts(
+        cls,
+        signed: tuple[Any, Any, Any],
+        pith_number: PithNumber,
+        *,
+        title: str | None = None,
+        latest: tuple[int, PithNumber] | None = None,
+    ) -> RecordFacts:
+        """Build facts from ``(source.id, source.version, metadata.title_canon_sha256)`` of a
+        canonical record the caller has already verified (a lock entry's ``signed_facts``).
+
+        Raises ``TypeError``/``ValueError`` when they are not what schema 1.0 says.
+        """
+        source_id, version, digest = signed
+        source = ArxivId(_source_id(str(source_id)), int(version) if version is not None else None)
         if not isinstance(digest, str):
             raise TypeError("metadata.title_canon_sha256 is not a string")
         return cls(source, pith_number, digest, title, latest)

@@ -34,8 +34,9 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from dataclasses import fields as dataclass_fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -86,6 +87,17 @@ class LockEntry:
     def source(self) -> ArxivId:
         """The resolved record's id, with its version."""
         return ArxivId(self.requested.id, self.source_version)
+
+    @property
+    def signed_facts(self) -> tuple[Any, Any, Any]:
+        """``(source id, source version, title_canon_sha256)`` as the signed canonical record
+        gives them, for the cross-checks; raises ``KeyError``/``TypeError`` like reading
+        the record does when it lacks them. An entry read from a lock summary has these
+        without decoding the record."""
+        facts = _signed_facts(self.canonical_record)
+        if facts is None:
+            raise KeyError("the canonical record lacks source.id or metadata.title_canon_sha256")
+        return facts
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -241,6 +253,127 @@ def _known_good_entry(raw: dict[str, Any]) -> LockEntry:
     )
 
 
+# -- summaries of locks known to verify (see pithtex.resolve.memo) -----------------
+_SUMMARY_FORMAT = 1
+_ROW = ("key", "arxiv_id", "cited_version", "source_version", "pith_number", "canonical_sha256",
+        "key_id", "title", "state_sha256", "event_count", "source_id", "source_version_signed",
+        "title_canon_sha256")
+
+
+def _signed_facts(record: Mapping[str, Any]) -> tuple[Any, Any, Any] | None:
+    """See :attr:`LockEntry.signed_facts`; None when the record lacks them."""
+    source, metadata = record.get("source"), record.get("metadata")
+    if not isinstance(source, dict) or "id" not in source:
+        return None
+    if not isinstance(metadata, dict) or "title_canon_sha256" not in metadata:
+        return None
+    return source["id"], source.get("version"), metadata["title_canon_sha256"]
+
+
+def _summary_body(entries: dict[str, LockEntry]) -> bytes:
+    """Everything about each entry but its signed records, in file order (compact JSON)."""
+    rows = [
+        [key, e.requested.id, e.requested.version, e.source_version, e.pith_number.full, e.canonical_sha256,
+         e.key_id, e.title, e.state_sha256, e.event_count, *(_signed_facts(e.canonical_record) or (None,) * 3)]
+        for key, e in entries.items()
+    ]
+    doc = {"format": _SUMMARY_FORMAT, "row": _ROW, "entries": rows}
+    return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+class _Records:
+    """The signed records of a lock known to verify, decoded from its exact bytes on first use."""
+
+    def __init__(self, path: Path, data: bytes) -> None:
+        self.path = path
+        self._data = data
+        self._entries: dict[str, Any] | None = None
+
+    def raw(self, key: str) -> dict[str, Any]:
+        if self._entries is None:
+            self._entries = json.loads(self._data)["entries"]
+        return self._entries[key]  # type: ignore[index]
+
+
+class _Summarized(LockEntry):
+    """An entry read from the authenticated summary of a lock file known to verify in full.
+
+    Every field comes from the summary except ``canonical_record`` and
+    ``receipt``: those are decoded from the lock's bytes when first asked
+    for, and the entry is then checked against them (a summary that does
+    not describe the file is an error, never an answer).
+    """
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> LockEntry:  # type: ignore[misc]
+        # dataclasses.replace() and other constructions give an ordinary entry
+        return LockEntry(*args, **kwargs)
+
+    @classmethod
+    def make(cls, fields: dict[str, Any], facts: tuple[Any, Any, Any], records: _Records) -> _Summarized:
+        entry = object.__new__(cls)
+        vars(entry).update(fields, _facts=facts, _records=records, _checked=False)
+        return entry
+
+    def __reduce__(self) -> tuple[Any, ...]:  # copy and pickle: an ordinary entry
+        return LockEntry, tuple(getattr(self, f.name) for f in dataclass_fields(LockEntry))
+
+    def _raw(self) -> dict[str, Any]:
+        raw = self._records.raw(self.key)  # type: ignore[attr-defined]
+        if not vars(self)["_checked"]:
+            full = _known_good_entry(raw)
+            same = all(getattr(full, name) == getattr(self, name) for name in _SCALARS)
+            if not same or (_signed_facts(full.canonical_record) or (None,) * 3) != self._facts:  # type: ignore[attr-defined]
+                raise InputError(
+                    f"{self._records.path}: the per-user summary of this lock does not match it "  # type: ignore[attr-defined]
+                    f"(entry {self.key!r})",
+                    hint="delete the 'lock-summaries' folder in the pithtex cache",
+                )
+            vars(self)["_checked"] = True
+        return raw
+
+    @property  # type: ignore[override]
+    def canonical_record(self) -> dict[str, Any]:
+        return self._raw()["canonical_record"]
+
+    @property  # type: ignore[override]
+    def receipt(self) -> dict[str, Any]:
+        return self._raw()["receipt"]
+
+    @property
+    def signed_facts(self) -> tuple[Any, Any, Any]:
+        if self._facts[0] is None:  # type: ignore[attr-defined]  # not in the record: say so as it would
+            return LockEntry.signed_facts.fget(self)  # type: ignore[attr-defined]
+        return self._facts  # type: ignore[attr-defined]
+
+
+_SCALARS = ("requested", "source_version", "pith_number", "canonical_sha256", "key_id", "title",
+            "state_sha256", "event_count")
+
+
+def _from_summary(body: bytes, records: _Records) -> dict[str, LockEntry] | None:
+    """The entries a summary describes, or None when it is of another format (then read the file)."""
+    try:
+        doc = json.loads(body)
+        if doc.get("format") != _SUMMARY_FORMAT or doc.get("row") != list(_ROW):
+            return None
+        entries: dict[str, LockEntry] = {}
+        for key, arxiv_id, cited, version, number, digest, key_id, title, state, count, *facts in doc["entries"]:
+            fields = {
+                "requested": ArxivId(arxiv_id, cited),
+                "source_version": version,
+                "pith_number": PithNumber(int(number[5:9]), number[10:]),
+                "canonical_sha256": digest,
+                "key_id": key_id,
+                "title": title,
+                "state_sha256": state,
+                "event_count": count,
+            }
+            entries[key] = _Summarized.make(fields, tuple(facts), records)
+        return entries
+    except (ValueError, TypeError, AttributeError, KeyError):
+        return None
+
+
 @dataclass
 class Lockfile:
     """The entries of one ``pith.lock`` (an empty lock when the file does not exist)."""
@@ -280,9 +413,13 @@ class Lockfile:
             raise InputError(f"{path}: is a directory, not a lock file") from None
         except OSError as exc:
             raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
-        if memo is not None and data.strip() and memo.knows_file(data):
-            doc = json.loads(data)
-            entries = {key: _known_good_entry(raw) for key, raw in doc["entries"].items()}
+        if memo is not None and data and not data.isspace() and memo.knows_file(data):
+            body = memo.summary(path, data)
+            entries = _from_summary(body, _Records(path, data)) if body is not None else None
+            if entries is None:
+                doc = json.loads(data)
+                entries = {key: _known_good_entry(raw) for key, raw in doc["entries"].items()}
+                memo.keep_summary(path, data, _summary_body(entries))
             return cls(path, entries, data, _known_under=memo.trust_digest, _as_read=dict(entries))
         text = data.decode("utf-8", errors="replace")
         if not data.strip():
@@ -348,6 +485,11 @@ class Lockfile:
             self._verified.add(entry.key)
         return result
 
+    def verifies(self, entry: LockEntry, trust: TrustStore, memo: VerifiedMemo | None = None) -> bool:
+        """Whether :meth:`verify_entry` would pass ``entry``; builds no result for an entry
+        :meth:`known_good` (so an entry read from a lock summary keeps its records unread)."""
+        return self.known_good(entry, trust, memo) or self.verify_entry(entry, trust, memo).ok
+
     def known_good(self, entry: LockEntry, trust: TrustStore, memo: VerifiedMemo | None) -> bool:
         """Whether ``entry`` is one read from a lock file that ``memo`` knows verified in full
         under ``trust`` (then :meth:`verify_entry` would say so without verifying)."""
@@ -377,6 +519,7 @@ class Lockfile:
             if key not in self._verified and entry not in memo:
                 return False
         memo.remember_file(self.original)
+        memo.keep_summary(self.path, self.original, _summary_body(self._as_read))
         self._known_under = memo.trust_digest
         return True
 

@@ -21,6 +21,15 @@ The memo lives in the cache (``verified-lock-entries``), one line per verdict,
   that finds its lock's bytes here reads them with the plain JSON parser and
   verifies nothing again: the same bytes gave the same verdict before.
 
+Beside the memo, in ``lock-summaries/``, each verified lock file may have a
+*summary*: its entries without the signed records (numbers, digests, ids,
+titles and the two signed values the cross-checks read), one file per lock
+path, bound by an HMAC to the lock-file digest above. A warm run of a large
+bibliography then decodes a few megabytes of numbers instead of every signed
+record (a 20,000-entry lock is 34 MB); the records themselves are decoded
+from the lock's own bytes only when something asks for them
+(:class:`pithtex.resolve.lockfile.Lockfile`).
+
 *tag* is an HMAC of the line's digest (and kind) under the per-user secret of
 :mod:`pithtex.localmac`, which is kept outside the cache. A line whose tag
 does not authenticate is ignored (and dropped when the memo is next saved),
@@ -47,6 +56,9 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["MEMO_FILE", "VerifiedMemo"]
 
 MEMO_FILE = "verified-lock-entries"
+SUMMARY_DIR = "lock-summaries"
+_SUMMARY_MAGIC = "pithtex-lock-summary 1"
+_SUMMARY = "lock-summary"
 #: Bound on the file (about 13 MB at this size); the newest lines are kept.
 MAX_LINES = 100_000
 _ENTRY, _FILE = "lock-entry", "lock-file"
@@ -79,6 +91,8 @@ class VerifiedMemo:
         self._loaded: list[tuple[str, str]] = []  # (digest, tag) in file order, oldest first
         self._new: list[str] = []
         self._text: str | None = None  # the file, until its lines are needed
+        self._last_file: tuple[bytes, str] | None = None  # (lock bytes, their file digest)
+        self._summaries: dict[Path, tuple[str, bytes]] = {}  # to write: lock path -> (file digest, body)
         if self._secret is not None:
             try:
                 self._text = self.path.read_text(encoding="ascii")
@@ -137,8 +151,11 @@ class VerifiedMemo:
 
     # -- whole lock files -------------------------------------------------
     def file_digest(self, data: bytes) -> str:
-        body = hashlib.sha256(f"{self.trust_digest}\n".encode() + data).hexdigest()
-        return _FILE_PREFIX + body
+        if self._last_file is not None and self._last_file[0] is data:  # a large lock is hashed once
+            return self._last_file[1]
+        digest = _FILE_PREFIX + hashlib.sha256(f"{self.trust_digest}\n".encode() + data).hexdigest()
+        self._last_file = (data, digest)
+        return digest
 
     def knows_file(self, data: bytes) -> bool:
         """Whether these exact lock bytes were read strictly and verified in full before."""
@@ -156,6 +173,58 @@ class VerifiedMemo:
     def remember_file(self, data: bytes) -> None:
         self._learn(self.file_digest(data))
 
+    # -- summaries of whole lock files -----------------------------------------
+    def summary_path(self, lock_path: Path) -> Path:
+        """Where the summary of the lock at ``lock_path`` lives (one per lock path)."""
+        name = hashlib.sha256(str(Path(lock_path).resolve()).encode("utf-8", "surrogateescape")).hexdigest()
+        return self.path.parent / SUMMARY_DIR / name[:32]
+
+    def summary(self, lock_path: Path, data: bytes) -> bytes | None:
+        """The summary kept for these exact lock bytes, if it authenticates; else None.
+
+        Only meaningful for bytes that :meth:`knows_file`: the summary says
+        what the file holds, the memo says that it verified.
+        """
+        if self._secret is None:
+            return None
+        try:
+            blob = self.summary_path(lock_path).read_bytes()
+        except OSError:
+            return None
+        head, newline, body = blob.partition(b"\n")
+        fields = head.decode("ascii", "replace").rsplit(" ", 2)
+        if not newline or len(fields) != 3 or fields[0] != _SUMMARY_MAGIC:
+            return None
+        digest, tag = fields[1], fields[2]
+        if digest != self.file_digest(data):
+            return None  # the summary of another version of the file
+        if not hmac.compare_digest(tag, self._summary_tag(self._secret, digest, body)):
+            return None
+        return body
+
+    def keep_summary(self, lock_path: Path, data: bytes, body: bytes) -> None:
+        """Keep ``body`` as the summary of these lock bytes (written by :meth:`save`).
+
+        The caller vouches that ``body`` was made from exactly ``data``, and
+        that ``data`` verified in full (:meth:`remember_file` or :meth:`knows_file`).
+        """
+        self._summaries[Path(lock_path)] = (self.file_digest(data), body)
+
+    @staticmethod
+    def _summary_tag(secret: bytes, digest: str, body: bytes) -> str:
+        return localmac.tag(secret, _SUMMARY, digest, hashlib.sha256(body).hexdigest())
+
+    def _save_summaries(self, secret: bytes) -> None:
+        from pithtex.atomic import replace_file
+
+        for lock_path, (digest, body) in self._summaries.items():
+            head = f"{_SUMMARY_MAGIC} {digest} {self._summary_tag(secret, digest, body)}\n"
+            try:
+                replace_file(self.summary_path(lock_path), head.encode("ascii") + body, durable=False, make_parents=True)
+            except OSError:
+                pass  # a summary only saves time
+        self._summaries = {}
+
     def _learn(self, digest: str) -> None:
         if self._text is not None:
             self._split()
@@ -165,7 +234,12 @@ class VerifiedMemo:
             self._new.append(digest)
 
     def save(self) -> bool:
-        """Write the memo if it learnt anything; best effort (a failure only costs speed)."""
+        """Write the memo (and kept summaries) if it learnt anything; best effort (a failure only
+        costs speed). Returns whether the memo file was written."""
+        if self._summaries:
+            secret = self._secret or localmac.secret(create=True)
+            if secret is not None:
+                self._save_summaries(secret)
         if not self._new:
             return False
         from pithtex.atomic import replace_file
