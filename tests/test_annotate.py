@@ -384,3 +384,32 @@ def test_a_key_used_twice_gets_the_badge_of_its_first_entry(paper: Path, capsys:
     refs = (paper / "refs.pith").read_text()
     assert "{vanngo2025sharpness}" in refs and PN_A.split(":")[2] in refs
     assert refs.count("vanngo2025sharpness") == 1
+
+
+def test_a_reporter_that_keeps_less_prints_the_same(capsys: pytest.CaptureFixture[str]) -> None:
+    """Runs that never show information lines (no --json) or changes (--quiet) do not keep them."""
+    from pithtex.crosscheck import CrossFinding
+    from pithtex.write.report import Reporter
+
+    def feed(reporter: Reporter) -> Reporter:
+        reporter.change("refs.bib", 3, "a", "add pithnumber pith:2025:X")
+        reporter.finding(CrossFinding("title-verified", "info", "refs.bib", 3, "a", "title verified."))
+        reporter.finding(CrossFinding("version-drift", "info", "refs.bib", 9, "b", "cites v1; v2 exists."))
+        reporter.finding(CrossFinding("title-differs", "warning", "refs.bib", 12, "c", "worded differently."))
+        reporter.problem("refs.bib", 20, "d", "2101.00001: not in pith.lock")
+        return reporter
+
+    everything = feed(Reporter())
+    for quiet in (False, True):
+        for keep_changes in (True, quiet is False):
+            lean = feed(Reporter(keep_info=False, keep_changes=keep_changes))
+            everything.print(quiet=quiet)
+            full = capsys.readouterr()
+            lean.print(quiet=quiet)
+            assert capsys.readouterr() == full
+    lean = feed(Reporter(keep_info=False, keep_changes=False))
+    assert [line.code or line.kind for line in lean.lines] == ["version-drift", "title-differs", "problem"]
+    assert lean.dropped_changes == 1 and not lean.clean and len(lean.problems) == 1
+    quiet_only = Reporter(keep_changes=False)
+    quiet_only.finding(CrossFinding("title-verified", "info", "refs.bib", 3, "a", "title verified."))
+    assert quiet_only.clean

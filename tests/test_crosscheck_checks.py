@@ -478,3 +478,22 @@ def test_no_title_ever_makes_the_check_raise(real, title, hint):
     assert finding.code in CODES and finding.severity in ("error", "warning", "info")
     assert str(finding).startswith("refs.bib:1: k: ")
     json.dumps(finding.to_json())
+
+
+_TITLES = [SHARP_TITLE, TRUST_TITLE, SOFT_TITLE, "Attention Is All You Need", "", None,
+           "{Sharpness-Guided} Group Relative Policy Optimization via Probability Shaping"]
+_IDS = ["2511.00066", "2511.00066v4", "2606.01249", "2602.19327v3", "2101.00001"]
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=st.lists(st.tuples(st.sampled_from(["a", "b", "c", "d", None]), st.sampled_from(_TITLES),
+                               st.lists(st.sampled_from(_IDS), min_size=1, max_size=2)), max_size=8),
+       unusable=st.booleans(), allow=st.lists(st.sampled_from(["a", "b", "zzz"]), max_size=2))
+def test_leaving_out_the_title_information_leaves_every_other_finding(real, rows, unusable, allow):
+    facts = dict(real)
+    if unusable:  # a record without a usable title hash: title-unchecked
+        facts["2606.01249"] = replace(facts["2606.01249"], title_canon_sha256="none")
+    entries = [entry(key, title, *ids, line=10 * i + 1) for i, (key, title, ids) in enumerate(rows)]
+    every = crosscheck(entries, lookup(facts), allow_title_mismatch=allow)
+    fewer = crosscheck(entries, lookup(facts), allow_title_mismatch=allow, title_info=False)
+    assert fewer == [f for f in every if f.code not in ("title-verified", "title-unchecked")]

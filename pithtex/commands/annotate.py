@@ -102,7 +102,8 @@ def run(args: argparse.Namespace) -> int:
         import dataclasses
 
         settings = dataclasses.replace(settings, write=False)
-    reporter = Reporter()
+    # lines this run will never show are not kept (see Reporter): info without --json, changes with --quiet
+    reporter = Reporter(keep_info=args.json, keep_changes=args.json or not (args.quiet or args.diff))
 
     sources = {path: read_source(path) for path in [*bibs, *texs]}
     for source in sources.values():
@@ -131,19 +132,20 @@ def run(args: argparse.Namespace) -> int:
 
     # The cross-checks and the planned .bib edits both start from the scan and the
     # resolution; on a large bibliography the edits are planned on a second core.
-    def plan_bibs() -> tuple[list[str], list[tuple[Any, ...]]]:
-        own = Reporter()
+    def plan_bibs() -> tuple[list[str], list[tuple[Any, ...]], int]:
+        own = Reporter(keep_info=reporter.keep_info, keep_changes=reporter.keep_changes)
         texts = [
             _plan_bib(sources[path], [e for e in entries if e.file == str(path)], report, field, args.prune, own).new_text
             for path in bibs
         ]
-        return texts, [line.as_tuple() for line in own.lines]
+        return texts, [line.as_tuple() for line in own.lines], own.dropped_changes
 
     with beside(plan_bibs, worth_it=len(entries) >= PARALLEL_ENTRIES) as planning:
         mismatched = _crosscheck(entries, report, args.allow_title_mismatch, reporter)
         refs = _bibrefs(bibs, entries, report) if config.bibrefs else {}
-        texts, lines = planning.result()
+        texts, lines, dropped = planning.result()
     reporter.lines.extend(Line(*line) for line in lines)
+    reporter.dropped_changes += dropped
     plans = [FilePlan(sources[path], text) for path, text in zip(bibs, texts)]
     extra: dict[Path, bytes] = {}
     for path in texs:
@@ -279,7 +281,9 @@ def _crosscheck(
         except (KeyError, TypeError, ValueError):
             return None
 
-    findings = crosscheck([e for e in entries if e.arxiv], facts_for, allow_title_mismatch=allowed)
+    findings = crosscheck(
+        [e for e in entries if e.arxiv], facts_for, allow_title_mismatch=allowed, title_info=reporter.keep_info
+    )
     for f in findings:
         reporter.finding(f)
     return mismatched_keys(findings)

@@ -191,7 +191,7 @@ def run(args: argparse.Namespace) -> int:
         if first is not None:
             first.cancel()
         raise
-    reporter = Reporter()
+    reporter = Reporter(keep_info=args.json)  # info lines human output never shows are not kept
 
     entries = []
     if bibs:
@@ -297,7 +297,7 @@ def _crosscheck(entries: list, verified: _Verified, allowed: list[str], reporter
         except (KeyError, TypeError, ValueError):
             return None
 
-    for f in crosscheck(cited, facts_for, allow_title_mismatch=allowed):
+    for f in crosscheck(cited, facts_for, allow_title_mismatch=allowed, title_info=reporter.keep_info):
         reporter.finding(f)
 
 

@@ -117,6 +117,27 @@ def check_title(
     when the title turns out to be the signed title of a neighbour's paper,
     the message names that entry (ids swapped or pasted between entries).
     """
+    found = _check_title(entry, arxiv, facts, allowed, neighbours, info=True)
+    assert found is not None
+    return found
+
+
+def _check_title(
+    entry: BibEntryLike,
+    arxiv: ArxivId,
+    facts: RecordFacts | None,
+    allowed: bool,
+    neighbours: Iterable[tuple[BibEntryLike, ArxivId, RecordFacts]] | _Neighbours,
+    *,
+    info: bool,
+) -> CrossFinding | None:
+    """:func:`check_title`; with ``info`` False, None instead of an information finding."""
+    if not info:
+        title = (entry.title or "").strip()
+        if not title or facts is None or not _is_hex64(facts.title_canon_sha256):
+            return None  # title-unchecked
+        if _match(title, facts.title_canon_sha256) is not None:
+            return None  # title-verified
     cited = _cited(arxiv, facts)
     base = {"arxiv": cited}
     if facts is not None:
@@ -188,12 +209,20 @@ def _is_hex64(text: str) -> bool:
 
 
 class _Neighbours:
-    """The other entries' (entry, id, facts), indexed by signed title hash."""
+    """The other entries' (entry, id, facts), indexed by signed title hash when first asked
+    (only a title that matches no signed title needs them)."""
 
     def __init__(self, items: Iterable[tuple[BibEntryLike, ArxivId, RecordFacts]]) -> None:
-        self.by_hash: dict[str, list[tuple[BibEntryLike, ArxivId, RecordFacts]]] = {}
-        for item in items:
-            self.by_hash.setdefault(item[2].title_canon_sha256.strip().lower(), []).append(item)
+        self._items: Iterable[tuple[BibEntryLike, ArxivId, RecordFacts]] | None = items
+        self._by_hash: dict[str, list[tuple[BibEntryLike, ArxivId, RecordFacts]]] = {}
+
+    def with_hash(self, digest: str) -> list[tuple[BibEntryLike, ArxivId, RecordFacts]]:
+        """The entries whose paper's signed title hash is ``digest`` (lower case)."""
+        if self._items is not None:
+            for item in self._items:
+                self._by_hash.setdefault(item[2].title_canon_sha256.strip().lower(), []).append(item)
+            self._items = None
+        return self._by_hash.get(digest, [])
 
 
 def _swap_partner(
@@ -210,7 +239,7 @@ def _swap_partner(
     best: tuple[int, tuple[BibEntryLike, ArxivId, bool]] | None = None
     ours = facts.title_canon_sha256.strip().lower()
     for digest in candidate_hashes(title):  # every reading of the title, computed once
-        for other, other_id, other_facts in neighbours.by_hash.get(digest, ()):
+        for other, other_id, other_facts in neighbours.with_hash(digest):
             if other is entry or _ident(other) == _ident(entry):
                 continue
             other_title = (other.title or "").strip()
@@ -336,8 +365,13 @@ def crosscheck(
     facts_for: FactsFor,
     *,
     allow_title_mismatch: Collection[str] = (),
+    title_info: bool = True,
 ) -> list[CrossFinding]:
     """Run every cross-check on the entries; findings sorted by file and line.
+
+    ``title_info`` False leaves out the ``title-verified`` and
+    ``title-unchecked`` information (one per entry) that only ``--json``
+    shows; the checks run all the same.
 
     ``facts_for`` is called once per distinct arXiv id cited (as cited, with
     its version when one was given) and returns facts from a verified record,
@@ -362,13 +396,15 @@ def crosscheck(
             if a not in seen:
                 seen.add(a)
                 pairs.append((entry, a, lookup(a)))
-    known = _Neighbours((e, a, f) for e, a, f in pairs if f is not None)
+    known = _Neighbours([(e, a, f) for e, a, f in pairs if f is not None])
     latest = _latest_known(f for _, _, f in pairs if f is not None)
 
     findings: list[CrossFinding] = []
     for entry, a, facts in pairs:
         allowed = entry.key is not None and entry.key in allow
-        findings.append(check_title(entry, a, facts, allowed=allowed, neighbours=known))
+        found = _check_title(entry, a, facts, allowed, known, info=title_info)
+        if found is not None:
+            findings.append(found)
         newest = latest.get(facts.source.id) if facts is not None else None
         if newest is not None and newest != facts.latest:  # type: ignore[union-attr]
             pinned = a.version if a.version is not None else facts.source.version  # type: ignore[union-attr]

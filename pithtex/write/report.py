@@ -63,11 +63,24 @@ class Line:
 
 @dataclass
 class Reporter:
-    """Collects lines; prints them in order at the end (or as JSON)."""
+    """Collects lines; prints them in order at the end (or as JSON).
+
+    A run that will never show some lines need not keep them: ``keep_info``
+    False drops the information lines human output does not show (all but
+    :data:`SHOWN_INFO`; ``--json`` keeps them), ``keep_changes`` False drops
+    change lines (``--quiet``), still counted in :attr:`dropped_changes`
+    (callers may look at ``keep_changes`` before wording a change).
+    """
 
     lines: list[Line] = field(default_factory=list)
+    keep_info: bool = True
+    keep_changes: bool = True
+    dropped_changes: int = 0
 
     def change(self, file: str, line: int | None, key: str | None, text: str, *, code: str | None = None) -> None:
+        if not self.keep_changes:
+            self.dropped_changes += 1
+            return
         self.lines.append(Line("change", file, line, key, text, code))
 
     def problem(self, file: str, line: int | None, key: str | None, text: str, *, code: str | None = None) -> None:
@@ -79,6 +92,8 @@ class Reporter:
     def finding(self, found: CrossFinding) -> None:
         """A cross-check finding: errors are problems, warnings warnings, the rest info."""
         kind: Kind = {"error": "problem", "warning": "warning"}.get(found.severity, "info")  # type: ignore[assignment]
+        if kind == "info" and not self.keep_info and found.code not in SHOWN_INFO:
+            return
         self.lines.append(Line(kind, found.file, found.line, found.key, found.message, found.code, found.details))
 
     @property
@@ -88,7 +103,7 @@ class Reporter:
     @property
     def clean(self) -> bool:
         """Nothing to change and nothing to say but information."""
-        return all(line.kind == "info" for line in self.lines)
+        return not self.dropped_changes and all(line.kind == "info" for line in self.lines)
 
     @property
     def changes(self) -> list[Line]:
