@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -142,6 +143,15 @@ def test_two_processes_say_and_write_what_one_does(
     one, two = outcomes["1"][1], outcomes["2"][0]
     assert two == one
     assert outcomes["1"][0] == one  # read in full, or from the summary: the same run
+    # the edits of a large .bib are planned in two parts; planned whole, the file is the same
+    # and so are the lines, though the parts' lines come part by part
+    monkeypatch.setattr("pithtex.commands.annotate._edit_cut", lambda source, entries: None)
+    (root / "refs.bib").write_bytes(original)
+    (root / "refs.pith").unlink(missing_ok=True)
+    whole = _run(root, capsys)
+    assert whole[0] == one[0] and whole[3] == one[3]
+    a, b = (Counter(json.dumps(line, sort_keys=True) for line in lines) for lines in (json.loads(whole[1])["lines"], one[1]["lines"]))
+    assert a == b, (list((a - b).items())[:3], list((b - a).items())[:3])
     code, report, _err, written, _refs = two
     kinds = {line["kind"] for line in report["lines"]}
     assert {"problem", "warning", "info"} <= kinds

@@ -10,7 +10,8 @@ its arXiv id is probably wrong: writing the number would certify the mistake.
 
 A large bibliography (``PARALLEL_ENTRIES`` entries or more) uses a second
 process on Linux (:mod:`pithtex.parallel`): the .bib's tail is scanned while
-pith.lock is read, and the .bib edits are planned while the cross-checks run.
+pith.lock is read, and the edits of most of the .bib are planned while the
+cross-checks run (the parent plans the first ``HEAD_EDIT_SHARE`` after them).
 Only the parent writes; the output is the same as in one process.
 
 Exit status: 0 all is well (changes written), 1 problems (an id that did not
@@ -131,22 +132,40 @@ def run(args: argparse.Namespace) -> int:
         return 1
 
     # The cross-checks and the planned .bib edits both start from the scan and the
-    # resolution; on a large bibliography the edits are planned on a second core.
-    def plan_bibs() -> tuple[list[str], list[tuple[Any, ...]], int]:
-        own = Reporter(keep_info=reporter.keep_info, keep_changes=reporter.keep_changes)
-        texts = [
-            _plan_bib(sources[path], [e for e in entries if e.file == str(path)], report, field, args.prune, own).new_text
-            for path in bibs
-        ]
-        return texts, [line.as_tuple() for line in own.lines], own.dropped_changes
+    # resolution; on a large bibliography most edits are planned on a second core
+    # while the cross-checks run, and the parent plans the rest (the head of each
+    # .bib) after them. One process plans the same parts, in the same order.
+    large = len(entries) >= PARALLEL_ENTRIES
+    by_file = {path: [e for e in entries if e.file == str(path)] for path in bibs}
+    cuts = {path: _edit_cut(sources[path], by_file[path]) for path in bibs} if large else {}
 
-    with beside(plan_bibs, worth_it=len(entries) >= PARALLEL_ENTRIES) as planning:
+    def plan_part(path: Path, head: bool) -> tuple[str, list[tuple[Any, ...]], int]:
+        own = Reporter(keep_info=reporter.keep_info, keep_changes=reporter.keep_changes)
+        cut = cuts.get(path)
+        if cut is None:
+            part, span = by_file[path], None
+        else:
+            index, offset = cut
+            part = by_file[path][:index] if head else by_file[path][index:]
+            span = (0, offset) if head else (offset, len(sources[path].text))
+        text = _plan_bib(sources[path], part, report, field, args.prune, own, span=span)
+        return text, [line.as_tuple() for line in own.lines], own.dropped_changes
+
+    def plan_tails() -> list[tuple[str, list[tuple[Any, ...]], int]]:
+        return [plan_part(path, head=False) for path in bibs]
+
+    with beside(plan_tails, worth_it=large) as planning:
         mismatched = _crosscheck(entries, report, args.allow_title_mismatch, reporter)
         refs = _bibrefs(bibs, entries, report) if config.bibrefs else {}
-        texts, lines, dropped = planning.result()
-    reporter.lines.extend(Line(*line) for line in lines)
-    reporter.dropped_changes += dropped
-    plans = [FilePlan(sources[path], text) for path, text in zip(bibs, texts)]
+        heads = {path: plan_part(path, head=True) for path in cuts if cuts[path] is not None}
+        tails = planning.result()
+    plans = []
+    for path, tail in zip(bibs, tails):
+        head = heads.get(path, ("", [], 0))
+        for part in (head, tail):
+            reporter.lines.extend(Line(*line) for line in part[1])
+            reporter.dropped_changes += part[2]
+        plans.append(FilePlan(sources[path], head[0] + tail[0]))
     extra: dict[Path, bytes] = {}
     for path in texs:
         plan, sty_dir = _plan_tex(sources[path], self_id, report, args.fix, settings.lock_path, reporter)
@@ -289,6 +308,26 @@ def _crosscheck(
     return mismatched_keys(findings)
 
 
+#: The share of a large .bib's entries whose edits the parent plans itself, after the
+#: cross-checks (planning all the edits takes longer than the cross-checks).
+HEAD_EDIT_SHARE = 0.2
+
+
+def _edit_cut(source: SourceText, entries: list[BibEntry]) -> tuple[int, int] | None:
+    """Where to split a large .bib's edit planning: (index of the first entry of the
+    tail, offset of its ``@``), or None to plan the file in one piece."""
+    from pithtex.write.bibedit import entry_offset
+
+    start = int(len(entries) * HEAD_EDIT_SHARE)
+    for index in range(max(start, 1), min(len(entries), start + 100)):
+        entry = entries[index]
+        if entry.key is not None and entries[index - 1].line < entry.line:
+            offset = entry_offset(source.text, entry.key, entry.line)
+            if offset is not None:
+                return index, offset
+    return None
+
+
 def _plan_bib(
     source: SourceText,
     entries: list[BibEntry],
@@ -296,9 +335,11 @@ def _plan_bib(
     field: str,
     prune: bool,
     reporter: Reporter,
-) -> FilePlan:
+    span: tuple[int, int] | None = None,
+) -> str:
+    """The new text of ``source`` (of ``source.text[start:stop]`` with a ``span``, which
+    holds exactly ``entries``): their edits, with what is wrong and what changes reported."""
     from pithtex.write.bibedit import BibEditError, RemoveField, SetField, edit_bib
-    from pithtex.write.report import FilePlan
     from pithtex.write.texedit import same_number
 
     name = source.name
@@ -339,10 +380,11 @@ def _plan_bib(
             messages[where] = (name, entry.line, f"add {field} {want} ({arxiv})")
         else:
             messages[where] = (name, entry.pithnumber.line, f"correct {field} {current} -> {want} ({arxiv})")  # type: ignore[union-attr]
-    text = source.text
+    start, stop = span if span is not None else (0, len(source.text))
+    text = source.text[start:stop]
     while edits:
         try:
-            text = edit_bib(source.text, edits.values(), newline=_newline(source))
+            text = edit_bib(source.text, edits.values(), newline=_newline(source), span=(start, stop))
             break
         except BibEditError as exc:
             bad = [w for w in edits if w[0] == exc.key and (exc.line is None or w[1] == exc.line)] or [
@@ -350,14 +392,14 @@ def _plan_bib(
             ]
             if not bad:
                 reporter.problem(name, exc.line, exc.key, exc.message)
-                return FilePlan(source, source.text)
+                return source.text[start:stop]
             for w in bad:
                 edits.pop(w)
                 messages.pop(w, None)
                 reporter.problem(name, w[1], w[0], _strip_location(exc.message, w[0]))
     for (key, _line), (file, line, text_) in messages.items():
         reporter.change(file, line, key, text_)
-    return FilePlan(source, text)
+    return text
 
 
 def _strip_location(message: str, key: str) -> str:

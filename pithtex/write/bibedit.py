@@ -31,6 +31,7 @@ __all__ = [
     "RemoveField",
     "SetField",
     "edit_bib",
+    "entry_offset",
     "parse_entry",
 ]
 
@@ -539,19 +540,41 @@ def _entry_start(text: str, offsets: list[int], key: str, line: int) -> int:
         raise BibEditError(f"no entry {key!r} at line {line}", line=line, key=key)
     begin = offsets[line - 1]
     limit = offsets[line] if line < len(offsets) else len(text)
+    pos = _entry_on_line(text, begin, limit, key)
+    if pos < 0:
+        raise BibEditError(f"no entry {key!r} starts at line {line}", line=line, key=key)
+    return pos
+
+
+def _entry_on_line(text: str, begin: int, limit: int, key: str) -> int:
+    """Offset of the ``@`` of entry ``key`` in ``text[begin:limit]``, or -1."""
     pos = text.find("@", begin, limit)
     while pos >= 0:
         m = _HEAD.match(text, pos)
         if m and m.group(1) == key:
             return pos
         pos = text.find("@", pos + 1, limit)
-    raise BibEditError(f"no entry {key!r} starts at line {line}", line=line, key=key)
+    return -1
+
+
+def entry_offset(text: str, key: str, line: int) -> int | None:
+    """Offset of the ``@`` of entry ``key`` on 1-based ``line`` of ``text``, or None."""
+    begin = 0
+    for _ in range(line - 1):
+        begin = text.find("\n", begin) + 1
+        if begin == 0:
+            return None
+    limit = text.find("\n", begin)
+    pos = _entry_on_line(text, begin, len(text) if limit < 0 else limit + 1, key)
+    return pos if pos >= 0 else None
 
 
 _HEAD = re.compile(r"@\s*[^\s{(@]+\s*[{(]\s*([^\s,{}]+?)\s*[,})]")
 
 
-def edit_bib(text: str, edits: Iterable[Edit], *, newline: str | None = None) -> str:
+def edit_bib(
+    text: str, edits: Iterable[Edit], *, newline: str | None = None, span: tuple[int, int] | None = None
+) -> str:
     """Apply ``edits`` to the BibTeX source ``text`` and return the new text.
 
     Only the field lines an edit touches differ; everything outside the
@@ -560,10 +583,15 @@ def edit_bib(text: str, edits: Iterable[Edit], *, newline: str | None = None) ->
     Raises :class:`BibEditError` (with ``line`` and ``key``) when an edit
     names an entry that does not exist, is ambiguous, or cannot be edited
     safely; in that case nothing is returned, so nothing can be half-written.
+
+    With ``span=(start, stop)``, the new text of ``text[start:stop]`` is
+    returned, and every edited entry must lie inside it: two processes can
+    each edit one part of a large file (lines stay those of the whole text).
     """
     edits = list(edits)
+    start_at, stop_at = span if span is not None else (0, len(text))
     if not edits:
-        return text
+        return text[start_at:stop_at]
     default_newline = newline or ("\r\n" if "\r\n" in text[:4096] else "\n")
     lines_by_key: dict[str, list[int]] | None = None
     grouped: dict[tuple[str, int], list[Edit]] = {}
@@ -598,8 +626,10 @@ def edit_bib(text: str, edits: Iterable[Edit], *, newline: str | None = None) ->
         located.append((start, start + entry.close + 1, key, entry_edits, entry))
     located.sort(key=lambda item: item[0])
     pieces: list[str] = []
-    cursor = 0
+    cursor = start_at
     for start, end, key, entry_edits, entry in located:
+        if start < start_at or end > stop_at:
+            raise BibEditError(f"{key}: outside the part of the file being edited", key=key)
         if start < cursor:
             raise BibEditError(f"{key}: overlapping entries", key=key)
         pieces.append(text[cursor:start])
@@ -609,5 +639,5 @@ def edit_bib(text: str, edits: Iterable[Edit], *, newline: str | None = None) ->
             line = text.count("\n", 0, start) + 1
             raise BibEditError(f"line {line}: {key}: {exc.message}", line=line, key=key) from None
         cursor = end
-    pieces.append(text[cursor:])
+    pieces.append(text[cursor:stop_at])
     return "".join(pieces)
