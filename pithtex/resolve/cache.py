@@ -128,7 +128,7 @@ class Cache:
         self, records: list[tuple[ArxivId, bytes]], bundles: list[tuple[str, bytes]], *, workers: int = 8
     ) -> int:
         """Store documents, then point the index at them in one locked, atomic update."""
-        from filelock import FileLock
+        from pithtex.resolve.flock import FileLock
 
         items = [("arxiv", arxiv.versioned, data) for arxiv, data in records]
         items += [("bundle", parse_suffix(suffix), data) for suffix, data in bundles]

@@ -26,7 +26,7 @@ title cross-check). ``state_sha256`` and ``event_count`` appear only after a
 ``--deep`` resolution.
 
 Writes are atomic (:mod:`pithtex.atomic`) and serialised across
-processes by a ``filelock`` in the per-user cache directory.
+processes by a lock file in the per-user cache directory (:mod:`pithtex.resolve.flock`).
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ from pithtex.ids.pith_number import InvalidPithNumber, PithNumber, parse_pith_nu
 from pithtex.atomic import replace_file
 
 if TYPE_CHECKING:  # pragma: no cover
-    from filelock import BaseFileLock
+    from pithtex.resolve.flock import FileLock
 
     from pithtex.resolve.memo import VerifiedMemo
     from pithtex.verify.keys import TrustStore
@@ -493,13 +493,21 @@ class Lockfile:
     def known_good(self, entry: LockEntry, trust: TrustStore, memo: VerifiedMemo | None) -> bool:
         """Whether ``entry`` is one read from a lock file that ``memo`` knows verified in full
         under ``trust`` (then :meth:`verify_entry` would say so without verifying)."""
+        return self._as_read.get(entry.key) is entry and self.known_file(trust, memo)
+
+    def known_file(self, trust: TrustStore, memo: VerifiedMemo | None) -> bool:
+        """Whether the file as read is one that ``memo`` knows verified in full under ``trust``:
+        then every entry :meth:`as_read` is :meth:`known_good`."""
         return (
             memo is not None
             and self._known_under is not None
             and self._known_under == memo.trust_digest
-            and self._as_read.get(entry.key) is entry
             and memo.covers(trust)
         )
+
+    def as_read(self, entry: LockEntry) -> bool:
+        """Whether ``entry`` is the one read from the file for its key (not one put since)."""
+        return self._as_read.get(entry.key) is entry
 
     def remember_if_verified(self, trust: TrustStore, memo: VerifiedMemo) -> bool:
         """Remember this lock's exact bytes in ``memo`` if every entry is known to verify.
@@ -562,7 +570,7 @@ class Lockfile:
         """Whether an entry was added or changed since loading (formatting alone never is)."""
         return self._dirty
 
-    def file_lock(self, timeout: float = 120.0) -> BaseFileLock:
+    def file_lock(self, timeout: float = 120.0) -> FileLock:
         """A cross-process lock serialising writers of this lock file.
 
         The lock file lives in the per-user cache directory (named by a hash
@@ -571,9 +579,8 @@ class Lockfile:
         """
         import hashlib
 
-        from filelock import FileLock
-
         from pithtex.resolve.cache import default_cache_dir
+        from pithtex.resolve.flock import FileLock
 
         name = hashlib.sha256(str(self.path.resolve()).encode("utf-8")).hexdigest()[:32]
         directory = default_cache_dir() / "locks"

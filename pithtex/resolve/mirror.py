@@ -71,7 +71,7 @@ def _read_input(path: Path) -> bytes:
 
 def add_to_mirror(root: Path, files: list[Path], trust: TrustStore) -> list[MirrorAdded]:
     """Verify ``files`` and file them into the mirror at ``root`` (created if needed)."""
-    from filelock import FileLock
+    from pithtex.resolve.flock import FileLock
 
     from pithtex.verify.document import verify_json_bytes
 

@@ -359,12 +359,11 @@ def _tofu(lock: Lockfile, new: dict[ArxivId, _Fetched]) -> dict[ArxivId, str]:
 
 # -- the whole run ----------------------------------------------------------
 def _from_lock(
-    lock: Lockfile, arxiv: ArxivId, settings: ResolveSettings, memo: VerifiedMemo | None = None
-) -> Resolution | None:
-    entry = lock.get(arxiv)
-    if entry is None:
-        return None
-    if lock.known_good(entry, settings.trust, memo):  # the whole file verified before: no result to build
+    lock: Lockfile, arxiv: ArxivId, entry: LockEntry, settings: ResolveSettings, memo: VerifiedMemo | None,
+    known_file: bool,
+) -> Resolution:
+    """The resolution of ``arxiv`` by its lock ``entry``; ``known_file`` is ``lock.known_file(...)``."""
+    if known_file and lock.as_read(entry):  # the whole file verified before: no result to build
         return Resolution(arxiv, "verified", entry.pith_number, None, entry, "lock")
     result = lock.verify_entry(entry, settings.trust, memo)
     if result.ok:
@@ -480,13 +479,12 @@ def _resolve_locked(
     done: dict[ArxivId, Resolution] = {}
     fresh: dict[ArxivId, _Fetched] = {}
     to_fetch: list[ArxivId] = []
+    known_file = lock.known_file(settings.trust, memo)
     for arxiv in wanted:
         entry = lock.get(arxiv)
         needs_deep = settings.deep and entry is not None and entry.event_count is None
         if entry is not None and not settings.update and not (needs_deep and not settings.offline and not settings.locked):
-            resolution = _from_lock(lock, arxiv, settings, memo)
-            assert resolution is not None
-            done[arxiv] = resolution
+            done[arxiv] = _from_lock(lock, arxiv, entry, settings, memo, known_file)
             continue
         if settings.locked:
             reason = "not in" if entry is None else "--deep needs state not in"

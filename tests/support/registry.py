@@ -247,7 +247,7 @@ def running_mirror(directory: Path, *, delay: float = 0.0) -> Iterator[MirrorSer
 def snapshot(*roots: Path) -> dict[str, tuple[bytes, int]]:
     """Bytes and mtimes of every file under ``roots``: compare before/after a failed run.
 
-    The cache's ``locks/`` (the empty files ``filelock`` uses to serialise
+    The cache's ``locks/`` (the empty files :mod:`pithtex.resolve.flock` uses to serialise
     writers of a pith.lock) hold no content and are left out.
     """
     seen: dict[str, tuple[bytes, int]] = {}

@@ -1,0 +1,66 @@
+"""The lock writers of pith.lock and of the cache serialise on (pithtex/resolve/flock.py),
+held by real processes."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import filelock
+import pytest
+
+from pithtex.resolve.flock import FileLock
+
+HOLD = """
+import sys, time
+from {module} import FileLock
+lock = FileLock(sys.argv[1], timeout=5)
+lock.acquire()
+print("held", flush=True)
+sys.stdin.readline()
+lock.release()
+"""
+
+
+def _holder(path: Path, module: str) -> subprocess.Popen[str]:
+    proc = subprocess.Popen([sys.executable, "-c", HOLD.format(module=module), str(path)],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None and proc.stdout.readline() == "held\n"
+    return proc
+
+
+@pytest.mark.parametrize("module", ["pithtex.resolve.flock", "filelock"])
+def test_a_lock_held_by_another_process_is_waited_for_then_taken(tmp_path: Path, module: str) -> None:
+    """Also against the filelock package, which non-POSIX systems use: both take flock locks."""
+    path = tmp_path / "x.lock"
+    holder = _holder(path, module)
+    try:
+        lock = FileLock(path, timeout=0.3)
+        started = time.monotonic()
+        with pytest.raises(TimeoutError, match="still locked by another process"):
+            lock.acquire()
+        assert time.monotonic() - started >= 0.3 and not lock.is_locked
+        waiting = FileLock(path, timeout=10)
+        assert holder.stdin is not None
+        holder.stdin.write("\n")
+        holder.stdin.flush()
+        with waiting:  # taken as soon as the holder lets go
+            assert waiting.is_locked
+            with pytest.raises(filelock.Timeout):
+                filelock.FileLock(str(path), timeout=0.1).acquire()
+        assert not waiting.is_locked
+    finally:
+        holder.kill()
+        holder.wait()
+    with FileLock(path, timeout=0.1):  # and free again
+        pass
+
+
+def test_a_lock_is_not_taken_twice_by_one_object(tmp_path: Path) -> None:
+    lock = FileLock(tmp_path / "x.lock")
+    with lock:
+        with pytest.raises(RuntimeError, match="already locked"):
+            lock.acquire()
+    lock.release()  # releasing twice is harmless
