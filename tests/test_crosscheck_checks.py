@@ -497,3 +497,47 @@ def test_leaving_out_the_title_information_leaves_every_other_finding(real, rows
     every = crosscheck(entries, lookup(facts), allow_title_mismatch=allow)
     fewer = crosscheck(entries, lookup(facts), allow_title_mismatch=allow, title_info=False)
     assert fewer == [f for f in every if f.code not in ("title-verified", "title-unchecked")]
+
+
+def _groups_by_search(entries) -> list[list[int]]:  # type: ignore[no-untyped-def]
+    """The groups of entries that cite one paper, by a plain search: the specification."""
+    from pithtex.crosscheck.checks import _pith_suffix
+
+    def idents(e):  # type: ignore[no-untyped-def]
+        s = _pith_suffix(e.pithnumber)
+        return {("arxiv", a.id) for a in e.arxiv} | ({("pith", s)} if s else set())
+
+    seen: set[int] = set()
+    groups = []
+    for i in range(len(entries)):
+        if i in seen:
+            continue
+        group, todo = {i}, [i]
+        while todo:
+            j = todo.pop()
+            for k in range(len(entries)):
+                if k not in group and idents(entries[j]) & idents(entries[k]):
+                    group.add(k)
+                    todo.append(k)
+        seen |= group
+        groups.append(sorted(group))
+    return groups
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["a", "b", "c", "d", "e", None]),
+                          st.lists(st.sampled_from(["2511.00066", "2606.01249v2", "2602.19327", "2101.00001"]),
+                                   max_size=2),
+                          st.sampled_from([None, "pith:2026:C7HZCGQ4XG57XBILJLQGM22JGT", "C7HZCGQ4XG57XBILJLQGM22JGT",
+                                           "pith:2025:SPDDBVRNS36U3W2AYSQMMOTDSD", "junk"])), max_size=9))
+def test_duplicates_are_the_groups_a_plain_search_finds(rows):  # type: ignore[no-untyped-def]
+    entries = [entry(key, None, *ids, line=3 * i + 1, pith=pith) for i, (key, ids, pith) in enumerate(rows)]
+    expected = []
+    for group in _groups_by_search(entries):
+        firsts = {}
+        for i in group:
+            firsts.setdefault(entries[i].key or f"refs.bib:{entries[i].line}", i)
+        if len(firsts) > 1:  # the group's entries that are not the first entry again
+            head = entries[group[0]].key or f"refs.bib:{entries[group[0]].line}"
+            expected += [entries[i].line for i in group[1:] if (entries[i].key or f"refs.bib:{entries[i].line}") != head]
+    assert sorted(f.line for f in find_duplicates(entries)) == sorted(expected)

@@ -497,8 +497,9 @@ def _bibrefs(bibs: list[Path], entries: list[BibEntry], report: ResolveReport | 
     for path in bibs:
         pairs = []
         keys: set[str] = set()
+        name = str(path)
         for entry in entries:
-            if entry.file != str(path) or entry.key is None:
+            if entry.file != name or entry.key is None:
                 continue
             if entry.key in keys:
                 continue  # BibTeX and biber use the first entry of a key, and so does the badge

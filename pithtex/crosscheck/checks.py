@@ -309,19 +309,22 @@ def find_duplicates(entries: Iterable[BibEntryLike]) -> list[CrossFinding]:
         return i
 
     owner: dict[tuple[str, str], int] = {}
+    joined: set[int] = set()  # entries sharing a paper with another: the only groups of two or more
     for i, entry in enumerate(entries):
         idents = [("arxiv", a.id) for a in entry.arxiv]
-        suffix = _pith_suffix(getattr(entry, "pithnumber", None))
+        annotation = getattr(entry, "pithnumber", None)
+        suffix = _pith_suffix(annotation) if annotation is not None else None
         if suffix:
             idents.append(("pith", suffix))
         for ident in idents:
             if ident in owner:
                 parent[find(i)] = find(owner[ident])
+                joined.update((i, owner[ident]))
             else:
                 owner[ident] = i
 
     groups: dict[int, list[int]] = {}
-    for i in range(len(entries)):
+    for i in sorted(joined):  # in file order, as the groups' first members come
         groups.setdefault(find(i), []).append(i)
 
     findings: list[CrossFinding] = []

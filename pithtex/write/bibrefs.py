@@ -52,7 +52,7 @@ def is_safe_bib_key(key: str) -> bool:
     if not isinstance(key, str) or key == "":
         return False
     if key.isascii():  # the common case, in C: printable ASCII without the forbidden characters
-        return key.isprintable() and " " not in key and not any(ch in key for ch in _FORBIDDEN)
+        return key.isprintable() and " " not in key and _FORBIDDEN.isdisjoint(key)
     return not any(ch in _FORBIDDEN or ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in key)
 
 
