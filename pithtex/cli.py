@@ -103,10 +103,13 @@ def console() -> NoReturn:
     (Tests call :func:`main`, which returns and changes nothing global.)
     """
     # A short-lived process that builds large trees (a 30 MB pith.lock, 20,000
-    # entries) and makes few reference cycles: the default thresholds make the
-    # collector re-walk that heap again and again (a quarter of a large run).
-    # Collect cycles more rarely instead, as mypy does; never turn it off.
-    gc.set_threshold(200_000, 30, 30)
+    # entries) and makes few reference cycles (a 20,000-entry annotate leaves
+    # about a hundred objects in cycles): the default thresholds make the
+    # collector re-walk that heap again and again (a quarter of a large run),
+    # and even one young-generation pass over a few hundred thousand objects
+    # costs a tenth of a second. Collect cycles rarely instead (once per
+    # million new containers); never turn it off.
+    gc.set_threshold(1_000_000, 30, 30)
     code = main()
     for stream in (sys.stdout, sys.stderr):
         try:

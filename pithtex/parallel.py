@@ -22,6 +22,12 @@ So a task must be a pure computation: it must not write files or print, and
 its result must not depend on which process computes it. The child leaves with
 ``os._exit``: it never flushes the parent's buffered output, runs ``atexit``
 handlers or returns into the caller's stack.
+
+The child closes the pipe as soon as its result is written, and the parent
+takes a result that reads back whole (marshal data is self-delimiting) as
+success, without waiting for the kernel to tear down the child's large address
+space (tens of milliseconds). That child is reaped later, when the next task
+starts or is collected.
 """
 
 from __future__ import annotations
@@ -36,6 +42,20 @@ from typing import Generic, TypeVar
 __all__ = ["Task", "beside", "fork_allowed"]
 
 T = TypeVar("T")
+
+#: Children that sent a complete result and may still be exiting: reaped later.
+_UNREAPED: list[int] = []
+
+
+def _reap_finished() -> None:
+    """Reap the children of :data:`_UNREAPED` that have exited (never waits)."""
+    for pid in list(_UNREAPED):
+        try:
+            done, _ = os.waitpid(pid, os.WNOHANG)
+        except ChildProcessError:  # pragma: no cover - someone else reaped it
+            done = pid
+        if done:
+            _UNREAPED.remove(pid)
 
 #: Environment variable: ``1`` keeps all work in one process.
 ENV_PROCESSES = "PITHTEX_PROCESSES"
@@ -86,19 +106,24 @@ class Task(Generic[T]):
     def _compute(self) -> T:
         if self._pid is None:
             return self._fn()
-        data = self._collect()
-        if data is not None:
+        pid, data = self._pid, self._collect()
+        try:
+            value = marshal.loads(data)
+        except (EOFError, ValueError, TypeError):  # nothing, or cut short: the child failed
             try:
-                return marshal.loads(data)  # type: ignore[no-any-return]
-            except (EOFError, ValueError, TypeError):
+                os.waitpid(pid, 0)
+            except ChildProcessError:  # pragma: no cover - someone else reaped it
                 pass
-        self.ran_in = "fallback"
-        return self._fn()
+            self.ran_in = "fallback"
+            return self._fn()
+        _UNREAPED.append(pid)  # it may still be exiting
+        _reap_finished()
+        return value  # type: ignore[no-any-return]
 
-    def _collect(self) -> bytes | None:
-        """Read the child's output to the end and reap it; None if it did not succeed."""
+    def _collect(self) -> bytes:
+        """Read the child's output to the end (the child closes the pipe when it is written)."""
         assert self._pid is not None and self._fd is not None
-        pid, fd = self._pid, self._fd
+        fd = self._fd
         self._pid = self._fd = None
         chunks = []
         try:
@@ -107,12 +132,6 @@ class Task(Generic[T]):
                     chunks.append(chunk)
         except OSError:
             chunks = []
-        try:
-            _, status = os.waitpid(pid, 0)
-        except ChildProcessError:  # pragma: no cover - someone else reaped it
-            return None
-        if os.waitstatus_to_exitcode(status) != 0:
-            return None
         return b"".join(chunks)
 
     def cancel(self) -> None:
@@ -152,6 +171,7 @@ def beside(fn: Callable[[], T], *, worth_it: bool = True) -> Task[T]:
     """
     if not (worth_it and fork_allowed()):
         return Task(fn)
+    _reap_finished()
     try:
         read_fd, write_fd = os.pipe()
     except OSError:  # pragma: no cover - out of descriptors: just run it here
@@ -175,6 +195,7 @@ def beside(fn: Callable[[], T], *, worth_it: bool = True) -> Task[T]:
             view = memoryview(data)
             while view:
                 view = view[os.write(write_fd, view):]
+            os.close(write_fd)  # the parent reads the end now, not when this process is torn down
             status = 0
         except BaseException:  # noqa: BLE001 - any failure: the parent runs fn itself
             status = 1

@@ -155,3 +155,39 @@ def test_buffered_output_is_written_once(tmp_path) -> None:
                           check=False)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout == "before\nafter\n"
+
+
+@needs_fork
+def test_a_child_that_sent_its_result_is_reaped_later_never_left_behind() -> None:
+    from pithtex import parallel
+
+    with beside(lambda: os.getpid()) as task:
+        pid = task.result()
+    assert task.ran_in == "child"
+    deadline = time.monotonic() + 10
+    while pid in parallel._UNREAPED and time.monotonic() < deadline:
+        time.sleep(0.01)
+        parallel._reap_finished()
+    assert pid not in parallel._UNREAPED
+    with pytest.raises(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)  # reaped: no zombie
+
+
+@needs_fork
+def test_a_result_cut_short_is_not_taken() -> None:
+    """Only a result that reads back whole counts: a child that stops while writing (here
+    after ten bytes, exiting 0) is replaced by the parent."""
+    import marshal
+
+    data = marshal.dumps(["x" * 1000, 2, 3])
+    read_fd, write_fd = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child
+        os.write(write_fd, data[:10])
+        os._exit(0)
+    os.close(write_fd)
+    with Task(lambda: "here", pid, read_fd) as task:
+        assert task.result() == "here"
+    assert task.ran_in == "fallback"
+    with pytest.raises(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)  # reaped at once
