@@ -127,3 +127,26 @@ def test_bare_old_style(text: str, expected: list[ArxivId]) -> None:
 def test_parse_id_value(value: str, expected: ArxivId | None) -> None:
     got, _ = parse_id_value(value)
     assert (got.arxiv if got else None) == expected
+
+
+# --- the pre-filter never hides a candidate ------------------------------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from pithtex.scan.patterns import could_contain_arxiv  # noqa: E402
+
+_PIECES = ["arXiv", "ARXIV", "arxiv", ":", " ", ".", "/", "v", "V", "2", "0", "7", "1", "٢", "٠", "１", "hep-th",
+           "math.AG", "cs", "[hep-ph]", "\\arxiv{", "\\eprint[x]{", "}", "{", "10.48550/", "arxiv.org/abs/",
+           "https://", "preprint", "e-print", "\u212a", "\u0130", ".pdf", "-", "2101", "00001", "1234567", "9901001",
+           "hep-th/9901001", "math.AG/0601001", "foo/9901001", "2101.00001", "1111.11111", "2101.0001", "٢١٠١.٠٠٠٠١",
+           "/990100", "hep-th/990100", "0704.0001v2"]
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES), max_size=14).map("".join))
+def test_the_pre_filter_passes_every_text_with_a_candidate(text: str) -> None:
+    found, rejected = find_explicit(text)
+    match, reject = parse_id_value(text)
+    if found or rejected or match or reject or find_bare_old_style(text):
+        assert could_contain_arxiv(text), text
