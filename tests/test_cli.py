@@ -96,3 +96,48 @@ def test_the_program_flushes_its_output_before_leaving(tmp_path: Path) -> None:
     proc = subprocess.run([sys.executable, "-m", "pithtex", "scan", str(tmp_path / "missing.bib")],
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 2 and "missing.bib" in proc.stderr
+
+
+@pytest.mark.parametrize("columns", ["50", "100", "", "junk"])
+@pytest.mark.parametrize("name", ["annotate", "check", "resolve"])
+def test_help_is_laid_out_as_argparse_lays_it_out(name: str, columns: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """pithtex measures the terminal itself (argparse's way imports shutil): the same help."""
+    import argparse
+    import importlib
+
+    from pithtex import cli
+
+    monkeypatch.setenv("COLUMNS", columns)
+    module = importlib.import_module(f"pithtex.commands.{name}")
+    texts = []
+    for formatter in (cli._HelpFormatter, argparse.HelpFormatter):
+        parser = argparse.ArgumentParser(prog=f"pithtex {name}", description=COMMANDS[name], formatter_class=formatter)
+        module.configure(parser)
+        texts.append(parser.format_help())
+    assert texts[0] == texts[1]
+
+
+def test_a_stamped_check_imports_neither_typing_nor_shutil(tmp_path: Path) -> None:
+    """The pre-commit hook's common case: `pithtex check` on files that passed before."""
+    paper = Path(__file__).resolve().parent.parent / "examples" / "paper"
+    for name in ("main.tex", "refs.bib", "pith.lock", "pithtex.toml"):
+        (tmp_path / name).write_bytes((paper / name).read_bytes())
+    (tmp_path / ".git").mkdir()
+    env = {k: v for k, v in __import__("os").environ.items() if not k.startswith("PITHTEX_")}
+    env.update(PITHTEX_CACHE_DIR=str(tmp_path / "cache"), XDG_CACHE_HOME=str(tmp_path / "cache"),
+               PITHTEX_REGISTRY="http://127.0.0.1:9")
+    probe = (
+        "import sys\n"
+        "from pithtex.cli import main\n"
+        "code = main(['check', 'refs.bib', 'main.tex'])\n"
+        "import json; print(json.dumps([code, sorted(sys.modules)]))\n"
+    )
+    for args in (["annotate", "--quiet"], ["check"]):  # annotated, then checked (and stamped) once
+        subprocess.run([sys.executable, "-m", "pithtex", *args, "refs.bib", "main.tex"], cwd=tmp_path, env=env,
+                       check=True, timeout=120)
+    proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120,
+                          cwd=tmp_path, env=env)
+    code, modules = json.loads(proc.stdout.splitlines()[-1])
+    assert code == 0
+    assert "pithtex.write.checkstamp" in modules and "pithtex.scan.bib" not in modules  # the stamp answered
+    assert "typing" not in modules and "shutil" not in modules
