@@ -136,7 +136,7 @@ def run(args: argparse.Namespace) -> int:
     # while the cross-checks run, and the parent plans the rest (the head of each
     # .bib) after them. One process plans the same parts, in the same order.
     large = len(entries) >= PARALLEL_ENTRIES
-    by_file = {path: [e for e in entries if e.file == str(path)] for path in bibs}
+    by_file = {path: [e for e in entries if e.file == name] for path, name in ((p, str(p)) for p in bibs)}
     cuts = {path: _edit_cut(sources[path], by_file[path]) for path in bibs} if large else {}
 
     def plan_part(path: Path, head: bool) -> tuple[str, list[tuple[Any, ...]], int]:
