@@ -40,11 +40,11 @@ def _source(text: str, name: str = "split.bib") -> SourceText:
     return decode_source(Path(name), text.encode("utf-8"))
 
 
-def _every_split(source: SourceText) -> list[ScanResult]:
+def _every_split(source: SourceText, entries_only: bool = False) -> list[ScanResult]:
     n = len(prepare(source).chunks)
     results = []
     for i in range(1, n):
-        pending = scan_bib_beside(source, min_blocks=0, head_share=i / n, fork=False)
+        pending = scan_bib_beside(source, min_blocks=0, head_share=i / n, fork=False, entries_only=entries_only)
         results.append(pending.result())
     return results
 
@@ -56,6 +56,11 @@ def test_split_scans_equal_one_scan(pieces: list[str]) -> None:
     whole = scan_bib(source)
     for part in _every_split(source):
         assert part == whole
+    # the entries alone (what annotate and check read), packed without the findings
+    for part in _every_split(source, entries_only=True):
+        assert part == whole.entries_only()
+        assert [e.pithnumber for e in part.entries] == [e.pithnumber for e in whole.entries]
+    assert scan_bib_beside(source, entries_only=True).result() == whole.entries_only()  # not split
 
 
 def test_duplicate_keys_across_the_cut_are_noted_in_place() -> None:

@@ -246,7 +246,7 @@ def _scan(
 
     entries: list[BibEntry] = []
     for path in bibs:
-        pending = scan_bib_beside(sources[path], field_name=field)
+        pending = scan_bib_beside(sources[path], field_name=field, entries_only=True)
         if pending.forked and meanwhile is not None:
             try:
                 meanwhile()

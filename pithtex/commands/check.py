@@ -199,7 +199,9 @@ def run(args: argparse.Namespace) -> int:
         from pithtex.scan.bibsplit import scan_bib_beside
 
         for index, path in enumerate(bibs):
-            pending = first if index == 0 and first is not None else scan_bib_beside(read_source(path), field_name=field)
+            pending = first if index == 0 and first is not None else scan_bib_beside(
+                read_source(path), field_name=field, entries_only=True
+            )
             result = pending.result()
             for problem in result.errors:
                 if problem.fatal:
@@ -232,7 +234,7 @@ def _start_scan(path: Path, field: str) -> PendingScan | None:
     from pithtex.scan.source import read_source
 
     try:
-        return scan_bib_beside(read_source(path), field_name=field)
+        return scan_bib_beside(read_source(path), field_name=field, entries_only=True)
     except InputError:
         return None
 

@@ -215,6 +215,10 @@ def _field_matches(
 
 def entry_ids(findings: list[Finding]) -> tuple[ArxivId, ...]:
     """Each paper once, first-seen order, with the highest version named."""
+    if findings:
+        first = findings[0].arxiv  # the common case: every finding names the same id the same way
+        if all(f.arxiv == first for f in findings):
+            return (first,)
     best: dict[str, int | None] = {}
     for f in findings:
         v = f.arxiv.version
@@ -655,9 +659,7 @@ def _record_entry(
 
     findings: list[Finding] = []
     if may_cite and could_contain_arxiv(raw):
-        lower: dict[str, str] = {}
-        for k, _fname, value in fields:
-            lower.setdefault(k, value)
+        lower = {k: value for k, _fname, value in reversed(fields)}  # each name's first value
         archive_value = lower.get("archiveprefix", lower.get("eprinttype"))
         archive = field_text(archive_value, strings).strip().lower() if archive_value is not None else None
         journal_value = lower.get("journal", lower.get("journaltitle"))

@@ -57,11 +57,14 @@ _STRING_RE = re.compile(r"@\s*string", re.IGNORECASE)
 class PendingScan:
     """A scan started by :func:`scan_bib_beside`; :meth:`result` finishes it."""
 
-    def __init__(self, prepared: Prepared, field_name: str, cut: int | None, task: Task[Any] | None) -> None:
+    def __init__(
+        self, prepared: Prepared, field_name: str, cut: int | None, task: Task[Any] | None, entries_only: bool = False
+    ) -> None:
         self._prepared = prepared
         self._field_name = field_name
         self._cut = cut
         self._task = task
+        self._entries_only = entries_only
 
     @property
     def forked(self) -> bool:
@@ -74,6 +77,11 @@ class PendingScan:
             self._task.cancel()
 
     def result(self) -> ScanResult:
+        """The scan's result (see :meth:`ScanResult.entries_only` when that was asked for)."""
+        result = self._result()
+        return result.entries_only() if self._entries_only else result
+
+    def _result(self) -> ScanResult:
         prepared, cut = self._prepared, self._cut
         scan = new_scan(prepared, self._field_name)
         n = len(prepared.chunks)
@@ -101,24 +109,26 @@ def scan_bib_beside(
     min_blocks: int = MIN_BLOCKS,
     head_share: float = HEAD_SHARE,
     fork: bool = True,
+    entries_only: bool = False,
 ) -> PendingScan:
     """Start scanning ``source``; for a large file, its tail in a second process.
 
     ``fork=False`` scans the tail separately all the same, in this process
     (when the result is asked for): the tests of the join use it.
+    ``entries_only`` gives :meth:`ScanResult.entries_only` (less to pack and unpack).
     """
     prepared = prepare(source)
     n = len(prepared.chunks)
     cut = _cut(prepared, int(n * head_share)) if n >= min_blocks else None
     if cut is None:
-        return PendingScan(prepared, field_name, None, None)
-    work = partial(scan_tail, prepared, cut, field_name)
+        return PendingScan(prepared, field_name, None, None, entries_only)
+    work = partial(scan_tail, prepared, cut, field_name, entries_only)
     if not fork:
-        return PendingScan(prepared, field_name, cut, Task(work))
+        return PendingScan(prepared, field_name, cut, Task(work), entries_only)
     task = beside(work)
     if task.ran_in != "child":  # no second process here: one scan, no packing
-        return PendingScan(prepared, field_name, None, None)
-    return PendingScan(prepared, field_name, cut, task)
+        return PendingScan(prepared, field_name, None, None, entries_only)
+    return PendingScan(prepared, field_name, cut, task, entries_only)
 
 
 def _cut(prepared: Prepared, target: int) -> int | None:
@@ -133,7 +143,9 @@ def _line_of_block(prepared: Prepared, index: int) -> int:
     return prepared.text.count("\n", 0, prepared.chunks[index][0])
 
 
-def scan_tail(prepared: Prepared, cut: int, field_name: str) -> tuple[Any, list[tuple[str, int, int]]] | None:
+def scan_tail(
+    prepared: Prepared, cut: int, field_name: str, entries_only: bool = False
+) -> tuple[Any, list[tuple[str, int, int]]] | None:
     """Scan blocks ``cut`` to the end as the tail of the file: plain values (see
     :meth:`ScanResult.to_plain`) and the keys' places, or None when the head's
     macros cannot be read on their own (a bibtexparser failure in one of them)."""
@@ -142,7 +154,7 @@ def scan_tail(prepared: Prepared, cut: int, field_name: str) -> tuple[Any, list[
         return None
     scan_chunks(prepared, cut, len(prepared.chunks), _line_of_block(prepared, cut), scan)
     assert scan.key_places is not None
-    return scan.result.to_plain(), scan.key_places
+    return (scan.result.entries_only() if entries_only else scan.result).to_plain(), scan.key_places
 
 
 def _head_macros(prepared: Prepared, cut: int, strings: dict[str, str]) -> bool:

@@ -179,6 +179,11 @@ class ScanResult:
             seen.setdefault(f.arxiv.id, None)
         return [ArxivId(i) for i in seen]
 
+    def entries_only(self) -> ScanResult:
+        """This result without ``findings``, ``conflicts`` and ``pithnumbers`` (the entries keep
+        their arXiv ids and Pith annotations): what ``annotate`` and ``check`` read, cheaper to pack."""
+        return ScanResult(errors=self.errors, entries=self.entries, notes=self.notes)
+
     def extend(self, other: ScanResult) -> None:
         self.findings.extend(other.findings)
         self.conflicts.extend(other.conflicts)
