@@ -63,7 +63,7 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -213,7 +213,7 @@ def _field_matches(
     return matches, rejected
 
 
-def entry_ids(findings: list[Finding]) -> tuple[ArxivId, ...]:
+def entry_ids(findings: Sequence[Finding | IdMatch]) -> tuple[ArxivId, ...]:
     """Each paper once, first-seen order, with the highest version named."""
     if findings:
         first = findings[0].arxiv  # the common case: every finding names the same id the same way
@@ -409,6 +409,9 @@ class _Scan:
     #: for a scan of a file's tail that does not know the keys before it
     #: (:mod:`pithtex.scan.bibsplit` reports them when it joins the parts).
     key_places: list[tuple[str, int, int]] | None = None
+    #: Only entries and errors will be read (:meth:`ScanResult.entries_only`): the
+    #: findings with their lines, the notes and the conflicts are not made.
+    lean: bool = False
 
 
 @dataclass
@@ -430,11 +433,11 @@ def prepare(source: SourceText) -> Prepared:
     return Prepared(source.name, text, low, _chunks(text), source.note)
 
 
-def new_scan(prepared: Prepared, field_name: str) -> _Scan:
+def new_scan(prepared: Prepared, field_name: str, *, lean: bool = False) -> _Scan:
     result = ScanResult()
     if prepared.note:
         result.notes.append(prepared.note)
-    return _Scan(prepared.name, field_name.lower(), result)
+    return _Scan(prepared.name, field_name.lower(), result, lean=lean)
 
 
 def scan_bib(source: SourceText, *, field_name: str = "pithnumber", fast: bool = True) -> ScanResult:
@@ -638,12 +641,14 @@ def _record_entry(
     ``eq_line(i)`` the 1-based line of its ``=``; both are asked only when needed.
     """
     name, result, strings, pith_field, seen_keys = scan.name, scan.result, scan.strings, scan.pith_field, scan.seen_keys
-    if scan.key_places is not None:
-        scan.key_places.append((key, line0 + 1, len(result.notes)))
-    elif key in seen_keys:
-        result.notes.append(duplicate_key_note(name, line0 + 1, key, seen_keys[key]))
-    else:
-        seen_keys[key] = line0 + 1
+    lean = scan.lean
+    if not lean:  # (a lean scan makes no notes, duplicate keys' included)
+        if scan.key_places is not None:
+            scan.key_places.append((key, line0 + 1, len(result.notes)))
+        elif key in seen_keys:
+            result.notes.append(duplicate_key_note(name, line0 + 1, key, seen_keys[key]))
+        else:
+            seen_keys[key] = line0 + 1
     title_value = pf = None
     for index, (k, _fname, value) in enumerate(fields):
         if k == "title":
@@ -657,7 +662,7 @@ def _record_entry(
         pith = PithAnnotation(name, eq_line(pf), key, fields[pf][1], field_text(fields[pf][2], strings).strip())
         result.pithnumbers.append(pith)
 
-    findings: list[Finding] = []
+    findings: list[Finding | IdMatch] = []  # lean: the matches alone (entry_ids reads their ids)
     if may_cite and could_contain_arxiv(raw):
         lower = {k: value for k, _fname, value in reversed(fields)}  # each name's first value
         archive_value = lower.get("archiveprefix", lower.get("eprinttype"))
@@ -677,6 +682,9 @@ def _record_entry(
                 archive_named=archive_named,
                 journal_is_corr=journal_is_corr,
             )
+            if lean:
+                findings.extend(matches)
+                continue
             if not matches and not rejected:
                 continue
             vstart = value_offset(index)
@@ -692,9 +700,10 @@ def _record_entry(
                     f"{name}:{line}: {key}: ignored {r.raw!r} in {fname}: not a valid arXiv identifier ({r.reason})"
                 )
     ids = entry_ids(findings)
-    if len(ids) > 1:
-        result.conflicts.append(Conflict(name, line0 + 1, key, ids))
-    result.findings.extend(findings)
+    if not lean:
+        if len(ids) > 1:
+            result.conflicts.append(Conflict(name, line0 + 1, key, ids))
+        result.findings.extend(findings)  # type: ignore[arg-type]
     result.entries.append(
         BibEntry(
             file=name,

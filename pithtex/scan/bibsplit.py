@@ -83,7 +83,7 @@ class PendingScan:
 
     def _result(self) -> ScanResult:
         prepared, cut = self._prepared, self._cut
-        scan = new_scan(prepared, self._field_name)
+        scan = new_scan(prepared, self._field_name, lean=self._entries_only)
         n = len(prepared.chunks)
         if cut is None or self._task is None:
             scan_chunks(prepared, 0, n, 0, scan)
@@ -149,7 +149,7 @@ def scan_tail(
     """Scan blocks ``cut`` to the end as the tail of the file: plain values (see
     :meth:`ScanResult.to_plain`) and the keys' places, or None when the head's
     macros cannot be read on their own (a bibtexparser failure in one of them)."""
-    scan = _Scan(prepared.name, field_name.lower(), ScanResult(), key_places=[])
+    scan = _Scan(prepared.name, field_name.lower(), ScanResult(), key_places=[], lean=entries_only)
     if not _head_macros(prepared, cut, scan.strings):
         return None
     scan_chunks(prepared, cut, len(prepared.chunks), _line_of_block(prepared, cut), scan)

@@ -180,9 +180,10 @@ class ScanResult:
         return [ArxivId(i) for i in seen]
 
     def entries_only(self) -> ScanResult:
-        """This result without ``findings``, ``conflicts`` and ``pithnumbers`` (the entries keep
-        their arXiv ids and Pith annotations): what ``annotate`` and ``check`` read, cheaper to pack."""
-        return ScanResult(errors=self.errors, entries=self.entries, notes=self.notes)
+        """This result's entries and errors alone (the entries keep their arXiv ids and Pith
+        annotations; findings, conflicts, Pith Numbers and notes are left out): what
+        ``annotate`` and ``check`` read, cheaper to make and to pack."""
+        return ScanResult(errors=self.errors, entries=self.entries)
 
     def extend(self, other: ScanResult) -> None:
         self.findings.extend(other.findings)
