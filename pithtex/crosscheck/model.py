@@ -18,12 +18,13 @@ code                   severity  meaning
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Literal
 
-from pithtex.ids.arxiv import ArxivId, parse_arxiv_id
+from pithtex.ids.arxiv import ArxivId, is_valid_new_style, parse_arxiv_id
 from pithtex.ids.pith_number import PithNumber
 
 __all__ = [
@@ -50,8 +51,19 @@ DUPLICATE_REFERENCE = "duplicate-reference"
 CODES = (TITLE_VERIFIED, TITLE_DIFFERS, TITLE_MISMATCH, TITLE_UNCHECKED, VERSION_DRIFT, DUPLICATE_REFERENCE)
 
 
-@lru_cache(maxsize=65536)
+_NORMAL_NEW_ID = re.compile(r"(\d\d)(\d\d)\.(\d{4,5})", re.ASCII)
+
+
 def _source_id(text: str) -> str:
+    """The normal form of a signed record's ``source.id`` (``math.AG/0601001`` -> ``math/0601001``)."""
+    m = _NORMAL_NEW_ID.fullmatch(text)
+    if m is not None and is_valid_new_style(int(m[1]), int(m[2]), m[3]):
+        return text  # a new-style id is its own normal form (what parse_arxiv_id gives, without the work)
+    return _parsed_id(text)
+
+
+@lru_cache(maxsize=4096)
+def _parsed_id(text: str) -> str:
     return parse_arxiv_id(text).id
 
 
