@@ -50,7 +50,7 @@ MIN_BLOCKS = 2000
 #: The share of the blocks the parent scans itself; the caller has other work
 #: to do meanwhile (annotate reads pith.lock: with a warm lock summary, about
 #: 0.2 of the scan's time), and the child packs its result for the parent.
-HEAD_SHARE = 0.46
+HEAD_SHARE = 0.42
 _STRING_RE = re.compile(r"@\s*string", re.IGNORECASE)
 
 
