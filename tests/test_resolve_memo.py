@@ -294,7 +294,8 @@ def test_a_forged_or_stale_summary_is_not_read(tmp_path: Path, monkeypatch: pyte
     other = next(e for e in full if e.pith_number != first.pith_number)
     swapped = body.replace(first.pith_number.full.encode(), other.pith_number.full.encode(), 1)
     assert swapped != body
-    for planted in (head + b"\n" + swapped, head[:-1] + b"0\n" + body, b"garbage", b""):
+    tag_changed = head[:-1] + (b"1" if head.endswith(b"0") else b"0")  # always a different tag
+    for planted in (head + b"\n" + swapped, tag_changed + b"\n" + body, b"garbage", b""):
         summary.write_bytes(planted)
         lock = Lockfile.load(path, VerifiedMemo.in_cache(cache, trust))
         assert all(type(e).__name__ == "LockEntry" for e in lock)  # read from the file itself
@@ -363,3 +364,25 @@ def test_summaries_keep_every_field_and_a_record_without_the_signed_facts(tmp_pa
     with pytest.raises(KeyError, match="lacks"):  # the summary says so too, by reading the record
         entries[second.key].signed_facts  # noqa: B018
     assert entries[second.key].canonical_record == no_metadata
+
+
+def test_a_lock_read_from_its_summary_is_written_back_whole(tmp_path: Path) -> None:
+    """A new entry in a lock read through its summary: the file written holds every old
+    entry's signed records, decoded from the lock's own bytes."""
+    from tests.test_lockfile import entry_for
+    from tests.support.signing import REAL_RECORDS
+
+    path = tmp_path / "pith.lock"
+    full = Lockfile.load(EXAMPLE_LOCK)
+    lock = Lockfile(path)
+    for key, entry in full.entries.items():
+        if key != "2606.01249":
+            lock.put(entry)
+    assert lock.save()
+    trust, cache = TrustStore.pinned(), tmp_path / "cache"
+    summarized = _summarized(path, cache, trust)
+    summarized.put(entry_for("2606.01249", REAL_RECORDS["2606.01249"]))
+    assert summarized.save()
+    again = Lockfile.load(path)  # strictly, from the file alone
+    assert [e.to_json() for e in again] == [full.entries[k].to_json() for k in sorted(full.entries)]
+    assert all(again.verify_entry(e, trust).ok for e in again)
