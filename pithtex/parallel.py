@@ -43,6 +43,8 @@ __all__ = ["Task", "beside", "fork_allowed"]
 
 T = TypeVar("T")
 
+#: Environment variable: ``1`` keeps all work in one process.
+ENV_PROCESSES = "PITHTEX_PROCESSES"
 #: Children that sent a complete result and may still be exiting: reaped later.
 _UNREAPED: list[int] = []
 
@@ -56,9 +58,6 @@ def _reap_finished() -> None:
             done = pid
         if done:
             _UNREAPED.remove(pid)
-
-#: Environment variable: ``1`` keeps all work in one process.
-ENV_PROCESSES = "PITHTEX_PROCESSES"
 
 
 def fork_allowed() -> bool:

@@ -295,7 +295,8 @@ def test_a_forged_or_stale_summary_is_not_read(tmp_path: Path, monkeypatch: pyte
     swapped = body.replace(first.pith_number.full.encode(), other.pith_number.full.encode(), 1)
     assert swapped != body
     tag_changed = head[:-1] + (b"1" if head.endswith(b"0") else b"0")  # always a different tag
-    for planted in (head + b"\n" + swapped, tag_changed + b"\n" + body, b"garbage", b""):
+    for planted in (head + b"\n" + swapped, tag_changed + b"\n" + body, head[:-1] + "é".encode() + b"\n" + body,
+                    b"garbage", b""):
         summary.write_bytes(planted)
         lock = Lockfile.load(path, VerifiedMemo.in_cache(cache, trust))
         assert all(type(e).__name__ == "LockEntry" for e in lock)  # read from the file itself

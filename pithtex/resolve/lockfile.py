@@ -27,6 +27,14 @@ title cross-check). ``state_sha256`` and ``event_count`` appear only after a
 
 Writes are atomic (:mod:`pithtex.atomic`) and serialised across
 processes by a lock file in the per-user cache directory (:mod:`pithtex.resolve.flock`).
+
+A lock whose exact bytes the per-user memo knows to have verified in full
+(:mod:`pithtex.resolve.memo`) is read from its *summary* when there is one:
+every field of every entry but the two signed records, bound to the file's
+bytes by an HMAC. Its entries decode ``canonical_record`` and ``receipt`` from
+the lock's own bytes only when asked for, and check then that the summary
+described them; the cross-checks read the two signed values they need
+through :attr:`LockEntry.signed_facts` instead.
 """
 
 from __future__ import annotations
@@ -493,7 +501,7 @@ class Lockfile:
     def known_good(self, entry: LockEntry, trust: TrustStore, memo: VerifiedMemo | None) -> bool:
         """Whether ``entry`` is one read from a lock file that ``memo`` knows verified in full
         under ``trust`` (then :meth:`verify_entry` would say so without verifying)."""
-        return self._as_read.get(entry.key) is entry and self.known_file(trust, memo)
+        return self.as_read(entry) and self.known_file(trust, memo)
 
     def known_file(self, trust: TrustStore, memo: VerifiedMemo | None) -> bool:
         """Whether the file as read is one that ``memo`` knows verified in full under ``trust``:

@@ -192,7 +192,10 @@ class VerifiedMemo:
         except OSError:
             return None
         head, newline, body = blob.partition(b"\n")
-        fields = head.decode("ascii", "replace").rsplit(" ", 2)
+        try:
+            fields = head.decode("ascii").rsplit(" ", 2)
+        except UnicodeDecodeError:  # (compare_digest takes ASCII text only)
+            return None
         if not newline or len(fields) != 3 or fields[0] != _SUMMARY_MAGIC:
             return None
         digest, tag = fields[1], fields[2]
