@@ -44,6 +44,9 @@ _FIELD = re.compile(r"[A-Za-z][A-Za-z0-9_-]*")
 #: (:mod:`pithtex.parallel`) while the cross-checks run: below it, a fork costs
 #: more than it saves.
 PARALLEL_ENTRIES = 2000
+#: The share of a large .bib's entries whose edits the parent plans itself, after the
+#: cross-checks (planning all the edits takes longer than the cross-checks).
+HEAD_EDIT_SHARE = 0.2
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -306,11 +309,6 @@ def _crosscheck(
     for f in findings:
         reporter.finding(f)
     return mismatched_keys(findings)
-
-
-#: The share of a large .bib's entries whose edits the parent plans itself, after the
-#: cross-checks (planning all the edits takes longer than the cross-checks).
-HEAD_EDIT_SHARE = 0.2
 
 
 def _edit_cut(source: SourceText, entries: list[BibEntry]) -> tuple[int, int] | None:

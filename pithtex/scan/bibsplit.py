@@ -6,7 +6,9 @@
 (:mod:`pithtex.parallel`) and returns at once, so the caller can do other work
 (``annotate`` reads ``pith.lock`` meanwhile); :meth:`PendingScan.result`
 scans the head and joins the two. The result is exactly what
-:func:`pithtex.scan.bib.scan_bib` gives; a property test compares them.
+:func:`pithtex.scan.bib.scan_bib` gives (with ``entries_only``, its
+:meth:`~pithtex.scan.model.ScanResult.entries_only`, which both processes make
+without the findings' lines and notes); a property test compares them.
 
 What the tail needs from the head, and how it gets it:
 
