@@ -281,19 +281,42 @@ def test_a_lock_known_to_verify_is_read_from_its_summary_with_the_same_entries(t
     assert type(retitled).__name__ == "LockEntry" and not lock.verify_entry(retitled, trust, memo).ok
 
 
-def test_a_forged_or_stale_summary_is_not_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@dataclasses.dataclass
+class _Summary:
+    """A copy of the example lock, remembered with its summary, and that summary with the
+    first entry's Pith Number swapped for another entry's."""
+
+    path: Path
+    trust: TrustStore
+    cache: Path
+    full: Lockfile  # the lock as read from the file alone
+    file: Path  # the summary
+    head: bytes
+    body: bytes
+    swapped: bytes
+
+
+def _summary(tmp_path: Path) -> _Summary:
     path = tmp_path / "pith.lock"
     shutil.copy2(EXAMPLE_LOCK, path)
     trust, cache = TrustStore.pinned(), tmp_path / "cache"
     full = Lockfile.load(path)
     _summarized(path, cache, trust)
-    summary = next((cache / "lock-summaries").iterdir())
-    genuine = summary.read_bytes()
-    head, _, body = genuine.partition(b"\n")
+    file = next((cache / "lock-summaries").iterdir())
+    head, _, body = file.read_bytes().partition(b"\n")
     first = next(iter(full))
     other = next(e for e in full if e.pith_number != first.pith_number)
     swapped = body.replace(first.pith_number.full.encode(), other.pith_number.full.encode(), 1)
     assert swapped != body
+    return _Summary(path, trust, cache, full, file, head, body, swapped)
+
+
+def test_a_forged_or_stale_summary_is_not_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    s = _summary(tmp_path)
+    path, trust, cache, full, summary, head, body, swapped = (
+        s.path, s.trust, s.cache, s.full, s.file, s.head, s.body, s.swapped
+    )
+    genuine = summary.read_bytes()
     tag_changed = head[:-1] + (b"1" if head.endswith(b"0") else b"0")  # always a different tag
     for planted in (head + b"\n" + swapped, tag_changed + b"\n" + body, head[:-1] + "é".encode() + b"\n" + body,
                     b"garbage", b""):
@@ -323,20 +346,13 @@ def test_a_summary_that_does_not_describe_its_file_is_an_error_not_an_answer(tmp
     records are checked against the summary when first decoded, and the run stops."""
     from pithtex.errors import InputError
 
-    path = tmp_path / "pith.lock"
-    shutil.copy2(EXAMPLE_LOCK, path)
-    trust, cache = TrustStore.pinned(), tmp_path / "cache"
-    full = Lockfile.load(path)
-    _summarized(path, cache, trust)
-    summary = next((cache / "lock-summaries").iterdir())
-    body = summary.read_bytes().partition(b"\n")[2]
-    first = next(iter(full))
-    other = next(e for e in full if e.pith_number != first.pith_number)
-    wrong = body.replace(first.pith_number.full.encode(), other.pith_number.full.encode(), 1)
-    memo = VerifiedMemo.in_cache(cache, trust)
-    memo.keep_summary(path, path.read_bytes(), wrong)  # vouched for, wrongly
+    s = _summary(tmp_path)
+    memo = VerifiedMemo.in_cache(s.cache, s.trust)
+    memo.keep_summary(s.path, s.path.read_bytes(), s.swapped)  # vouched for, wrongly
     memo.save()
-    lock = Lockfile.load(path, VerifiedMemo.in_cache(cache, trust))
+    lock = Lockfile.load(s.path, VerifiedMemo.in_cache(s.cache, s.trust))
+    first = next(iter(s.full))
+    other = next(e for e in s.full if e.pith_number != first.pith_number)
     entry = lock.get(first.requested)
     assert entry is not None and entry.pith_number == other.pith_number
     with pytest.raises(InputError, match="summary of this lock does not match it"):
