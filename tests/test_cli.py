@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -123,7 +124,7 @@ def test_a_stamped_check_imports_neither_typing_nor_shutil(tmp_path: Path) -> No
     for name in ("main.tex", "refs.bib", "pith.lock", "pithtex.toml"):
         (tmp_path / name).write_bytes((paper / name).read_bytes())
     (tmp_path / ".git").mkdir()
-    env = {k: v for k, v in __import__("os").environ.items() if not k.startswith("PITHTEX_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PITHTEX_")}
     env.update(PITHTEX_CACHE_DIR=str(tmp_path / "cache"), XDG_CACHE_HOME=str(tmp_path / "cache"),
                PITHTEX_REGISTRY="http://127.0.0.1:9")
     probe = (

@@ -3,6 +3,7 @@ by whoever can write the cache."""
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import json
 import shutil
@@ -275,7 +276,7 @@ def test_a_lock_known_to_verify_is_read_from_its_summary_with_the_same_entries(t
     assert all(remembered(lock.verify_entry(e, trust, memo)) for e in lock)
     # replace() or copy gives an ordinary entry with the same fields
     entry = next(iter(lock))
-    for other in (dataclasses.replace(entry), __import__("copy").copy(entry)):
+    for other in (dataclasses.replace(entry), copy.copy(entry)):
         assert type(other).__name__ == "LockEntry" and other.to_json() == entry.to_json()
     retitled = dataclasses.replace(entry, title="Another Title Entirely")
     assert type(retitled).__name__ == "LockEntry" and not lock.verify_entry(retitled, trust, memo).ok
