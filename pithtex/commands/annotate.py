@@ -34,7 +34,7 @@ from pithtex.errors import InputError, UsageError
 
 if TYPE_CHECKING:  # pragma: no cover
     from pithtex.ids.arxiv import ArxivId
-    from pithtex.resolve.resolver import OpenedLock, Resolution, ResolveReport
+    from pithtex.resolve.resolver import OpenedLock, Resolution, ResolveReport, ResolveSettings
     from pithtex.scan.model import BibEntry
     from pithtex.scan.source import SourceText
     from pithtex.write.report import FilePlan, Reporter
@@ -93,19 +93,12 @@ def run(args: argparse.Namespace) -> int:
         stamp = CheckStamp(["annotate", *stamp_options], list(args.files), texs)
         if stamp.passed_before():
             return 0  # the same run found nothing to do on these exact bytes
-    resolution = options.load_settings(args, list(args.files))
-    config, settings = resolution.config, resolution.settings
+    config = options.load_checked_config(args, list(args.files))
     field = args.field or config.field
     if not _FIELD.fullmatch(field):
         raise UsageError(f"--field {field!r} is not a BibTeX field name")
     self_id = options.self_id(args.self_id, config.self_id)
     writing = not (args.check or args.diff or args.dry_run)
-    # --check/--diff/--dry-run write nothing: not pith.lock, not the record cache (the per-user
-    # memo of lock contents that verified is still kept: it only saves time, see resolve/memo.py)
-    if not writing:
-        import dataclasses
-
-        settings = dataclasses.replace(settings, write=False)
     # lines this run will never show are not kept (see Reporter): info without --json, changes with --quiet
     reporter = Reporter(keep_info=args.json, keep_changes=args.json or not (args.quiet or args.diff))
 
@@ -113,14 +106,30 @@ def run(args: argparse.Namespace) -> int:
     for source in sources.values():
         if source.note:
             reporter.warning(source.name, None, None, source.note.split(": ", 1)[-1])
+    made: list[ResolveSettings] = []
     opened: list[OpenedLock | None] = []
+
+    def resolve_settings() -> ResolveSettings:
+        """The resolver's settings (trusted keys, cache), made once: while a large .bib's tail is
+        scanned, or after the scan."""
+        if not made:
+            settings = options.settings_from(args, config)
+            # --check/--diff/--dry-run write nothing: not pith.lock, not the record cache (the per-user
+            # memo of lock contents that verified is still kept: it only saves time, see resolve/memo.py)
+            if not writing:
+                import dataclasses
+
+                settings = dataclasses.replace(settings, write=False)
+            made.append(settings)
+        return made[0]
 
     def read_lock() -> None:  # while a large .bib's tail is scanned in a second process
         from pithtex.resolve.resolver import open_lock
 
-        opened.append(open_lock(settings))
+        opened.append(open_lock(resolve_settings()))
 
     entries = _scan(bibs, sources, field, reporter, meanwhile=read_lock)
+    settings = resolve_settings()
 
     wanted: list[ArxivId] = [e.arxiv[0] for e in entries if len(e.arxiv) == 1]
     if self_id is not None and texs:

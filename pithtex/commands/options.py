@@ -23,7 +23,15 @@ if TYPE_CHECKING:  # pragma: no cover
     from pithtex.ids.arxiv import ArxivId
     from pithtex.resolve.resolver import ResolveSettings
 
-__all__ = ["LoadedSettings", "add_resolution_options", "load_settings", "resolution_settings", "self_id"]
+__all__ = [
+    "LoadedSettings",
+    "add_resolution_options",
+    "load_checked_config",
+    "load_settings",
+    "resolution_settings",
+    "self_id",
+    "settings_from",
+]
 
 
 def _positive_int(text: str) -> int:
@@ -71,23 +79,36 @@ class LoadedSettings:
 
 def load_settings(args: argparse.Namespace, inputs: list[Path] | tuple[Path, ...]) -> LoadedSettings:
     """Config (file + environment) with the flags applied, and the resolver settings."""
+    config = load_checked_config(args, inputs)
+    return LoadedSettings(config, settings_from(args, config))
+
+
+def load_checked_config(args: argparse.Namespace, inputs: list[Path] | tuple[Path, ...]) -> Config:
+    """The configuration (file + environment), its warnings printed, and the resolution flags
+    checked: the cheap half of :func:`load_settings` (no resolver, cache or keys imported)."""
     import sys
 
     from pithtex.config import load_config
-    from pithtex.resolve.cache import Cache
-    from pithtex.resolve.resolver import ResolveSettings
-    from pithtex.verify.keys import trust_store_from
 
     config = load_config(list(inputs))
     for warning in config.warnings:
         print(f"pithtex: warning: {warning}", file=sys.stderr)
+    if getattr(args, "update", False) and (getattr(args, "offline", False) or getattr(args, "locked", False)):
+        raise UsageError("--update cannot be combined with --offline or --locked")
+    return config
+
+
+def settings_from(args: argparse.Namespace, config: Config) -> ResolveSettings:
+    """The resolver settings from the flags and :func:`load_checked_config`'s configuration."""
+    from pithtex.resolve.cache import Cache
+    from pithtex.resolve.resolver import ResolveSettings
+    from pithtex.verify.keys import trust_store_from
+
     offline = bool(getattr(args, "offline", False))
     locked = bool(getattr(args, "locked", False))
     update = bool(getattr(args, "update", False))
-    if update and (offline or locked):
-        raise UsageError("--update cannot be combined with --offline or --locked")
     lock_path = getattr(args, "lock", None)
-    settings = ResolveSettings(
+    return ResolveSettings(
         registry=getattr(args, "registry", None) or config.registry,
         lock_path=Path(lock_path).resolve() if lock_path else config.lock,
         trust=trust_store_from([*config.trust_keys, *getattr(args, "trust_key", [])]),
@@ -99,7 +120,6 @@ def load_settings(args: argparse.Namespace, inputs: list[Path] | tuple[Path, ...
         quiet=bool(getattr(args, "quiet", False)),
         cache=Cache(),
     )
-    return LoadedSettings(config, settings)
 
 
 def resolution_settings(args: argparse.Namespace, inputs: list[Path] | tuple[Path, ...]) -> ResolveSettings:
