@@ -106,6 +106,13 @@ def test_the_memo_is_per_trust_store(lock: Lockfile, tmp_path: Path, monkeypatch
 # -- whole lock files ---------------------------------------------------------
 
 
+def _example_lock(tmp_path: Path) -> tuple[Path, TrustStore, Path]:
+    """A copy of the example paper's pith.lock, the pinned trust store and a fresh cache folder."""
+    path = tmp_path / "pith.lock"
+    shutil.copy2(EXAMPLE_LOCK, path)
+    return path, TrustStore.pinned(), tmp_path / "cache"
+
+
 def _remember_file(path: Path, cache: Path, trust: TrustStore) -> None:
     memo = VerifiedMemo.in_cache(cache, trust)
     lock = Lockfile.load(path, memo)
@@ -116,9 +123,7 @@ def _remember_file(path: Path, cache: Path, trust: TrustStore) -> None:
 
 
 def test_a_lock_file_that_verified_in_full_is_read_without_verifying_again(tmp_path: Path) -> None:
-    path = tmp_path / "pith.lock"
-    shutil.copy2(EXAMPLE_LOCK, path)
-    trust, cache = TrustStore.pinned(), tmp_path / "cache"
+    path, trust, cache = _example_lock(tmp_path)
     full = Lockfile.load(path)
     _remember_file(path, cache, trust)
 
@@ -134,9 +139,7 @@ def test_a_lock_file_that_verified_in_full_is_read_without_verifying_again(tmp_p
 
 
 def test_any_changed_byte_of_the_lock_file_is_read_strictly_again(tmp_path: Path) -> None:
-    path = tmp_path / "pith.lock"
-    shutil.copy2(EXAMPLE_LOCK, path)
-    trust, cache = TrustStore.pinned(), tmp_path / "cache"
+    path, trust, cache = _example_lock(tmp_path)
     _remember_file(path, cache, trust)
     text = path.read_text(encoding="utf-8")
 
@@ -163,9 +166,7 @@ def test_any_changed_byte_of_the_lock_file_is_read_strictly_again(tmp_path: Path
 
 
 def test_a_planted_lock_file_line_is_worthless(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    path = tmp_path / "pith.lock"
-    shutil.copy2(EXAMPLE_LOCK, path)
-    trust, cache = TrustStore.pinned(), tmp_path / "cache"
+    path, trust, cache = _example_lock(tmp_path)
     _remember_file(path, cache, trust)  # creates the secret and a genuine memo
     genuine = (cache / MEMO_FILE).read_text()
     text = path.read_text(encoding="utf-8")
@@ -194,9 +195,7 @@ def test_a_planted_lock_file_line_is_worthless(tmp_path: Path, monkeypatch: pyte
 
 
 def test_a_memo_under_other_keys_is_not_consulted(tmp_path: Path) -> None:
-    path = tmp_path / "pith.lock"
-    shutil.copy2(EXAMPLE_LOCK, path)
-    trust, cache = TrustStore.pinned(), tmp_path / "cache"
+    path, trust, cache = _example_lock(tmp_path)
     _remember_file(path, cache, trust)
     memo = VerifiedMemo.in_cache(cache, trust)
     lock = Lockfile.load(path, memo)
@@ -207,9 +206,7 @@ def test_a_memo_under_other_keys_is_not_consulted(tmp_path: Path) -> None:
 
 
 def test_remembering_a_lock_file_verifies_nothing_the_run_did_not_need(tmp_path: Path) -> None:
-    path = tmp_path / "pith.lock"
-    shutil.copy2(EXAMPLE_LOCK, path)
-    trust, cache = TrustStore.pinned(), tmp_path / "cache"
+    path, trust, cache = _example_lock(tmp_path)
     memo = VerifiedMemo.in_cache(cache, trust)
     lock = Lockfile.load(path, memo)
     first, *rest = list(lock)
@@ -230,9 +227,7 @@ def test_another_pithtex_release_does_not_inherit_the_verdicts(
     """A later release may verify more strictly: it re-verifies what an earlier one memoised."""
     import pithtex
 
-    path = tmp_path / "pith.lock"
-    shutil.copy2(EXAMPLE_LOCK, path)
-    trust, cache = TrustStore.pinned(), tmp_path / "cache"
+    path, trust, cache = _example_lock(tmp_path)
     _remember_file(path, cache, trust)
     assert VerifiedMemo.in_cache(cache, trust).knows_file(path.read_bytes())
     monkeypatch.setattr(pithtex, "__version__", "99.0.0")
@@ -257,9 +252,7 @@ def _summarized(path: Path, cache: Path, trust: TrustStore) -> Lockfile:
 def test_a_lock_known_to_verify_is_read_from_its_summary_with_the_same_entries(tmp_path: Path) -> None:
     from pithtex.crosscheck import RecordFacts
 
-    path = tmp_path / "pith.lock"
-    shutil.copy2(EXAMPLE_LOCK, path)
-    trust, cache = TrustStore.pinned(), tmp_path / "cache"
+    path, trust, cache = _example_lock(tmp_path)
     full = Lockfile.load(path)
     lock = _summarized(path, cache, trust)
     assert (cache / "lock-summaries").is_dir()
@@ -298,9 +291,7 @@ class _Summary:
 
 
 def _summary(tmp_path: Path) -> _Summary:
-    path = tmp_path / "pith.lock"
-    shutil.copy2(EXAMPLE_LOCK, path)
-    trust, cache = TrustStore.pinned(), tmp_path / "cache"
+    path, trust, cache = _example_lock(tmp_path)
     full = Lockfile.load(path)
     _summarized(path, cache, trust)
     file = next((cache / "lock-summaries").iterdir())
