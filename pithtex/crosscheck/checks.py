@@ -132,17 +132,15 @@ def _check_title(
     info: bool,
 ) -> CrossFinding | None:
     """:func:`check_title`; with ``info`` False, None instead of an information finding."""
-    if not info:
-        title = (entry.title or "").strip()
-        if not title or facts is None or not _is_hex64(facts.title_canon_sha256):
-            return None  # title-unchecked
-        if _match(title, facts.title_canon_sha256) is not None:
-            return None  # title-verified
+    title = (entry.title or "").strip()
+    usable = facts is not None and _is_hex64(facts.title_canon_sha256)
+    match = _match(title, facts.title_canon_sha256) if title and usable else None  # type: ignore[union-attr]
+    if not info and (not title or not usable or match is not None):
+        return None  # title-unchecked or title-verified: information only
     cited = _cited(arxiv, facts)
     base = {"arxiv": cited}
     if facts is not None:
         base["pith_number"] = facts.pith_number.full
-    title = (entry.title or "").strip()
     if not title:
         return _finding(entry, TITLE_UNCHECKED, "info",
                         f"no title in the entry, so pithtex cannot check that {cited} is the paper you mean.",
@@ -151,11 +149,10 @@ def _check_title(
         return _finding(entry, TITLE_UNCHECKED, "info",
                         f"no verified record for {cited}, so the title was not checked.",
                         reason="no-record", **base)
-    if not _is_hex64(facts.title_canon_sha256):
+    if not usable:
         return _finding(entry, TITLE_UNCHECKED, "info",
                         f"the record of {cited} carries no usable title hash, so the title was not checked.",
                         reason="no-signed-hash", **base)
-    match = _match(title, facts.title_canon_sha256)
     if match is not None:
         return _finding(entry, TITLE_VERIFIED, "info",
                         f"title verified against the signed record of {cited}.",
