@@ -546,13 +546,12 @@ def test_duplicates_are_the_groups_a_plain_search_finds(rows):  # type: ignore[n
 @settings(max_examples=500, deadline=None)
 @given(st.from_regex(r"\A(\d{4}\.\d{4,6}|[a-zA-Z.\-]{1,12}/\d{7}|arXiv:\d{4}\.\d{5}| ?\d{4}\.\d{5}v?\d?)\Z"))
 def test_a_signed_source_id_is_normalised_as_parse_arxiv_id_does(text):  # type: ignore[no-untyped-def]
-    from pithtex.crosscheck.model import _source_id
-    from pithtex.ids.arxiv import InvalidArxivId
+    from pithtex.ids.arxiv import InvalidArxivId, normal_id
 
     try:
         expected = parse_arxiv_id(text).id
     except InvalidArxivId:
         with pytest.raises(InvalidArxivId):
-            _source_id(text)
+            normal_id(text)
         return
-    assert _source_id(text) == expected
+    assert normal_id(text) == expected

@@ -18,13 +18,11 @@ code                   severity  meaning
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any, Literal
 
-from pithtex.ids.arxiv import ArxivId, is_valid_new_style, parse_arxiv_id
+from pithtex.ids.arxiv import ArxivId, normal_id
 from pithtex.ids.pith_number import PithNumber
 
 __all__ = [
@@ -49,22 +47,6 @@ TITLE_UNCHECKED = "title-unchecked"
 VERSION_DRIFT = "version-drift"
 DUPLICATE_REFERENCE = "duplicate-reference"
 CODES = (TITLE_VERIFIED, TITLE_DIFFERS, TITLE_MISMATCH, TITLE_UNCHECKED, VERSION_DRIFT, DUPLICATE_REFERENCE)
-
-
-_NORMAL_NEW_ID = re.compile(r"(\d\d)(\d\d)\.(\d{4,5})", re.ASCII)
-
-
-def _source_id(text: str) -> str:
-    """The normal form of a signed record's ``source.id`` (``math.AG/0601001`` -> ``math/0601001``)."""
-    m = _NORMAL_NEW_ID.fullmatch(text)
-    if m is not None and is_valid_new_style(int(m[1]), int(m[2]), m[3]):
-        return text  # a new-style id is its own normal form (what parse_arxiv_id gives, without the work)
-    return _parsed_id(text)
-
-
-@lru_cache(maxsize=4096)
-def _parsed_id(text: str) -> str:
-    return parse_arxiv_id(text).id
 
 
 @dataclass(frozen=True)
@@ -124,7 +106,7 @@ class RecordFacts:
         Raises ``TypeError``/``ValueError`` when they are not what schema 1.0 says.
         """
         source_id, version, digest = signed
-        source = ArxivId(_source_id(str(source_id)), int(version) if version is not None else None)
+        source = ArxivId(normal_id(str(source_id)), int(version) if version is not None else None)
         if not isinstance(digest, str):
             raise TypeError("metadata.title_canon_sha256 is not a string")
         return cls(source, pith_number, digest, title, latest)

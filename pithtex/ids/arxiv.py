@@ -22,6 +22,7 @@ __all__ = [
     "OLD_ARCHIVES",
     "ArxivId",
     "InvalidArxivId",
+    "normal_id",
     "parse_arxiv_id",
     "is_valid_new_style",
     "is_valid_old_style",
@@ -116,6 +117,15 @@ def _parse_version(text: str, rest: str) -> int | None:
     if version < 1:
         raise InvalidArxivId(text, "versions start at v1")
     return version
+
+
+def normal_id(text: str) -> str:
+    """``parse_arxiv_id(text).id``; a valid new-style id without prefix or version is its own
+    normal form, returned without the work (a cross-check asks this of every signed record)."""
+    m = _NEW_RE.fullmatch(text)
+    if m is not None and is_valid_new_style(int(m["yy"]), int(m["mm"]), m["num"]):
+        return text
+    return parse_arxiv_id(text).id
 
 
 def parse_arxiv_id(text: str) -> ArxivId:
