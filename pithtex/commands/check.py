@@ -64,14 +64,7 @@ class _Verified:
         self.use_cache = use_cache
         self._numbers: dict[ArxivId, tuple[PithNumber | None, str | None, object]] = {}
         self._cache = None
-        #: Lock contents verified before on this machine (authenticated; see pithtex.resolve.memo).
-        self.memo = None
-        if use_cache:
-            from pithtex.resolve.cache import default_cache_dir
-            from pithtex.resolve.memo import VerifiedMemo
-
-            self.memo = VerifiedMemo.in_cache(default_cache_dir(), trust)
-        self.lock = Lockfile.load(lock_path, self.memo)
+        self.lock = Lockfile.load(lock_path)
         #: Whether a number came from the per-user record cache (then the verdict is not stamped).
         self.used_cache = False
         self._lock_numbers: dict[str, PithNumber] | None = None
@@ -86,10 +79,8 @@ class _Verified:
     def _lookup(self, arxiv: ArxivId) -> tuple[PithNumber | None, str | None, object]:
         name = self.lock.path.name
         entry = self.lock.get(arxiv)
-        if entry is not None and self.lock.known_good(entry, self.trust, self.memo):
-            return entry.pith_number, None, entry  # the whole file verified before: no result to build
         if entry is not None:
-            result = self.lock.verify_entry(entry, self.trust, self.memo)
+            result = self.lock.verify_entry(entry, self.trust)
             if result.ok:
                 return entry.pith_number, None, entry
             reasons = "; ".join(result.problems) or result.status
@@ -125,7 +116,7 @@ class _Verified:
         entry = self.lock.get(arxiv.without_version())
         if entry is None or entry.source_version <= arxiv.version:
             return None
-        if not self.lock.verifies(entry, self.trust, self.memo):
+        if self.get(entry.requested)[0] is None:  # verified once, whoever asks
             return None
         return entry.source_version, entry.pith_number
 
@@ -201,9 +192,6 @@ def run(args: argparse.Namespace) -> int:
     for path in texs:
         _check_tex(path, self_id, verified, reporter)
 
-    if verified.memo is not None:
-        verified.lock.remember_if_verified(trust, verified.memo)
-        verified.memo.save()
     if args.json:
         import json
 
