@@ -474,6 +474,9 @@ def _resolve_locked(wanted: list[ArxivId], settings: ResolveSettings, may_write:
         report.lock_changed = lock.save()
     except OSError as exc:
         raise InputError(f"{settings.lock_path}: cannot write: {exc.strerror or exc}") from None
+    if report.lock_changed and lock.converted is not None:
+        print(f"pithtex: {settings.lock_path}: rewrote this lock_version {lock.converted} lock as lock_version 2 "
+              "(one line per reference)", file=sys.stderr)
     if cache is not None:
         report.cache_written = _fill_cache(cache, fresh, settings.concurrency)
     return report
