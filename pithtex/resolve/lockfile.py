@@ -58,7 +58,7 @@ from typing import TYPE_CHECKING, Any
 
 from pithtex.errors import InputError
 from pithtex.ids.arxiv import ArxivId, InvalidArxivId, parse_arxiv_id
-from pithtex.ids.pith_number import PithNumber
+from pithtex.ids.pith_number import MAX_YEAR, MIN_YEAR, InvalidPithNumber, PithNumber
 
 if TYPE_CHECKING:  # pragma: no cover
     from pithtex.resolve.flock import FileLock
@@ -78,6 +78,11 @@ _CITED_RE = re.compile(r"(\d{4}\.\d{4,5}|[a-z][a-z-]*(?:\.[A-Z]{2})?/\d{7})(?:v(
 _NUMBER_RE = re.compile(r"pith:(\d{4}):([A-Z2-7]{26})", re.ASCII)
 _SIG_RE = re.compile(r"[A-Za-z0-9+/]{86}==", re.ASCII)
 _HEX64 = re.compile(r"[0-9a-f]{64}", re.ASCII)
+#: The start of a canonical line: the id as cited and the Pith Number, read in one match.
+_HEAD_RE = re.compile(
+    r'\["((\d{4}\.\d{4,5}|[a-z][a-z-]*(?:\.[A-Z]{2})?/\d{7})(?:v([1-9]\d*))?)","pith:(\d{4}):([A-Z2-7]{26})",',
+    re.ASCII,
+)
 _LONE_SURROGATE = re.compile(r"\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F])|(?<![0-9a-fA-F]{4})\\u[dD][c-fC-F]")
 
 
@@ -320,7 +325,7 @@ def _read_v2(path: Path, text: str) -> tuple[dict[str, LockEntry], bool]:
     if body.endswith("\n"):
         body = body[:-1]
     lines = body.split("\n") if body else []
-    if _LONE_SURROGATE.search(body) or "" in lines:
+    if (("\\ud" in body or "\\uD" in body) and _LONE_SURROGATE.search(body)) or "" in lines:
         for number, line in enumerate(lines, 2):
             if not line:
                 raise _bad_line(path, number, "an empty line")
@@ -359,6 +364,44 @@ def _read_v2(path: Path, text: str) -> tuple[dict[str, LockEntry], bool]:
 
 
 def _entry(path: Path, number: int, row: Any, line: str) -> LockEntry:
+    head = _HEAD_RE.match(line)
+    if head is None or type(row) is not list or len(row) != 7:
+        return _checked_entry(path, number, row, line)
+    _cited, _pith, title, key_id, signature, deep, record = row
+    source = record.get("source") if type(record) is dict else None
+    locked = source.get("version") if type(source) is dict else None
+    version = head[3]
+    if (
+        (title is not None and type(title) is not str) or type(key_id) is not str or deep is not None
+        or type(signature) is not str or not _SIG_RE.fullmatch(signature)
+        or type(locked) is not int or locked < 1 or (version is not None and int(version) != locked)
+    ):
+        return _checked_entry(path, number, row, line)
+    entry = LockEntry.__new__(LockEntry)
+    entry.requested = ArxivId(head[2], int(version) if version else None)
+    entry.source_version = locked
+    entry.pith_number = _pith_number(int(head[4]), head[5])
+    entry._digest = entry._receipt = entry.state_sha256 = entry.event_count = None
+    entry.canonical_record = record
+    entry.key_id = key_id
+    entry.title = title
+    entry._signature = signature
+    entry._line = line
+    return entry
+
+
+def _pith_number(year: int, suffix: str) -> PithNumber:
+    """A Pith Number whose suffix a regex has checked already (its constructor checks again)."""
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        return PithNumber(year, suffix)  # raises, with the reason
+    number = object.__new__(PithNumber)
+    object.__setattr__(number, "year", year)
+    object.__setattr__(number, "suffix", suffix)
+    return number
+
+
+def _checked_entry(path: Path, number: int, row: Any, line: str) -> LockEntry:
+    """:func:`_entry` for a line that is not plainly well-formed: says what is wrong with it."""
     if type(row) is not list or len(row) != 7:
         raise _bad_line(path, number, "expected [id, Pith Number, title, key id, signature, deep, record]")
     cited, pith, title, key_id, signature, deep, record = row
@@ -392,8 +435,12 @@ def _entry(path: Path, number: int, row: Any, line: str) -> LockEntry:
         raise _bad_line(path, number, f"entry {cited}: the canonical record has no source.version")
     if requested.version is not None and locked != requested.version:
         raise _bad_line(path, number, f"entry {cited}: cited as v{requested.version} but locked to v{locked}")
+    try:
+        pith_number = PithNumber(int(p[1]), p[2])
+    except InvalidPithNumber as exc:
+        raise _bad_line(path, number, f"entry {cited}: {exc.reason}") from None
     return LockEntry(
-        requested, locked, PithNumber(int(p[1]), p[2]), None, record, None, key_id, title, state, count,
+        requested, locked, pith_number, None, record, None, key_id, title, state, count,
         signature=signature, line=line,
     )
 
@@ -410,11 +457,17 @@ def _verify_line(entry: LockEntry, line: str, trust: TrustStore) -> Verification
     try:
         if _canonical(row) != line:
             return None  # not in canonical form: the full verifier names what
-        prefix = _canonical(row[:6])
+        deep = "null" if row[5] is None else _canonical(row[5])
     except (TypeError, ValueError):
         return None
     record = entry.canonical_record
-    body = line[len(prefix):-1]  # the record is the last value: the rest of the line is its bytes
+    # The line is canonical, so the record's bytes follow the signature and the --deep state.
+    # (Were the signature's text also in the title, this would slice wrongly, fail, and the
+    # full verifier would decide.)
+    at = line.find(f'"{entry.signature}",{deep},{{')
+    if at < 0:
+        return None
+    body = line[at + len(entry.signature or "") + len(deep) + 4:-1]
     source, meta = record.get("source"), record.get("metadata")
     if (
         record.get("schema_version") != "1.0" or type(source) is not dict or type(meta) is not dict
