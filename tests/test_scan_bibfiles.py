@@ -150,3 +150,17 @@ def test_the_rule_is_the_one_bibtex_and_biber_follow(tmp_path: Path, tool: str) 
     [bib] = find_bib_files(tmp_path / "main.tex")
     assert bib.path == tmp_path / "refs.bib" and bib.usable
     assert os.path.samefile(bib.path, tmp_path / "refs.bib")
+
+
+def test_consulted_lists_what_decided_the_answer(tmp_path: Path) -> None:
+    _write(tmp_path, {
+        "main.tex": "\\input{one}\n\\input{nope}\n\\bibliography{refs,gone}\n",
+        "one.tex": "x\n", "refs.bib": "",
+    })
+    consulted: list[Path] = []
+    found = find_bib_files(tmp_path / "main.tex", consulted=consulted)
+    names = [p.relative_to(tmp_path).as_posix() for p in consulted]
+    assert names[:2] == ["main.tex", "one.tex"]
+    assert {"nope.tex", "nope", "gone.bib"} <= set(names)
+    assert "refs.bib" not in names  # found: its bytes are the caller's business
+    assert [b.path.name for b in found if b.usable] == ["refs.bib"]

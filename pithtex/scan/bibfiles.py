@@ -110,8 +110,9 @@ def _kpsewhich(name: str, cwd: Path) -> Path | None:
 
 
 class _Walk:
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, consulted: list[Path]) -> None:
         self.root = root
+        self.consulted = consulted
         self.visited: set[Path] = set()
         self.seen_bibs: set[Path] = set()
         self.out: list[BibFile] = []
@@ -121,6 +122,7 @@ class _Walk:
         path = self.root / rel
         problem, external = None, False
         if not path.is_file():
+            self.consulted.append(path)  # creating it changes the answer
             found = _kpsewhich(rel, self.root)
             if found is not None and found.name == Path(rel).name:  # biber adds no .bib (kpsewhich would)
                 path, external = found, True
@@ -137,6 +139,7 @@ class _Walk:
 
     def walk(self, source: SourceText, depth: int) -> None:
         self.visited.add(_key(source.path))
+        self.consulted.append(source.path)
         clean = blank_non_text(source.text)
         lines = _Lines(clean)
         events: list[tuple[int, int, object]] = []
@@ -183,6 +186,7 @@ class _Walk:
 
     def follow(self, parent: SourceText, line: int, shown: str, cands: list[Path], *, depth: int) -> None:
         target = next((c for c in cands if c.is_file()), None)
+        self.consulted.extend(cands[: cands.index(target)] if target is not None else cands)
         if target is None:
             tried = ", ".join(dict.fromkeys(str(c) for c in cands))
             self.out.append(
@@ -213,11 +217,15 @@ def _key(path: Path) -> Path:
         return path
 
 
-def find_bib_files(tex: Path) -> list[BibFile]:
+def find_bib_files(tex: Path, *, consulted: list[Path] | None = None) -> list[BibFile]:
     """The .bib files ``tex`` (a root file) and its inputs use, in order, each once, with the
-    problems met (see the module docstring). Raises ``InputError`` if ``tex`` cannot be read."""
+    problems met (see the module docstring). Raises ``InputError`` if ``tex`` cannot be read.
+
+    ``consulted``, when given, gets every file whose bytes or absence decided the answer
+    (the .tex files read, the input and .bib names looked for and not found), so that a
+    caller can tell when the answer may have changed."""
     tex = Path(tex)
     source = read_source(tex)
-    walk = _Walk(tex.parent)
+    walk = _Walk(tex.parent, [] if consulted is None else consulted)
     walk.walk(source, 0)
     return walk.out
