@@ -177,7 +177,7 @@ WRITER = textwrap.dedent(
     """
     import sys
     from pathlib import Path
-    from pithtex.atomic import replace_file
+    from pithtex.write.atomic import replace_file
     path, a, b = Path(sys.argv[1]), Path(sys.argv[2]).read_bytes(), Path(sys.argv[3]).read_bytes()
     print("ready", flush=True)
     i = 0

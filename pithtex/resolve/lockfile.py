@@ -662,7 +662,7 @@ class Lockfile:
         """
         if not self.changed:
             return False
-        from pithtex.atomic import replace_file
+        from pithtex.write.atomic import replace_file
 
         data = self.dumps()
         replace_file(self.path, data, make_parents=True)
