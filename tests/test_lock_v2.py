@@ -252,3 +252,31 @@ def test_without_the_union_driver_neighbouring_additions_conflict_loudly(tmp_pat
     assert merged.returncode != 0 and "CONFLICT" in merged.stdout + merged.stderr
     with pytest.raises(InputError):  # conflict markers are not a lock
         Lockfile.load(repo / "pith.lock")
+
+
+# -- many entries: a second process ------------------------------------------------------
+def test_verifying_many_entries_in_two_processes_says_what_one_does(
+    tmp_path: Path, test_key: TestKey, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pithtex.resolve import lockfile
+
+    key_file = test_key.write_key_file(tmp_path / "key.json")
+    path = tmp_path / "pith.lock"
+    n = lockfile.POOL_ENTRIES + 100
+    _lock(path, test_key, [f"2401.{i:05d}" for i in range(1, n + 1)])
+    lines = path.read_text(encoding="utf-8").splitlines()
+    for at in (5, n - 5):  # one changed record in each half
+        lines[at] = lines[at].replace('"primary_cat":"cs.LG"', '"primary_cat":"cs.CL"')
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    trust = trust_store_from([key_file])
+    lock = Lockfile.load(path)
+    entries = list(lock)
+    by_child: list[int] = []  # entries the second process passed (the parent builds their results)
+    real = lockfile._verified
+    monkeypatch.setattr(lockfile, "_verified", lambda *a: (by_child.append(1), real(*a))[1])
+    two = [r.ok for r in lock.verify_many(entries, trust)]
+    if lockfile._second_process_allowed():
+        assert len(by_child) == n - n // 2 - 1  # its half, but the changed entry
+    monkeypatch.setattr(lockfile, "POOL_ENTRIES", 10**9)
+    one = [r.ok for r in lock.verify_many(entries, trust)]
+    assert two == one and one.count(False) == 2 and not one[4] and not one[n - 6]

@@ -65,7 +65,13 @@ if TYPE_CHECKING:  # pragma: no cover
     from pithtex.verify.keys import TrustStore
     from pithtex.verify.result import VerificationResult
 
-__all__ = ["LOCK_VERSION", "LockEntry", "Lockfile", "lock_key"]
+__all__ = ["LOCK_VERSION", "POOL_ENTRIES", "LockEntry", "Lockfile", "lock_key"]
+
+#: From this many entries to verify at once, a second process verifies half of them
+#: (:meth:`Lockfile.verify_many`): Ed25519 is most of a cold run's time, and on two cores
+#: this halves it. Below it a fork costs more than it saves. The number it is kept for:
+#: cold ``annotate`` on 20,000 entries (benchmarks/RESULTS.md, issue 17).
+POOL_ENTRIES = 2000
 
 LOCK_VERSION = 2
 MAX_LOCK_BYTES = 256 * 1024 * 1024
@@ -501,6 +507,47 @@ def _verify_line(entry: LockEntry, line: str, trust: TrustStore) -> Verification
     )
 
 
+def _verified(entry: LockEntry, trust: TrustStore) -> VerificationResult:
+    """The result for an entry that another process verified with :func:`_verify_line`."""
+    from pithtex.verify.result import Check, VerificationResult
+
+    return VerificationResult.from_checks(
+        "record",
+        [Check("lock_entry", True, f"digest, Pith Number {entry.pith_number.full}, title hash and Ed25519 signature "
+                                   f"under {entry.key_id} verified for {entry.source} (by a second process)")],
+        pith_number=entry.pith_number, canonical_sha256=entry.canonical_sha256, canonical_record=entry.canonical_record,
+        receipt=entry.receipt, source=entry.source, title=entry.title, key_id=entry.key_id,
+    )
+
+
+#: What a forked verifier works on: set just before the fork, read by the child.
+_WORK: tuple[list[LockEntry], Any] | None = None
+
+
+def _verify_part(start: int, stop: int) -> bytes:
+    """In the child: whether each of entries ``start:stop`` of :data:`_WORK` verifies, one byte each."""
+    assert _WORK is not None
+    entries, trust = _WORK
+    return bytes(
+        e._line is not None and _verify_line(e, e._line, trust) is not None for e in entries[start:stop]
+    )
+
+
+def _second_process_allowed() -> bool:
+    import sys
+
+    if not sys.platform.startswith("linux") or not hasattr(os, "fork"):
+        return False  # (macOS frameworks are not fork-safe)
+    try:
+        if len(os.sched_getaffinity(0)) < 2:
+            return False
+    except (AttributeError, OSError):  # pragma: no cover
+        return False
+    import threading
+
+    return threading.active_count() == 1
+
+
 @dataclass
 class Lockfile:
     """The entries of one ``pith.lock`` (an empty lock when the file does not exist)."""
@@ -584,6 +631,37 @@ class Lockfile:
             if result is not None:
                 return result
         return self._verify_in_full(entry, trust)
+
+    def verify_many(self, entries: list[LockEntry], trust: TrustStore) -> list[VerificationResult]:
+        """:meth:`verify_entry` for each of ``entries``, in order. From :data:`POOL_ENTRIES` on
+        (on Linux, with two CPUs), a forked second process verifies the second half meanwhile;
+        an entry it does not pass, or any failure of it, is verified here."""
+        global _WORK
+        passed: bytes = b""
+        half = len(entries) // 2
+        if len(entries) >= POOL_ENTRIES and _second_process_allowed():
+            import multiprocessing
+
+            _WORK = (entries, trust)
+            try:
+                with multiprocessing.get_context("fork").Pool(1) as pool:
+                    pending = pool.apply_async(_verify_part, (half, len(entries)))
+                    mine = [self.verify_entry(e, trust) for e in entries[:half]]
+                    try:
+                        passed = pending.get(timeout=600)
+                    except Exception:  # noqa: BLE001 - the second process failed: verify here
+                        passed = b""
+            except OSError:  # no fork here after all
+                mine = [self.verify_entry(e, trust) for e in entries[:half]]
+            finally:
+                _WORK = None
+        else:
+            mine = [self.verify_entry(e, trust) for e in entries[:half]]
+        rest = [
+            _verified(e, trust) if i < len(passed) and passed[i] else self.verify_entry(e, trust)
+            for i, e in enumerate(entries[half:])
+        ]
+        return mine + rest
 
     def _verify_in_full(self, entry: LockEntry, trust: TrustStore) -> VerificationResult:
         from pithtex.verify.records import verify_record
