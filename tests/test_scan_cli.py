@@ -55,15 +55,25 @@ def test_json_contract() -> None:
     versions = {(x["key"], x["arxiv_id"], x["version"]) for x in data["findings"]}
     assert ("paren-entry", "1501.00001", 2) in versions
     assert data["conflicts"] == [
-        {"file": str(CORPUS / "handwritten.bib"), "line": 63, "key": "two-papers",
+        {"file": str(CORPUS / "handwritten.bib"), "line": 102, "key": "two-at-one-rank",
          "ids": ["arXiv:1706.03762", "arXiv:1810.04805"]}
     ]
+    # issue 14: another paper named in a field of lower priority is a mention, not a conflict
+    assert data["mentions"][0] == {
+        "file": str(CORPUS / "handwritten.bib"),
+        "line": 66,
+        "key": "two-papers",
+        "field": "url",
+        "arxiv_id": "1810.04805",
+        "version": None,
+        "raw": "https://arxiv.org/abs/1810.04805",
+    }
     assert {(p["key"], p["value"]) for p in data["pithnumbers"]} == {
         ("mendeley", "pith:2025:SPDDBVRNS36U3W2AYSQMMOTDSD"),
         ("same-paper-twice", "pith:2026:3VRARFE3CFBERUCMJGDAWSCMAE"),
     }
     assert data["errors"] == []
-    assert "warning: " in proc.stderr and "two-papers names different arXiv papers" in proc.stderr
+    assert "warning: " in proc.stderr and "two-at-one-rank names different arXiv papers" in proc.stderr
 
 
 def test_field_option() -> None:

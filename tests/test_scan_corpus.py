@@ -59,6 +59,7 @@ EXPECTED: dict[str, list[tuple[int, str, str, str]]] = {
         (9, "2019arXiv190103456S", "pages", "1901.03456"),
         (10, "2019arXiv190103456S", "doi", "1901.03456"),
         (12, "2019arXiv190103456S", "eprint", "1901.03456"),
+        (14, "2019arXiv190103456S", "adsurl", "1901.03456"),  # the bibcode (issue 14)
         (31, "2020ApJ...900..123S", "eprint", "2007.01234"),
         (45, "2006astro.ph..1001O", "eprint", "astro-ph/0601001"),
     ],
@@ -78,9 +79,10 @@ EXPECTED: dict[str, list[tuple[int, str, str, str]]] = {
         (53, "export-link", "doi", "math/0601001"),
         (58, "same-paper-twice", "eprint", "2606.01249v1"),
         (59, "same-paper-twice", "url", "2606.01249v2"),
-        (65, "two-papers", "eprint", "1706.03762"),
-        (66, "two-papers", "url", "1810.04805"),
+        (65, "two-papers", "eprint", "1706.03762"),  # the url's 1810.04805 is a mention (issue 14)
         (98, "indented", "journal", "1412.6980"),
+        (104, "two-at-one-rank", "journal", "1706.03762"),
+        (105, "two-at-one-rank", "pages", "1810.04805"),
     ],
     "latin1.bib": [(5, "schroedinger", "note", "quant-ph/0101001")],
     "bom_crlf.bib": [
@@ -141,10 +143,22 @@ def test_near_misses_are_not_found() -> None:
 
 def test_conflicts_and_versions() -> None:
     result = scan_paths([CORPUS / "handwritten.bib"])
+    # two ids in fields of the same priority are a conflict; a lower field's id is a mention
     assert [(c.line, c.key, c.ids) for c in result.conflicts] == [
-        (63, "two-papers", (ArxivId("1706.03762"), ArxivId("1810.04805")))
+        (102, "two-at-one-rank", (ArxivId("1706.03762"), ArxivId("1810.04805")))
     ]
     by_key = {e.key: e for e in result.entries}
+    assert (by_key["two-papers"].arxiv, by_key["two-papers"].mentions) == (
+        (ArxivId("1706.03762"),), (ArxivId("1810.04805"),)
+    )
+    assert by_key["two-at-one-rank"].arxiv == (ArxivId("1706.03762"), ArxivId("1810.04805"))
+    assert [(m.line, m.key, m.field, m.arxiv) for m in result.mentions] == [
+        (66, "two-papers", "url", ArxivId("1810.04805")),
+        (80, "near-misses", "abstract", ArxivId("1810.04805")),
+        (80, "near-misses", "abstract", ArxivId("1706.03762")),
+    ]
+    assert any(":66: two-papers: url names arXiv:1810.04805, not the entry's arXiv:1706.03762" in n
+               for n in result.notes)
     # the same paper in two versions is not a conflict; the highest version wins
     assert by_key["same-paper-twice"].arxiv == (ArxivId("2606.01249", 2),)
     assert by_key["export-link"].arxiv == (ArxivId("math/0601001"),)
