@@ -98,7 +98,7 @@ _VALUE_RE = re.compile(
 # 5-digit numbers: 2016arXiv160706450B; kept for 4-digit ones: 2014arXiv1412.6980K),
 # then the first author's initial or a dot.
 _BIBCODE_RE = re.compile(
-    r"(?<![\w.&])(?P<year>(?:19|20)\d\d)arxiv(?P<id>\d{4}\.\d{4}|\d{9})[a-z.](?![\w])", re.IGNORECASE
+    r"(?<![\w.&])(?P<year>(?:19|20)\d\d)" + _ARXIV + r"(?P<id>\d{4}\.\d{4}|\d{9})[a-z.](?![\w])", re.IGNORECASE
 )
 #: At most this many rejected candidates are returned per text searched.
 MAX_REJECTED = 5
@@ -129,7 +129,7 @@ class Rejected:
 
 
 # Cheap test before the regexes: text without these numbers cannot match (see could_contain_arxiv).
-_MAYBE_NUMBER_RE = re.compile(r"/\d{7}|\d{4}\.\d{4}|[vV]\d{9}")
+_MAYBE_NUMBER_RE = re.compile(r"/\d{7}|\d{4}\.\d{4}|[vV][{}]*\d{9}")
 
 
 def could_contain_arxiv(text: str) -> bool:
@@ -137,8 +137,9 @@ def could_contain_arxiv(text: str) -> bool:
 
     Every candidate the recognisers report, found or rejected, holds four
     digits, a dot and four digits (new style), a slash and seven digits
-    (old style) or, in an ADS bibcode, the ``v`` of ``arXiv`` and nine digits:
-    a text without any of these holds none, whatever context it names.
+    (old style) or, in an ADS bibcode, the ``v`` of ``arXiv`` and nine digits
+    (braces allowed between them): a text without any of these holds none,
+    whatever context it names.
     """
     return _MAYBE_NUMBER_RE.search(text) is not None
 
@@ -215,7 +216,8 @@ def find_bibcodes(text: str) -> list[IdMatch]:
 
     The bibcode's year must be the identifier's: anything else is not an arXiv bibcode.
     """
-    if "arxiv" not in text.lower():
+    low = text.lower()
+    if "arxiv" not in low and ("arxiv" not in low.replace("{", "").replace("}", "")):
         return []
     out = []
     for m in _BIBCODE_RE.finditer(text):
