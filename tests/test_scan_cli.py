@@ -194,3 +194,16 @@ def test_bad_field_name_is_a_usage_error() -> None:
     assert proc.returncode == 2
     assert proc.stderr.startswith("pithtex: --field 'pith number' is not a BibTeX field name")
     assert proc.stdout == ""
+
+
+def test_mentions_are_listed_apart_and_counted() -> None:
+    """Issue 14: an entry's paper comes from its highest-priority field; another paper named
+    in a lower field is a mention, listed (and counted) apart from the references."""
+    proc = scan(CORPUS / "priority.bib")
+    assert proc.returncode == 0
+    lines = proc.stdout.splitlines()
+    assert f"{CORPUS / 'priority.bib'}:9: renamed  arXiv:2204.09033  (eprint)" in lines
+    assert f"{CORPUS / 'priority.bib'}:10: renamed  arXiv:2111.11387  (webnote; mention)" in lines
+    assert lines[-1] == "12 arXiv references to 10 papers, 0 Pith Numbers, 9 mentions, 2 conflicts"
+    assert "renamed names different" not in proc.stderr
+    assert "mendeley-disagrees names different arXiv papers" in proc.stderr

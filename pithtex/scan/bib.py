@@ -21,10 +21,13 @@ Which fields count as arXiv context (field names are case-insensitive):
 
 - everywhere except the skipped fields below: the explicit contexts of
   :func:`pithtex.scan.patterns.find_explicit` (``arXiv:`` prefix, arxiv.org
-  links, ``10.48550/arXiv.`` DOIs, ``\\arxiv{}``-style macros). This covers
-  Google Scholar's ``journal = {arXiv preprint arXiv:...}``, ADS's
-  ``pages = {arXiv:...}``, ``note = {arXiv:... [hep-ph]}``, ``url``,
-  ``howpublished``, ``doi`` and so on;
+  links, ``10.48550/arXiv.`` DOIs, ``\\arxiv{}``-style macros; braces
+  around or between the letters of arXiv, ``Ar{X}iv:``, ``{arXiv}:``, do not
+  matter) and ADS bibcodes of e-prints (``2016arXiv160706450B``, in
+  ``adsurl``). This covers Google Scholar's ``journal = {arXiv preprint
+  arXiv:...}``, ADS's and Zotero's ``pages = {arXiv:...}``, Zotero's
+  ``number = {arXiv:...}``, ``note = {arXiv:... [hep-ph]}``, ``url``,
+  ``howpublished``, ``doi``, INSPIRE's ``SLACcitation`` and so on;
 - ``eprint``, when ``archivePrefix``/``eprinttype`` is absent or names arXiv:
   the whole value as one identifier (``2101.00001``, ``arXiv:2101.00001v2``,
   ``hep-th/9901001``, ``math.AG/0601001 [math.AG]``). With another archive
@@ -32,27 +35,37 @@ Which fields count as arXiv context (field names are case-insensitive):
 - ``arxiv``, ``arxivid``, ``arxiv_id``, ``arxiv-id``, ``arxivno`` (Mendeley's
   ``arxivId``...): the whole value as one identifier;
 - ``volume = {abs/<id>}`` when ``journal``/``journaltitle`` (after ``@string``
-  expansion) is ``CoRR``, ``ArXiv``, ``arXiv.org``, ``arXiv e-prints`` or
+  expansion, braces removed) is ``CoRR``, ``ArXiv``, ``arXiv.org``, ``arXiv e-prints`` or
   ``arXiv preprint`` (DBLP, Semantic Scholar);
 - bare old-style identifiers (``hep-th/9901001``, known archives only) in
-  ``eprint``, the arxiv fields above, ``note``, ``howpublished``, ``journal``,
-  ``journaltitle``, ``booktitle``, ``series``, ``number`` and ``addendum``.
+  ``eprint``, the arxiv fields above, ``note``, ``webnote``, ``howpublished``, ``journal``,
+  ``journaltitle``, ``booktitle``, ``series``, ``number``, ``addendum`` and
+  ``SLACcitation`` (``%%CITATION = HEP-TH/9711200;%%``).
 
-Never scanned (they describe or discuss a paper, they do not locate it; an
-abstract mentioning ``arXiv:2101.00001`` would be a false reference): ``title``
-and its variants, ``author``, ``editor``, ``abstract``, ``keywords``,
-``file``, ``annote``/``annotation``, ``review``, ``crossref``, the Pith Number
-field itself. Bare new-style numbers (``1234.5678``) never count outside the
-fields above: in ``pages``, ``note`` or ``number`` they are page ranges,
-report numbers and dates.
+Never scanned: ``title`` and its variants, ``author``, ``editor``,
+``keywords``, ``file``, ``crossref``, the Pith Number field itself. Fields
+that discuss papers (``abstract``, ``annote``/``annotation``, ``review``) are
+scanned for explicit contexts only, and what they name is only ever a
+*mention* (below), never the entry's paper: an abstract citing
+``arXiv:2101.00001`` does not make the entry that paper. Bare new-style
+numbers (``1234.5678``) never count outside the fields above: in ``pages``,
+``note`` or ``number`` they are page ranges, report numbers and dates.
 
-Versions and conflicts: every occurrence is a :class:`Finding` with the
-version it names (the same id twice in one field is reported once). An entry
-naming two different papers (two ids, whatever their versions) is a
-:class:`Conflict`; all its findings are still listed. The entry's ``arxiv``
-tuple holds each paper once, with the highest version any field named (an
-unversioned mention does not lower it: ``eprint = {2101.00001}`` with
-``url = {.../2101.00001v3}`` gives ``2101.00001v3``).
+One paper per entry, by field priority (issue 14; biblatex's order): ``eprint``
+and the arxiv fields, then an arXiv DOI (``10.48550/arXiv.*``) in any field,
+then links (``url``, ``doi``, ``adsurl``, ``SLACcitation``...), then the other
+fields (``journal``, ``number``, ``pages``, ``howpublished``...), then notes
+(``note``, ``webnote``, ``addendum``, ``comment``); see :func:`rank`. The ids
+at the highest priority are the entry's paper: its ``arxiv`` tuple holds each
+once, with the highest version any field named for it (an unversioned mention
+does not lower it: ``eprint = {2101.00001}`` with ``url = {.../2101.00001v3}``
+gives ``2101.00001v3``), and every occurrence of them is a :class:`Finding`
+with the version it names (the same id twice in one field is reported once).
+Two different ids at the highest priority (whatever their versions) are a
+:class:`Conflict`. Other ids in lower fields are *mentions*
+(``ScanResult.mentions``, ``BibEntry.mentions``), not conflicts; one in a
+field that locates a paper (a link, the journal) rather than comments on one
+also gets a note.
 
 Candidates in arXiv context that are not valid identifiers (``arXiv:1111.11111``,
 ``eprint = {0612.0001}`` with ``archivePrefix = {arXiv}``) are ignored and

@@ -20,6 +20,12 @@ Contexts, in :func:`find_explicit` (usable in any text):
   ``\\arxivlink{...}`` / ``\\arxivref{...}`` (an optional ``[...]`` argument
   is allowed), whose whole argument must be one identifier.
 
+Braces around or between the letters of "arXiv" are allowed wherever the word
+appears (``Ar{X}iv:1607.06450``, ``{arXiv} preprint {arXiv}:1607.06450``,
+``{A}r{X}iv:...``, ``https://{a}rxiv.org/...``): bibtool and exporters protect
+capitals that way, and BibTeX prints them away. So are braces inside a subject
+class (``[math.{RT}]``).
+
 Narrower contexts for callers that know more (the .bib field rules):
 
 - :func:`parse_id_value`: a whole value that is one identifier (``eprint``,
@@ -27,7 +33,9 @@ Narrower contexts for callers that know more (the .bib field rules):
   ``[subject]``;
 - :func:`find_bare_old_style`: old-style identifiers without prefix
   (``hep-th/9901001``); the archive must be one arXiv used and the preceding
-  character must not make it part of a path (``/``, ``.``, a letter).
+  character must not make it part of a path (``/``, ``.``, a letter);
+- :func:`find_bibcodes`: ADS bibcodes of e-prints (``2016arXiv160706450B``,
+  ``2014arXiv1412.6980K``) whose year is the identifier's.
 
 Bare new-style numbers (``2101.00001``) in running text are never matched:
 they look like page ranges, version numbers and report numbers.
@@ -116,7 +124,7 @@ class IdMatch:
     end: int
     arxiv: ArxivId
     raw: str
-    context: str  # "prefix", "url", "doi", "macro", "old-style", "value"
+    context: str  # "prefix", "url", "doi", "macro", "old-style", "value", "bibcode"
 
 
 @dataclass(frozen=True)
