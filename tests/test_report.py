@@ -302,3 +302,15 @@ def test_chromium_renders_the_table(tmp_path: Path) -> None:
     for rgb in ((0xA8, 0x23, 0x1B), (0xE6, 0xF4, 0xEA), (0xFF, 0xF4, 0xD6)):
         assert rgb in colours, rgb
     assert len(colours) > 50  # text was rendered (antialiasing), not a blank page
+
+
+def test_missing_chromium_skips_loudly_but_fails_in_ci(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.support import chromium
+
+    monkeypatch.setattr(chromium, "chromium_path", lambda: None)
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="CI=true but the report test needs Chromium"):
+        chromium.require_chromium()
+    monkeypatch.delenv("CI")
+    with pytest.warns(UserWarning, match="needs Chromium"), pytest.raises(pytest.skip.Exception, match="SKIPPED LOUDLY"):
+        chromium.require_chromium()
