@@ -123,6 +123,11 @@ def test_upload_compiles_alone_with_pdflatex(tmp_path: Path) -> None:
     assert (tmp_path / "folder" / "refs.pith").read_bytes() == (root / "refs.pith").read_bytes()
     refused = pithtex("arxiv", "main.tex", "--no-build", "-o", str(tmp_path / "folder"), cwd=root, env=env)
     assert refused.returncode == 2 and "not an empty directory" in refused.stderr
+    fls = root / "main.fls"
+    os.utime(root / "main.tex", ns=(fls.stat().st_mtime_ns + 10**9,) * 2)
+    stale = pithtex("arxiv", "main.tex", "--no-build", "-o", str(tmp_path / "stale.tgz"), cwd=root, env=env)
+    assert stale.returncode == 0
+    assert "pithtex: warning: main.fls is older than main.tex: the build's file list may be out of date" in stale.stderr
 
 
 def _paper_without_latexmkrc(tmp_path: Path, env: dict[str, str]) -> Path:

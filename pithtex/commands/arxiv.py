@@ -76,6 +76,14 @@ def run(args: argparse.Namespace) -> int:
         main, recorded, _bib_uses(main), badges_in=_badge_counter(lock_path, field), lock=lock_path,
         trees=TexTrees.from_kpsewhich(),
     )
+    if args.no_build:
+        built = fls.stat().st_mtime_ns
+        newer = [name for name, path in upload.files.items() if path.stat().st_mtime_ns > built]
+        if newer:
+            upload.warnings.append(
+                f"{fls.name} is older than {', '.join(sorted(newer))}: the build's file list may be out of date "
+                "(build again, or leave out --no-build)"
+            )
     for warning in upload.warnings:
         if not args.quiet:
             print(f"pithtex: warning: {warning}", file=sys.stderr)
