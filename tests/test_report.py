@@ -314,3 +314,21 @@ def test_missing_chromium_skips_loudly_but_fails_in_ci(monkeypatch: pytest.Monke
     monkeypatch.delenv("CI")
     with pytest.warns(UserWarning, match="needs Chromium"), pytest.raises(pytest.skip.Exception, match="SKIPPED LOUDLY"):
         chromium.require_chromium()
+
+
+def test_the_tex_file_is_the_entry_point(tmp_path: Path) -> None:
+    root = paper(tmp_path)
+    (root / "main.tex").write_text(
+        "\\documentclass{article}\n\\begin{document}\n\\input{back}\n\\end{document}\n", encoding="utf-8"
+    )
+    (root / "back.tex").write_text("\\bibliographystyle{plain}\n\\bibliography{refs}\n", encoding="utf-8")
+    proc = pithtex("report", "main.tex", "--format", "json", cwd=root)
+    assert proc.returncode == 1, proc.stderr
+    data = json.loads(proc.stdout)
+    assert data["sources"] == ["refs.bib"] and {r["key"]: r["status"] for r in data["references"]} == STATUS
+    html = pithtex("report", "main.tex", "-o", "refs.html", cwd=root)
+    assert html.returncode == 1 and "<title>References of main.tex</title>" in (root / "refs.html").read_text()
+    (root / "back.tex").write_text("\\bibliography{gone}\n", encoding="utf-8")
+    proc = pithtex("report", "main.tex", "-o", "gone.html", cwd=root)
+    assert proc.returncode == 2 and proc.stderr.startswith("pithtex: back.tex:1: \\bibliography{gone}: ")
+    assert len(proc.stderr.splitlines()) == 1 and not (root / "gone.html").exists()

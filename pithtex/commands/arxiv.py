@@ -142,26 +142,16 @@ def _build(main: Path) -> None:
 
 
 def _bib_uses(main: Path) -> list[BibUse]:
-    """The .bib files BibTeX read for ``main``: the ``\\bibdata`` of its .aux, located at the
-    ``\\bibliography`` that names them in ``main`` when it is there."""
+    """The paper's own .bib files (:func:`pithtex.scan.bibfiles.find_bib_files`: ``\\bibliography``,
+    ``\\addbibresource``, through ``\\input``), each with the ``file:line`` that names it."""
+    from pithtex.scan.bibfiles import find_bib_files
     from pithtex.submit.plan import BibUse
 
-    try:
-        aux = main.with_suffix(".aux").read_text(encoding="utf-8", errors="replace")
-        text = main.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return []
-    out = []
-    for m in re.finditer(r"\\bibdata\{([^}]*)\}", aux):
-        for name in (n.strip() for n in m.group(1).split(",")):
-            if not name:
-                continue
-            found = re.search(r"\\(?:no)?bibliography\s*\{[^}]*\b" + re.escape(name) + r"\b[^}]*\}", text)
-            line = text.count("\n", 0, found.start()) + 1 if found else None
-            command = found.group(0) if found else f"\\bibliography{{{name}}}"
-            bib = main.parent / (name if name.endswith(".bib") else name + ".bib")
-            out.append(BibUse(bib, f"{main.name}:{line}" if line else main.name, command, bibtex=True))
-    return out
+    return [
+        BibUse(bib.path, bib.where, bib.command, bibtex=bib.command.startswith(("\\bibliography", "\\nobibliography")))
+        for bib in find_bib_files(main)
+        if bib.usable
+    ]
 
 
 def _badge_counter(lock_path: Path, field: str):  # type: ignore[no-untyped-def]

@@ -130,6 +130,8 @@ def _bibs_of(texs: list[Path]) -> list[Path]:
         for bib in find_bib_files(tex):
             if bib.problem is not None and bib.kind == "bib" and not bib.external:
                 raise InputError(str(bib))
+            if bib.problem is not None:
+                print(f"pithtex: warning: {bib}", file=sys.stderr)
             if bib.usable:
                 out.append(bib.path)
     return out
