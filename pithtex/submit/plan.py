@@ -121,7 +121,9 @@ def plan_upload(
     root = main.parent.resolve()
     name = main.name
     upload = Upload(root, name, recorded.engine or "pdflatex")
-    main_text = main.read_text(encoding="utf-8", errors="replace")
+    from pithtex.scan.texclean import blank_non_text
+
+    main_text = blank_non_text(main.read_text(encoding="utf-8", errors="replace"))  # same offsets, no comments
     pith_line = _line_of(main_text, _USEPACKAGE_PITH)
     pith_at = f"{name}:{pith_line}" if pith_line else name
     lock_real = lock.resolve() if lock is not None else None
