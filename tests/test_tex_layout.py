@@ -97,3 +97,41 @@ def test_biblatex_apa_badges_add_no_bad_boxes(apa: dict[bool, TexResult]) -> Non
     assert package_messages(apa[True].log) == []
     assert _bad_boxes(apa[True].log) == _bad_boxes(apa[False].log)
     assert apa[True].text.count("\f") == apa[False].text.count("\f")
+
+
+def _positions(result: TexResult) -> list[tuple[int, float, float, str]]:
+    from tests.support.tex import pdf_words
+
+    return [(w.page, round(w.x0, 2), round(w.y0, 2), w.text) for w in pdf_words(result.pdf)[0]]
+
+
+def _pair(tmp_path: Path, paper: Paper, **kwargs) -> dict[bool, TexResult]:
+    """The paper with pith and a number, and with neither."""
+    out = {}
+    for with_pith in (False, True):
+        workdir = tmp_path / ("with" if with_pith else "without")
+        p = Paper(**{**paper.__dict__, "pith": with_pith, "number": paper.number if with_pith else None})
+        write_paper(workdir, p)
+        out[with_pith] = compile_latex(workdir, "main.tex", bib=p.bib_tool, **kwargs)
+    return out
+
+
+def test_bibliography_badges_take_no_vertical_room(tmp_path: Path) -> None:
+    """IEEEtran's bibliography (badges at the ends of entries): with the title
+    badge off, every word is exactly where it is without pith."""
+    both = _pair(tmp_path, Paper(cls="IEEEtran", bib="IEEEtran", pith_options="nobadge"))
+    badged = [p for p in _positions(both[True]) if not p[3].startswith("pith:")]
+    assert len(badged) < len(_positions(both[True])), "no bibliography badges"
+    assert badged == _positions(both[False])
+
+
+def test_title_badge_moves_what_follows_by_its_own_height(tmp_path: Path) -> None:
+    """article: everything above the badge stays, everything below it moves
+    down by one and the same amount, the height of one small line and a
+    medskip (a little under 20pt), and nothing else changes."""
+    both = _pair(tmp_path, Paper())
+    plain = _positions(both[False])
+    badged = [p for p in _positions(both[True]) if not p[3].startswith("pith:")]
+    assert [(p[0], p[1], p[3]) for p in badged] == [(p[0], p[1], p[3]) for p in plain]
+    shifts = sorted({round(b[2] - a[2], 1) for a, b in zip(plain, badged)})
+    assert shifts[0] == 0.0 and len(shifts) == 2 and 10 < shifts[1] < 20, shifts
