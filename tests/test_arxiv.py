@@ -116,6 +116,9 @@ def test_upload_compiles_alone_with_pdflatex(tmp_path: Path) -> None:
     again = pithtex("arxiv", "main.tex", "--no-build", "-o", str(tmp_path / "again.tgz"), cwd=root, env=env)
     assert again.returncode == 0, again.stderr
     assert (tmp_path / "again.tgz").read_bytes() == (tmp_path / "upload.tar.gz").read_bytes()
+    beside = pithtex("arxiv", "paper/main.tex", "--no-build", "-o", "beside.tar.gz", cwd=tmp_path, env=env)
+    assert beside.returncode == 0, beside.stderr  # from another directory: the same upload
+    assert (tmp_path / "beside.tar.gz").read_bytes() == (tmp_path / "upload.tar.gz").read_bytes()
     folder = pithtex("arxiv", "main.tex", "--no-build", "-o", str(tmp_path / "folder"), cwd=root, env=env)
     assert folder.returncode == 0, folder.stderr
     files = sorted(p.relative_to(tmp_path / "folder").as_posix() for p in (tmp_path / "folder").rglob("*"))
