@@ -108,6 +108,11 @@ def test_json_statuses_summary_and_problems_first(tmp_path: Path) -> None:
     assert by_key["notinlock"]["pith_number"] is None and "not in pith.lock" in by_key["notinlock"]["notes"][0]
     assert by_key["wrongtitle"]["title"] == "A Completely Different Paper About Cats"
     assert by_key["journal2020"]["arxiv_id"] is None
+    bib0 = root / "refs.bib"
+    assert by_key["gao2026trust"]["notes"] == [
+        f"wrongtitle (refs.bib:{line_of(bib0, 'wrongtitle')}) cites the same paper",
+        f"dupe (refs.bib:{line_of(bib0, 'dupe')}) cites the same paper",
+    ]
     bib = root / "refs.bib"
     assert by_key["dupe"]["line"] == line_of(bib, "dupe")
     # one line per problem on stderr, file:line first, after the summary
