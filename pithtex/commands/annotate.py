@@ -198,7 +198,8 @@ def run(args: argparse.Namespace) -> int:
         return 1
 
     changed_plans = [p for p in plans if p.changed]
-    changed_extra = {p: d for p, d in extra.items() if _differs(p, d)}
+    before = {path: _snapshot(path) for path in extra}  # what each generated file holds now
+    changed_extra = {p: d for p, d in extra.items() if before[p].data != d}
     for path in changed_extra:
         reporter.change(str(path), None, None, "update" if path.exists() else "create")
     if args.diff:
@@ -206,15 +207,7 @@ def run(args: argparse.Namespace) -> int:
             sys.stdout.write(plan.diff())
     _emit(reporter, args, quiet=args.quiet or args.diff, change_prefix="" if writing else "would ")
     if writing:
-        from pithtex.write.atomic import check_writable, write_if_changed
-
-        # refuse before writing anything, so a read-only file never leaves the set half-updated
-        for path in [*(plan.source.path for plan in changed_plans), *changed_extra]:
-            check_writable(path)
-        for plan in changed_plans:
-            write_if_changed(plan.source.path, plan.new_bytes())
-        for path, data in changed_extra.items():
-            write_if_changed(path, data)
+        _write(changed_plans, changed_extra, before)
     if reporter.problems:
         return 1
     if (
@@ -235,13 +228,42 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _differs(path: Path, data: bytes) -> bool:
+def _snapshot(path: Path) -> Any:
+    """A generated file (refs.pith, pith.sty) as it is now, to write it only if it stays so."""
+    from pithtex.write.atomic import Snapshot
+
     try:
-        return path.read_bytes() != data
-    except FileNotFoundError:
-        return True
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
+        return Snapshot.take(path)
+    except Exception as exc:  # a PithtexError naming the file
+        raise InputError(f"{path}: cannot read: {getattr(exc, 'message', exc)}") from None
+
+
+def _write(plans: list[FilePlan], extra: dict[Path, bytes], before: dict[Path, Any]) -> None:
+    """Write the planned files, each only if it still holds what its plan was made from.
+
+    A file saved (from an editor, say) while this run resolved is never
+    overwritten: if any file changed, nothing at all is written and the run
+    stops with one line naming it (exit 1); the same check is repeated just
+    before each rename. A read-only file is refused before the first write,
+    so the set is never left half-updated by a foreseeable failure.
+    """
+    from pithtex.write.atomic import Snapshot, check_writable, write_if_changed
+
+    planned = [(plan.source.path, plan.new_bytes(), Snapshot(plan.source.path, plan.source.raw, plan.source.identity))
+               for plan in plans]
+    planned += [(path, data, before[path]) for path, data in extra.items()]
+    for path, _data, snapshot in planned:
+        check_writable(path)
+        if snapshot.changed():
+            from pithtex.write.atomic import FileChanged
+
+            raise FileChanged(
+                f"{path}: changed on disk while pithtex was running (saved from an editor?); "
+                "left as it is now, nothing was written",
+                hint="run the command again",
+            )
+    for path, data, snapshot in planned:
+        write_if_changed(path, data, expected=snapshot)
 
 
 def _scan(

@@ -1,27 +1,99 @@
-"""Write a file so that a crash, a full disk or a read-only file never damages it.
+"""Write a file so that a crash, a full disk, a read-only file or the user's editor never loses bytes.
 
-Researchers run ``pithtex annotate`` on the only copy of their bibliography,
-often from an editor or latexmk that watches its mtime. So every write goes to
-a temporary file in the same directory (same file system, so the rename is
-atomic), is flushed and fsynced, gets the original's permission bits, and is
-then renamed over the original (the mechanism is :mod:`pithtex.atomic`; this
-module adds the policy for users' files). Any failure leaves the original
-untouched and becomes one clear :class:`~pithtex.errors.PithtexError`. ``write_if_changed``
-does not touch a file whose bytes are already right, so its mtime stays and
-nothing downstream rebuilds.
+The one place pithtex writes files from (pith.lock, the cache and mirrors
+through :func:`replace_file`; the user's own .bib, .tex, refs.pith and
+pith.sty through :func:`atomic_write_bytes`):
+
+- every write goes to a temporary file *beside the target* (same file
+  system, so the rename is atomic), is flushed and fsynced, gets the
+  target's permission bits, owner and group (where allowed) and extended
+  attributes (ACLs, SELinux labels, macOS-style tags), then is renamed over
+  the target, and the directory is fsynced so the rename survives a power
+  cut; on any failure the temporary file is removed and the target is
+  untouched;
+- a user's file that is a symbolic link (``refs.bib -> ../shared/master.bib``)
+  is written *through* the link: the target is replaced, the link stays;
+- a user's file is replaced only if it still holds what pithtex planned from
+  (:class:`Snapshot`: size, mtime, inode and the bytes themselves, compared
+  after the new content is on disk and just before the rename): an edit saved
+  from an editor while a slow resolution ran is never overwritten, the run
+  stops with :class:`FileChanged` instead;
+- a read-only file is refused (renaming over it would succeed on POSIX,
+  silently defeating the user's protection).
+
+Hard links: a replaced file is a new inode, so *other* hard links to the old
+one keep the old bytes (as with most editors' safe-save). Any failure becomes
+one clear :class:`~pithtex.errors.PithtexError` naming the file.
+``write_if_changed`` does not touch a file whose bytes are already right, so
+its mtime stays and nothing downstream (latexmk, editors) rebuilds.
 """
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import stat
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
-from pithtex.atomic import replace_file
 from pithtex.errors import PithtexError
 
-__all__ = ["atomic_write_bytes", "check_writable", "write_if_changed"]
+__all__ = ["FileChanged", "Snapshot", "atomic_write_bytes", "check_writable", "replace_file", "write_if_changed"]
+
+
+class FileChanged(PithtexError):
+    """The file changed on disk after pithtex read it: it was left as it is now."""
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What a file held when pithtex read it (``data`` None: it did not exist)."""
+
+    path: Path
+    data: bytes | None
+    identity: tuple[int, int, int, int] | None = None  # (st_dev, st_ino, st_size, st_mtime_ns)
+
+    @staticmethod
+    def identity_of(st: os.stat_result) -> tuple[int, int, int, int]:
+        return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+
+    @classmethod
+    def take(cls, path: str | os.PathLike[str]) -> Snapshot:
+        """The file as it is now (following symbolic links)."""
+        target = Path(path)
+        try:
+            with open(target, "rb") as handle:
+                st = os.fstat(handle.fileno())
+                if not stat.S_ISREG(st.st_mode):
+                    return cls(target, None, cls.identity_of(st))
+                return cls(target, handle.read(), cls.identity_of(st))
+        except FileNotFoundError:
+            return cls(target, None, None)
+        except OSError as exc:
+            raise _explain(target, exc) from None
+
+    def changed(self) -> bool:
+        """Whether the file no longer holds exactly what was read (or appeared, or went)."""
+        try:
+            st = os.stat(self.path)
+        except FileNotFoundError:
+            return self.data is not None
+        except OSError:
+            return True
+        if self.data is None:
+            return True
+        if self.identity is not None and self.identity_of(st) != self.identity:
+            return True
+        if st.st_size != len(self.data):
+            return True
+        try:  # same size and time: compare the bytes (a quick save may keep both)
+            with open(self.path, "rb") as handle:
+                return handle.read(len(self.data) + 1) != self.data
+        except OSError:
+            return True
 
 
 def _explain(path: Path, exc: OSError) -> PithtexError:
@@ -34,9 +106,115 @@ def _explain(path: Path, exc: OSError) -> PithtexError:
         what = "permission denied"
     elif code == errno.EROFS:
         what = "the file system is read-only"
+    elif code == errno.ELOOP:
+        what = "too many levels of symbolic links"
     else:
         what = exc.strerror or str(exc)
     return PithtexError(f"{path}: cannot write: {what}; the file was left unchanged")
+
+
+def _changed_error(path: Path) -> FileChanged:
+    return FileChanged(
+        f"{path}: changed on disk while pithtex was running (saved from an editor?); "
+        "left as it is now, not written",
+        hint="run the command again",
+    )
+
+
+# -- the mechanism ---------------------------------------------------------
+def _fsync_directory(directory: Path) -> None:
+    if os.name != "posix":  # pragma: no cover - directories cannot be opened on Windows
+        return
+    with contextlib.suppress(OSError):
+        fd = os.open(directory, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def _copy_xattrs(source: Path, fd: int) -> None:
+    """Extended attributes of ``source`` onto the open file ``fd`` (what may be copied is)."""
+    if not hasattr(os, "listxattr"):  # pragma: no cover - not Linux
+        return
+    try:
+        names = os.listxattr(source)
+    except OSError:
+        return
+    for name in names:
+        with contextlib.suppress(OSError):  # e.g. security.* without the privilege
+            os.setxattr(fd, name, os.getxattr(source, name))
+
+
+def replace_file(
+    path: Path,
+    data: bytes,
+    *,
+    mode: int | None = None,
+    durable: bool = True,
+    make_parents: bool = False,
+    keep_xattrs: bool = False,
+    before_rename: Callable[[], None] | None = None,
+) -> None:
+    """Replace ``path`` with ``data`` atomically (the temporary file never lingers).
+
+    ``path`` itself is replaced (a symbolic link there is replaced by the file;
+    :func:`atomic_write_bytes` resolves links first). ``durable=False`` skips
+    the fsyncs: the rename is still atomic for other processes, but a power
+    cut may lose the write; the cache uses it (it verifies what it reads, so
+    a lost object is only a miss); pith.lock never does. ``make_parents``
+    creates missing directories (the cache and mirrors; a user's file never
+    gets a directory made for it). ``before_rename`` runs once the new bytes
+    are on disk, just before the rename: raising there leaves ``path`` as it
+    is. Errors propagate as ``OSError`` (or whatever ``before_rename`` raises).
+    """
+    path = Path(path)
+    directory = path.parent
+    if make_parents:
+        directory.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            try:
+                existing = path.stat()
+            except FileNotFoundError:
+                existing = None
+            if mode is None:
+                if existing is not None:
+                    mode = existing.st_mode & 0o7777
+                else:
+                    umask = os.umask(0)
+                    os.umask(umask)
+                    mode = 0o666 & ~umask
+            if existing is not None:
+                with contextlib.suppress(OSError):  # keep the group (and the owner, where we may)
+                    os.fchown(handle.fileno(), existing.st_uid, existing.st_gid)
+                if keep_xattrs:
+                    _copy_xattrs(path, handle.fileno())
+            if mode != 0o600:  # mkstemp created it 0600; after fchown, which may clear set-id bits
+                os.fchmod(handle.fileno(), mode)
+            if durable:
+                os.fsync(handle.fileno())
+        if before_rename is not None:
+            before_rename()
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+    if durable:
+        _fsync_directory(directory)
+
+
+# -- the policy for users' files -------------------------------------------
+def _real_target(path: Path) -> Path:
+    """Where writing ``path`` must go: through any symbolic links to the file they name."""
+    if not path.is_symlink():
+        return path
+    return Path(os.path.realpath(path))
 
 
 def _refuse_unless_writable(target: Path, st: os.stat_result, outcome: str) -> None:
@@ -56,48 +234,61 @@ def check_writable(path: str | os.PathLike[str]) -> None:
 
     Lets a command refuse before writing the first of several files.
     """
-    target = Path(path)
+    given = Path(path)
+    target = _real_target(given)
     try:
         st = os.stat(target)
     except FileNotFoundError:
         directory = target.parent if str(target.parent) else Path(".")
         if not os.access(directory, os.W_OK):
-            raise PithtexError(f"{target}: cannot write: permission denied; nothing was written") from None
+            raise PithtexError(f"{given}: cannot write: permission denied; nothing was written") from None
         return
     except OSError as exc:
-        raise _explain(target, exc) from None
-    _refuse_unless_writable(target, st, "nothing was written")
+        raise _explain(given, exc) from None
+    _refuse_unless_writable(given, st, "nothing was written")
+    if not os.access(target.parent, os.W_OK):
+        raise PithtexError(f"{given}: cannot write: permission denied; nothing was written")
 
 
-def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
-    """Replace ``path`` with ``data`` atomically, keeping its permission bits.
+def atomic_write_bytes(
+    path: str | os.PathLike[str], data: bytes, *, expected: Snapshot | None = None
+) -> None:
+    """Replace ``path`` (through symbolic links) with ``data`` atomically, keeping its
+    mode, owner, group and extended attributes.
 
-    A read-only file is refused (renaming over it would succeed on POSIX
-    because only the directory's permissions matter, silently defeating the
-    user's protection). A new file gets the permissions a plain ``open`` would
-    give it (0o666 minus the umask).
+    With ``expected``, the file is replaced only if it still holds what
+    ``expected`` recorded; otherwise :class:`FileChanged` and the file is left
+    as it is. A new file gets the permissions a plain ``open`` would give it
+    (0o666 minus the umask).
     """
-    target = Path(path)
+    given = Path(path)
+    target = _real_target(given)
     try:
         st = os.stat(target)
     except FileNotFoundError:
         st = None
     except OSError as exc:
-        raise _explain(target, exc) from None
+        raise _explain(given, exc) from None
     if st is not None:
-        _refuse_unless_writable(target, st, "the file was left unchanged")
+        _refuse_unless_writable(given, st, "the file was left unchanged")
 
+    def still_as_read() -> None:
+        if expected is not None and expected.changed():
+            raise _changed_error(given)
+
+    still_as_read()  # before any work: the common case of a long-finished save
     try:
-        replace_file(target, data)  # keeps an existing file's mode; a new one gets 0o666 minus the umask
+        replace_file(target, data, keep_xattrs=True, before_rename=still_as_read)
     except OSError as exc:
-        raise _explain(target, exc) from None
+        raise _explain(given, exc) from None
 
 
-def write_if_changed(path: str | os.PathLike[str], data: bytes) -> bool:
+def write_if_changed(path: str | os.PathLike[str], data: bytes, *, expected: Snapshot | None = None) -> bool:
     """Write ``data`` atomically unless the file already holds exactly these bytes.
 
     Returns True when the file was written. An unchanged file is not touched
     at all (its mtime stays), so latexmk and editors see no change.
+    ``expected`` is as for :func:`atomic_write_bytes`.
     """
     target = Path(path)
     try:
@@ -107,5 +298,5 @@ def write_if_changed(path: str | os.PathLike[str], data: bytes) -> bool:
         pass
     except OSError as exc:
         raise _explain(target, exc) from None
-    atomic_write_bytes(target, data)
+    atomic_write_bytes(target, data, expected=expected)
     return True

@@ -1,0 +1,251 @@
+"""Users' files under real conditions: an editor saving mid-run, symbolic links, failed resolutions.
+
+Real processes (``python -m pithtex``), real files and a real loopback registry
+that holds its answer until the test has changed the file. Every test checks
+the exit code, the message and the exact bytes of every file afterwards.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import stat
+import subprocess
+import sys
+import threading
+from http.server import BaseHTTPRequestHandler
+from pathlib import Path
+
+import pytest
+
+from tests.support.registry import FaultRegistry, bib_citing, isolate, json_doc, status
+from tests.support.signing import REAL_RECORDS, load_fixture
+
+REAL = load_fixture(REAL_RECORDS["2511.00066"])
+OTHER = load_fixture(REAL_RECORDS["2606.01249"])
+PN_A = "pith:2025:SPDDBVRNS36U3W2AYSQMMOTDSD"  # 2511.00066
+PN_B = "pith:2026:3VRARFE3CFBERUCMJGDAWSCMAE"  # 2606.01249
+
+
+class Gate:
+    """A registry answer held back until the test says go (the test edits files meanwhile)."""
+
+    def __init__(self, then: object) -> None:
+        self.arrived = threading.Event()
+        self.go = threading.Event()
+        self.then = then
+
+    def __call__(self, handler: BaseHTTPRequestHandler) -> None:
+        self.arrived.set()
+        self.go.wait(30)
+        self.then(handler)  # type: ignore[operator]
+
+
+def start(args: list[str], cwd: Path) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "pithtex", *args], cwd=cwd, env=dict(os.environ),
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+
+
+def finish(proc: subprocess.Popen[str]) -> tuple[int, str, str]:
+    out, err = proc.communicate(timeout=60)
+    assert "Traceback" not in err
+    return proc.returncode, out, err
+
+
+def run(args: list[str], cwd: Path) -> tuple[int, str, str]:
+    return finish(start(args, cwd))
+
+
+def files(root: Path) -> dict[str, bytes]:
+    """Every file under ``root`` (relative name -> bytes); links are listed by what they point to."""
+    out: dict[str, bytes] = {}
+    for path in sorted(root.rglob("*")):
+        if path.is_symlink():
+            out[str(path.relative_to(root))] = b"-> " + os.readlink(path).encode()
+        elif path.is_file():
+            out[str(path.relative_to(root))] = path.read_bytes()
+    return out
+
+
+def with_number(bib: bytes, number: str = PN_A) -> bytes:
+    """``bib_citing``'s one entry as annotate writes it: the field after ``archivePrefix``."""
+    assert bib.count(b"  year = {") == 1
+    return bib.replace(b"  year = {", f"  pithnumber = {{{number}}},\n  year = {{".encode())
+
+
+@pytest.fixture
+def paper(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    isolate(tmp_path, monkeypatch)
+    root = tmp_path / "paper"
+    root.mkdir()
+    (root / "refs.bib").write_text(bib_citing("2511.00066"))
+    return root
+
+
+def reference_lock(tmp_path: Path, registry: FaultRegistry, bib: str) -> bytes:
+    """The pith.lock an undisturbed run writes for ``bib`` (to compare exact bytes with)."""
+    other = tmp_path / "reference"
+    other.mkdir()
+    (other / "refs.bib").write_text(bib)
+    code, _out, err = run(["resolve", "refs.bib", "--registry", registry.url], other)
+    assert code == 0, err
+    return (other / "pith.lock").read_bytes()
+
+
+# -- item 1: an edit saved while annotate runs is never lost -------------------------------
+@pytest.mark.parametrize("how", ["rewrite", "same-size-same-mtime"])
+def test_an_edit_saved_during_resolution_is_kept(paper: Path, tmp_path: Path, how: str) -> None:
+    bib = paper / "refs.bib"
+    original = bib.read_bytes()
+    with FaultRegistry() as registry:
+        gate = Gate(json_doc({"pith_number": PN_A, "arxiv": "2511.00066"}))
+        registry.route("resolve:2511.00066", gate)
+        registry.route(f"/pith/{PN_A.rsplit(':', 1)[1]}.json", json_doc(REAL))
+        proc = start(["annotate", "refs.bib", "--registry", registry.url], paper)
+        assert gate.arrived.wait(30), proc.communicate(timeout=5)
+        if how == "rewrite":  # an editor's save: a new, longer file
+            saved = original.replace(b"year = {2024}", b"year = {2024},\n  note = {saved mid-run}")
+            bib.write_bytes(saved)
+        else:  # a quick save of the same length, mtime restored: only the bytes tell
+            st = bib.stat()
+            saved = original.replace(b"A. Author", b"B. Author")
+            with open(bib, "r+b") as handle:
+                handle.write(saved)
+            os.utime(bib, ns=(st.st_atime_ns, st.st_mtime_ns))
+            assert bib.stat().st_mtime_ns == st.st_mtime_ns and bib.stat().st_ino == st.st_ino
+        gate.go.set()
+        code, out, err = finish(proc)
+        lock = reference_lock(tmp_path, registry, original.decode())
+    assert code == 1, (out, err)
+    assert err == (
+        f"pithtex: refs.bib: changed on disk while pithtex was running (saved from an editor?); "
+        "left as it is now, nothing was written\n  hint: run the command again\n"
+    )
+    assert files(paper) == {"pith.lock": lock, "refs.bib": saved}  # the user's version, and no refs.pith
+
+
+def test_the_next_run_annotates_the_saved_version(paper: Path) -> None:
+    """After the refusal, a plain rerun works on what the user saved (from pith.lock, offline)."""
+    bib = paper / "refs.bib"
+    with FaultRegistry() as registry:
+        registry.serve_record("2511.00066", REAL)
+        code, _, err = run(["resolve", "refs.bib", "--registry", registry.url], paper)
+    assert code == 0, err
+    saved = bib.read_bytes().replace(b"year = {2024}", b"year = {2025}")
+    bib.write_bytes(saved)
+    code, out, err = run(["annotate", "refs.bib", "--offline"], paper)
+    assert code == 0, err
+    assert out == f"refs.bib:1: ref0: add pithnumber {PN_A} (arXiv:2511.00066)\nrefs.pith: create\n"
+    assert bib.read_bytes() == with_number(saved)
+    assert (paper / "refs.pith").read_bytes().endswith(f"\\pithref{{ref0}}{{{PN_A}}}\n".encode())
+
+
+# -- item 2: a symbolic link is edited through -----------------------------------------------
+def test_a_symlinked_bib_is_annotated_through_the_link(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    isolate(tmp_path, monkeypatch)
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    master = shared / "master.bib"
+    master.write_text(bib_citing("2511.00066"))
+    os.chmod(master, 0o640)
+    os.setxattr(master, "user.origin", b"shared-bibliography")
+    paper = tmp_path / "paper"
+    paper.mkdir()
+    (paper / "refs.bib").symlink_to("../shared/master.bib")
+    original = master.read_bytes()
+    with FaultRegistry() as registry:
+        registry.serve_record("2511.00066", REAL)
+        code, out, err = run(["annotate", "refs.bib", "--registry", registry.url], paper)
+        lock = reference_lock(tmp_path, registry, original.decode())
+    assert code == 0, err
+    assert out == f"refs.bib:1: ref0: add pithnumber {PN_A} (arXiv:2511.00066)\nrefs.pith: create\n"
+    annotated = with_number(original)
+    assert os.readlink(paper / "refs.bib") == "../shared/master.bib"  # still the link
+    assert files(shared) == {"master.bib": annotated}  # the target edited, no temp file beside it
+    assert stat.S_IMODE(master.stat().st_mode) == 0o640
+    assert os.getxattr(master, "user.origin") == b"shared-bibliography"
+    refs_pith = (paper / "refs.pith").read_bytes()
+    assert refs_pith.endswith(f"\\pithref{{ref0}}{{{PN_A}}}\n".encode())
+    assert files(paper) == {"pith.lock": lock, "refs.bib": b"-> ../shared/master.bib", "refs.pith": refs_pith}
+
+
+def test_a_hard_linked_bib_is_replaced_and_the_other_link_keeps_the_old_bytes(
+    paper: Path, tmp_path: Path
+) -> None:
+    """As documented in pithtex/write/atomic.py and the README: replace, never write in place."""
+    bib = paper / "refs.bib"
+    other = tmp_path / "elsewhere.bib"
+    os.link(bib, other)
+    original = bib.read_bytes()
+    with FaultRegistry() as registry:
+        registry.serve_record("2511.00066", REAL)
+        code, _out, err = run(["annotate", "refs.bib", "--registry", registry.url], paper)
+    assert code == 0, err
+    assert bib.read_bytes() == with_number(original)
+    assert other.read_bytes() == original
+    assert bib.stat().st_nlink == 1 and other.stat().st_nlink == 1
+
+
+# -- item 3: a failed resolution never removes what was verified -----------------------------
+def annotated_paper(paper: Path, registry: FaultRegistry) -> dict[str, bytes]:
+    (paper / "refs.bib").write_text(bib_citing("2511.00066", "2606.01249"))
+    registry.serve_record("2511.00066", REAL).serve_record("2606.01249", OTHER)
+    code, _out, err = run(["annotate", "refs.bib", "--registry", registry.url], paper)
+    assert code == 0, err
+    before = files(paper)
+    assert f"\\pithref{{ref0}}{{{PN_A}}}\n\\pithref{{ref1}}{{{PN_B}}}\n".encode() in before["refs.pith"]
+    return before
+
+
+def test_update_against_a_503_registry_keeps_every_badge(paper: Path) -> None:
+    with FaultRegistry() as registry:
+        before = annotated_paper(paper, registry)
+        registry.route("resolve:2606.01249", status(503))
+        code, out, err = run(["annotate", "--update", "refs.bib", "--registry", registry.url], paper)
+    assert code == 1
+    assert out == ""
+    assert err.startswith(
+        "refs.bib:9: ref1: arXiv:2606.01249: " + registry.url + ": HTTP 503 (gave up after 3 attempts)\n"
+    ), err
+    assert files(paper) == before  # refs.pith keeps ref1's line; nothing else changed
+    code, out, err = run(["check", "refs.bib"], paper)
+    assert (code, out, err) == (0, "", "")
+
+
+def test_offline_with_a_tampered_lock_keeps_the_badges_and_check_fails(paper: Path) -> None:
+    with FaultRegistry() as registry:
+        before = annotated_paper(paper, registry)
+    lock = paper / "pith.lock"
+    doc = json.loads(lock.read_text())
+    doc["entries"]["2606.01249"]["receipt"]["signature"] = "A" * 86
+    lock.write_text(json.dumps(doc, indent=2, sort_keys=True) + "\n")
+    before["pith.lock"] = lock.read_bytes()
+    code, out, err = run(["annotate", "--offline", "refs.bib"], paper)
+    assert code == 1
+    assert "refs.bib:9: ref1: arXiv:2606.01249: pith.lock entry '2606.01249' does not verify" in err
+    assert files(paper) == before
+    code, out, err = run(["check", "refs.bib"], paper)
+    assert code == 1
+    assert "refs.bib:9: ref1: pith.lock entry '2606.01249' does not verify" in err
+
+
+def test_prune_drops_the_line_of_an_entry_that_no_longer_cites_arxiv(paper: Path) -> None:
+    with FaultRegistry() as registry:
+        annotated_paper(paper, registry)
+        bib = paper / "refs.bib"
+        text = bib.read_text().replace("  eprint = {2606.01249},\n  archivePrefix = {arXiv},\n", "")
+        bib.write_text(text)
+        code, out, err = run(["annotate", "refs.bib", "--offline"], paper)
+        assert code == 0, err
+        kept = (paper / "refs.pith").read_text()
+        assert f"\\pithref{{ref1}}{{{PN_B}}}\n" in kept  # kept with the field, as the field is
+        code, out, err = run(["annotate", "--prune", "refs.bib", "--offline"], paper)
+    assert code == 0, err
+    assert out == f"refs.bib:9: ref1: remove pithnumber {PN_B} (no arXiv reference)\nrefs.pith: update\n"
+    pruned = (paper / "refs.pith").read_text()
+    assert pruned.endswith(f"\\pithref{{ref0}}{{{PN_A}}}\n") and "ref1" not in pruned
+    code, out, err = run(["check", "refs.bib"], paper)
+    assert (code, out, err) == (0, "", "")
