@@ -26,6 +26,7 @@ REAL = load_fixture(REAL_RECORDS["2511.00066"])
 OTHER = load_fixture(REAL_RECORDS["2606.01249"])
 PN_A = "pith:2025:SPDDBVRNS36U3W2AYSQMMOTDSD"  # 2511.00066
 PN_B = "pith:2026:3VRARFE3CFBERUCMJGDAWSCMAE"  # 2606.01249
+PN_X = "pith:2026:" + "A" * 26  # well-formed, no such record
 
 
 class Gate:
@@ -220,7 +221,8 @@ def test_offline_with_a_tampered_lock_keeps_the_badges_and_check_fails(paper: Pa
         before = annotated_paper(paper, registry)
     lock = paper / "pith.lock"
     doc = json.loads(lock.read_text())
-    doc["entries"]["2606.01249"]["receipt"]["signature"] = "A" * 86
+    receipt = doc["entries"]["2606.01249"]["receipt"]
+    receipt["signature_b64"] = ("B" if receipt["signature_b64"][0] == "A" else "A") + receipt["signature_b64"][1:]
     lock.write_text(json.dumps(doc, indent=2, sort_keys=True) + "\n")
     before["pith.lock"] = lock.read_bytes()
     code, out, err = run(["annotate", "--offline", "refs.bib"], paper)
@@ -234,18 +236,96 @@ def test_offline_with_a_tampered_lock_keeps_the_badges_and_check_fails(paper: Pa
 
 def test_prune_drops_the_line_of_an_entry_that_no_longer_cites_arxiv(paper: Path) -> None:
     with FaultRegistry() as registry:
-        annotated_paper(paper, registry)
-        bib = paper / "refs.bib"
-        text = bib.read_text().replace("  eprint = {2606.01249},\n  archivePrefix = {arXiv},\n", "")
-        bib.write_text(text)
-        code, out, err = run(["annotate", "refs.bib", "--offline"], paper)
-        assert code == 0, err
-        kept = (paper / "refs.pith").read_text()
-        assert f"\\pithref{{ref1}}{{{PN_B}}}\n" in kept  # kept with the field, as the field is
-        code, out, err = run(["annotate", "--prune", "refs.bib", "--offline"], paper)
+        before = annotated_paper(paper, registry)
+    bib = paper / "refs.bib"
+    text = before["refs.bib"].replace(b"  eprint = {2606.01249},\n  archivePrefix = {arXiv},\n", b"")
+    bib.write_bytes(text)
+    code, out, err = run(["annotate", "refs.bib", "--offline"], paper)
     assert code == 0, err
-    assert out == f"refs.bib:9: ref1: remove pithnumber {PN_B} (no arXiv reference)\nrefs.pith: update\n"
-    pruned = (paper / "refs.pith").read_text()
-    assert pruned.endswith(f"\\pithref{{ref0}}{{{PN_A}}}\n") and "ref1" not in pruned
+    assert out == ""
+    warning = f"refs.bib:11: ref1: has pithnumber {PN_B} but no arXiv reference (--prune removes it) (warning)"
+    assert warning in err.splitlines()
+    assert files(paper) == {**before, "refs.bib": text}  # the line stays, as the field does
+    code, out, err = run(["annotate", "--prune", "refs.bib", "--offline"], paper)
+    assert code == 0, err
+    assert out == f"refs.bib:11: ref1: remove pithnumber {PN_B} (no arXiv reference)\nrefs.pith: update\n"
+    line = f"\\pithref{{ref1}}{{{PN_B}}}\n".encode()
+    assert files(paper) == {
+        **before,
+        "refs.bib": text.replace(f"  pithnumber = {{{PN_B}}},\n".encode(), b""),
+        "refs.pith": before["refs.pith"].replace(line, b""),
+    }
     code, out, err = run(["check", "refs.bib"], paper)
+    assert (code, out, err) == (0, "", "")
+
+
+# -- item 3 (and issue 18): check fails when refs.pith disagrees, is stale or missing ---------
+@pytest.fixture
+def annotated(paper: Path) -> dict[str, bytes]:
+    with FaultRegistry() as registry:
+        return annotated_paper(paper, registry)
+
+
+def check_fails(paper: Path, before: dict[str, bytes], *args: str) -> list[str]:
+    code, out, err = run(["check", "refs.bib", *args], paper)
+    assert code == 1, err
+    assert out == ""
+    assert files(paper) == before  # check never writes
+    return [line for line in err.splitlines() if not line.startswith("pithtex: ")]
+
+
+def test_check_fails_when_refs_pith_disagrees_with_the_bib(paper: Path, annotated: dict[str, bytes]) -> None:
+    refs = paper / "refs.pith"
+    refs.write_bytes(annotated["refs.pith"].replace(f"{{ref1}}{{{PN_B}}}".encode(), f"{{ref1}}{{{PN_A}}}".encode()))
+    before = files(paper)
+    assert check_fails(paper, before) == [
+        f"refs.pith:5: ref1: {PN_A}, but refs.bib:13 gives {PN_B} (run 'pithtex annotate refs.bib')"
+    ]
+
+
+def test_check_fails_when_refs_pith_disagrees_with_pith_lock(paper: Path, annotated: dict[str, bytes]) -> None:
+    bib = paper / "refs.bib"
+    bib.write_bytes(annotated["refs.bib"].replace(f"pithnumber = {{{PN_B}}}".encode(), f"pithnumber = {{{PN_X}}}".encode()))
+    (paper / "refs.pith").write_bytes(
+        annotated["refs.pith"].replace(f"{{ref1}}{{{PN_B}}}".encode(), f"{{ref1}}{{{PN_X}}}".encode())
+    )
+    before = files(paper)
+    assert check_fails(paper, before) == [
+        f"refs.bib:13: ref1: pithnumber {PN_X} is wrong: arXiv:2606.01249 is {PN_B} in pith.lock (run 'pithtex annotate')",
+        f"refs.pith:5: ref1: {PN_X}, but arXiv:2606.01249 is {PN_B} in pith.lock (run 'pithtex annotate refs.bib')",
+    ]
+
+
+def test_check_fails_when_refs_pith_is_stale(paper: Path, annotated: dict[str, bytes]) -> None:
+    """A line lost (the badge vanishes) and a line for a key the .bib no longer has."""
+    stale = annotated["refs.pith"].replace(f"\\pithref{{ref1}}{{{PN_B}}}\n".encode(), f"\\pithref{{gone}}{{{PN_B}}}\n".encode())
+    (paper / "refs.pith").write_bytes(stale)
+    before = files(paper)
+    assert check_fails(paper, before) == [
+        f"refs.pith:5: gone: {PN_B}, but refs.bib has no entry gone (run 'pithtex annotate refs.bib')",
+        f"refs.bib:13: ref1: pithnumber {PN_B} has no line in refs.pith, so its badge is missing from the "
+        "bibliography (run 'pithtex annotate refs.bib')",
+    ]
+
+
+def test_check_fails_when_refs_pith_is_missing_and_the_tex_loads_pith(paper: Path, annotated: dict[str, bytes]) -> None:
+    (paper / "refs.pith").unlink()
+    (paper / "main.tex").write_text(
+        "\\documentclass{article}\n\\usepackage{pith}\n\\begin{document}\n\\cite{ref0}\n"
+        "\\bibliographystyle{plain}\n\\bibliography{refs}\n\\end{document}\n"
+    )
+    from pithtex.write.sty import render_sty
+
+    (paper / "pith.sty").write_text(render_sty())
+    before = files(paper)
+    code, out, err = run(["check", "refs.bib"], paper)  # without the .tex: nothing says badges are wanted
+    assert (code, out, err) == (0, "", "")
+    assert check_fails(paper, before, "main.tex") == [
+        "refs.bib:1: ref0: refs.pith is missing, so the bibliography of main.tex shows none of the badges of "
+        "2 annotated entries (run 'pithtex annotate refs.bib')"
+    ]
+    code, out, err = run(["annotate", "refs.bib", "main.tex", "--offline"], paper)
+    assert (code, out) == (0, "refs.pith: create\n"), err
+    assert files(paper) == {**before, "refs.pith": annotated["refs.pith"]}
+    code, out, err = run(["check", "refs.bib", "main.tex"], paper)
     assert (code, out, err) == (0, "", "")

@@ -168,7 +168,7 @@ def run(args: argparse.Namespace) -> int:
 
     with beside(plan_tails, worth_it=large) as planning:
         mismatched = _crosscheck(entries, report, args.allow_title_mismatch, reporter)
-        refs = _bibrefs(bibs, entries, report) if config.bibrefs else {}
+        refs = _bibrefs(bibs, entries, report, args.prune) if config.bibrefs else {}
         heads = {path: plan_part(path, head=True) for path in cuts if cuts[path] is not None}
         tails = planning.result()
     plans = []
@@ -518,12 +518,23 @@ def _plan_sty(directory: Path, extra: dict[Path, bytes], reporter: Reporter) -> 
     extra[target] = render_sty().encode("utf-8")
 
 
-def _bibrefs(bibs: list[Path], entries: list[BibEntry], report: ResolveReport | None) -> dict[Path, bytes]:
-    """The file pith.sty reads for bibliography badges, beside each .bib (key -> number)."""
+def _bibrefs(
+    bibs: list[Path], entries: list[BibEntry], report: ResolveReport | None, prune: bool = False
+) -> dict[Path, bytes]:
+    """The file pith.sty reads for bibliography badges, beside each .bib (key -> number).
+
+    A line is never lost to a failure: an id that did not resolve this time
+    keeps the line the file already has for its key, and so does an entry
+    that no longer cites arXiv but keeps its pithnumber field (``--prune``
+    removes both the field and the line). Only keys gone from the .bib lose
+    their line (no badge can show for them).
+    """
     from pithtex.write.bibrefs import bibrefs_path, is_safe_bib_key, render_bibrefs
 
     out: dict[Path, bytes] = {}
     for path in bibs:
+        target = bibrefs_path(path)
+        previous = _previous_bibrefs(target)
         pairs = []
         keys: set[str] = set()
         name = str(path)
@@ -533,13 +544,26 @@ def _bibrefs(bibs: list[Path], entries: list[BibEntry], report: ResolveReport | 
             if entry.key in keys:
                 continue  # BibTeX and biber use the first entry of a key, and so does the badge
             keys.add(entry.key)
-            if len(entry.arxiv) != 1 or not is_safe_bib_key(entry.key):
+            if not is_safe_bib_key(entry.key):
                 continue
-            r = _resolution(report, entry.arxiv[0])
+            r = _resolution(report, entry.arxiv[0]) if len(entry.arxiv) == 1 else None
             if r is not None and r.ok and r.pith_number is not None:
                 pairs.append((entry.key, r.pith_number))
-        target = bibrefs_path(path)
+            elif entry.key in previous and (entry.arxiv or (entry.pithnumber is not None and not prune)):
+                pairs.append((entry.key, previous[entry.key]))  # the last verified line stays
         if not pairs and not target.exists():
             continue
         out[target] = render_bibrefs(pairs, bib_name=path.name, name=target.name).encode("utf-8")
     return out
+
+
+def _previous_bibrefs(target: Path) -> dict[str, str]:
+    """key -> number of the lines the .pith file has now (none when it is missing or unreadable)."""
+    from pithtex.readfile import Unreadable, read_bounded
+    from pithtex.write.bibrefs import last_verified
+
+    try:
+        data, _ = read_bounded(target, 64 * 1024 * 1024)
+    except (FileNotFoundError, Unreadable):
+        return {}
+    return last_verified(data.decode("utf-8", errors="replace"))

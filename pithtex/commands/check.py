@@ -210,8 +210,9 @@ def run(args: argparse.Namespace) -> int:
             entries.extend(e for e in result.entries if e.key is not None)
     _check_entries(entries, verified, field, reporter)
     _crosscheck(entries, verified, args.allow_title_mismatch, reporter)
-    for path in texs:
-        _check_tex(path, self_id, verified, reporter)
+    loading = [path for path in texs if _check_tex(path, self_id, verified, reporter)]
+    if config.bibrefs:
+        _check_bibrefs(bibs, entries, verified, loading, reporter)
 
     if verified.memo is not None:
         verified.lock.remember_if_verified(trust, verified.memo)
@@ -223,7 +224,9 @@ def run(args: argparse.Namespace) -> int:
     else:
         reporter.print(quiet=args.quiet)
     if stamp is not None and reporter.clean and not config.warnings and not verified.used_cache:
-        stamp.record_pass([lock_path, *key_files])
+        from pithtex.write.bibrefs import bibrefs_path
+
+        stamp.record_pass([lock_path, *key_files, *(bibrefs_path(path) for path in bibs)])
     return 1 if reporter.problems else 0
 
 
@@ -321,7 +324,40 @@ def _check_sty(name: str, sty: Path, reporter: Reporter) -> None:
         )
 
 
-def _check_tex(path: Path, self_id: ArxivId | None, verified: _Verified, reporter: Reporter) -> None:
+def _check_bibrefs(bibs: list[Path], entries: list, verified: _Verified, loading: list[Path], reporter: Reporter) -> None:
+    """Each .bib's refs.pith (what pith.sty shows as badges) must agree with the .bib and pith.lock;
+    with a .tex that loads pith among the inputs, it must also exist."""
+    from pithtex.readfile import Unreadable, read_bounded
+    from pithtex.write.bibrefs import bibrefs_path, bibrefs_problems
+    from pithtex.write.texedit import same_number
+
+    def number_of(entry: object) -> object:
+        arxiv = getattr(entry, "arxiv", ())
+        return verified.get(arxiv[0])[0] if len(arxiv) == 1 else None
+
+    def known(value: str) -> bool:
+        return any(same_number(value, n.full) for n in verified.lock_numbers().values())
+
+    for path in bibs:
+        target = bibrefs_path(path)
+        try:
+            text: str | None = read_bounded(target, 64 * 1024 * 1024)[0].decode("utf-8", errors="replace")
+        except FileNotFoundError:
+            text = None
+        except Unreadable as exc:
+            reporter.problem(str(target), None, None, exc.reason, code="unreadable-bibrefs")
+            continue
+        name = str(path)
+        mine = [e for e in entries if e.file == name]
+        required = str(loading[0]) if loading else None
+        for file, line, key, message, code in bibrefs_problems(
+            name, str(target), text, mine, number_of, known, required=required, lock_name=verified.lock.path.name
+        ):
+            reporter.problem(file, line, key, message, code=code)
+
+
+def _check_tex(path: Path, self_id: ArxivId | None, verified: _Verified, reporter: Reporter) -> bool:
+    """Check a root .tex; returns whether it loads pith."""
     from pithtex.scan.source import read_source
     from pithtex.write.texedit import TexEditError, analyse_preamble, same_number
 
@@ -330,9 +366,10 @@ def _check_tex(path: Path, self_id: ArxivId | None, verified: _Verified, reporte
     try:
         preamble = analyse_preamble(source.text)
     except TexEditError:
-        return  # not a root file: nothing to check here
+        return False  # not a root file: nothing to check here
     lock_name = verified.lock.path.name
-    if preamble.pith_package_end is not None:
+    loads = preamble.pith_package_end is not None
+    if loads:
         _check_sty(name, path.parent / "pith.sty", reporter)
     if len(preamble.pithnumbers) > 1:
         lines = ", ".join(str(c.line) for c in preamble.pithnumbers)
@@ -341,7 +378,7 @@ def _check_tex(path: Path, self_id: ArxivId | None, verified: _Verified, reporte
         number, problem, _ = verified.get(self_id)
         if number is None:
             reporter.problem(name, None, None, f"--self {self_id}: {problem}", code="unverified")
-            return
+            return loads
         if not preamble.pithnumbers:
             reporter.problem(name, None, None, f"no \\pithnumber for {self_id} (run 'pithtex annotate {name} --self {self_id}')", code="missing-pithnumber")
         for command in preamble.pithnumbers:
@@ -351,7 +388,7 @@ def _check_tex(path: Path, self_id: ArxivId | None, verified: _Verified, reporte
                     f"\\pithnumber{{{command.value}}} is not the Pith Number of {self_id} ({number.full})",
                     code="wrong-pithnumber",
                 )
-        return
+        return loads
     known = verified.lock_numbers()
     for command in preamble.pithnumbers:
         if not any(same_number(command.value, n.full) for n in known.values()):
@@ -361,3 +398,4 @@ def _check_tex(path: Path, self_id: ArxivId | None, verified: _Verified, reporte
                 "(give --self ARXIV_ID and run 'pithtex annotate')",
                 code="unknown-pithnumber",
             )
+    return loads
