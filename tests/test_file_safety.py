@@ -329,3 +329,48 @@ def test_check_fails_when_refs_pith_is_missing_and_the_tex_loads_pith(paper: Pat
     assert files(paper) == {**before, "refs.pith": annotated["refs.pith"]}
     code, out, err = run(["check", "refs.bib", "main.tex"], paper)
     assert (code, out, err) == (0, "", "")
+
+
+# -- item 4: unsigned fields never decide a security question ---------------------------------
+@pytest.mark.parametrize("hint", ["Attention Is All You Need\u00a0", "Attention Is \u00c0ll You Need", None])
+def test_an_unsigned_title_hint_never_downgrades_a_wrong_id(
+    paper: Path, tmp_path: Path, hint: str | None
+) -> None:
+    """The signed title hash names another paper: exit 1 and nothing written, whatever paper.title says."""
+    from tests.support.signing import TestKey, make_record
+
+    key = TestKey()
+    key_file = key.write_key_file(tmp_path / "key.json")
+    record = make_record(key, "2401.00001", 1, "Deep Residual Learning for Image Recognition")
+    if hint is None:
+        del record["paper"]["title"]
+    else:
+        record["paper"]["title"] = hint  # unsigned: outside the canonical record
+    bib = paper / "refs.bib"
+    bib.write_text(bib_citing("2401.00001", titles={"2401.00001": "Attention Is All You Need"}))
+    before = files(paper)
+    with FaultRegistry() as registry:
+        registry.serve_record("2401.00001", record)
+        code, out, err = run(["annotate", "refs.bib", "--registry", registry.url, "--trust-key", str(key_file)], paper)
+    assert code == 1, (out, err)
+    assert "refs.bib:1: ref0: the title does not match arXiv:2401.00001v1 (signed record)" in err
+    assert "The arXiv id is probably wrong." in err
+    assert err.splitlines()[-1] == (
+        "pithtex: nothing was written: ref0: the title does not match the signed title, so the arXiv id is "
+        "probably wrong (fix it, or pass --allow-title-mismatch KEY)"
+    )
+    after = files(paper)
+    assert after.pop("pith.lock")  # the verified record is locked (it is genuine: the id is wrong)
+    assert after == before  # refs.bib untouched, no refs.pith
+    code, out, err = run(["check", "refs.bib", "--trust-key", str(key_file)], paper)
+    assert code == 1 and "refs.bib:1: ref0: the title does not match" in err
+    # The lock's own (unsigned) title field, edited to agree with the entry, changes nothing either.
+    lock = paper / "pith.lock"
+    doc = json.loads(lock.read_text())
+    doc["entries"]["2401.00001"]["title"] = "Attention Is All You Need\u00a0"
+    lock.write_text(json.dumps(doc, indent=2, sort_keys=True) + "\n")
+    before = files(paper)
+    code, out, err = run(["annotate", "refs.bib", "--offline", "--trust-key", str(key_file)], paper)
+    assert code == 1 and "The arXiv id is probably wrong." in err, err
+    assert err.splitlines()[-1].startswith("pithtex: nothing was written: ref0: the title does not match")
+    assert files(paper) == before
