@@ -17,7 +17,11 @@ import errno
 import os
 import stat
 
-__all__ = ["Unreadable", "read_bounded"]
+TYPE_CHECKING = False  # typing costs `pithtex check` start-up time
+if TYPE_CHECKING:  # pragma: no cover
+    from typing import BinaryIO
+
+__all__ = ["Unreadable", "open_regular", "read_bounded"]
 
 
 class Unreadable(Exception):
@@ -49,8 +53,8 @@ def _size(count: int) -> str:
     return f"{count} bytes"  # pragma: no cover
 
 
-def read_bounded(path: str | os.PathLike[str], max_bytes: int) -> tuple[bytes, os.stat_result]:
-    """The bytes of the regular file ``path`` (at most ``max_bytes``) and its ``fstat``.
+def open_regular(path: str | os.PathLike[str]) -> BinaryIO:
+    """``path`` opened for reading in binary, refused at once unless it is a regular file.
 
     Raises :class:`FileNotFoundError` for a missing file (callers treat that
     their own way) and :class:`Unreadable` for everything else.
@@ -69,28 +73,34 @@ def read_bounded(path: str | os.PathLike[str], max_bytes: int) -> tuple[bytes, o
             raise Unreadable("is a socket or FIFO, not a file") from None
         raise Unreadable(f"cannot read ({exc.strerror or exc})") from None
     try:
-        st = os.fstat(fd)
-        kind = _kind(st.st_mode)
+        kind = _kind(os.fstat(fd).st_mode)
         if kind is not None:
             raise Unreadable(f"is {kind}, not a file" if kind.startswith("a") else kind)
+        if hasattr(os, "set_blocking"):
+            os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def read_bounded(path: str | os.PathLike[str], max_bytes: int) -> tuple[bytes, os.stat_result]:
+    """The bytes of the regular file ``path`` (at most ``max_bytes``) and its ``fstat``.
+
+    Raises :class:`FileNotFoundError` for a missing file (callers treat that
+    their own way) and :class:`Unreadable` for everything else.
+    """
+    with open_regular(path) as handle:
+        st = os.fstat(handle.fileno())
         if st.st_size > max_bytes:
             raise Unreadable(f"is {_size(st.st_size)}, larger than the {_size(max_bytes)} pithtex reads")
-        parts = []
-        left = max_bytes + 1
-        while left > 0:
-            try:
-                chunk = os.read(fd, min(left, max(st.st_size + 1, 1 << 16)))  # usually one read
-            except IsADirectoryError:  # pragma: no cover - fstat said otherwise
-                raise Unreadable("is a directory, not a file") from None
-            except OSError as exc:
-                raise Unreadable(f"cannot read ({exc.strerror or exc})") from None
-            if not chunk:
-                break
-            parts.append(chunk)
-            left -= len(chunk)
-        data = b"".join(parts)
-        if len(data) > max_bytes:
-            raise Unreadable(f"grew past the {_size(max_bytes)} pithtex reads while being read")
-        return data, st
-    finally:
-        os.close(fd)
+        try:
+            want = min(max_bytes, st.st_size) + 1  # the size as stated (a buffer of the cap would be wasted)
+            data = handle.read(want)
+            if len(data) == want and want <= max_bytes:  # it grew meanwhile
+                data += handle.read(max_bytes + 1 - len(data))
+        except OSError as exc:
+            raise Unreadable(f"cannot read ({exc.strerror or exc})") from None
+    if len(data) > max_bytes:
+        raise Unreadable(f"grew past the {_size(max_bytes)} pithtex reads while being read")
+    return data, st

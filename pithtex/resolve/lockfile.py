@@ -67,6 +67,19 @@ MAX_LOCK_BYTES = 256 * 1024 * 1024
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 
 
+def read_lock_bytes(path: Path) -> bytes:
+    """The bytes of the lock file at ``path``, refused before reading when it is larger than
+    :data:`MAX_LOCK_BYTES` or not a regular file (a FIFO, a device); ``FileNotFoundError``
+    when there is none. Whatever the format, the lock is read through here."""
+    from pithtex.readfile import Unreadable, read_bounded
+
+    try:
+        return read_bounded(path, MAX_LOCK_BYTES)[0]
+    except Unreadable as exc:
+        reason = "is a directory, not a lock file" if "directory" in exc.reason else exc.reason
+        raise InputError(f"{path}: {reason}", hint=exc.hint) from None
+
+
 def lock_key(arxiv: ArxivId) -> str:
     """The entry key for an id as cited: ``2511.00066`` or ``2511.00066v4``."""
     return arxiv.versioned
@@ -414,13 +427,9 @@ class Lockfile:
 
         path = Path(path)
         try:
-            data = path.read_bytes()
+            data = read_lock_bytes(path)
         except FileNotFoundError:
             return cls(path)
-        except IsADirectoryError:
-            raise InputError(f"{path}: is a directory, not a lock file") from None
-        except OSError as exc:
-            raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
         if memo is not None and data and not data.isspace() and memo.knows_file(data):
             body = memo.summary(path, data)
             entries = _from_summary(body, _Records(path, data)) if body is not None else None

@@ -57,16 +57,18 @@ def _load_index(root: Path) -> dict[str, dict[str, Any]]:
 
 
 def _read_input(path: Path) -> bytes:
+    from pithtex.readfile import Unreadable, read_bounded
+
     try:
-        with path.open("rb") as handle:
-            data = handle.read(MAX_INPUT_BYTES + 1)
-    except IsADirectoryError:
-        raise InputError(f"{path}: is a directory") from None
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    if len(data) > MAX_INPUT_BYTES:
-        raise InputError(f"{path}: larger than {MAX_INPUT_BYTES} bytes; not a Pith document")
-    return data
+        return read_bounded(path, MAX_INPUT_BYTES)[0]
+    except FileNotFoundError:
+        raise InputError(f"{path}: cannot read: no such file") from None
+    except Unreadable as exc:
+        if "directory" in exc.reason:
+            raise InputError(f"{path}: is a directory") from None
+        if "larger than" in exc.reason:
+            raise InputError(f"{path}: larger than {MAX_INPUT_BYTES} bytes; not a Pith document") from None
+        raise InputError(f"{path}: cannot read: {exc.reason}") from None
 
 
 def add_to_mirror(root: Path, files: list[Path], trust: TrustStore) -> list[MirrorAdded]:
