@@ -366,8 +366,9 @@ class Lockfile:
             usable = False
         if usable:
             return FileLock(str(directory / f"{name}.lock"), timeout=timeout)
-        # A read-only cache (some CI set-ups): a hidden lock file beside pith.lock.
-        return FileLock(str(self.path.with_name(f".{self.path.name}.lock")), timeout=timeout)
+        # A read-only cache (some CI set-ups): lock the directory that holds pith.lock itself,
+        # which creates nothing there (a lock file beside it would be left in the paper's directory).
+        return FileLock(str(self.path.parent), timeout=timeout, directory=True)
 
     def save(self) -> bool:
         """Write the lock atomically if it changed; returns whether it wrote.
