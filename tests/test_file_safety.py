@@ -153,6 +153,9 @@ def test_a_symlinked_bib_is_annotated_through_the_link(tmp_path: Path, monkeypat
     master.write_text(bib_citing("2511.00066"))
     os.chmod(master, 0o640)
     os.setxattr(master, "user.origin", b"shared-bibliography")
+    if os.geteuid() == 0:
+        os.chown(master, 65534, 65534)  # another owner and group (as a shared file often has)
+    owner = (master.stat().st_uid, master.stat().st_gid)
     paper = tmp_path / "paper"
     paper.mkdir()
     (paper / "refs.bib").symlink_to("../shared/master.bib")
@@ -167,6 +170,7 @@ def test_a_symlinked_bib_is_annotated_through_the_link(tmp_path: Path, monkeypat
     assert os.readlink(paper / "refs.bib") == "../shared/master.bib"  # still the link
     assert files(shared) == {"master.bib": annotated}  # the target edited, no temp file beside it
     assert stat.S_IMODE(master.stat().st_mode) == 0o640
+    assert (master.stat().st_uid, master.stat().st_gid) == owner
     assert os.getxattr(master, "user.origin") == b"shared-bibliography"
     refs_pith = (paper / "refs.pith").read_bytes()
     assert refs_pith.endswith(f"\\pithref{{ref0}}{{{PN_A}}}\n".encode())
@@ -232,6 +236,27 @@ def test_offline_with_a_tampered_lock_keeps_the_badges_and_check_fails(paper: Pa
     code, out, err = run(["check", "refs.bib"], paper)
     assert code == 1
     assert "refs.bib:9: ref1: pith.lock entry '2606.01249' does not verify" in err
+
+
+def test_a_coauthor_without_the_trust_key_keeps_every_badge(paper: Path, tmp_path: Path) -> None:
+    """Records signed by a key only the first author trusts: the coauthor's run fails, loses nothing."""
+    from tests.support.signing import TestKey, make_record
+
+    key = TestKey()
+    key_file = key.write_key_file(tmp_path / "key.json")
+    record = make_record(key, "2401.00001", 1, "A Private Registry Paper")
+    (paper / "refs.bib").write_text(bib_citing("2401.00001"))
+    with FaultRegistry() as registry:
+        registry.serve_record("2401.00001", record)
+        code, out, err = run(["annotate", "refs.bib", "--registry", registry.url, "--trust-key", str(key_file)], paper)
+    assert code == 0, err
+    before = files(paper)
+    assert f"\\pithref{{ref0}}{{{record['pith_number']}}}\n".encode() in before["refs.pith"]
+    code, out, err = run(["annotate", "refs.bib", "--offline"], paper)  # no --trust-key
+    assert code == 1
+    assert out == ""
+    assert "refs.bib:1: ref0: arXiv:2401.00001: pith.lock entry '2401.00001' does not verify" in err.splitlines()[0]
+    assert files(paper) == before
 
 
 def test_prune_drops_the_line_of_an_entry_that_no_longer_cites_arxiv(paper: Path) -> None:

@@ -186,7 +186,7 @@ def _write(plans: list[FilePlan], extra: dict[Path, bytes], before: dict[Path, A
     before each rename. A read-only file is refused before the first write,
     so the set is never left half-updated by a foreseeable failure.
     """
-    from pithtex.write.atomic import Snapshot, check_writable, write_if_changed
+    from pithtex.write.atomic import FileChanged, Snapshot, check_writable, write_if_changed
 
     planned = [(plan.source.path, plan.new_bytes(), Snapshot(plan.source.path, plan.source.raw, plan.source.identity))
                for plan in plans]
@@ -194,13 +194,7 @@ def _write(plans: list[FilePlan], extra: dict[Path, bytes], before: dict[Path, A
     for path, _data, snapshot in planned:
         check_writable(path)
         if snapshot.changed():
-            from pithtex.write.atomic import FileChanged
-
-            raise FileChanged(
-                f"{path}: changed on disk while pithtex was running (saved from an editor?); "
-                "left as it is now, nothing was written",
-                hint="run the command again",
-            )
+            raise FileChanged.at(path, "nothing was written")
     for path, data, snapshot in planned:
         write_if_changed(path, data, expected=snapshot)
 

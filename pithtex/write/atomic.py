@@ -47,6 +47,13 @@ __all__ = ["FileChanged", "Snapshot", "atomic_write_bytes", "check_writable", "r
 class FileChanged(PithtexError):
     """The file changed on disk after pithtex read it: it was left as it is now."""
 
+    @classmethod
+    def at(cls, path: Path, outcome: str = "not written") -> FileChanged:
+        return cls(
+            f"{path}: changed on disk while pithtex was running (saved from an editor?); left as it is now, {outcome}",
+            hint="run the command again",
+        )
+
 
 @dataclass(frozen=True)
 class Snapshot:
@@ -111,14 +118,6 @@ def _explain(path: Path, exc: OSError) -> PithtexError:
     else:
         what = exc.strerror or str(exc)
     return PithtexError(f"{path}: cannot write: {what}; the file was left unchanged")
-
-
-def _changed_error(path: Path) -> FileChanged:
-    return FileChanged(
-        f"{path}: changed on disk while pithtex was running (saved from an editor?); "
-        "left as it is now, not written",
-        hint="run the command again",
-    )
 
 
 # -- the mechanism ---------------------------------------------------------
@@ -274,7 +273,7 @@ def atomic_write_bytes(
 
     def still_as_read() -> None:
         if expected is not None and expected.changed():
-            raise _changed_error(given)
+            raise FileChanged.at(given)
 
     still_as_read()  # before any work: the common case of a long-finished save
     try:
