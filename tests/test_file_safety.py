@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import stat
 import subprocess
@@ -224,10 +225,13 @@ def test_offline_with_a_tampered_lock_keeps_the_badges_and_check_fails(paper: Pa
     with FaultRegistry() as registry:
         before = annotated_paper(paper, registry)
     lock = paper / "pith.lock"
-    doc = json.loads(lock.read_text())
-    receipt = doc["entries"]["2606.01249"]["receipt"]
-    receipt["signature_b64"] = ("B" if receipt["signature_b64"][0] == "A" else "A") + receipt["signature_b64"][1:]
-    lock.write_text(json.dumps(doc, indent=2, sort_keys=True) + "\n")
+    lines = lock.read_text(encoding="utf-8").split("\n")
+    [at] = [i for i, line in enumerate(lines) if line.startswith('["2606.01249",')]  # the v2 line format
+    signature = re.search(r"[A-Za-z0-9+/]{86}==", lines[at])
+    assert signature is not None
+    flipped = ("B" if signature.group(0)[0] == "A" else "A") + signature.group(0)[1:]
+    lines[at] = lines[at].replace(signature.group(0), flipped)
+    lock.write_text("\n".join(lines), encoding="utf-8")
     before["pith.lock"] = lock.read_bytes()
     code, out, err = run(["annotate", "--offline", "refs.bib"], paper)
     assert code == 1
@@ -391,9 +395,14 @@ def test_an_unsigned_title_hint_never_downgrades_a_wrong_id(
     assert code == 1 and "refs.bib:1: ref0: the title does not match" in err
     # The lock's own (unsigned) title field, edited to agree with the entry, changes nothing either.
     lock = paper / "pith.lock"
-    doc = json.loads(lock.read_text())
-    doc["entries"]["2401.00001"]["title"] = "Attention Is All You Need\u00a0"
-    lock.write_text(json.dumps(doc, indent=2, sort_keys=True) + "\n")
+    text = lock.read_text(encoding="utf-8")
+    signed_title = json.dumps(record["paper"].get("title", "Deep Residual Learning for Image Recognition"), ensure_ascii=False)
+    if signed_title not in text:  # no hint was locked: put the title where the v2 line keeps it
+        assert '"Deep Residual Learning' not in text and ',null,"' in text
+        text = text.replace(',null,"', ',"Attention Is All You Need\u00a0","', 1)
+    else:
+        text = text.replace(signed_title, '"Attention Is All You Need\u00a0"')
+    lock.write_text(text, encoding="utf-8")
     before = files(paper)
     code, out, err = run(["annotate", "refs.bib", "--offline", "--trust-key", str(key_file)], paper)
     assert code == 1 and "The arXiv id is probably wrong." in err, err
