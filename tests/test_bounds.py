@@ -145,3 +145,18 @@ def test_a_whole_run_against_a_slow_registry_has_one_deadline(paper: Path) -> No
     assert "32 ids: 0 verified, 32 failed" in err
     assert seconds < 2 + 6, seconds  # the deadline plus process start-up; about 30 s before the fix
     assert snapshot(paper) == before
+
+
+def test_a_fifo_where_annotate_writes_refs_pith_is_refused_at_once(paper: Path) -> None:
+    from tests.support.signing import REAL_RECORDS, load_fixture
+
+    bib = paper / "refs.bib"
+    bib.write_text(bib_citing("2511.00066"))
+    os.mkfifo(paper / "refs.pith")
+    with FaultRegistry() as registry:
+        registry.serve_record("2511.00066", load_fixture(REAL_RECORDS["2511.00066"]))
+        code, out, err, _ = run(["annotate", "refs.bib", "--registry", registry.url], paper)
+    assert code == 2
+    assert err.splitlines()[-1] == "pithtex: refs.pith: is a FIFO (named pipe), not a file"
+    assert bib.read_text() == bib_citing("2511.00066")  # nothing written
+    assert sorted(p.name for p in paper.iterdir()) == ["pith.lock", "refs.bib", "refs.pith"]

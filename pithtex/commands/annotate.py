@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pithtex.commands.inputs import split_inputs
-from pithtex.errors import InputError, UsageError
+from pithtex.errors import InputError, PithtexError, UsageError
 
 if TYPE_CHECKING:  # pragma: no cover
     from pithtex.ids.arxiv import ArxivId
@@ -173,8 +173,8 @@ def _snapshot(path: Path) -> Any:
 
     try:
         return Snapshot.take(path)
-    except Exception as exc:  # a PithtexError naming the file
-        raise InputError(f"{path}: cannot read: {getattr(exc, 'message', exc)}") from None
+    except PithtexError as exc:  # names the file already
+        raise InputError(exc.message) from None
 
 
 def _write(plans: list[FilePlan], extra: dict[Path, bytes], before: dict[Path, Any]) -> None:

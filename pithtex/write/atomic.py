@@ -70,15 +70,17 @@ class Snapshot:
     @classmethod
     def take(cls, path: str | os.PathLike[str]) -> Snapshot:
         """The file as it is now (following symbolic links)."""
+        from pithtex.readfile import Unreadable, open_regular
+
         target = Path(path)
         try:
-            with open(target, "rb") as handle:
+            with open_regular(target) as handle:  # a FIFO is refused, never waited on
                 st = os.fstat(handle.fileno())
-                if not stat.S_ISREG(st.st_mode):
-                    return cls(target, None, cls.identity_of(st))
                 return cls(target, handle.read(), cls.identity_of(st))
         except FileNotFoundError:
             return cls(target, None, None)
+        except Unreadable as exc:
+            raise PithtexError(f"{target}: {exc.reason}") from None
         except OSError as exc:
             raise _explain(target, exc) from None
 
@@ -96,10 +98,12 @@ class Snapshot:
             return True
         if st.st_size != len(self.data):
             return True
+        from pithtex.readfile import Unreadable, open_regular
+
         try:  # same size and time: compare the bytes (a quick save may keep both)
-            with open(self.path, "rb") as handle:
+            with open_regular(self.path) as handle:
                 return handle.read(len(self.data) + 1) != self.data
-        except OSError:
+        except (OSError, Unreadable):
             return True
 
 
