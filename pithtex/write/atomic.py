@@ -279,7 +279,6 @@ def atomic_write_bytes(
         if expected is not None and expected.changed():
             raise FileChanged.at(given)
 
-    still_as_read()  # before any work: the common case of a long-finished save
     try:
         replace_file(target, data, keep_xattrs=True, before_rename=still_as_read)
     except OSError as exc:
