@@ -8,7 +8,10 @@ lacks), re-verifies each entry against the pinned key, and checks that
   number of the id it cites;
 - every ``pithnumber`` and ``\\pithnumber{...}`` matches a verified lock entry
   (the paper's own id when ``--self``/``self_id`` is known);
-- no entry's title says its arXiv id is probably wrong.
+- no entry's title says its arXiv id is probably wrong;
+- the ``.pith`` file beside each .bib (what pith.sty shows as badges) has a
+  line for every verified annotation and no line the .bib or pith.lock
+  contradicts, and exists when a checked .tex loads pith.
 
 One line per problem, ``file:line: key: what is wrong``; exit 1 on problems,
 0 (and silence) when all is well. Lean start-up: no httpx, rich or jinja2.
