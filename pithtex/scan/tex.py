@@ -30,7 +30,8 @@ Inputs: ``\\input{f}`` (and the primitive ``\\input f``), ``\\include{f}``,
 ``*from`` variants) are followed. Paths are tried relative to the including
 file's directory, then to the directory of the file named on the command
 line (LaTeX's own rule); ``.tex`` is added when the name has no such file.
-Each file is scanned once (cycles and repeated inputs stop there). A missing
+Each file is scanned once (cycles and repeated inputs stop there), and inputs
+nested more than :data:`MAX_INPUT_DEPTH` deep are not followed. A missing
 or unreadable input is a non-fatal :class:`ScanProblem` at the ``\\input``'s
 file:line. Arguments with ``#`` or ``|`` (macro parameters, shell escapes) are
 not followed.
@@ -53,6 +54,10 @@ from pithtex.scan.texclean import blank_non_text
 __all__ = ["scan_tex", "TEX_SUFFIXES"]
 
 TEX_SUFFIXES = frozenset({".tex", ".ltx", ".latex", ".sty", ".cls", ".bbl"})
+#: Inputs nested deeper than this are not followed (one problem at the \\input): TeX Live
+#: itself allows 15 open files (``max_in_open``), and following without a bound let a
+#: 600-deep chain exhaust Python's stack.
+MAX_INPUT_DEPTH = 64
 
 _INPUT_RE = re.compile(
     r"\\(?P<cmd>input|include|subfile|import|subimport|inputfrom|subinputfrom|includefrom|subincludefrom)"
@@ -191,11 +196,13 @@ def scan_tex(
     visited: set[Path] | None = None,
     root: Path | None = None,
     follow_inputs: bool = True,
+    depth: int = 0,
 ) -> ScanResult:
     """Scan one .tex (or .bbl) file and, unless ``follow_inputs`` is False,
     the files it inputs. ``visited`` (resolved paths) is shared across a scan
     so each file is read once; ``root`` is the directory of the file named on
-    the command line (defaults to this file's)."""
+    the command line (defaults to this file's); ``depth`` is how many inputs
+    deep this file is (inputs past :data:`MAX_INPUT_DEPTH` are not followed)."""
     result = ScanResult()
     if visited is None:
         visited = set()
@@ -288,7 +295,15 @@ def scan_tex(
 
     if follow_inputs:
         for line, shown, cands in _resolve_inputs(source, clean, lines, root):
-            _follow(source, line, shown, cands, visited, root, result)
+            if depth >= MAX_INPUT_DEPTH:
+                result.errors.append(ScanProblem(
+                    name, line,
+                    f"{shown}: not followed: inputs nested more than {MAX_INPUT_DEPTH} deep "
+                    f"(TeX itself stops at 15)",
+                    fatal=False,
+                ))
+                break
+            _follow(source, line, shown, cands, visited, root, result, depth)
     return result
 
 
@@ -300,6 +315,7 @@ def _follow(
     visited: set[Path],
     root: Path,
     result: ScanResult,
+    depth: int = 0,
 ) -> None:
     target = next((c for c in cands if c.is_file()), None)
     if target is None:
@@ -324,4 +340,4 @@ def _follow(
         visited.add(resolved)
         result.extend(scan_bib(child))
         return
-    result.extend(scan_tex(child, visited=visited, root=root))
+    result.extend(scan_tex(child, visited=visited, root=root, depth=depth + 1))
