@@ -29,7 +29,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pithtex.commands.inputs import split_inputs
+from pithtex.commands.inputs import split_inputs, tex_bib_files
 from pithtex.errors import InputError, UsageError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -57,7 +57,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "and \\usepackage{pith} + \\pithnumber{...} in a root .tex file (--self). Only the "
         "changed lines differ; unchanged files are not touched."
     )
-    parser.add_argument("files", nargs="+", type=Path, metavar="FILE", help=".bib and .tex files")
+    parser.add_argument(
+        "files", nargs="+", type=Path, metavar="FILE",
+        help=".bib and .tex files (a .tex brings the .bib files it names: \\bibliography, \\addbibresource)",
+    )
     parser.add_argument("--check", action="store_true", help="write nothing; exit 1 if anything would change")
     parser.add_argument("--diff", action="store_true", help="print the unified diff; write nothing")
     parser.add_argument("--dry-run", action="store_true", help="say what would change; write nothing")
@@ -70,6 +73,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--fix", action="store_true", help="correct a wrong \\pithnumber in the .tex")
     parser.add_argument("--field", metavar="NAME", help="BibTeX field name (default: config, pithnumber)")
+    parser.add_argument(
+        "--no-field", action="store_true",
+        help="never edit .bib files: keep the numbers in pith.lock and refs.pith (config write_field = false)",
+    )
     parser.add_argument(
         "--allow-title-mismatch", action="append", default=[], metavar="KEY",
         help="annotate KEY although its title does not match the signed title (repeatable)",
@@ -93,7 +100,10 @@ def run(args: argparse.Namespace) -> int:
         stamp = CheckStamp(["annotate", *stamp_options], list(args.files), texs)
         if stamp.passed_before():
             return 0  # the same run found nothing to do on these exact bytes
+    found = tex_bib_files(bibs, texs)  # main.tex brings the .bib files it uses
+    bibs = found.bibs
     config = options.load_checked_config(args, list(args.files))
+    write_field = config.write_field and not args.no_field
     field = args.field or config.field
     if not _FIELD.fullmatch(field):
         raise UsageError(f"--field {field!r} is not a BibTeX field name")
@@ -101,6 +111,7 @@ def run(args: argparse.Namespace) -> int:
     writing = not (args.check or args.diff or args.dry_run)
     # lines this run will never show are not kept (see Reporter): info without --json, changes with --quiet
     reporter = Reporter(keep_info=args.json, keep_changes=args.json or not (args.quiet or args.diff))
+    found.report(reporter)
 
     sources = {path: read_source(path) for path in [*bibs, *texs]}
     for source in sources.values():
@@ -160,7 +171,11 @@ def run(args: argparse.Namespace) -> int:
             index, offset = cut
             part = by_file[path][:index] if head else by_file[path][index:]
             span = (0, offset) if head else (offset, len(sources[path].text))
-        text = _plan_bib(sources[path], part, report, field, args.prune, own, span=span)
+        if write_field:
+            text = _plan_bib(sources[path], part, report, field, args.prune, own, span=span)
+        else:  # the .bib is left alone: only its problems are said
+            _check_without_field(part, report, field, own)
+            text = sources[path].text[slice(*span)] if span is not None else sources[path].text
         return text, [line.as_tuple() for line in own.lines], own.dropped_changes
 
     def plan_tails() -> list[tuple[str, list[tuple[Any, ...]], int]]:
@@ -168,7 +183,7 @@ def run(args: argparse.Namespace) -> int:
 
     with beside(plan_tails, worth_it=large) as planning:
         mismatched = _crosscheck(entries, report, args.allow_title_mismatch, reporter)
-        refs = _bibrefs(bibs, entries, report) if config.bibrefs else {}
+        refs = _bibrefs(bibs, entries, report) if config.bibrefs or not write_field else {}
         heads = {path: plan_part(path, head=True) for path in cuts if cuts[path] is not None}
         tails = planning.result()
     plans = []
@@ -226,7 +241,9 @@ def run(args: argparse.Namespace) -> int:
         and (report is None or all(r.origin == "lock" for r in report.resolutions))
     ):
         env_keys = [Path(p) for p in os.environ.get("PITHTEX_TRUST_KEYS", "").split(os.pathsep) if p.strip()]
-        stamp.record_pass([settings.lock_path, *config.trust_keys, *args.trust_key, *env_keys, *extra])
+        stamp.record_pass(
+            [settings.lock_path, *config.trust_keys, *args.trust_key, *env_keys, *extra, *found.consulted]
+        )
     if args.check and (changed_plans or changed_extra):
         if not args.quiet:
             n = len(changed_plans) + len(changed_extra)
@@ -407,6 +424,21 @@ def _plan_bib(
     for (key, _line), (file, line, text_) in messages.items():
         reporter.change(file, line, key, text_)
     return text
+
+
+def _check_without_field(
+    entries: list[BibEntry], report: ResolveReport | None, field: str, reporter: Reporter
+) -> None:
+    """write_field = false: what is wrong with the entries, the .bib untouched (pithtex.commands.nofield)."""
+    from pithtex.commands.nofield import check_entries
+
+    def lookup(arxiv: ArxivId) -> tuple[Any, str | None]:
+        r = _resolution(report, arxiv)
+        if r is None or not r.ok or r.pith_number is None:
+            return None, f"{arxiv}: {r.problem if r is not None else 'not resolved'}"
+        return r.pith_number, None
+
+    check_entries(entries, lookup, field, reporter)
 
 
 def _strip_location(message: str, key: str) -> str:
