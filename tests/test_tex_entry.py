@@ -122,3 +122,35 @@ def test_biblatex_resources_and_the_tex_tree(paper: Path, capsys: pytest.Capture
     assert out.count("paper/bib/refs.bib:") == 3
     assert (paper / "bib" / "refs.pith").is_file()
     assert run(capsys, "check", "paper/main.tex") == (0, "", "")
+
+
+def test_after_the_readme_first_command_check_main_tex_passes(tmp_path: Path) -> None:
+    """The README's first command (its pithtex part; the install is this checkout), then check."""
+    import os
+    import re
+    import shlex
+    import subprocess
+    import sys
+
+    readme = (REPO / "README.md").read_text()
+    first = re.search(r"```sh\n(.*?)\n", readme).group(1)
+    steps = [shlex.split(part) for part in first.split("&&")]
+    assert steps[0][:4] == ["python3", "-m", "pip", "install"]
+    commands = [step for step in steps[1:] if step[:3] == ["python3", "-m", "pithtex"]]
+    assert commands and commands[0][3:] == ["annotate", "examples/paper/main.tex"]
+    repo = tmp_path / "repo"
+    (repo / "examples" / "paper").mkdir(parents=True)
+    (repo / ".git").mkdir()
+    for name in (*SOURCES, "latexmkrc", "README.md"):
+        shutil.copy2(EXAMPLE / name, repo / "examples" / "paper" / name)
+    env = dict(os.environ, PITHTEX_REGISTRY="http://127.0.0.1:9", XDG_CACHE_HOME=str(tmp_path / "cache"))
+    env.pop("PITHTEX_TRUST_KEYS", None)
+    env.pop("PITHTEX_CACHE_DIR", None)
+    for step in commands:
+        done = subprocess.run([sys.executable, *step[1:]], cwd=repo, env=env, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+    check = subprocess.run(
+        [sys.executable, "-m", "pithtex", "check", "examples/paper/main.tex"],
+        cwd=repo, env=env, capture_output=True, text=True, timeout=120,
+    )
+    assert (check.returncode, check.stdout, check.stderr) == (0, "", "")
