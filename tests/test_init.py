@@ -228,7 +228,7 @@ def test_fresh_repository_with_real_pre_commit_and_latexmk(fresh: Path, mirror: 
     # a repository that already has a pre-commit configuration of its own
     (fresh / ".pre-commit-config.yaml").write_text(
         "# project hooks\nrepos:\n- repo: local\n  hooks:\n  - id: no-todo\n    name: no TODO\n"
-        "    entry: '! grep -n TODO'\n    language: system\n    files: \\.tex$\n"
+        "    entry: TODO\n    language: pygrep\n    files: \\.tex$\n"
     )
     with running_mirror(mirror) as server:
         init = subprocess.run(
@@ -248,7 +248,8 @@ def test_fresh_repository_with_real_pre_commit_and_latexmk(fresh: Path, mirror: 
 
     first = pre_commit()
     assert first.returncode == 1, first.stdout + first.stderr
-    assert "no TODO" in first.stdout and "refs.bib:5: vanngo2025sharpness: no pithnumber for arXiv:2511.00066" in first.stdout
+    assert "no TODO....." in first.stdout and first.stdout.count("Passed") == 1  # theirs passes, ours fails
+    assert "refs.bib:5: vanngo2025sharpness: no pithnumber for arXiv:2511.00066" in first.stdout
 
     build = subprocess.run(  # the latexmkrc init wrote: annotate main.tex offline, then compile
         ["latexmk", "-interaction=nonstopmode"], cwd=fresh, capture_output=True, text=True, timeout=300,
@@ -266,4 +267,10 @@ def test_fresh_repository_with_real_pre_commit_and_latexmk(fresh: Path, mirror: 
     _git(fresh, env, "add", "main.tex", "refs.bib", "refs.pith", "pith.lock", "pith.sty")
     again = pre_commit()
     assert again.returncode == 0, again.stdout + again.stderr
-    _git(fresh, env, "commit", "-q", "-m", "paper")  # the installed-hook path is pre-commit's own
+    # and as a git hook: the commit runs both hooks and goes through
+    subprocess.run([sys.executable, "-m", "pre_commit", "install"], cwd=fresh, env=env, check=True,
+                   capture_output=True, timeout=120)
+    commit = subprocess.run(["git", "commit", "-m", "paper"], cwd=fresh, capture_output=True, text=True, timeout=600,
+                            env=dict(env, PITHTEX_REGISTRY="http://127.0.0.1:9"))
+    assert commit.returncode == 0, commit.stdout + commit.stderr
+    assert "pithtex check" in commit.stdout + commit.stderr
