@@ -107,8 +107,15 @@ def _config(directory: Path, write_field: bool) -> None:
     lines = settings_lines(write_field=write_field)
     own = directory / "pithtex.toml"
     pyproject = directory / "pyproject.toml"
-    if own.exists():
-        _say(own, "up to date (kept as it is)")
+    if own.exists() or (pyproject.exists() and "[tool.pithtex]" in (_read(pyproject) or "")):
+        kept = own if own.exists() else pyproject
+        _say(kept, "up to date (kept as it is)")
+        if not write_field:
+            from pithtex.config import load_config
+
+            if load_config([kept]).write_field:
+                print(f"pithtex: note: {kept}: add 'write_field = false' to it (init does not edit settings)",
+                      file=sys.stderr)
         return
     text = _read(pyproject)
     if text is None:
@@ -186,6 +193,14 @@ def _sty(directory: Path) -> None:
     _say(target, ("update" if existed else "create") if written else "up to date")
 
 
+def _shown(path: Path) -> Path:
+    """``path`` relative to the current directory when it is below it (for messages)."""
+    try:
+        return path.relative_to(Path.cwd())
+    except ValueError:
+        return path
+
+
 def _first_resolve(main: Path, args: argparse.Namespace) -> int:
     from pithtex.commands.inputs import scan_paths_with_bibs
     from pithtex.commands.options import load_settings
@@ -202,7 +217,7 @@ def _first_resolve(main: Path, args: argparse.Namespace) -> int:
     ids = list(dict.fromkeys(f.arxiv for f in scan.findings))
     if loaded.config.self_id is not None and loaded.config.self_id not in ids:
         ids.append(loaded.config.self_id)
-    lock = loaded.settings.lock_path
+    lock = _shown(loaded.settings.lock_path)
     if not ids:
         _say(main, "cites no arXiv paper yet: nothing to resolve")
         return 0
