@@ -154,3 +154,16 @@ def test_after_the_readme_first_command_check_main_tex_passes(tmp_path: Path) ->
         cwd=repo, env=env, capture_output=True, text=True, timeout=120,
     )
     assert (check.returncode, check.stdout, check.stderr) == (0, "", "")
+
+
+def test_a_chapter_passed_alone_is_not_followed(paper: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """pre-commit passes every staged .tex: a chapter's \\bibliography{refs} means refs.bib beside the
+    ROOT file, so only a file with \\documentclass is followed."""
+    tex = paper / "main.tex"
+    tex.write_text(tex.read_text().replace("\\bibliography{refs}", "\\input{sections/bib}"))
+    (paper / "sections").mkdir()
+    (paper / "sections" / "bib.tex").write_text("% \\documentclass{article}\n\\bibliography{refs}\n\\input{sections/x}\n")
+    (paper / "sections" / "x.tex").write_text("")  # sections/x: relative to the root, as LaTeX reads it
+    assert run(capsys, "annotate", "paper/main.tex")[0] == 0
+    assert run(capsys, "check", "paper/sections/bib.tex") == (0, "", "")
+    assert run(capsys, "check", "paper/sections/bib.tex", "paper/main.tex") == (0, "", "")

@@ -61,7 +61,10 @@ class TexBibs:
 def tex_bib_files(bibs: list[Path], texs: list[Path], *, skip_unreadable: bool = False) -> TexBibs:
     """``bibs``, then the .bib files each of ``texs`` uses (``\\bibliography``, ``\\addbibresource``...,
     through its inputs: :func:`pithtex.scan.bibfiles.find_bib_files`), each once. A .bib from
-    TeX's own tree (``IEEEabrv.bib``) is not the paper's and is left out. An unreadable .tex
+    TeX's own tree (``IEEEabrv.bib``) is not the paper's and is left out. Only a root file (one
+    with ``\\documentclass``) is followed: BibTeX and biber open names relative to the root's
+    directory, so from a chapter (pre-commit passes every staged .tex) the names would be
+    looked for in the wrong place. An unreadable .tex
     raises ``InputError``, or is passed over with ``skip_unreadable`` (its reader reports it)."""
     out = TexBibs(bibs)
     if not texs:
@@ -72,6 +75,8 @@ def tex_bib_files(bibs: list[Path], texs: list[Path], *, skip_unreadable: bool =
     seen = {_key(p) for p in bibs}
     for tex in texs:
         try:
+            if not _is_root(tex):
+                continue
             found = find_bib_files(tex, consulted=out.consulted)
         except InputError:
             if skip_unreadable:
@@ -102,6 +107,15 @@ def scan_paths_with_bibs(paths: list[Path], *, field_name: str = "pithnumber") -
     for b in found.missing:
         result.errors.append(ScanProblem(b.file, b.line, f"{b.command}: {b.problem}", fatal=False))
     return result
+
+
+def _is_root(tex: Path) -> bool:
+    """Whether ``tex`` has a (live, not commented-out) ``\\documentclass``."""
+    from pithtex.scan.source import read_source
+    from pithtex.scan.texclean import blank_non_text
+
+    text = read_source(tex).text
+    return "\\documentclass" in text and "\\documentclass" in blank_non_text(text)
 
 
 def _key(path: Path) -> Path:
