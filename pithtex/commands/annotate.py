@@ -22,8 +22,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pithtex.commands.inputs import split_inputs
-from pithtex.errors import InputError, UsageError
+from pithtex.commands.inputs import split_inputs, tex_bib_files
+from pithtex.errors import InputError, PithtexError, UsageError
 
 if TYPE_CHECKING:  # pragma: no cover
     from pithtex.ids.arxiv import ArxivId
@@ -43,7 +43,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "and \\usepackage{pith} + \\pithnumber{...} in a root .tex file (--self). Only the "
         "changed lines differ; unchanged files are not touched."
     )
-    parser.add_argument("files", nargs="+", type=Path, metavar="FILE", help=".bib and .tex files")
+    parser.add_argument(
+        "files", nargs="+", type=Path, metavar="FILE",
+        help=".bib and .tex files (a .tex brings the .bib files it names: \\bibliography, \\addbibresource)",
+    )
     parser.add_argument("--check", action="store_true", help="write nothing; exit 1 if anything would change")
     parser.add_argument("--diff", action="store_true", help="print the unified diff; write nothing")
     parser.add_argument("--dry-run", action="store_true", help="say what would change; write nothing")
@@ -56,6 +59,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--fix", action="store_true", help="correct a wrong \\pithnumber in the .tex")
     parser.add_argument("--field", metavar="NAME", help="BibTeX field name (default: config, pithnumber)")
+    parser.add_argument(
+        "--no-field", action="store_true",
+        help="never edit .bib files: keep the numbers in pith.lock and refs.pith (config write_field = false)",
+    )
     parser.add_argument(
         "--allow-title-mismatch", action="append", default=[], metavar="KEY",
         help="annotate KEY although its title does not match the signed title (repeatable)",
@@ -78,7 +85,10 @@ def run(args: argparse.Namespace) -> int:
         stamp = CheckStamp(["annotate", *stamp_options], list(args.files), texs)
         if stamp.passed_before():
             return 0  # the same run found nothing to do on these exact bytes
+    found = tex_bib_files(bibs, texs)  # main.tex brings the .bib files it uses
+    bibs = found.bibs
     config = options.load_checked_config(args, list(args.files))
+    write_field = config.write_field and not args.no_field
     field = args.field or config.field
     if not _FIELD.fullmatch(field):
         raise UsageError(f"--field {field!r} is not a BibTeX field name")
@@ -86,6 +96,7 @@ def run(args: argparse.Namespace) -> int:
     writing = not (args.check or args.diff or args.dry_run)
     # lines this run will never show are not kept (see Reporter): info without --json, changes with --quiet
     reporter = Reporter(keep_info=args.json, keep_changes=args.json or not (args.quiet or args.diff))
+    found.report(reporter)
 
     sources = {path: read_source(path) for path in [*bibs, *texs]}
     for source in sources.values():
@@ -111,12 +122,15 @@ def run(args: argparse.Namespace) -> int:
         return 1
 
     mismatched = _crosscheck(entries, report, args.allow_title_mismatch, reporter)
-    refs = _bibrefs(bibs, entries, report) if config.bibrefs else {}
+    refs = _bibrefs(bibs, entries, report, args.prune) if config.bibrefs or not write_field else {}
     plans = []
     for path in bibs:
         name = str(path)
         mine = [e for e in entries if e.file == name]
-        plans.append(FilePlan(sources[path], _plan_bib(sources[path], mine, report, field, args.prune, reporter)))
+        if write_field:
+            plans.append(FilePlan(sources[path], _plan_bib(sources[path], mine, report, field, args.prune, reporter)))
+        else:  # the .bib is left alone: only its problems are said
+            _check_without_field(mine, report, field, reporter)
     extra: dict[Path, bytes] = {}
     for path in texs:
         plan, sty_dir = _plan_tex(sources[path], self_id, report, args.fix, settings.lock_path, reporter)
@@ -137,7 +151,8 @@ def run(args: argparse.Namespace) -> int:
         return 1
 
     changed_plans = [p for p in plans if p.changed]
-    changed_extra = {p: d for p, d in extra.items() if _differs(p, d)}
+    before = {path: _snapshot(path) for path in extra}  # what each generated file holds now
+    changed_extra = {p: d for p, d in extra.items() if before[p].data != d}
     for path in changed_extra:
         reporter.change(str(path), None, None, "update" if path.exists() else "create")
     if args.diff:
@@ -145,15 +160,7 @@ def run(args: argparse.Namespace) -> int:
             sys.stdout.write(plan.diff())
     _emit(reporter, args, quiet=args.quiet or args.diff, change_prefix="" if writing else "would ")
     if writing:
-        from pithtex.write.atomic import check_writable, write_if_changed
-
-        # refuse before writing anything, so a read-only file never leaves the set half-updated
-        for path in [*(plan.source.path for plan in changed_plans), *changed_extra]:
-            check_writable(path)
-        for plan in changed_plans:
-            write_if_changed(plan.source.path, plan.new_bytes())
-        for path, data in changed_extra.items():
-            write_if_changed(path, data)
+        _write(changed_plans, changed_extra, before)
     if reporter.problems:
         return 1
     if (
@@ -165,7 +172,9 @@ def run(args: argparse.Namespace) -> int:
         and (report is None or all(r.origin == "lock" for r in report.resolutions))
     ):
         env_keys = [Path(p) for p in os.environ.get("PITHTEX_TRUST_KEYS", "").split(os.pathsep) if p.strip()]
-        stamp.record_pass([settings.lock_path, *config.trust_keys, *args.trust_key, *env_keys, *extra])
+        stamp.record_pass(
+            [settings.lock_path, *config.trust_keys, *args.trust_key, *env_keys, *extra, *found.consulted]
+        )
     if args.check and (changed_plans or changed_extra):
         if not args.quiet:
             n = len(changed_plans) + len(changed_extra)
@@ -174,13 +183,36 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _differs(path: Path, data: bytes) -> bool:
+def _snapshot(path: Path) -> Any:
+    """A generated file (refs.pith, pith.sty) as it is now, to write it only if it stays so."""
+    from pithtex.write.atomic import Snapshot
+
     try:
-        return path.read_bytes() != data
-    except FileNotFoundError:
-        return True
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
+        return Snapshot.take(path)
+    except PithtexError as exc:  # names the file already
+        raise InputError(exc.message) from None
+
+
+def _write(plans: list[FilePlan], extra: dict[Path, bytes], before: dict[Path, Any]) -> None:
+    """Write the planned files, each only if it still holds what its plan was made from.
+
+    A file saved (from an editor, say) while this run resolved is never
+    overwritten: if any file changed, nothing at all is written and the run
+    stops with one line naming it (exit 1); the same check is repeated just
+    before each rename. A read-only file is refused before the first write,
+    so the set is never left half-updated by a foreseeable failure.
+    """
+    from pithtex.write.atomic import FileChanged, Snapshot, check_writable, write_if_changed
+
+    planned = [(plan.source.path, plan.new_bytes(), Snapshot(plan.source.path, plan.source.raw, plan.source.identity))
+               for plan in plans]
+    planned += [(path, data, before[path]) for path, data in extra.items()]
+    for path, _data, snapshot in planned:
+        check_writable(path)
+        if snapshot.changed():
+            raise FileChanged.at(path, "nothing was written")
+    for path, data, snapshot in planned:
+        write_if_changed(path, data, expected=snapshot)
 
 
 def _scan(bibs: list[Path], sources: dict[Path, SourceText], field: str, reporter: Reporter) -> list[BibEntry]:
@@ -316,6 +348,21 @@ def _plan_bib(
     return text
 
 
+def _check_without_field(
+    entries: list[BibEntry], report: ResolveReport | None, field: str, reporter: Reporter
+) -> None:
+    """write_field = false: what is wrong with the entries, the .bib untouched (pithtex.commands.nofield)."""
+    from pithtex.commands.nofield import check_entries
+
+    def lookup(arxiv: ArxivId) -> tuple[Any, str | None]:
+        r = _resolution(report, arxiv)
+        if r is None or not r.ok or r.pith_number is None:
+            return None, f"{arxiv}: {r.problem if r is not None else 'not resolved'}"
+        return r.pith_number, None
+
+    check_entries(entries, lookup, field, reporter)
+
+
 def _strip_location(message: str, key: str) -> str:
     return re.sub(r"^line \d+: " + re.escape(key) + r": ", "", message)
 
@@ -403,12 +450,23 @@ def _plan_sty(directory: Path, extra: dict[Path, bytes], reporter: Reporter) -> 
     extra[target] = render_sty().encode("utf-8")
 
 
-def _bibrefs(bibs: list[Path], entries: list[BibEntry], report: ResolveReport | None) -> dict[Path, bytes]:
-    """The file pith.sty reads for bibliography badges, beside each .bib (key -> number)."""
+def _bibrefs(
+    bibs: list[Path], entries: list[BibEntry], report: ResolveReport | None, prune: bool = False
+) -> dict[Path, bytes]:
+    """The file pith.sty reads for bibliography badges, beside each .bib (key -> number).
+
+    A line is never lost to a failure: an id that did not resolve this time
+    keeps the line the file already has for its key, and so does an entry
+    that no longer cites arXiv but keeps its pithnumber field (``--prune``
+    removes both the field and the line). Only keys gone from the .bib lose
+    their line (no badge can show for them).
+    """
     from pithtex.write.bibrefs import bibrefs_path, is_safe_bib_key, render_bibrefs
 
     out: dict[Path, bytes] = {}
     for path in bibs:
+        target = bibrefs_path(path)
+        previous = _previous_bibrefs(target)
         pairs = []
         keys: set[str] = set()
         name = str(path)
@@ -418,13 +476,26 @@ def _bibrefs(bibs: list[Path], entries: list[BibEntry], report: ResolveReport | 
             if entry.key in keys:
                 continue  # BibTeX and biber use the first entry of a key, and so does the badge
             keys.add(entry.key)
-            if len(entry.arxiv) != 1 or not is_safe_bib_key(entry.key):
+            if not is_safe_bib_key(entry.key):
                 continue
-            r = _resolution(report, entry.arxiv[0])
+            r = _resolution(report, entry.arxiv[0]) if len(entry.arxiv) == 1 else None
             if r is not None and r.ok and r.pith_number is not None:
                 pairs.append((entry.key, r.pith_number))
-        target = bibrefs_path(path)
+            elif entry.key in previous and (entry.arxiv or (entry.pithnumber is not None and not prune)):
+                pairs.append((entry.key, previous[entry.key]))  # the last verified line stays
         if not pairs and not target.exists():
             continue
         out[target] = render_bibrefs(pairs, bib_name=path.name, name=target.name).encode("utf-8")
     return out
+
+
+def _previous_bibrefs(target: Path) -> dict[str, str]:
+    """key -> number of the lines the .pith file has now (none when it is missing or unreadable)."""
+    from pithtex.readfile import Unreadable, read_bounded
+    from pithtex.write.bibrefs import last_verified
+
+    try:
+        data, _ = read_bounded(target, 64 * 1024 * 1024)
+    except (FileNotFoundError, Unreadable):
+        return {}
+    return last_verified(data.decode("utf-8", errors="replace"))

@@ -8,7 +8,10 @@ lacks), re-verifies each entry against the pinned key, and checks that
   number of the id it cites;
 - every ``pithnumber`` and ``\\pithnumber{...}`` matches a verified lock entry
   (the paper's own id when ``--self``/``self_id`` is known);
-- no entry's title says its arXiv id is probably wrong.
+- no entry's title says its arXiv id is probably wrong;
+- the ``.pith`` file beside each .bib (what pith.sty shows as badges) has a
+  line for every verified annotation and no line the .bib or pith.lock
+  contradicts, and exists when a checked .tex loads pith.
 
 One line per problem, ``file:line: key: what is wrong``; exit 1 on problems,
 0 (and silence) when all is well. Lean start-up: no httpx, rich or jinja2.
@@ -21,7 +24,7 @@ import os
 import sys
 from pathlib import Path
 
-from pithtex.commands.inputs import split_inputs
+from pithtex.commands.inputs import split_inputs, tex_bib_files
 from pithtex.errors import InputError
 
 TYPE_CHECKING = False  # typing itself costs 5 ms of start-up, and check runs on every commit
@@ -37,10 +40,17 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "Check, offline, that every arXiv reference carries a pithnumber and that every "
         "pithnumber and \\pithnumber matches a verified pith.lock entry."
     )
-    parser.add_argument("files", nargs="+", type=Path, metavar="FILE", help=".bib and .tex files")
+    parser.add_argument(
+        "files", nargs="+", type=Path, metavar="FILE",
+        help=".bib and .tex files (a .tex brings the .bib files it names: \\bibliography, \\addbibresource)",
+    )
     parser.add_argument("--lock", type=Path, metavar="PATH", help="lock file (default: pith.lock beside the sources)")
     parser.add_argument("--self", dest="self_id", metavar="ARXIV_ID", help="the paper's own arXiv id")
     parser.add_argument("--field", metavar="NAME", help="BibTeX field name (default: config, pithnumber)")
+    parser.add_argument(
+        "--no-field", action="store_true",
+        help="the .bib carries no numbers: check pith.lock and refs.pith instead (config write_field = false)",
+    )
     parser.add_argument(
         "--allow-title-mismatch", action="append", default=[], metavar="KEY",
         help="accept KEY although its title does not match the signed title (repeatable)",
@@ -159,6 +169,7 @@ def run(args: argparse.Namespace) -> int:
                 f"field={args.field or ''}",
                 f"self={args.self_id or ''}",
                 f"lock={args.lock or ''}",
+                f"no-field={args.no_field}",
                 *(f"allow={k}" for k in sorted(args.allow_title_mismatch)),
                 *(f"trust={k}" for k in args.trust_key),
             ],
@@ -172,6 +183,9 @@ def run(args: argparse.Namespace) -> int:
     from pithtex.commands import options
 
     config = load_config(files)
+    found = tex_bib_files(bibs, texs)  # main.tex brings the .bib files it uses
+    bibs = found.bibs
+    write_field = config.write_field and not args.no_field
     if not args.quiet:
         for warning in config.warnings:
             print(f"pithtex: warning: {warning}", file=sys.stderr)
@@ -186,6 +200,7 @@ def run(args: argparse.Namespace) -> int:
     trust = trust_store_from([*config.trust_keys, *args.trust_key])
     verified = _Verified(lock_path, trust, use_cache=not args.no_cache)
     reporter = Reporter(keep_info=args.json)  # info lines human output never shows are not kept
+    found.report(reporter)
 
     entries = []
     if bibs:
@@ -200,10 +215,14 @@ def run(args: argparse.Namespace) -> int:
                 reporter.warning(problem.file, problem.line, None, problem.message, code="unparsed-block")
             entries.extend(e for e in result.entries if e.key is not None)
     verified.prime([e.arxiv[0] for e in entries if len(e.arxiv) == 1])
-    _check_entries(entries, verified, field, reporter)
+    if write_field:
+        _check_entries(entries, verified, field, reporter)
+    else:
+        _check_without_field(bibs, entries, verified, field, reporter)
     _crosscheck(entries, verified, args.allow_title_mismatch, reporter)
-    for path in texs:
-        _check_tex(path, self_id, verified, reporter)
+    loading = [path for path in texs if _check_tex(path, self_id, verified, reporter)]
+    if config.bibrefs and write_field:  # without the field, _check_without_field checked refs.pith
+        _check_bibrefs(bibs, entries, verified, loading, reporter)
 
     if args.json:
         import json
@@ -212,8 +231,23 @@ def run(args: argparse.Namespace) -> int:
     else:
         reporter.print(quiet=args.quiet)
     if stamp is not None and reporter.clean and not config.warnings and not verified.used_cache:
-        stamp.record_pass([lock_path, *key_files])
+        from pithtex.write.bibrefs import bibrefs_path
+
+        stamp.record_pass([lock_path, *key_files, *found.consulted, *(bibrefs_path(path) for path in bibs)])
     return 1 if reporter.problems else 0
+
+
+def _check_without_field(bibs: list[Path], entries: list, verified: _Verified, field: str, reporter: Reporter) -> None:
+    """write_field = false: the numbers are in pith.lock and refs.pith (pithtex.commands.nofield)."""
+    from pithtex.commands.nofield import check_entries, check_refs_pith, expected_refs
+
+    def lookup(arxiv: ArxivId) -> tuple[PithNumber | None, str | None]:
+        number, problem, _ = verified.get(arxiv)
+        return number, problem
+
+    check_entries(entries, lookup, field, reporter)
+    for path in bibs:
+        check_refs_pith(path, expected_refs(entries, path, lookup), reporter)
 
 
 def _check_entries(entries: list, verified: _Verified, field: str, reporter: Reporter) -> None:
@@ -298,7 +332,40 @@ def _check_sty(name: str, sty: Path, reporter: Reporter) -> None:
         )
 
 
-def _check_tex(path: Path, self_id: ArxivId | None, verified: _Verified, reporter: Reporter) -> None:
+def _check_bibrefs(bibs: list[Path], entries: list, verified: _Verified, loading: list[Path], reporter: Reporter) -> None:
+    """Each .bib's refs.pith (what pith.sty shows as badges) must agree with the .bib and pith.lock;
+    with a .tex that loads pith among the inputs, it must also exist."""
+    from pithtex.readfile import Unreadable, read_bounded
+    from pithtex.write.bibrefs import bibrefs_path, bibrefs_problems
+    from pithtex.write.texedit import same_number
+
+    def number_of(entry: object) -> object:
+        arxiv = getattr(entry, "arxiv", ())
+        return verified.get(arxiv[0])[0] if len(arxiv) == 1 else None
+
+    def known(value: str) -> bool:
+        return any(same_number(value, n.full) for n in verified.lock_numbers().values())
+
+    for path in bibs:
+        target = bibrefs_path(path)
+        try:
+            text: str | None = read_bounded(target, 64 * 1024 * 1024)[0].decode("utf-8", errors="replace")
+        except FileNotFoundError:
+            text = None
+        except Unreadable as exc:
+            reporter.problem(str(target), None, None, exc.reason, code="unreadable-bibrefs")
+            continue
+        name = str(path)
+        mine = [e for e in entries if e.file == name]
+        required = str(loading[0]) if loading else None
+        for file, line, key, message, code in bibrefs_problems(
+            name, str(target), text, mine, number_of, known, required=required, lock_name=verified.lock.path.name
+        ):
+            reporter.problem(file, line, key, message, code=code)
+
+
+def _check_tex(path: Path, self_id: ArxivId | None, verified: _Verified, reporter: Reporter) -> bool:
+    """Check a root .tex; returns whether it loads pith."""
     from pithtex.scan.source import read_source
     from pithtex.write.texedit import TexEditError, analyse_preamble, same_number
 
@@ -307,9 +374,10 @@ def _check_tex(path: Path, self_id: ArxivId | None, verified: _Verified, reporte
     try:
         preamble = analyse_preamble(source.text)
     except TexEditError:
-        return  # not a root file: nothing to check here
+        return False  # not a root file: nothing to check here
     lock_name = verified.lock.path.name
-    if preamble.pith_package_end is not None:
+    loads = preamble.pith_package_end is not None
+    if loads:
         _check_sty(name, path.parent / "pith.sty", reporter)
     if len(preamble.pithnumbers) > 1:
         lines = ", ".join(str(c.line) for c in preamble.pithnumbers)
@@ -318,7 +386,7 @@ def _check_tex(path: Path, self_id: ArxivId | None, verified: _Verified, reporte
         number, problem, _ = verified.get(self_id)
         if number is None:
             reporter.problem(name, None, None, f"--self {self_id}: {problem}", code="unverified")
-            return
+            return loads
         if not preamble.pithnumbers:
             reporter.problem(name, None, None, f"no \\pithnumber for {self_id} (run 'pithtex annotate {name} --self {self_id}')", code="missing-pithnumber")
         for command in preamble.pithnumbers:
@@ -328,7 +396,7 @@ def _check_tex(path: Path, self_id: ArxivId | None, verified: _Verified, reporte
                     f"\\pithnumber{{{command.value}}} is not the Pith Number of {self_id} ({number.full})",
                     code="wrong-pithnumber",
                 )
-        return
+        return loads
     known = verified.lock_numbers()
     for command in preamble.pithnumbers:
         if not any(same_number(command.value, n.full) for n in known.values()):
@@ -338,3 +406,4 @@ def _check_tex(path: Path, self_id: ArxivId | None, verified: _Verified, reporte
                 "(give --self ARXIV_ID and run 'pithtex annotate')",
                 code="unknown-pithnumber",
             )
+    return loads
