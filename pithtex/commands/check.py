@@ -59,7 +59,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "--trust-key", action="append", default=[], metavar="FILE", type=Path,
         help="also trust this Ed25519 key file (repeatable; also $PITHTEX_TRUST_KEYS)",
     )
-    parser.add_argument("--no-cache", action="store_true", help="use pith.lock only, not the per-user cache")
+    parser.add_argument("--no-cache", action="store_true", help="use pith.lock only, not the per-user cache, check stamps or memo of verified lines")
     parser.add_argument("-q", "--quiet", action="store_true", help="print problems only (no warnings)")
     parser.add_argument("--json", action="store_true", help="machine-readable output")
 
@@ -93,7 +93,8 @@ class _Verified:
             entry = self.lock.get(arxiv)
             if entry is not None and arxiv not in self._numbers:
                 entries[arxiv] = entry
-        results = self.lock.verify_many(list(entries.values()), self.trust)
+        # --no-cache trusts nothing remembered: not the record cache, not the memo of verified lines
+        results = self.lock.verify_many(list(entries.values()), self.trust, memo="write" if self.use_cache else "off")
         for (arxiv, entry), result in zip(entries.items(), results):
             self._numbers[arxiv] = self._lookup(arxiv, result)
 

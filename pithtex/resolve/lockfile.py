@@ -522,14 +522,21 @@ def _verify_line(entry: LockEntry, line: str, trust: TrustStore) -> Verification
     )
 
 
-def _verified(entry: LockEntry, trust: TrustStore) -> VerificationResult:
-    """The result for an entry that another process verified with :func:`_verify_line`."""
+def _verified(entry: LockEntry, how: str) -> VerificationResult:
+    """The result for an entry whose line :func:`_verify_line` passed elsewhere: ``how`` says where
+    (a second process, or this user's memo of verified lines)."""
     from pithtex.verify.result import Check, VerificationResult
 
+    if entry._digest is None and entry._line is not None:  # the record's bytes, as _verify_line hashes them
+        deep = entry.row()[5]
+        mark = f'"{entry.signature}",{"null" if deep is None else _canonical(deep)},{{'
+        at = entry._line.find(mark)
+        if at >= 0:
+            entry._digest = hashlib.sha256(entry._line[at + len(mark) - 1:-1].encode("utf-8")).hexdigest()
     return VerificationResult.from_checks(
         "record",
         [Check("lock_entry", True, f"digest, Pith Number {entry.pith_number.full}, title hash and Ed25519 signature "
-                                   f"under {entry.key_id} verified for {entry.source} (by a second process)")],
+                                   f"under {entry.key_id} verified for {entry.source} ({how})")],
         pith_number=entry.pith_number, canonical_sha256=entry.canonical_sha256, canonical_record=entry.canonical_record,
         receipt=entry.receipt, source=entry.source, title=entry.title, key_id=entry.key_id,
     )
@@ -576,6 +583,8 @@ class Lockfile:
     #: (the next :meth:`save` that writes, writes the current one).
     converted: int | None = None
     _dirty: bool = field(default=False, repr=False, compare=False)
+    #: How many entries the memo of verified lines vouched for in the last :meth:`verify_many`.
+    remembered: int = field(default=0, repr=False, compare=False)
 
     # -- reading ---------------------------------------------------------
     @classmethod
@@ -637,42 +646,71 @@ class Lockfile:
         """Re-verify an entry offline: canonical form, digest, signature (trusted keys only),
         Pith Number, id and title hash. An entry read from a v2 line is checked in one pass
         over its bytes; anything that does not hold there is verified in full, for the reasons."""
+        return self._verify_one(entry, trust)[0]
+
+    def _verify_one(self, entry: LockEntry, trust: TrustStore) -> tuple[VerificationResult, bool]:
+        """The result, and whether the entry's line passed the one-pass verification."""
         if entry._line is not None:
             result = _verify_line(entry, entry._line, trust)
             if result is not None:
-                return result
-        return self._verify_in_full(entry, trust)
+                return result, True
+        return self._verify_in_full(entry, trust), False
 
-    def verify_many(self, entries: list[LockEntry], trust: TrustStore) -> list[VerificationResult]:
-        """:meth:`verify_entry` for each of ``entries``, in order. From :data:`POOL_ENTRIES` on
-        (on Linux, with two CPUs), a forked second process verifies the second half meanwhile;
-        an entry it does not pass, or any failure of it, is verified here."""
+    def verify_many(
+        self, entries: list[LockEntry], trust: TrustStore, *, memo: str = "write"
+    ) -> list[VerificationResult]:
+        """:meth:`verify_entry` for each of ``entries``, in order, skipping the lines this user's
+        memo (:mod:`pithtex.resolve.verified_lines`) says verified before under these keys
+        (``memo="read"``: and not adding to it, for runs that write nothing; ``"off"``: no memo).
+        From :data:`POOL_ENTRIES` left to verify on (on Linux, with two CPUs), a forked second
+        process verifies the second half meanwhile; an entry it does not pass, or any failure of
+        it, is verified here."""
         global _WORK
+        lines = None
+        if memo != "off" and any(e._line is not None for e in entries):
+            from pithtex.resolve.verified_lines import VerifiedLines
+
+            lines = VerifiedLines(self.path, trust)
+        results: list[VerificationResult | None] = [None] * len(entries)
+        todo: list[int] = []
+        for i, entry in enumerate(entries):
+            if lines is not None and entry._line is not None and lines.vouches(entry._line):
+                results[i] = _verified(entry, "remembered: this line verified before")
+            else:
+                todo.append(i)
+        self.remembered = lines.hits if lines is not None else 0
+        work = [entries[i] for i in todo]
         passed: bytes = b""
-        half = len(entries) // 2
-        if len(entries) >= POOL_ENTRIES and _second_process_allowed():
+        half = len(work) // 2
+        if len(work) >= POOL_ENTRIES and _second_process_allowed():
             import multiprocessing
 
-            _WORK = (entries, trust)
+            _WORK = (work, trust)
             try:
                 with multiprocessing.get_context("fork").Pool(1) as pool:
-                    pending = pool.apply_async(_verify_part, (half, len(entries)))
-                    mine = [self.verify_entry(e, trust) for e in entries[:half]]
+                    pending = pool.apply_async(_verify_part, (half, len(work)))
+                    mine = [self._verify_one(e, trust) for e in work[:half]]
                     try:
                         passed = pending.get(timeout=600)
                     except Exception:  # noqa: BLE001 - the second process failed: verify here
                         passed = b""
             except OSError:  # no fork here after all
-                mine = [self.verify_entry(e, trust) for e in entries[:half]]
+                mine = [self._verify_one(e, trust) for e in work[:half]]
             finally:
                 _WORK = None
         else:
-            mine = [self.verify_entry(e, trust) for e in entries[:half]]
+            mine = [self._verify_one(e, trust) for e in work[:half]]
         rest = [
-            _verified(e, trust) if i < len(passed) and passed[i] else self.verify_entry(e, trust)
-            for i, e in enumerate(entries[half:])
+            (_verified(e, "by a second process"), True) if i < len(passed) and passed[i] else self._verify_one(e, trust)
+            for i, e in enumerate(work[half:])
         ]
-        return mine + rest
+        for i, (result, line_passed) in zip(todo, mine + rest):
+            results[i] = result
+            if line_passed and lines is not None and memo == "write":
+                lines.remember(entries[i]._line)  # type: ignore[arg-type]
+        if lines is not None and memo == "write":
+            lines.save(e._line for e in self.entries.values() if e._line is not None)
+        return results  # type: ignore[return-value]
 
     def _verify_in_full(self, entry: LockEntry, trust: TrustStore) -> VerificationResult:
         from pithtex.verify.records import verify_record

@@ -446,7 +446,9 @@ def _resolve_locked(wanted: list[ArxivId], settings: ResolveSettings, may_write:
             continue
         to_fetch.append(arxiv)
 
-    results = lock.verify_many([entry for _, entry in from_lock], settings.trust)
+    # A run that writes nothing (annotate --check/--diff/--dry-run) adds nothing to the memo either.
+    results = lock.verify_many([entry for _, entry in from_lock], settings.trust,
+                               memo="write" if settings.write else "read")
     for (arxiv, entry), result in zip(from_lock, results):
         done[arxiv] = _from_lock(lock, arxiv, entry, result)
 
