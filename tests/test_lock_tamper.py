@@ -1,13 +1,17 @@
 """A tampered pith.lock is caught on every run, however many clean runs came before.
 
-Nothing a run remembers may let a changed lock pass: there is no per-user memo
-of verified entries any more (issue 17), and the one thing remembered, the
-stamp of a clean ``check`` (pithtex/write/checkstamp.py), lists the lock's
-SHA-256 among its dependencies, so any changed byte is a full run.
+Nothing a run remembers may let a changed lock pass. The stamp of a clean ``check``
+(pithtex/write/checkstamp.py) lists the lock's SHA-256 among its dependencies, so any
+changed byte is a full run; the per-user memo of verified lock lines
+(pithtex/resolve/verified_lines.py) lists the SHA-256 of each line that verified, so a
+changed line is verified in full, and it is never remembered (tests/test_verified_lines.py
+for forged and foreign memos).
 """
 
 from __future__ import annotations
 
+import hashlib
+import os
 import re
 import shutil
 from pathlib import Path
@@ -90,3 +94,33 @@ def test_a_lock_entry_restored_to_its_bytes_passes_again(paper: Path, capsys: py
     (paper / "pith.lock").write_bytes(good)
     code, err = run(capsys, "check", "refs.bib", "main.tex")
     assert code == 0, err
+
+
+@pytest.mark.parametrize("tamper", [_flip_signature, _change_record], ids=["signature", "record"])
+def test_a_memo_of_verified_lines_never_lets_a_tampered_line_pass(
+    paper: Path, capsys: pytest.CaptureFixture[str], tamper: object
+) -> None:
+    def memo() -> set[str]:
+        directory = Path(os.environ["PITHTEX_STATE_DIR"]) / "verified-lines"
+        (path,) = directory.iterdir()
+        return set(path.read_text(encoding="ascii").split("\n")[1:])
+
+    def hashes() -> list[str]:
+        lines = (paper / "pith.lock").read_text(encoding="utf-8").splitlines()[1:]
+        return [hashlib.sha256(line.encode("utf-8")).hexdigest() for line in lines]
+
+    assert run(capsys, "annotate", "--offline", "--quiet", "refs.bib", "main.tex")[0] == 0
+    assert run(capsys, "check", "--quiet", "refs.bib", "main.tex")[0] == 0
+    assert memo() == set(hashes())  # warm: every line is remembered
+
+    tamper(paper / "pith.lock")  # type: ignore[operator]
+    changed = set(hashes()) - memo()
+    assert len(changed) == 1
+    for _ in range(3):
+        code, err = run(capsys, "check", "refs.bib", "main.tex")
+        assert code == 1 and "does not verify" in err, err
+        code, err = run(capsys, "annotate", "--offline", "refs.bib", "main.tex")
+        assert code == 1 and "does not verify" in err, err
+        code, err = run(capsys, "resolve", "--offline", "refs.bib")
+        assert code != 0 and "does not verify" in err, err
+        assert not changed & memo()  # a line that failed is never remembered

@@ -274,12 +274,17 @@ def test_verifying_many_entries_in_two_processes_says_what_one_does(
     by_child: list[int] = []  # entries the second process passed (the parent builds their results)
     real = lockfile._verified
     monkeypatch.setattr(lockfile, "_verified", lambda *a: (by_child.append(1), real(*a))[1])
-    two = [r.ok for r in lock.verify_many(entries, trust)]
+    two = [r.ok for r in lock.verify_many(entries, trust, memo="off")]  # (the memo: tests/test_verified_lines.py)
     if lockfile._second_process_allowed():
         assert len(by_child) == n - n // 2 - 1  # its half, but the changed entry
     monkeypatch.setattr(lockfile, "POOL_ENTRIES", 10**9)
-    one = [r.ok for r in lock.verify_many(entries, trust)]
+    one = [r.ok for r in lock.verify_many(entries, trust, memo="off")]
     assert two == one and one.count(False) == 2 and not one[4] and not one[n - 6]
+    # with the memo: the lines either process passed are remembered, the two changed ones are not
+    first = [r.ok for r in lock.verify_many(entries, trust)]
+    again = Lockfile.load(path)
+    warm = [r.ok for r in again.verify_many(list(again), trust)]
+    assert first == warm == one and again.remembered == n - 2
 
 
 def test_a_lock_checked_out_with_crlf_line_ends_reads_and_verifies(tmp_path: Path) -> None:
