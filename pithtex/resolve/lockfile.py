@@ -533,12 +533,13 @@ def _verified(entry: LockEntry, how: str) -> VerificationResult:
         at = entry._line.find(mark)
         if at >= 0:
             entry._digest = hashlib.sha256(entry._line[at + len(mark) - 1:-1].encode("utf-8")).hexdigest()
+    source = entry.source
     return VerificationResult.from_checks(
         "record",
         [Check("lock_entry", True, f"digest, Pith Number {entry.pith_number.full}, title hash and Ed25519 signature "
-                                   f"under {entry.key_id} verified for {entry.source} ({how})")],
+                                   f"under {entry.key_id} verified for {source} ({how})")],
         pith_number=entry.pith_number, canonical_sha256=entry.canonical_sha256, canonical_record=entry.canonical_record,
-        receipt=entry.receipt, source=entry.source, title=entry.title, key_id=entry.key_id,
+        receipt=entry.receipt, source=source, title=entry.title, key_id=entry.key_id,
     )
 
 
