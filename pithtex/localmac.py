@@ -1,12 +1,13 @@
-"""A per-user secret that authenticates the stamp of a clean ``pithtex check``.
+"""A per-user secret that authenticates what pithtex remembers between runs.
 
-pithtex remembers one verdict so that repeated runs are fast: a clean
+pithtex remembers two kinds of verdict so that repeated runs are fast: a clean
 ``pithtex check`` or ``annotate`` with nothing to do (``pithtex/write/checkstamp.py``;
 it keeps the stamped ``check`` on the example paper at about a third of
-bibtex-tidy's time, see benchmarks/RESULTS.md). It lives in the cache and lets a
-run skip work, so it may not be forgeable by whoever can write the cache: CI
-caches are often shared between branches, and a planted verdict would let a
-forged ``pith.lock`` pass.
+bibtex-tidy's time, see benchmarks/RESULTS.md), and the pith.lock lines that
+verified (``pithtex/resolve/verified_lines.py``; warm ``annotate`` on 20,000
+entries). Each lets a run skip work, so it may not be forgeable by whoever can
+write the cache or the state directory's files: CI caches are often shared
+between branches, and a planted verdict would let a forged ``pith.lock`` pass.
 
 The stamp is therefore tagged with HMAC-SHA256 under a 32-byte secret that
 lives *outside* the cache, in the state directory (``$PITHTEX_STATE_DIR``,
