@@ -59,7 +59,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "--trust-key", action="append", default=[], metavar="FILE", type=Path,
         help="also trust this Ed25519 key file (repeatable; also $PITHTEX_TRUST_KEYS)",
     )
-    parser.add_argument("--no-cache", action="store_true", help="use pith.lock only, not the per-user cache, check stamps or memo of verified lines")
+    parser.add_argument(
+        "--no-cache", action="store_true",
+        help="use pith.lock only, not the per-user cache, check stamps or memo of verified lines",
+    )
     parser.add_argument("-q", "--quiet", action="store_true", help="print problems only (no warnings)")
     parser.add_argument("--json", action="store_true", help="machine-readable output")
 
@@ -94,7 +97,8 @@ class _Verified:
             if entry is not None and arxiv not in self._numbers:
                 entries[arxiv] = entry
         # --no-cache trusts nothing remembered: not the record cache, not the memo of verified lines
-        results = self.lock.verify_many(list(entries.values()), self.trust, memo="write" if self.use_cache else "off")
+        memo = "write" if self.use_cache else "off"
+        results = self.lock.verify_many(list(entries.values()), self.trust, memo=memo)
         for (arxiv, entry), result in zip(entries.items(), results):
             self._numbers[arxiv] = self._lookup(arxiv, result)
 
