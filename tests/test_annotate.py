@@ -15,10 +15,10 @@ import pytest
 from pithtex.cli import main
 from pithtex.resolve import layout
 from pithtex.ids.arxiv import parse_arxiv_id
+from tests.support.example import copy_example
 from tests.support.signing import TestKey, make_record
 
 REPO = Path(__file__).resolve().parent.parent
-EXAMPLE = REPO / "examples" / "paper"
 PN_A = "pith:2025:SPDDBVRNS36U3W2AYSQMMOTDSD"  # 2511.00066
 PN_B = "pith:2026:3VRARFE3CFBERUCMJGDAWSCMAE"  # 2606.01249
 PN_C = "pith:2026:C7HZCGQ4XG57XBILJLQGM22JGT"  # 2602.19327v3
@@ -31,8 +31,7 @@ def paper(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     root = tmp_path / "paper"
     root.mkdir()
     (tmp_path / ".git").mkdir()  # stop the config search here
-    for name in SOURCES:
-        shutil.copy2(EXAMPLE / name, root / name)
+    copy_example(root, SOURCES)
     monkeypatch.setenv("PITHTEX_REGISTRY", "http://127.0.0.1:9")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     monkeypatch.setenv("PITHTEX_CACHE_DIR", str(tmp_path / "cache"))
@@ -221,8 +220,7 @@ def test_readme_command_works_from_the_repository_root(tmp_path: Path) -> None:
     root = tmp_path / "repo"
     (root / "examples" / "paper").mkdir(parents=True)
     (root / ".git").mkdir()
-    for name in SOURCES:
-        shutil.copy2(EXAMPLE / name, root / "examples" / "paper" / name)
+    copy_example(root / "examples" / "paper", SOURCES)
     env = dict(os.environ, PITHTEX_REGISTRY="http://127.0.0.1:9", XDG_CACHE_HOME=str(tmp_path / "cache"))
     proc = subprocess.run(
         [sys.executable, "-m", "pithtex", "annotate", "examples/paper/refs.bib"],

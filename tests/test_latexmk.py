@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from tests.support.example import copy_example
 from tests.support.tex import _tex_env, pdf_text, require_tex
 
 REPO = Path(__file__).resolve().parent.parent
-EXAMPLE = REPO / "examples" / "paper"
 SOURCES = ("main.tex", "refs.bib", "pith.lock", "pithtex.toml", "latexmkrc")
 
 pytestmark = [pytest.mark.tex, pytest.mark.slow]
@@ -31,8 +30,7 @@ def test_latexmk_annotates_compiles_and_does_not_loop(tmp_path: Path) -> None:
     paper = tmp_path / "paper"
     paper.mkdir()
     (tmp_path / ".git").mkdir()  # the paper's repository root: config search stops here
-    for name in SOURCES:
-        shutil.copy2(EXAMPLE / name, paper / name)
+    copy_example(paper, SOURCES)
     env = _tex_env()
     env.update(
         PATH=os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", ""),

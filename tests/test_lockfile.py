@@ -242,7 +242,9 @@ def test_a_lock_read_ahead_is_used_only_while_the_file_is_unchanged(tmp_path: Pa
     from pithtex.resolve.resolver import ResolveSettings, open_lock, resolve_ids
 
     lock_path = tmp_path / "pith.lock"
-    shutil.copy2(Path(__file__).resolve().parent.parent / "examples" / "paper" / "pith.lock", lock_path)
+    from tests.support.example import example_bytes
+
+    lock_path.write_bytes(example_bytes("pith.lock"))
     settings = ResolveSettings(registry="http://127.0.0.1:9", lock_path=lock_path, trust=trust_store_from(),
                                offline=True, cache=None, write=False)
     ids = [parse_arxiv_id(k) for k in Lockfile.load(lock_path).entries]

@@ -133,6 +133,7 @@ def run(args: argparse.Namespace) -> int:
 
     wanted: list[ArxivId] = [e.arxiv[0] for e in entries if len(e.arxiv) == 1]
     if self_id is not None and texs:
+        self_id = _self_in_lock(self_id, settings, opened[0] if opened else None)
         wanted.append(self_id)
     report = _resolve(wanted, settings, opened[0] if opened else None) if wanted else None
     if report is not None and report.security:
@@ -273,6 +274,18 @@ def _scan(
             reporter.warning(problem.file, problem.line, None, problem.message)
         entries.extend(result.entries)
     return entries
+
+
+def _self_in_lock(self_id: ArxivId, settings: Any, opened: OpenedLock | None) -> ArxivId:
+    """``--self`` as the lock spells it (``2606.01249`` -> the lock's ``2606.01249v1``)."""
+    from pithtex.commands.options import self_in_lock
+    from pithtex.resolve.lockfile import Lockfile
+
+    if opened is not None:
+        return self_in_lock(self_id, opened.lock)
+    if not settings.lock_path.is_file():
+        return self_id
+    return self_in_lock(self_id, Lockfile.load(settings.lock_path))
 
 
 def _resolve(wanted: list[ArxivId], settings: Any, opened: OpenedLock | None = None) -> ResolveReport:

@@ -210,6 +210,8 @@ def run(args: argparse.Namespace) -> int:
             entries.extend(e for e in result.entries if e.key is not None)
     _check_entries(entries, verified, field, reporter)
     _crosscheck(entries, verified, args.allow_title_mismatch, reporter)
+    if self_id is not None and texs:
+        self_id = options.self_in_lock(self_id, verified.lock)
     for path in texs:
         _check_tex(path, self_id, verified, reporter)
 
