@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.example import copy_example
-from tests.support.tex import _tex_env, pdf_text, require_tex
+from tests.support.tex import _tex_env, pdf_info_custom, pdf_text, require_tex
 
 REPO = Path(__file__).resolve().parent.parent
 SOURCES = ("main.tex", "refs.bib", "pith.lock", "pithtex.toml", "latexmkrc")
@@ -47,6 +47,13 @@ def test_latexmk_annotates_compiles_and_does_not_loop(tmp_path: Path) -> None:
     text = pdf_text(paper / "main.pdf")
     for short in ("pith:SPDDBVRN", "pith:3VRARFE3", "pith:C7HZCGQ4"):
         assert short in text
+    # every feature a reader looks for: the title badge (self_id), the bibliography badges, the metadata
+    assert "\\pithnumber{C7HZCGQ4XG57XBILJLQGM22JGT}" in (paper / "main.tex").read_text()
+    assert text.count("pith:C7HZCGQ4") == 2  # after the title, and in the bibliography
+    assert pdf_info_custom(paper / "main.pdf")["PithNumber"] == "pith:2026:C7HZCGQ4XG57XBILJLQGM22JGT"
+    check = subprocess.run([sys.executable, "-m", "pithtex", "check", "main.tex", "refs.bib"], cwd=paper, env=env,
+                           capture_output=True, text=True, timeout=120)
+    assert (check.returncode, check.stderr) == (0, "")
 
     stamps = {p.name: p.stat().st_mtime_ns for p in paper.iterdir()}
     second = latexmk(paper, env)
@@ -55,3 +62,27 @@ def test_latexmk_annotates_compiles_and_does_not_loop(tmp_path: Path) -> None:
     assert "Nothing to do" in log or "All targets" in log and "up-to-date" in log
     assert "Run number" not in log  # no engine run at all
     assert {p.name: p.stat().st_mtime_ns for p in paper.iterdir()} == stamps
+
+
+def test_latexmk_cleans_up_a_paper_pithtex_cannot_annotate(tmp_path: Path) -> None:
+    """`latexmk -c` compiles nothing, so the latexmkrc does not annotate (nor fail) first."""
+    require_tex("latexmk")
+    paper = tmp_path / "paper"
+    (tmp_path / ".git").mkdir()
+    copy_example(paper, SOURCES)
+    env = dict(os.environ, PATH=os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", ""),
+               PITHTEX_REGISTRY="http://127.0.0.1:9", XDG_CACHE_HOME=str(tmp_path / "cache"),
+               PITHTEX_CACHE_DIR=str(tmp_path / "cache"))
+    (paper / "pith.lock").unlink()  # annotate --offline cannot resolve anything now
+    (paper / "main.aux").write_text("\\relax\n")
+    (paper / "main.log").write_text("log\n")
+    built = latexmk(paper, env)
+    assert built.returncode != 0 and "latexmkrc: 'pithtex annotate' failed" in built.stdout + built.stderr
+    for flag in ("-c", "--c", "-C"):
+        (paper / "main.aux").write_text("\\relax\n")
+        cleaned = subprocess.run(["latexmk", flag, "main.tex"], cwd=paper, env=env, capture_output=True, text=True,
+                                 timeout=120, stdin=subprocess.DEVNULL)
+        assert cleaned.returncode == 0, cleaned.stdout + cleaned.stderr
+        assert "pithtex annotate" not in cleaned.stdout + cleaned.stderr
+        assert not (paper / "main.aux").exists()
+    assert "pithnumber" not in (paper / "refs.bib").read_text()
