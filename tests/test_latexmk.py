@@ -50,7 +50,7 @@ def test_latexmk_annotates_compiles_and_does_not_loop(tmp_path: Path) -> None:
     # every feature a reader looks for: the title badge (self_id), the bibliography badges, the metadata
     assert "\\pithnumber{C7HZCGQ4XG57XBILJLQGM22JGT}" in (paper / "main.tex").read_text()
     assert text.count("pith:C7HZCGQ4") == 2  # after the title, and in the bibliography
-    assert pdf_info_custom(paper / "main.pdf")["PithNumber"] == "pith:2026:C7HZCGQ4XG57XBILJLQGM22JGT"
+    assert pdf_info_custom(paper / "main.pdf")["PithNumber"] == "C7HZCGQ4XG57XBILJLQGM22JGT"
     check = subprocess.run([sys.executable, "-m", "pithtex", "check", "main.tex", "refs.bib"], cwd=paper, env=env,
                            capture_output=True, text=True, timeout=120)
     assert (check.returncode, check.stderr) == (0, "")
@@ -75,7 +75,6 @@ def test_latexmk_cleans_up_a_paper_pithtex_cannot_annotate(tmp_path: Path) -> No
                PITHTEX_CACHE_DIR=str(tmp_path / "cache"))
     (paper / "pith.lock").unlink()  # annotate --offline cannot resolve anything now
     (paper / "main.aux").write_text("\\relax\n")
-    (paper / "main.log").write_text("log\n")
     built = latexmk(paper, env)
     assert built.returncode != 0 and "latexmkrc: 'pithtex annotate' failed" in built.stdout + built.stderr
     for flag in ("-c", "--c", "-C"):
