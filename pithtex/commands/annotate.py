@@ -69,6 +69,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="the paper's own arXiv id: put its \\pithnumber into the root .tex (default: config self_id)",
     )
     parser.add_argument("--fix", action="store_true", help="correct a wrong \\pithnumber in the .tex")
+    parser.add_argument(
+        "--lenient", action="store_true",
+        help="an id that cannot be an arXiv id (a typo) and an entry that mentions arXiv but cannot be "
+        "parsed are warnings, not problems",
+    )
     parser.add_argument("--field", metavar="NAME", help="BibTeX field name (default: config, pithnumber)")
     parser.add_argument(
         "--allow-title-mismatch", action="append", default=[], metavar="KEY",
@@ -128,7 +133,7 @@ def run(args: argparse.Namespace) -> int:
 
         opened.append(open_lock(resolve_settings()))
 
-    entries = _scan(bibs, sources, field, reporter, meanwhile=read_lock)
+    entries = _scan(bibs, sources, field, reporter, meanwhile=read_lock, lenient=args.lenient)
     settings = resolve_settings()
 
     wanted: list[ArxivId] = [e.arxiv[0] for e in entries if len(e.arxiv) == 1]
@@ -251,13 +256,16 @@ def _scan(
     field: str,
     reporter: Reporter,
     meanwhile: Callable[[], None] | None = None,
+    lenient: bool = False,
 ) -> list[BibEntry]:
     """Scan the .bib files; ``meanwhile`` runs while a large file's tail is scanned in a second process."""
     if not bibs:
         return []
     from pithtex.scan.bibsplit import scan_bib_beside
+    from pithtex.write.report import report_scan_problems
 
     entries: list[BibEntry] = []
+    unparsed = []
     for path in bibs:
         pending = scan_bib_beside(sources[path], field_name=field, entries_only=True)
         if pending.forked and meanwhile is not None:
@@ -271,8 +279,9 @@ def _scan(
         for problem in result.errors:
             if problem.fatal:
                 raise InputError(str(problem))
-            reporter.warning(problem.file, problem.line, None, problem.message)
+            unparsed.append(problem)
         entries.extend(result.entries)
+    report_scan_problems(reporter, unparsed, entries, lenient=lenient)
     return entries
 
 

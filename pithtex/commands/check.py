@@ -38,7 +38,9 @@ if TYPE_CHECKING:  # pragma: no cover
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.description = (
         "Check, offline, that every arXiv reference carries a pithnumber and that every "
-        "pithnumber and \\pithnumber matches a verified pith.lock entry."
+        "pithnumber and \\pithnumber matches a verified pith.lock entry. Exit 1 on problems "
+        "(file:line: key: ...), including an id that cannot be an arXiv id and an entry that "
+        "mentions arXiv but cannot be parsed (see --lenient); 2 on unreadable input."
     )
     parser.add_argument("files", nargs="+", type=Path, metavar="FILE", help=".bib and .tex files")
     parser.add_argument("--lock", type=Path, metavar="PATH", help="lock file (default: pith.lock beside the sources)")
@@ -53,6 +55,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="also trust this Ed25519 key file (repeatable; also $PITHTEX_TRUST_KEYS)",
     )
     parser.add_argument("--no-cache", action="store_true", help="use pith.lock only, not the per-user cache")
+    parser.add_argument(
+        "--lenient", action="store_true",
+        help="an id that cannot be an arXiv id (a typo) and an entry that mentions arXiv but cannot be "
+        "parsed are warnings, not problems (exit 0)",
+    )
     parser.add_argument("-q", "--quiet", action="store_true", help="print problems only (no warnings)")
     parser.add_argument("--json", action="store_true", help="machine-readable output")
 
@@ -159,6 +166,7 @@ def run(args: argparse.Namespace) -> int:
                 f"field={args.field or ''}",
                 f"self={args.self_id or ''}",
                 f"lock={args.lock or ''}",
+                f"lenient={args.lenient}",
                 *(f"allow={k}" for k in sorted(args.allow_title_mismatch)),
                 *(f"trust={k}" for k in args.trust_key),
             ],
@@ -194,6 +202,7 @@ def run(args: argparse.Namespace) -> int:
     reporter = Reporter(keep_info=args.json)  # info lines human output never shows are not kept
 
     entries = []
+    unparsed = []
     if bibs:
         from pithtex.scan.source import read_source
         from pithtex.scan.bibsplit import scan_bib_beside
@@ -206,8 +215,11 @@ def run(args: argparse.Namespace) -> int:
             for problem in result.errors:
                 if problem.fatal:
                     raise InputError(str(problem))
-                reporter.warning(problem.file, problem.line, None, problem.message, code="unparsed-block")
+                unparsed.append(problem)
             entries.extend(e for e in result.entries if e.key is not None)
+    from pithtex.write.report import report_scan_problems
+
+    report_scan_problems(reporter, unparsed, entries, lenient=args.lenient)
     _check_entries(entries, verified, field, reporter)
     _crosscheck(entries, verified, args.allow_title_mismatch, reporter)
     if self_id is not None and texs:
