@@ -279,8 +279,10 @@ def test_check_stamp_follows_the_configuration(paper: Path, capsys: pytest.Captu
 def test_annotate_stamp_never_skips_real_work(paper: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """A no-op run is remembered; a deleted pith.sty or an edited .bib is still handled."""
     assert pithtex(capsys, "annotate", "refs.bib", "main.tex")[0] == 0
-    assert pithtex(capsys, "annotate", "refs.bib", "main.tex") == (0, "", "")  # full run, nothing to do: stamped
-    assert pithtex(capsys, "annotate", "refs.bib", "main.tex") == (0, "", "")  # from the stamp
+    summary = "pithtex: 0 added, 0 corrected, 3 unchanged, 0 not arXiv, 0 problems\n"  # one line, unless --quiet
+    assert pithtex(capsys, "annotate", "refs.bib", "main.tex") == (0, "", summary)  # full run, nothing to do: stamped
+    assert pithtex(capsys, "annotate", "refs.bib", "main.tex") == (0, "", summary)  # from the stamp
+    assert pithtex(capsys, "annotate", "--quiet", "refs.bib", "main.tex") == (0, "", "")
     (paper / "pith.sty").unlink()
     code, out, _ = pithtex(capsys, "annotate", "refs.bib", "main.tex")
     assert code == 0 and "pith.sty: create" in out and (paper / "pith.sty").exists()

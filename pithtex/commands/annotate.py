@@ -22,6 +22,7 @@ or with ``--check``: anything would change), 2 usage or unreadable input.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import re
 import sys
@@ -97,6 +98,8 @@ def run(args: argparse.Namespace) -> int:
         stamp_options = [f"{k}={v!r}" for k, v in sorted(vars(args).items()) if k != "files"]
         stamp = CheckStamp(["annotate", *stamp_options], list(args.files), texs)
         if stamp.passed_before():
+            if stamp.summary and not args.quiet:
+                print(f"pithtex: {stamp.summary}", file=sys.stderr)
             return 0  # the same run found nothing to do on these exact bytes
     config = options.load_checked_config(args, list(args.files))
     field = args.field or config.field
@@ -105,7 +108,7 @@ def run(args: argparse.Namespace) -> int:
     self_id = options.self_id(args.self_id, config.self_id)
     writing = not (args.check or args.diff or args.dry_run)
     # lines this run will never show are not kept (see Reporter): info without --json, changes with --quiet
-    reporter = Reporter(keep_info=args.json, keep_changes=args.json or not (args.quiet or args.diff))
+    reporter = Reporter(keep_info=args.json, keep_changes=args.json or not args.quiet)
 
     sources = {path: read_source(path) for path in [*bibs, *texs]}
     for source in sources.values():
@@ -118,13 +121,11 @@ def run(args: argparse.Namespace) -> int:
         """The resolver's settings (trusted keys, cache), made once: while a large .bib's tail is
         scanned, or after the scan."""
         if not made:
-            settings = options.settings_from(args, config)
-            # --check/--diff/--dry-run write nothing: not pith.lock, not the record cache (the per-user
-            # memo of lock contents that verified is still kept: it only saves time, see resolve/memo.py)
-            if not writing:
-                import dataclasses
-
-                settings = dataclasses.replace(settings, write=False)
+            # Nothing is written while resolving: not pith.lock, not the record cache (the per-user memo
+            # of lock contents that verified is still kept: it only saves time, see resolve/memo.py).
+            # What resolved is written with the files, once nothing stops the run (save_resolved);
+            # --check/--diff/--dry-run never write it.
+            settings = dataclasses.replace(options.settings_from(args, config), write=False)
             made.append(settings)
         return made[0]
 
@@ -193,34 +194,50 @@ def run(args: argparse.Namespace) -> int:
             _plan_sty(sty_dir, extra, reporter)
     extra.update(refs)
 
-    if mismatched:
-        _emit(reporter, args, quiet=args.quiet)
-        keys = ", ".join(sorted(mismatched))
-        print(
-            f"pithtex: nothing was written: {keys}: the title does not match the signed title, so the "
-            "arXiv id is probably wrong (fix it, or pass --allow-title-mismatch KEY)",
-            file=sys.stderr,
-        )
-        return 1
-
     changed_plans = [p for p in plans if p.changed]
     changed_extra = {p: d for p, d in extra.items() if _differs(p, d)}
-    for path in changed_extra:
-        reporter.change(str(path), None, None, "update" if path.exists() else "create")
-    if args.diff:
-        for plan in changed_plans:
-            sys.stdout.write(plan.diff())
-    _emit(reporter, args, quiet=args.quiet or args.diff, change_prefix="" if writing else "would ")
-    if writing:
-        from pithtex.write.atomic import check_writable, write_if_changed
+    stop = _stop_reason(mismatched, reporter)
+    pending = report is not None and bool(report.pending)
+    if stop is None and writing:
+        from pithtex.errors import PithtexError
+        from pithtex.write.atomic import check_writable
 
         # refuse before writing anything, so a read-only file never leaves the set half-updated
-        for path in [*(plan.source.path for plan in changed_plans), *changed_extra]:
-            check_writable(path)
+        targets = [*(plan.source.path for plan in changed_plans), *changed_extra]
+        try:
+            for path in [*targets, *([settings.lock_path] if pending else [])]:
+                check_writable(path)
+        except PithtexError as exc:
+            stop = exc.message
+    if stop is not None:
+        # nothing is written, so no line may say otherwise: drop the changes, keep what is wrong
+        reporter.lines = [line for line in reporter.lines if line.kind != "change"]
+        _emit(reporter, args, quiet=args.quiet)
+        print(f"pithtex: {stop}", file=sys.stderr)
+        return 1
+
+    for path in changed_extra:
+        reporter.change(str(path), None, None, "update" if path.exists() else "create")
+    if writing:
+        from pithtex.resolve.resolver import save_resolved
+        from pithtex.write.atomic import write_if_changed
+
+        if report is not None and pending:
+            save_resolved(report, dataclasses.replace(settings, write=True))
         for plan in changed_plans:
             write_if_changed(plan.source.path, plan.new_bytes())
         for path, data in changed_extra.items():
             write_if_changed(path, data)
+    if args.diff:
+        for plan in changed_plans:
+            sys.stdout.write(plan.diff())
+    _emit(reporter, args, quiet=args.quiet or args.diff, change_prefix="" if writing else "would ")
+    n_files = len(changed_plans) + len(changed_extra)
+    summary = _summary_line(entries, report, reporter, field, writing)
+    if args.check and n_files:
+        summary = f"{n_files} file{'s' if n_files != 1 else ''} would change (run 'pithtex annotate'): {summary}"
+    if not args.quiet and not args.json:
+        print(f"pithtex: {summary}", file=sys.stderr)
     if reporter.problems:
         return 1
     if (
@@ -232,13 +249,55 @@ def run(args: argparse.Namespace) -> int:
         and (report is None or all(r.origin == "lock" for r in report.resolutions))
     ):
         env_keys = [Path(p) for p in os.environ.get("PITHTEX_TRUST_KEYS", "").split(os.pathsep) if p.strip()]
-        stamp.record_pass([settings.lock_path, *config.trust_keys, *args.trust_key, *env_keys, *extra])
-    if args.check and (changed_plans or changed_extra):
-        if not args.quiet:
-            n = len(changed_plans) + len(changed_extra)
-            print(f"pithtex: {n} file{'s' if n != 1 else ''} would change (run 'pithtex annotate')", file=sys.stderr)
+        stamp.record_pass([settings.lock_path, *config.trust_keys, *args.trust_key, *env_keys, *extra], summary)
+    if args.check and n_files:
         return 1
     return 0
+
+
+def _stop_reason(mismatched: set[str], reporter: Reporter) -> str | None:
+    """Why nothing may be written (a probably wrong arXiv id, the paper's own id not resolved), or None."""
+    if mismatched:
+        keys = ", ".join(sorted(mismatched))
+        return (
+            f"nothing was written: {keys}: the title does not match the signed title, so the "
+            "arXiv id is probably wrong (fix it, or pass --allow-title-mismatch KEY)"
+        )
+    for line in reporter.problems:
+        if line.code == "self-unresolved":
+            return f"nothing was written: {line.text} (the paper's own id must resolve before anything is written)"
+    return None
+
+
+def _summary_line(
+    entries: list[BibEntry], report: ResolveReport | None, reporter: Reporter, field: str, writing: bool
+) -> str:
+    """``3 added, 1 corrected, 2 unchanged, 4 not arXiv, 0 problems`` (``to add``... when nothing is written)."""
+    from pithtex.write.texedit import same_number
+
+    added = corrected = unchanged = not_arxiv = 0
+    for line in reporter.changes:
+        if line.text.startswith((f"add {field} ", "add \\pithnumber")):
+            added += 1
+        elif line.text.startswith("correct "):
+            corrected += 1
+    for entry in entries:
+        if entry.key is None:
+            continue
+        if not entry.arxiv:
+            not_arxiv += 1
+            continue
+        r = _resolution(report, entry.arxiv[0]) if len(entry.arxiv) == 1 else None
+        current = entry.pithnumber.value.strip() if entry.pithnumber is not None else None
+        if r is not None and r.ok and r.pith_number is not None and current is not None:
+            if same_number(current, r.pith_number.full):
+                unchanged += 1
+    problems = len(reporter.problems)
+    verbs = ("added", "corrected") if writing else ("to add", "to correct")
+    return (
+        f"{added} {verbs[0]}, {corrected} {verbs[1]}, {unchanged} unchanged, {not_arxiv} not arXiv, "
+        f"{problems} problem{'s' if problems != 1 else ''}"
+    )
 
 
 def _differs(path: Path, data: bytes) -> bool:
@@ -469,7 +528,7 @@ def _plan_tex(
     r = _resolution(report, self_id)
     if r is None or not r.ok or r.pith_number is None:
         problem = r.problem if r is not None else "not resolved"
-        reporter.problem(name, None, None, f"--self {self_id}: {problem}")
+        reporter.problem(name, None, None, f"--self {self_id}: {problem}", code="self-unresolved")
         return None, (sty_dir if preamble.pith_package_end is not None else None)
     try:
         edit = ensure_pith_preamble(source.text, r.pith_number.suffix, replace=fix)

@@ -40,7 +40,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from pithtex.verify.keys import TrustStore
     from pithtex.verify.result import VerificationResult
 
-__all__ = ["Resolution", "ResolveReport", "ResolveSettings", "resolve_ids"]
+__all__ = ["Resolution", "ResolveReport", "ResolveSettings", "resolve_ids", "save_resolved"]
 
 Status = Literal["verified", "failed", "rejected"]
 Origin = Literal["lock", "cache", "registry", "mirror"]
@@ -107,6 +107,8 @@ class ResolveReport:
     lock_path: Path
     lock_changed: bool = False
     cache_written: int = 0
+    #: Verified material a ``write=False`` run did not write: :func:`save_resolved` writes it later.
+    pending: dict[ArxivId, _Fetched] = field(default_factory=dict, repr=False, compare=False)
     _index: dict[ArxivId, Resolution] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property
@@ -527,6 +529,8 @@ def _resolve_locked(
         lock.remember_if_verified(settings.trust, memo)
         memo.save()
     if not may_write:
+        if not settings.locked:
+            report.pending = fresh
         return report
     for arxiv, fetched in fresh.items():
         lock.put(fetched.entry)
@@ -537,6 +541,39 @@ def _resolve_locked(
     if cache is not None:
         report.cache_written = _fill_cache(cache, fresh, settings.concurrency)
     return report
+
+
+def save_resolved(report: ResolveReport, settings: ResolveSettings) -> None:
+    """Write what a ``write=False`` :func:`resolve_ids` verified (``report.pending``) into pith.lock
+    and the cache: for a caller that decides whether to write anything only once it has resolved
+    (annotate: a title mismatch or a missing ``--self`` writes nothing, pith.lock included). The
+    lock is read again under the writers' lock and the new entries checked against it (TOFU)."""
+    fresh = report.pending
+    if not fresh or settings.locked:
+        return
+    from pithtex.errors import SecurityError
+
+    guard = Lockfile(settings.lock_path).file_lock()
+    try:
+        guard.acquire()
+    except OSError as exc:
+        raise InputError(f"{settings.lock_path}: cannot lock for writing: {exc.strerror or exc}") from None
+    try:
+        lock, _memo = _load_lock(settings)
+        security = _tofu(lock, fresh)
+        if security:
+            raise SecurityError(next(iter(security.values())))
+        for fetched in fresh.values():
+            lock.put(fetched.entry)
+        try:
+            report.lock_changed = lock.save()
+        except OSError as exc:
+            raise InputError(f"{settings.lock_path}: cannot write: {exc.strerror or exc}") from None
+    finally:
+        guard.release()
+    if settings.cache is not None:
+        report.cache_written = _fill_cache(settings.cache, fresh, settings.concurrency)
+    report.pending = {}
 
 
 def _fill_cache(cache: Cache, fresh: dict[ArxivId, _Fetched], workers: int) -> int:
