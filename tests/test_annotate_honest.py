@@ -73,7 +73,7 @@ def test_self_that_does_not_resolve_writes_nothing_and_claims_nothing(
     code, out, err = run(capsys, "annotate", "--offline", "--self", "2101.00002", "refs.bib", "main.tex")
     assert code == 1
     assert out == ""  # no "add pithnumber", no "refs.pith: create": none of it happened
-    assert "main.tex: --self arXiv:2101.00002: not in pith.lock or the cache (--offline)" in err
+    assert "main.tex: --self arXiv:2101.00002: not in pith.lock or the cache (--offline; run 'pithtex resolve' online to add it)" in err
     assert err.rstrip().splitlines()[-1].startswith("pithtex: nothing was written: --self arXiv:2101.00002")
     assert snapshot(paper) == before and not (paper / "refs.pith").exists() and not (paper / "pith.sty").exists()
 

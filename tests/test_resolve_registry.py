@@ -132,7 +132,7 @@ def test_locked_fails_for_ids_missing_from_the_lock_and_never_writes(world: Worl
     before = snapshot(world.paper, world.cache)
     code, out, err = resolve(capsys, world, "--locked", "--trust-key", str(world.key_file))
     assert code == 1
-    assert f"{world.bib}:3: arXiv:2511.00066: failed: not in pith.lock (--locked never adds entries)" in out
+    assert f"{world.bib}:3: arXiv:2511.00066: failed: not in pith.lock (--locked never adds entries; run 'pithtex resolve' to add it)" in out
     assert snapshot(world.paper, world.cache) == before and not world.lock.exists()
 
 
@@ -147,7 +147,7 @@ def test_offline_uses_the_cache_and_reverifies_it(world: World, capsys: pytest.C
     # Without the test key, the cached test-key records are not answers any more.
     world.lock.unlink()
     code, out, _ = resolve(capsys, world, "--offline")
-    assert code == 1 and "arXiv:2401.00001: failed: not in pith.lock or the cache (--offline)" in out
+    assert code == 1 and "arXiv:2401.00001: failed: not in pith.lock or the cache (--offline; run 'pithtex resolve' online to add it)" in out
 
 
 def test_a_damaged_cache_is_a_miss_never_an_answer(world: World, capsys: pytest.CaptureFixture[str]) -> None:
@@ -159,7 +159,7 @@ def test_a_damaged_cache_is_a_miss_never_an_answer(world: World, capsys: pytest.
         data[len(data) // 2] ^= 0x01
         path.write_bytes(bytes(data))
     code, out, _ = resolve(capsys, world, "--offline", *key)
-    assert code == 1 and out.count("not in pith.lock or the cache (--offline)") == 5
+    assert code == 1 and out.count("not in pith.lock or the cache (--offline; run 'pithtex resolve' online to add it)") == 5
     # A cached record that hashes fine but is for another paper is also refused.
     from pithtex.ids.arxiv import ArxivId
     from pithtex.resolve.cache import Cache

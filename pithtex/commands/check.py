@@ -362,7 +362,8 @@ def _check_tex(path: Path, self_id: ArxivId | None, verified: _Verified, reporte
             if not same_number(command.value, number.suffix):
                 reporter.problem(
                     name, command.line, None,
-                    f"\\pithnumber{{{command.value}}} is not the Pith Number of {self_id} ({number.full})",
+                    f"\\pithnumber{{{command.value}}} is not the Pith Number of {self_id} ({number.full}); "
+                    f"'pithtex annotate --fix {name}' corrects it",
                     code="wrong-pithnumber",
                 )
         return

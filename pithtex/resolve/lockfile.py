@@ -442,6 +442,11 @@ class Lockfile:
         if not isinstance(doc, dict) or not isinstance(doc.get("entries"), dict):
             raise InputError(f"{path}:1: malformed pith.lock: expected an object with \"entries\"")
         version = doc.get("lock_version")
+        if version is None or isinstance(version, bool) or not isinstance(version, int):
+            raise InputError(  # not a newer format: a file pithtex did not write (or a damaged one)
+                f"{path}:1: malformed pith.lock: no lock_version (pithtex writes one in every lock); "
+                "restore it from version control, or delete it and run 'pithtex resolve'"
+            )
         if version != LOCK_VERSION:
             line = _line_of(text, '"lock_version"')
             raise InputError(

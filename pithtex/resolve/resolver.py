@@ -490,7 +490,10 @@ def _resolve_locked(
             continue
         if settings.locked:
             reason = "not in" if entry is None else "--deep needs state not in"
-            done[arxiv] = Resolution(arxiv, "failed", None, f"{reason} {lock.path.name} (--locked never adds entries)")
+            done[arxiv] = Resolution(
+                arxiv, "failed", None,
+                f"{reason} {lock.path.name} (--locked never adds entries; run 'pithtex resolve' to add it)",
+            )
             continue
         if cache is not None and not settings.update:
             cached = _from_cache(cache, arxiv, settings)
@@ -499,7 +502,7 @@ def _resolve_locked(
                 continue
         if settings.offline:
             done[arxiv] = Resolution(
-                arxiv, "failed", None, f"not in {lock.path.name} or the cache (--offline)"
+                arxiv, "failed", None, f"not in {lock.path.name} or the cache (--offline; run 'pithtex resolve' online to add it)"
             )
             continue
         to_fetch.append(arxiv)
