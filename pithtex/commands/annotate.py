@@ -213,6 +213,7 @@ def run(args: argparse.Namespace) -> int:
         # nothing is written, so no line may say otherwise: drop the changes, keep what is wrong
         reporter.lines = [line for line in reporter.lines if line.kind != "change"]
         _emit(reporter, args, quiet=args.quiet)
+        _say_unreachable(report)
         print(f"pithtex: {stop}", file=sys.stderr)
         return 1
 
@@ -232,6 +233,7 @@ def run(args: argparse.Namespace) -> int:
         for plan in changed_plans:
             sys.stdout.write(plan.diff())
     _emit(reporter, args, quiet=args.quiet or args.diff, change_prefix="" if writing else "would ")
+    _say_unreachable(report)
     n_files = len(changed_plans) + len(changed_extra)
     summary = _summary_line(entries, report, reporter, field, writing)
     if args.check and n_files:
@@ -253,6 +255,12 @@ def run(args: argparse.Namespace) -> int:
     if args.check and n_files:
         return 1
     return 0
+
+
+def _say_unreachable(report: ResolveReport | None) -> None:
+    """No connection to the registry: said once, after the ids it left unresolved."""
+    if report is not None and report.unreachable:
+        print(f"pithtex: {report.unreachable}", file=sys.stderr)
 
 
 def _stop_reason(mismatched: set[str], reporter: Reporter) -> str | None:
@@ -559,7 +567,9 @@ def _plan_sty(directory: Path, extra: dict[Path, bytes], reporter: Reporter) -> 
 
     Coauthors may run different pithtex releases on one repository: a copy
     written by a newer release is left as it is (with a warning), so that
-    the file does not flip between versions with every commit.
+    the file does not flip between versions with every commit. A copy that
+    says it is this release's but differs from it was edited: it is left as
+    it is too (with a warning); ``pithtex sty`` replaces it on purpose.
     """
     import pithtex
     from pithtex.write.sty import STY_NAME, compare_versions, installed_version, render_sty
@@ -574,7 +584,17 @@ def _plan_sty(directory: Path, extra: dict[Path, bytes], reporter: Reporter) -> 
             code="newer-sty",
         )
         return
-    extra[target] = render_sty().encode("utf-8")
+    ours = render_sty().encode("utf-8")
+    if theirs is not None and compare_versions(theirs, pithtex.__version__) == 0 and _differs(target, ours):
+        # the same release wrote it, so a difference is someone's edit: never replaced silently
+        reporter.warning(
+            str(target), None, None,
+            f"differs from the pith.sty of pithtex {theirs} (edited locally?): left as it is "
+            f"('pithtex sty {directory}' replaces it)",
+            code="edited-sty",
+        )
+        return
+    extra[target] = ours
 
 
 def _bibrefs(bibs: list[Path], entries: list[BibEntry], report: ResolveReport | None) -> dict[Path, bytes]:

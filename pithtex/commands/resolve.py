@@ -81,6 +81,8 @@ def run(args: argparse.Namespace) -> int:
             else:
                 where = locations.get(resolution.requested, ["?"])[0]
                 print(f"{where}: {resolution.line()}", file=sys.stdout)
+        if report.unreachable:
+            print(f"pithtex: {report.unreachable}", file=sys.stderr)
         for finding in findings:
             if finding.severity != "info" or (finding.code == "version-drift" and not settings.quiet):
                 print(f"{finding} ({finding.severity})", file=sys.stderr)
