@@ -1,16 +1,17 @@
-"""A per-user secret that authenticates pithtex's own local memos.
+"""A per-user secret that authenticates the stamp of a clean ``pithtex check``.
 
-pithtex remembers two verdicts so that repeated runs are fast: a clean
-``pithtex check`` (``pithtex/write/checkstamp.py``) and lock entries already
-verified on this machine (``pithtex/resolve/memo.py``). Both live in the cache,
-and both let a run skip work, so neither may be forgeable by whoever can
-write the cache: CI caches are often shared between branches, and a planted
-verdict would let a forged ``pith.lock`` pass.
+pithtex remembers one verdict so that repeated runs are fast: a clean
+``pithtex check`` or ``annotate`` with nothing to do (``pithtex/write/checkstamp.py``;
+it keeps the stamped ``check`` on the example paper at about a third of
+bibtex-tidy's time, see benchmarks/RESULTS.md). It lives in the cache and lets a
+run skip work, so it may not be forgeable by whoever can write the cache: CI
+caches are often shared between branches, and a planted verdict would let a
+forged ``pith.lock`` pass.
 
-Each memo is therefore tagged with HMAC-SHA256 under a 32-byte secret that
+The stamp is therefore tagged with HMAC-SHA256 under a 32-byte secret that
 lives *outside* the cache, in the state directory (``$PITHTEX_STATE_DIR``,
 else ``$XDG_STATE_HOME/pithtex`` or ``~/.local/state/pithtex``), created on
-first use with mode 0600. A memo that does not authenticate is ignored and
+first use with mode 0600. A stamp that does not authenticate is ignored and
 the full work is done: copying a cache to another machine only costs speed.
 Keep the state directory out of shared CI caches.
 

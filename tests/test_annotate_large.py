@@ -1,38 +1,27 @@
-"""`pithtex annotate` on a bibliography large enough to use a second process.
+"""`pithtex annotate` and `pithtex check` on a large bibliography with every kind of entry.
 
-From ``PARALLEL_ENTRIES`` entries on, annotate scans the .bib's tail in a
-forked child while it reads pith.lock, and plans the .bib edits in a child
-while it runs the cross-checks (pithtex.parallel). Everything it says and
-writes must be what one process says and writes: the same file bytes, the
-same lines in the same order, the same exit status, for a file with every
-kind of entry annotate treats differently.
+One process does it all (the forked second process is gone, see issue 17): the
+run must say and write the same thing every time, and what it writes must be
+what a later ``check`` accepts, for a file with every kind of entry annotate
+treats differently.
 """
 
 from __future__ import annotations
 
 import json
-import os
-from collections import Counter
 from pathlib import Path
 
 import pytest
 
-from pithtex import parallel
 from pithtex.cli import main
-from pithtex.commands.annotate import PARALLEL_ENTRIES
 from pithtex.ids.arxiv import ArxivId
 from pithtex.ids.pith_number import derive_pith_number
-from pithtex.resolve.lockfile import LockEntry, Lockfile, _Records
-from pithtex.scan.bibsplit import MIN_BLOCKS
+from pithtex.resolve.lockfile import LockEntry, Lockfile
 from pithtex.verify.canonical import canonical_sha256
 from tests.support.registry import isolate
 from tests.support.signing import TestKey, make_canonical_record, make_receipt
 
-pytestmark = pytest.mark.skipif(
-    not parallel.fork_allowed() and not os.environ.get("CI"), reason="forking is not allowed here"
-)
-
-N = max(PARALLEL_ENTRIES, MIN_BLOCKS) + 400
+N = 2400
 
 
 def _arxiv(i: int) -> str:
@@ -85,7 +74,7 @@ def _run(root: Path, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[in
 
 
 @pytest.mark.parametrize("mismatch", [False, True], ids=["writes", "title-mismatch"])
-def test_two_processes_say_and_write_what_one_does(
+def test_a_large_bibliography_says_and_writes_the_same_every_run(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], mismatch: bool
 ) -> None:
     isolate(tmp_path, monkeypatch)
@@ -98,61 +87,16 @@ def test_two_processes_say_and_write_what_one_does(
     original = (root / "refs.bib").read_bytes()
     monkeypatch.chdir(root)
 
-    where: list[str] = []
-    real_beside = parallel.beside
-
-    def watched(fn, **kw):  # the real beside; notes where each task ran
-        task = real_beside(fn, **kw)
-        where.append(task.ran_in)
-        return task
-
-    monkeypatch.setattr(parallel, "beside", watched)
-    monkeypatch.setattr("pithtex.scan.bibsplit.beside", watched)
-    decoded: list[str] = []  # signed records decoded from a lock read through its summary
-    real_raw = _Records.raw
-
-    def watched_raw(self, key):  # type: ignore[no-untyped-def]
-        decoded.append(key)
-        return real_raw(self, key)
-
-    monkeypatch.setattr(_Records, "raw", watched_raw)
-
-    outcomes = {}
-    for processes in ("1", "2", "1"):  # the second one-process run sees the memo the others filled
-        monkeypatch.setenv("PITHTEX_PROCESSES", processes)
+    outcomes = []
+    for _ in range(2):  # the same run twice: the same lines, the same bytes
         (root / "refs.bib").write_bytes(original)
         (root / "refs.pith").unlink(missing_ok=True)
-        where.clear()
-        summarized = list((tmp_path / "cache" / "lock-summaries").glob("*"))
-        assert bool(summarized) == bool(outcomes)
         code, out, err, written = _run(root, capsys)
         assert out, (code, err[-2000:])
-        # Later runs read the lock's summary and, warm, need no signed record at all.
-        assert decoded == [], decoded[:5]
-        if not outcomes:  # the first run needs only some entries; check verifies them all and
-            (root / "refs.bib").write_bytes(original)  # keeps the lock's summary
-            main(["check", "--quiet", "refs.bib"])
-            capsys.readouterr()
         refs = (root / "refs.pith").read_bytes() if (root / "refs.pith").exists() else None
-        outcomes.setdefault(processes, []).append((code, json.loads(out), err, written, refs))
-        if processes == "2":
-            assert where == ["child", "child"], where  # the tail's scan, then the edit plan
-        else:
-            assert set(where) <= {"parent"}
-
-    one, two = outcomes["1"][1], outcomes["2"][0]
-    assert two == one
-    assert outcomes["1"][0] == one  # read in full, or from the summary: the same run
-    # the edits of a large .bib are planned in two parts; planned whole, the file is the same
-    # and so are the lines, though the parts' lines come part by part
-    monkeypatch.setattr("pithtex.commands.annotate._edit_cut", lambda source, entries: None)
-    (root / "refs.bib").write_bytes(original)
-    (root / "refs.pith").unlink(missing_ok=True)
-    whole = _run(root, capsys)
-    assert whole[0] == one[0] and whole[3] == one[3]
-    a, b = (Counter(json.dumps(line, sort_keys=True) for line in lines) for lines in (json.loads(whole[1])["lines"], one[1]["lines"]))
-    assert a == b, (list((a - b).items())[:3], list((b - a).items())[:3])
-    code, report, _err, written, _refs = two
+        outcomes.append((code, json.loads(out), err, written, refs))
+    assert outcomes[0] == outcomes[1]
+    code, report, _err, written, _refs = outcomes[0]
     kinds = {line["kind"] for line in report["lines"]}
     assert {"problem", "warning", "info"} <= kinds
     if mismatch:
@@ -161,14 +105,8 @@ def test_two_processes_say_and_write_what_one_does(
         assert code == 1  # the ids not in the lock and the entries naming two papers
         assert written != original and "change" in kinds
         assert written.count(b"pithnumber") > N // 2
-        # check reads the .bib's tail in a second process too: it says the same as one process
-        checks = []
-        for processes in ("1", "2"):
-            monkeypatch.setenv("PITHTEX_PROCESSES", processes)
-            where.clear()
-            code = main(["check", "--json", "refs.bib"])
-            out, err = capsys.readouterr()
-            checks.append((code, json.loads(out), err))
-            assert where == (["child"] if processes == "2" else ["parent"]), where
-        assert checks[0] == checks[1]
-        assert checks[0][0] == 1 and checks[0][1]["problems"]
+        code = main(["check", "--json", "refs.bib"])
+        out, _err = capsys.readouterr()
+        problems = json.loads(out)["problems"]
+        assert code == 1 and problems
+        assert not any("is wrong" in p.get("message", "") for p in problems)  # every number it wrote is right

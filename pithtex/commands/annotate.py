@@ -8,12 +8,6 @@ are atomic. Nothing at all is written when the resolver met a security
 error (the registry contradicting pith.lock) or when an entry's title says
 its arXiv id is probably wrong: writing the number would certify the mistake.
 
-A large bibliography (``PARALLEL_ENTRIES`` entries or more) uses a second
-process on Linux (:mod:`pithtex.parallel`): the .bib's tail is scanned while
-pith.lock is read, and the edits of most of the .bib are planned while the
-cross-checks run (the parent plans the first ``HEAD_EDIT_SHARE`` after them).
-Only the parent writes; the output is the same as in one process.
-
 Exit status: 0 all is well (changes written), 1 problems (an id that did not
 resolve, an entry that cannot be edited safely, a wrong ``\\pithnumber``,
 or with ``--check``: anything would change), 2 usage or unreadable input.
@@ -26,7 +20,6 @@ import dataclasses
 import os
 import re
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -35,19 +28,12 @@ from pithtex.errors import InputError, UsageError
 
 if TYPE_CHECKING:  # pragma: no cover
     from pithtex.ids.arxiv import ArxivId
-    from pithtex.resolve.resolver import OpenedLock, Resolution, ResolveReport, ResolveSettings
+    from pithtex.resolve.resolver import Resolution, ResolveReport
     from pithtex.scan.model import BibEntry
     from pithtex.scan.source import SourceText
     from pithtex.write.report import FilePlan, Reporter
 
 _FIELD = re.compile(r"[A-Za-z][A-Za-z0-9_-]*")
-#: From this many .bib entries on, the edits are planned in a second process
-#: (:mod:`pithtex.parallel`) while the cross-checks run: below it, a fork costs
-#: more than it saves.
-PARALLEL_ENTRIES = 2000
-#: The share of a large .bib's entries whose edits the parent plans itself, after the
-#: cross-checks (planning all the edits takes longer than the cross-checks).
-HEAD_EDIT_SHARE = 0.2
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -85,9 +71,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from pithtex.commands import options
-    from pithtex.parallel import beside
     from pithtex.scan.source import read_source
-    from pithtex.write.report import FilePlan, Line, Reporter
+    from pithtex.write.report import FilePlan, Reporter
 
     args.files = list(dict.fromkeys(args.files))  # a file named twice is edited once
     bibs, texs = split_inputs(list(args.files))
@@ -114,34 +99,17 @@ def run(args: argparse.Namespace) -> int:
     for source in sources.values():
         if source.note:
             reporter.warning(source.name, None, None, source.note.split(": ", 1)[-1])
-    made: list[ResolveSettings] = []
-    opened: list[OpenedLock | None] = []
-
-    def resolve_settings() -> ResolveSettings:
-        """The resolver's settings (trusted keys, cache), made once: while a large .bib's tail is
-        scanned, or after the scan."""
-        if not made:
-            # Nothing is written while resolving: not pith.lock, not the record cache (the per-user memo
-            # of lock contents that verified is still kept: it only saves time, see resolve/memo.py).
-            # What resolved is written with the files, once nothing stops the run (save_resolved);
-            # --check/--diff/--dry-run never write it.
-            settings = dataclasses.replace(options.settings_from(args, config), write=False)
-            made.append(settings)
-        return made[0]
-
-    def read_lock() -> None:  # while a large .bib's tail is scanned in a second process
-        from pithtex.resolve.resolver import open_lock
-
-        opened.append(open_lock(resolve_settings()))
-
-    entries = _scan(bibs, sources, field, reporter, meanwhile=read_lock, lenient=args.lenient)
-    settings = resolve_settings()
+    entries = _scan(bibs, sources, field, reporter, lenient=args.lenient)
+    # Nothing is written while resolving: not pith.lock, not the record cache. What resolved is
+    # written with the files, once nothing stops the run (save_resolved); --check/--diff/--dry-run
+    # never write it.
+    settings = dataclasses.replace(options.settings_from(args, config), write=False)
 
     wanted: list[ArxivId] = [e.arxiv[0] for e in entries if len(e.arxiv) == 1]
     if self_id is not None and texs:
-        self_id = _self_in_lock(self_id, settings, opened[0] if opened else None)
+        self_id = _self_in_lock(self_id, settings)
         wanted.append(self_id)
-    report = _resolve(wanted, settings, opened[0] if opened else None) if wanted else None
+    report = _resolve(wanted, settings) if wanted else None
     if report is not None and report.security:
         for r in report.resolutions:
             if r.status == "rejected":
@@ -150,41 +118,13 @@ def run(args: argparse.Namespace) -> int:
         print("pithtex: nothing was written (security error)", file=sys.stderr)
         return 1
 
-    # The cross-checks and the planned .bib edits both start from the scan and the
-    # resolution; on a large bibliography most edits are planned on a second core
-    # while the cross-checks run, and the parent plans the rest (the head of each
-    # .bib) after them. One process plans the same parts, in the same order.
-    large = len(entries) >= PARALLEL_ENTRIES
-    by_file = {path: [e for e in entries if e.file == name] for path, name in ((p, str(p)) for p in bibs)}
-    cuts = {path: _edit_cut(sources[path], by_file[path]) for path in bibs} if large else {}
-
-    def plan_part(path: Path, head: bool) -> tuple[str, list[tuple[Any, ...]], int]:
-        own = Reporter(keep_info=reporter.keep_info, keep_changes=reporter.keep_changes)
-        cut = cuts.get(path)
-        if cut is None:
-            part, span = by_file[path], None
-        else:
-            index, offset = cut
-            part = by_file[path][:index] if head else by_file[path][index:]
-            span = (0, offset) if head else (offset, len(sources[path].text))
-        text = _plan_bib(sources[path], part, report, field, args.prune, own, span=span)
-        return text, [line.as_tuple() for line in own.lines], own.dropped_changes
-
-    def plan_tails() -> list[tuple[str, list[tuple[Any, ...]], int]]:
-        return [plan_part(path, head=False) for path in bibs]
-
-    with beside(plan_tails, worth_it=large) as planning:
-        mismatched = _crosscheck(entries, report, args.allow_title_mismatch, reporter)
-        refs = _bibrefs(bibs, entries, report) if config.bibrefs else {}
-        heads = {path: plan_part(path, head=True) for path in cuts if cuts[path] is not None}
-        tails = planning.result()
+    mismatched = _crosscheck(entries, report, args.allow_title_mismatch, reporter)
+    refs = _bibrefs(bibs, entries, report) if config.bibrefs else {}
     plans = []
-    for path, tail in zip(bibs, tails):
-        head = heads.get(path, ("", [], 0))
-        for part in (head, tail):
-            reporter.lines.extend(Line(*line) for line in part[1])
-            reporter.dropped_changes += part[2]
-        plans.append(FilePlan(sources[path], head[0] + tail[0]))
+    for path in bibs:
+        name = str(path)
+        mine = [e for e in entries if e.file == name]
+        plans.append(FilePlan(sources[path], _plan_bib(sources[path], mine, report, field, args.prune, reporter)))
     extra: dict[Path, bytes] = {}
     for path in texs:
         plan, sty_dir = _plan_tex(sources[path], self_id, report, args.fix, settings.lock_path, reporter)
@@ -318,31 +258,19 @@ def _differs(path: Path, data: bytes) -> bool:
 
 
 def _scan(
-    bibs: list[Path],
-    sources: dict[Path, SourceText],
-    field: str,
-    reporter: Reporter,
-    meanwhile: Callable[[], None] | None = None,
-    lenient: bool = False,
+    bibs: list[Path], sources: dict[Path, SourceText], field: str, reporter: Reporter, lenient: bool = False
 ) -> list[BibEntry]:
-    """Scan the .bib files; ``meanwhile`` runs while a large file's tail is scanned in a second process."""
+    """The entries of the .bib files; a fatal problem raises, the others are reported (see
+    :func:`~pithtex.write.report.report_scan_problems`)."""
     if not bibs:
         return []
-    from pithtex.scan.bibsplit import scan_bib_beside
+    from pithtex.scan.bib import scan_bib
     from pithtex.write.report import report_scan_problems
 
     entries: list[BibEntry] = []
     unparsed = []
     for path in bibs:
-        pending = scan_bib_beside(sources[path], field_name=field, entries_only=True)
-        if pending.forked and meanwhile is not None:
-            try:
-                meanwhile()
-            except BaseException:
-                pending.cancel()  # do not leave the child behind
-                raise
-            meanwhile = None
-        result = pending.result()
+        result = scan_bib(sources[path], field_name=field, entries_only=True)
         for problem in result.errors:
             if problem.fatal:
                 raise InputError(str(problem))
@@ -352,22 +280,20 @@ def _scan(
     return entries
 
 
-def _self_in_lock(self_id: ArxivId, settings: Any, opened: OpenedLock | None) -> ArxivId:
+def _self_in_lock(self_id: ArxivId, settings: Any) -> ArxivId:
     """``--self`` as the lock spells it (``2606.01249`` -> the lock's ``2606.01249v1``)."""
     from pithtex.commands.options import self_in_lock
     from pithtex.resolve.lockfile import Lockfile
 
-    if opened is not None:
-        return self_in_lock(self_id, opened.lock)
     if not settings.lock_path.is_file():
         return self_id
     return self_in_lock(self_id, Lockfile.load(settings.lock_path))
 
 
-def _resolve(wanted: list[ArxivId], settings: Any, opened: OpenedLock | None = None) -> ResolveReport:
+def _resolve(wanted: list[ArxivId], settings: Any) -> ResolveReport:
     from pithtex.resolve.resolver import resolve_ids
 
-    return resolve_ids(wanted, settings, opened)
+    return resolve_ids(wanted, settings)
 
 
 def _emit(reporter: Reporter, args: argparse.Namespace, *, quiet: bool = False, change_prefix: str = "") -> None:
@@ -409,21 +335,6 @@ def _crosscheck(
     return mismatched_keys(findings)
 
 
-def _edit_cut(source: SourceText, entries: list[BibEntry]) -> tuple[int, int] | None:
-    """Where to split a large .bib's edit planning: (index of the first entry of the
-    tail, offset of its ``@``), or None to plan the file in one piece."""
-    from pithtex.write.bibedit import entry_offset
-
-    start = int(len(entries) * HEAD_EDIT_SHARE)
-    for index in range(max(start, 1), min(len(entries), start + 100)):
-        entry = entries[index]
-        if entry.key is not None and entries[index - 1].line < entry.line:
-            offset = entry_offset(source.text, entry.key, entry.line)
-            if offset is not None:
-                return index, offset
-    return None
-
-
 def _plan_bib(
     source: SourceText,
     entries: list[BibEntry],
@@ -431,10 +342,8 @@ def _plan_bib(
     field: str,
     prune: bool,
     reporter: Reporter,
-    span: tuple[int, int] | None = None,
 ) -> str:
-    """The new text of ``source`` (of ``source.text[start:stop]`` with a ``span``, which
-    holds exactly ``entries``): their edits, with what is wrong and what changes reported."""
+    """The new text of ``source``: the edits of its ``entries``, with what is wrong and what changes reported."""
     from pithtex.write.bibedit import BibEditError, RemoveField, SetField, edit_bib
     from pithtex.write.texedit import same_number
 
@@ -476,11 +385,10 @@ def _plan_bib(
             messages[where] = (name, entry.line, f"add {field} {want} ({arxiv})")
         else:
             messages[where] = (name, entry.pithnumber.line, f"correct {field} {current} -> {want} ({arxiv})")  # type: ignore[union-attr]
-    start, stop = span if span is not None else (0, len(source.text))
-    text = source.text[start:stop]
+    text = source.text
     while edits:
         try:
-            text = edit_bib(source.text, edits.values(), newline=_newline(source), span=(start, stop))
+            text = edit_bib(source.text, edits.values(), newline=_newline(source))
             break
         except BibEditError as exc:
             bad = [w for w in edits if w[0] == exc.key and (exc.line is None or w[1] == exc.line)] or [
@@ -488,7 +396,7 @@ def _plan_bib(
             ]
             if not bad:
                 reporter.problem(name, exc.line, exc.key, exc.message)
-                return source.text[start:stop]
+                return source.text
             for w in bad:
                 edits.pop(w)
                 messages.pop(w, None)

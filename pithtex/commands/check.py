@@ -12,8 +12,6 @@ lacks), re-verifies each entry against the pinned key, and checks that
 
 One line per problem, ``file:line: key: what is wrong``; exit 1 on problems,
 0 (and silence) when all is well. Lean start-up: no httpx, rich or jinja2.
-A large .bib (2,000 blocks or more) is scanned partly in a second process on
-Linux while pith.lock is read (:mod:`pithtex.scan.bibsplit`).
 """
 
 from __future__ import annotations
@@ -30,7 +28,6 @@ TYPE_CHECKING = False  # typing itself costs 5 ms of start-up, and check runs on
 if TYPE_CHECKING:  # pragma: no cover
     from pithtex.ids.arxiv import ArxivId
     from pithtex.ids.pith_number import PithNumber
-    from pithtex.scan.bibsplit import PendingScan
     from pithtex.verify.keys import TrustStore
     from pithtex.write.report import Reporter
 
@@ -74,14 +71,7 @@ class _Verified:
         self.use_cache = use_cache
         self._numbers: dict[ArxivId, tuple[PithNumber | None, str | None, object]] = {}
         self._cache = None
-        #: Lock contents verified before on this machine (authenticated; see pithtex.resolve.memo).
-        self.memo = None
-        if use_cache:
-            from pithtex.resolve.cache import default_cache_dir
-            from pithtex.resolve.memo import VerifiedMemo
-
-            self.memo = VerifiedMemo.in_cache(default_cache_dir(), trust)
-        self.lock = Lockfile.load(lock_path, self.memo)
+        self.lock = Lockfile.load(lock_path)
         #: Whether a number came from the per-user record cache (then the verdict is not stamped).
         self.used_cache = False
         self._lock_numbers: dict[str, PithNumber] | None = None
@@ -96,10 +86,8 @@ class _Verified:
     def _lookup(self, arxiv: ArxivId) -> tuple[PithNumber | None, str | None, object]:
         name = self.lock.path.name
         entry = self.lock.get(arxiv)
-        if entry is not None and self.lock.known_good(entry, self.trust, self.memo):
-            return entry.pith_number, None, entry  # the whole file verified before: no result to build
         if entry is not None:
-            result = self.lock.verify_entry(entry, self.trust, self.memo)
+            result = self.lock.verify_entry(entry, self.trust)
             if result.ok:
                 return entry.pith_number, None, entry
             reasons = "; ".join(result.problems) or result.status
@@ -135,7 +123,7 @@ class _Verified:
         entry = self.lock.get(arxiv.without_version())
         if entry is None or entry.source_version <= arxiv.version:
             return None
-        if not self.lock.verifies(entry, self.trust, self.memo):
+        if self.get(entry.requested)[0] is None:  # verified once, whoever asks
             return None
         return entry.source_version, entry.pith_number
 
@@ -192,26 +180,17 @@ def run(args: argparse.Namespace) -> int:
     from pithtex.write.report import Reporter
 
     trust = trust_store_from([*config.trust_keys, *args.trust_key])
-    first = _start_scan(bibs[0], field) if bibs else None  # a large .bib's tail: in a second process
-    try:
-        verified = _Verified(lock_path, trust, use_cache=not args.no_cache)  # meanwhile
-    except BaseException:
-        if first is not None:
-            first.cancel()
-        raise
+    verified = _Verified(lock_path, trust, use_cache=not args.no_cache)
     reporter = Reporter(keep_info=args.json)  # info lines human output never shows are not kept
 
     entries = []
     unparsed = []
     if bibs:
+        from pithtex.scan.bib import scan_bib
         from pithtex.scan.source import read_source
-        from pithtex.scan.bibsplit import scan_bib_beside
 
-        for index, path in enumerate(bibs):
-            pending = first if index == 0 and first is not None else scan_bib_beside(
-                read_source(path), field_name=field, entries_only=True
-            )
-            result = pending.result()
+        for path in bibs:
+            result = scan_bib(read_source(path), field_name=field, entries_only=True)
             for problem in result.errors:
                 if problem.fatal:
                     raise InputError(str(problem))
@@ -227,9 +206,6 @@ def run(args: argparse.Namespace) -> int:
     for path in texs:
         _check_tex(path, self_id, verified, reporter)
 
-    if verified.memo is not None:
-        verified.lock.remember_if_verified(trust, verified.memo)
-        verified.memo.save()
     if args.json:
         import json
 
@@ -239,18 +215,6 @@ def run(args: argparse.Namespace) -> int:
     if stamp is not None and reporter.clean and not config.warnings and not verified.used_cache:
         stamp.record_pass([lock_path, *key_files])
     return 1 if reporter.problems else 0
-
-
-def _start_scan(path: Path, field: str) -> PendingScan | None:
-    """Start scanning ``path`` (its tail in a second process if it is large), or None if it
-    cannot be read: it is read again in turn, so that errors come in the usual order."""
-    from pithtex.scan.bibsplit import scan_bib_beside
-    from pithtex.scan.source import read_source
-
-    try:
-        return scan_bib_beside(read_source(path), field_name=field, entries_only=True)
-    except InputError:
-        return None
 
 
 def _check_entries(entries: list, verified: _Verified, field: str, reporter: Reporter) -> None:

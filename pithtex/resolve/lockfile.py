@@ -27,14 +27,6 @@ title cross-check). ``state_sha256`` and ``event_count`` appear only after a
 
 Writes are atomic (:mod:`pithtex.atomic`) and serialised across
 processes by a lock file in the per-user cache directory (:mod:`pithtex.resolve.flock`).
-
-A lock whose exact bytes the per-user memo knows to have verified in full
-(:mod:`pithtex.resolve.memo`) is read from its *summary* when there is one:
-every field of every entry but the two signed records, bound to the file's
-bytes by an HMAC. Its entries decode ``canonical_record`` and ``receipt`` from
-the lock's own bytes only when asked for, and check then that the summary
-described them; the cross-checks read the two signed values they need
-through :attr:`LockEntry.signed_facts` instead.
 """
 
 from __future__ import annotations
@@ -44,7 +36,6 @@ import os
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from dataclasses import fields as dataclass_fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -55,8 +46,6 @@ from pithtex.atomic import replace_file
 
 if TYPE_CHECKING:  # pragma: no cover
     from pithtex.resolve.flock import FileLock
-
-    from pithtex.resolve.memo import VerifiedMemo
     from pithtex.verify.keys import TrustStore
     from pithtex.verify.result import VerificationResult
 
@@ -100,8 +89,7 @@ class LockEntry:
     def signed_facts(self) -> tuple[Any, Any, Any]:
         """``(source id, source version, title_canon_sha256)`` as the signed canonical record
         gives them, for the cross-checks; raises ``KeyError``/``TypeError`` like reading
-        the record does when it lacks them. An entry read from a lock summary has these
-        without decoding the record."""
+        the record does when it lacks them."""
         facts = _signed_facts(self.canonical_record)
         if facts is None:
             raise KeyError("the canonical record lacks source.id or metadata.title_canon_sha256")
@@ -170,24 +158,6 @@ class LockEntry:
         )
 
 
-def _remembered(entry: LockEntry) -> VerificationResult:
-    """The verdict a full verification of these exact bytes gave before (see pithtex.resolve.memo)."""
-    from pithtex.verify.result import Check, VerificationResult
-
-    return VerificationResult(
-        kind="record",
-        status="verified",
-        checks=[Check("memo", True, "these exact bytes verified before under the same trusted keys")],
-        pith_number=entry.pith_number,
-        canonical_sha256=entry.canonical_sha256,
-        canonical_record=entry.canonical_record,
-        receipt=entry.receipt,
-        source=entry.source,
-        title=entry.title,
-        key_id=entry.key_id,
-    )
-
-
 def _line_of(text: str, needle: str) -> int:
     index = text.find(needle)
     return text.count("\n", 0, index) + 1 if index >= 0 else 1
@@ -244,30 +214,6 @@ def _parse_entry(path: Path, text: str, key: str, raw: Any) -> LockEntry:
     )
 
 
-def _known_good_entry(raw: dict[str, Any]) -> LockEntry:
-    """An entry of a lock whose exact bytes passed :func:`_parse_entry` and verification before."""
-    number = raw["pith_number"].strip()
-    return LockEntry(
-        requested=ArxivId(raw["arxiv_id"], raw["cited_version"]),
-        source_version=raw["source_version"],
-        pith_number=PithNumber(int(number[5:9]), number[10:]),
-        canonical_sha256=raw["canonical_sha256"],
-        canonical_record=raw["canonical_record"],
-        receipt=raw["receipt"],
-        key_id=raw.get("key_id"),
-        title=raw.get("title"),
-        state_sha256=raw.get("state_sha256"),
-        event_count=raw.get("event_count"),
-    )
-
-
-# -- summaries of locks known to verify (see pithtex.resolve.memo) -----------------
-_SUMMARY_FORMAT = 1
-_ROW = ("key", "arxiv_id", "cited_version", "source_version", "pith_number", "canonical_sha256",
-        "key_id", "title", "state_sha256", "event_count", "source_id", "source_version_signed",
-        "title_canon_sha256")
-
-
 def _signed_facts(record: Mapping[str, Any]) -> tuple[Any, Any, Any] | None:
     """See :attr:`LockEntry.signed_facts`; None when the record lacks them."""
     source, metadata = record.get("source"), record.get("metadata")
@@ -276,110 +222,6 @@ def _signed_facts(record: Mapping[str, Any]) -> tuple[Any, Any, Any] | None:
     if not isinstance(metadata, dict) or "title_canon_sha256" not in metadata:
         return None
     return source["id"], source.get("version"), metadata["title_canon_sha256"]
-
-
-def _summary_body(entries: dict[str, LockEntry]) -> bytes:
-    """Everything about each entry but its signed records, in file order (compact JSON)."""
-    rows = [
-        [key, e.requested.id, e.requested.version, e.source_version, e.pith_number.full, e.canonical_sha256,
-         e.key_id, e.title, e.state_sha256, e.event_count, *(_signed_facts(e.canonical_record) or (None,) * 3)]
-        for key, e in entries.items()
-    ]
-    doc = {"format": _SUMMARY_FORMAT, "row": _ROW, "entries": rows}
-    return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-
-
-class _Records:
-    """The signed records of a lock known to verify, decoded from its exact bytes on first use."""
-
-    def __init__(self, path: Path, data: bytes) -> None:
-        self.path = path
-        self._data = data
-        self._entries: dict[str, Any] | None = None
-
-    def raw(self, key: str) -> dict[str, Any]:
-        if self._entries is None:
-            self._entries = json.loads(self._data)["entries"]
-        return self._entries[key]  # type: ignore[index]
-
-
-class _Summarized(LockEntry):
-    """An entry read from the authenticated summary of a lock file known to verify in full.
-
-    Every field comes from the summary except ``canonical_record`` and
-    ``receipt``: those are decoded from the lock's bytes when first asked
-    for, and the entry is then checked against them (a summary that does
-    not describe the file is an error, never an answer).
-    """
-
-    def __new__(cls, *args: Any, **kwargs: Any) -> LockEntry:  # type: ignore[misc]
-        # dataclasses.replace() and other constructions give an ordinary entry
-        return LockEntry(*args, **kwargs)
-
-    @classmethod
-    def make(cls, fields: dict[str, Any], facts: tuple[Any, Any, Any], records: _Records) -> _Summarized:
-        entry = object.__new__(cls)
-        vars(entry).update(fields, _facts=facts, _records=records, _checked=False)
-        return entry
-
-    def __reduce__(self) -> tuple[Any, ...]:  # copy and pickle: an ordinary entry
-        return LockEntry, tuple(getattr(self, f.name) for f in dataclass_fields(LockEntry))
-
-    def _raw(self) -> dict[str, Any]:
-        raw = self._records.raw(self.key)  # type: ignore[attr-defined]
-        if not vars(self)["_checked"]:
-            full = _known_good_entry(raw)
-            same = all(getattr(full, name) == getattr(self, name) for name in _SCALARS)
-            if not same or (_signed_facts(full.canonical_record) or (None,) * 3) != self._facts:  # type: ignore[attr-defined]
-                raise InputError(
-                    f"{self._records.path}: the per-user summary of this lock does not match it "  # type: ignore[attr-defined]
-                    f"(entry {self.key!r})",
-                    hint="delete the 'lock-summaries' folder in the pithtex cache",
-                )
-            vars(self)["_checked"] = True
-        return raw
-
-    @property  # type: ignore[override]
-    def canonical_record(self) -> dict[str, Any]:
-        return self._raw()["canonical_record"]
-
-    @property  # type: ignore[override]
-    def receipt(self) -> dict[str, Any]:
-        return self._raw()["receipt"]
-
-    @property
-    def signed_facts(self) -> tuple[Any, Any, Any]:
-        if self._facts[0] is None:  # type: ignore[attr-defined]  # not in the record: say so as it would
-            return LockEntry.signed_facts.fget(self)  # type: ignore[attr-defined]
-        return self._facts  # type: ignore[attr-defined]
-
-
-_SCALARS = ("requested", "source_version", "pith_number", "canonical_sha256", "key_id", "title",
-            "state_sha256", "event_count")
-
-
-def _from_summary(body: bytes, records: _Records) -> dict[str, LockEntry] | None:
-    """The entries a summary describes, or None when it is of another format (then read the file)."""
-    try:
-        doc = json.loads(body)
-        if doc.get("format") != _SUMMARY_FORMAT or doc.get("row") != list(_ROW):
-            return None
-        entries: dict[str, LockEntry] = {}
-        for key, arxiv_id, cited, version, number, digest, key_id, title, state, count, *facts in doc["entries"]:
-            fields = {
-                "requested": ArxivId(arxiv_id, cited),
-                "source_version": version,
-                "pith_number": PithNumber(int(number[5:9]), number[10:]),
-                "canonical_sha256": digest,
-                "key_id": key_id,
-                "title": title,
-                "state_sha256": state,
-                "event_count": count,
-            }
-            entries[key] = _Summarized.make(fields, tuple(facts), records)
-        return entries
-    except (ValueError, TypeError, AttributeError, KeyError):
-        return None
 
 
 @dataclass
@@ -392,24 +234,11 @@ class Lockfile:
     #: writer tell whether anything changed, and tests that nothing did.
     original: bytes | None = None
     _dirty: bool = field(default=False, repr=False, compare=False)
-    #: The trust digest under which these exact bytes are known to verify in
-    #: full (a lock-file memo hit, see :mod:`pithtex.resolve.memo`), else None.
-    _known_under: str | None = field(default=None, repr=False, compare=False)
-    #: Keys of entries (as read) that verified in this run.
-    _verified: set[str] = field(default_factory=set, repr=False, compare=False)
-    #: The entries as read from the file, before any :meth:`put`.
-    _as_read: dict[str, LockEntry] = field(default_factory=dict, repr=False, compare=False)
 
     # -- reading ---------------------------------------------------------
     @classmethod
-    def load(cls, path: str | Path, memo: VerifiedMemo | None = None) -> Lockfile:
-        """Read and check ``path``; a malformed lock is an :class:`InputError` with file and line.
-
-        With a ``memo`` that authenticates these exact bytes as read strictly
-        and verified in full before (under the memo's trusted keys), the
-        strict reading is skipped and :meth:`verify_entry` trusts the entries
-        as read: the same bytes gave that verdict already.
-        """
+    def load(cls, path: str | Path) -> Lockfile:
+        """Read and check ``path``; a malformed lock is an :class:`InputError` with file and line."""
         from pithtex.verify.canonical import StrictJSONError, load_signed_json
 
         path = Path(path)
@@ -421,14 +250,6 @@ class Lockfile:
             raise InputError(f"{path}: is a directory, not a lock file") from None
         except OSError as exc:
             raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
-        if memo is not None and data and not data.isspace() and memo.knows_file(data):
-            body = memo.summary(path, data)
-            entries = _from_summary(body, _Records(path, data)) if body is not None else None
-            if entries is None:
-                doc = json.loads(data)
-                entries = {key: _known_good_entry(raw) for key, raw in doc["entries"].items()}
-                memo.keep_summary(path, data, _summary_body(entries))
-            return cls(path, entries, data, _known_under=memo.trust_digest, _as_read=dict(entries))
         text = data.decode("utf-8", errors="replace")
         if not data.strip():
             raise InputError(f"{path}:1: empty lock file", hint="delete it to start afresh")
@@ -455,7 +276,7 @@ class Lockfile:
                 hint="upgrade pithtex",
             )
         entries = {key: _parse_entry(path, text, key, raw) for key, raw in doc["entries"].items()}
-        return cls(path, entries, data, _as_read=dict(entries))
+        return cls(path, entries, data)
 
     def get(self, arxiv: ArxivId) -> LockEntry | None:
         """The entry for an id exactly as cited (``2511.00066`` and ``2511.00066v4`` differ)."""
@@ -477,72 +298,9 @@ class Lockfile:
             and other.canonical_sha256 != entry.canonical_sha256
         ]
 
-    def verify_entry(self, entry: LockEntry, trust: TrustStore, memo: VerifiedMemo | None = None) -> VerificationResult:
-        """Re-verify an entry offline: digest, signature (trusted keys only), Pith Number, id.
-
-        With a ``memo`` (:mod:`pithtex.resolve.memo`), an entry whose exact bytes
-        verified before under the same trusted keys is not verified again.
-        """
-        if self.known_good(entry, trust, memo):
-            return _remembered(entry)
-        if memo is not None and not memo.covers(trust):
-            memo = None  # a memo of verdicts under other keys says nothing here
-        as_read = self._as_read.get(entry.key) is entry
-        if memo is not None and entry in memo:
-            result = _remembered(entry)
-        else:
-            result = self._verify_entry(entry, trust)
-            if memo is not None and result.ok:
-                memo.remember(entry)
-        if as_read and result.ok:
-            self._verified.add(entry.key)
-        return result
-
-    def verifies(self, entry: LockEntry, trust: TrustStore, memo: VerifiedMemo | None = None) -> bool:
-        """Whether :meth:`verify_entry` would pass ``entry``; builds no result for an entry
-        :meth:`known_good` (so an entry read from a lock summary keeps its records unread)."""
-        return self.known_good(entry, trust, memo) or self.verify_entry(entry, trust, memo).ok
-
-    def known_good(self, entry: LockEntry, trust: TrustStore, memo: VerifiedMemo | None) -> bool:
-        """Whether ``entry`` is one read from a lock file that ``memo`` knows verified in full
-        under ``trust`` (then :meth:`verify_entry` would say so without verifying)."""
-        return self.as_read(entry) and self.known_file(trust, memo)
-
-    def known_file(self, trust: TrustStore, memo: VerifiedMemo | None) -> bool:
-        """Whether the file as read is one that ``memo`` knows verified in full under ``trust``:
-        then every entry :meth:`as_read` is :meth:`known_good`."""
-        return (
-            memo is not None
-            and self._known_under is not None
-            and self._known_under == memo.trust_digest
-            and memo.covers(trust)
-        )
-
-    def as_read(self, entry: LockEntry) -> bool:
-        """Whether ``entry`` is the one read from the file for its key (not one put since)."""
-        return self._as_read.get(entry.key) is entry
-
-    def remember_if_verified(self, trust: TrustStore, memo: VerifiedMemo) -> bool:
-        """Remember this lock's exact bytes in ``memo`` if every entry is known to verify.
-
-        Call it after the run's own verifications and before any :meth:`put`:
-        only the file as read is remembered. An entry counts when it verified
-        in this run or is in the entry memo; nothing is verified here, so a
-        run that needed a few entries of a large lock does not pay for the
-        rest (a later run that reads them all remembers the file). Returns
-        whether the file is (now) remembered.
-        """
-        if self.original is None or self._dirty or not memo.covers(trust):
-            return False
-        if self._known_under == memo.trust_digest:
-            return True
-        for key, entry in self._as_read.items():
-            if key not in self._verified and entry not in memo:
-                return False
-        memo.remember_file(self.original)
-        memo.keep_summary(self.path, self.original, _summary_body(self._as_read))
-        self._known_under = memo.trust_digest
-        return True
+    def verify_entry(self, entry: LockEntry, trust: TrustStore) -> VerificationResult:
+        """Re-verify an entry offline: digest, signature (trusted keys only), Pith Number, id."""
+        return self._verify_entry(entry, trust)
 
     def _verify_entry(self, entry: LockEntry, trust: TrustStore) -> VerificationResult:
         # verify_record rather than verify_document: the lock was parsed with

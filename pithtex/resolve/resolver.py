@@ -33,7 +33,6 @@ from pithtex.resolve import layout
 from pithtex.resolve.cache import Cache
 from pithtex.resolve.http import FetchError, HttpLimits, NotFound
 from pithtex.resolve.lockfile import LockEntry, Lockfile
-from pithtex.resolve.memo import VerifiedMemo
 
 if TYPE_CHECKING:  # pragma: no cover
     from pithtex.resolve.sources import Source
@@ -393,14 +392,9 @@ def _tofu(lock: Lockfile, new: dict[ArxivId, _Fetched]) -> dict[ArxivId, str]:
 
 
 # -- the whole run ----------------------------------------------------------
-def _from_lock(
-    lock: Lockfile, arxiv: ArxivId, entry: LockEntry, settings: ResolveSettings, memo: VerifiedMemo | None,
-    known_file: bool,
-) -> Resolution:
-    """The resolution of ``arxiv`` by its lock ``entry``; ``known_file`` is ``lock.known_file(...)``."""
-    if known_file and lock.as_read(entry):  # the whole file verified before: no result to build
-        return Resolution(arxiv, "verified", entry.pith_number, None, entry, "lock")
-    result = lock.verify_entry(entry, settings.trust, memo)
+def _from_lock(lock: Lockfile, arxiv: ArxivId, entry: LockEntry, settings: ResolveSettings) -> Resolution:
+    """The resolution of ``arxiv`` by its lock ``entry``, re-verified offline."""
+    result = lock.verify_entry(entry, settings.trust)
     if result.ok:
         return Resolution(arxiv, "verified", entry.pith_number, None, entry, "lock")
     return Resolution(
@@ -441,53 +435,8 @@ def _unique(ids: Iterable[ArxivId]) -> list[ArxivId]:
     return list(seen)
 
 
-@dataclass
-class OpenedLock:
-    """``pith.lock`` read ahead of :func:`resolve_ids` (``annotate`` reads it while it scans)."""
-
-    lock: Lockfile
-    memo: VerifiedMemo | None
-    #: (inode, size, mtime) of the file read: resolve_ids uses this reading only if
-    #: the file is still the same (writers replace it, so a new inode), checked
-    #: under the writers' lock.
-    identity: tuple[int, int, int]
-
-
-def _identity(path: Path) -> tuple[int, int, int] | None:
-    try:
-        st = path.stat()
-    except OSError:
-        return None
-    return (st.st_ino, st.st_size, st.st_mtime_ns)
-
-
-def _load_lock(settings: ResolveSettings) -> tuple[Lockfile, VerifiedMemo | None]:
-    """pith.lock, read with the per-user memo of verified locks (when there is a cache)."""
-    cache = settings.cache
-    memo = VerifiedMemo.in_cache(cache.root, settings.trust) if cache is not None else None
-    return Lockfile.load(settings.lock_path, memo), memo
-
-
-def open_lock(settings: ResolveSettings) -> OpenedLock | None:
-    """Read ``pith.lock`` now, for a later :func:`resolve_ids`; None when there is none or it
-    cannot be read (resolve_ids then reads it itself and reports any problem)."""
-    before = _identity(settings.lock_path)
-    if before is None:
-        return None
-    try:
-        lock, memo = _load_lock(settings)
-    except InputError:
-        return None
-    if _identity(settings.lock_path) != before:  # replaced while being read
-        return None
-    return OpenedLock(lock, memo, before)
-
-
-def resolve_ids(ids: Iterable[ArxivId], settings: ResolveSettings, opened: OpenedLock | None = None) -> ResolveReport:
-    """Resolve every id (see the module doc); writes the lock and cache only if nothing was rejected.
-
-    ``opened`` is the lock read ahead by :func:`open_lock`: used if the file has not changed since.
-    """
+def resolve_ids(ids: Iterable[ArxivId], settings: ResolveSettings) -> ResolveReport:
+    """Resolve every id (see the module doc); writes the lock and cache only if nothing was rejected."""
     wanted = _unique(ids)
     may_write = settings.write and not settings.locked
     guard = Lockfile(settings.lock_path).file_lock() if may_write and wanted else None
@@ -497,29 +446,23 @@ def resolve_ids(ids: Iterable[ArxivId], settings: ResolveSettings, opened: Opene
         except OSError as exc:
             raise InputError(f"{settings.lock_path}: cannot lock for writing: {exc.strerror or exc}") from None
     try:
-        return _resolve_locked(wanted, settings, may_write, opened)
+        return _resolve_locked(wanted, settings, may_write)
     finally:
         if guard is not None:
             guard.release()
 
 
-def _resolve_locked(
-    wanted: list[ArxivId], settings: ResolveSettings, may_write: bool, opened: OpenedLock | None = None
-) -> ResolveReport:
+def _resolve_locked(wanted: list[ArxivId], settings: ResolveSettings, may_write: bool) -> ResolveReport:
     cache = settings.cache
-    if opened is not None and opened.identity == _identity(settings.lock_path):
-        lock, memo = opened.lock, opened.memo
-    else:
-        lock, memo = _load_lock(settings)
+    lock = Lockfile.load(settings.lock_path)
     done: dict[ArxivId, Resolution] = {}
     fresh: dict[ArxivId, _Fetched] = {}
     to_fetch: list[ArxivId] = []
-    known_file = lock.known_file(settings.trust, memo)
     for arxiv in wanted:
         entry = lock.get(arxiv)
         needs_deep = settings.deep and entry is not None and entry.event_count is None
         if entry is not None and not settings.update and not (needs_deep and not settings.offline and not settings.locked):
-            done[arxiv] = _from_lock(lock, arxiv, entry, settings, memo, known_file)
+            done[arxiv] = _from_lock(lock, arxiv, entry, settings)
             continue
         if settings.locked:
             reason = "not in" if entry is None else "--deep needs state not in"
@@ -569,9 +512,6 @@ def _resolve_locked(
     report.unreachable = unreachable
     if report.security:
         return report
-    if memo is not None:
-        lock.remember_if_verified(settings.trust, memo)
-        memo.save()
     if not may_write:
         if not settings.locked:
             report.pending = fresh
@@ -603,7 +543,7 @@ def save_resolved(report: ResolveReport, settings: ResolveSettings) -> None:
     except OSError as exc:
         raise InputError(f"{settings.lock_path}: cannot lock for writing: {exc.strerror or exc}") from None
     try:
-        lock, _memo = _load_lock(settings)
+        lock = Lockfile.load(settings.lock_path)
         security = _tofu(lock, fresh)
         if security:
             raise SecurityError(next(iter(security.values())))

@@ -457,7 +457,7 @@ class _Scan:
     #: When not None, duplicate keys are not reported here: each entry's
     #: (key, 1-based line, len(result.notes) before its notes) is listed instead,
     #: for a scan of a file's tail that does not know the keys before it
-    #: (:mod:`pithtex.scan.bibsplit` reports them when it joins the parts).
+    #: (a caller that scans a file in parts reports them when it joins the parts).
     key_places: list[tuple[str, int, int]] | None = None
     #: Only entries and errors will be read (:meth:`ScanResult.entries_only`): the
     #: findings with their lines, the notes and the conflicts are not made.
@@ -490,19 +490,22 @@ def new_scan(prepared: Prepared, field_name: str, *, lean: bool = False) -> _Sca
     return _Scan(prepared.name, field_name.lower(), result, lean=lean)
 
 
-def scan_bib(source: SourceText, *, field_name: str = "pithnumber", fast: bool = True) -> ScanResult:
+def scan_bib(
+    source: SourceText, *, field_name: str = "pithnumber", fast: bool = True, entries_only: bool = False
+) -> ScanResult:
     """Scan one decoded .bib file. Never raises on bad content: problems are reported.
 
     ``fast=False`` gives every block to bibtexparser: the reference the fast
-    path is tested against (same result, about twice as slow).
+    path is tested against (same result, about twice as slow). ``entries_only``
+    gives :meth:`ScanResult.entries_only`, without making what it leaves out.
     """
     prepared = prepare(source)
-    scan = new_scan(prepared, field_name)
+    scan = new_scan(prepared, field_name, lean=entries_only)
     if not fast:
         _scan_slow(prepared.text, 0, scan)
     else:
         scan_chunks(prepared, 0, len(prepared.chunks), 0, scan)
-    return scan.result
+    return scan.result.entries_only() if entries_only else scan.result
 
 
 def fast_entry_at(prepared: Prepared, index: int) -> bool:

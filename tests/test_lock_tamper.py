@@ -1,0 +1,92 @@
+"""A tampered pith.lock is caught on every run, however many clean runs came before.
+
+Nothing a run remembers may let a changed lock pass: there is no per-user memo
+of verified entries any more (issue 17), and the one thing remembered, the
+stamp of a clean ``check`` (pithtex/write/checkstamp.py), lists the lock's
+SHA-256 among its dependencies, so any changed byte is a full run.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from pithtex.cli import main
+
+REPO = Path(__file__).resolve().parent.parent
+EXAMPLE = REPO / "examples" / "paper"
+SOURCES = ("main.tex", "refs.bib", "pith.lock", "pithtex.toml")
+
+
+@pytest.fixture
+def paper(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    root = tmp_path / "paper"
+    root.mkdir()
+    (tmp_path / ".git").mkdir()
+    for name in SOURCES:
+        shutil.copy2(EXAMPLE / name, root / name)
+    monkeypatch.setenv("PITHTEX_REGISTRY", "http://127.0.0.1:9")
+    monkeypatch.setenv("PITHTEX_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.delenv("PITHTEX_TRUST_KEYS", raising=False)
+    monkeypatch.chdir(root)
+    return root
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out + err
+
+
+def _flip_signature(lock: Path) -> None:
+    """Change one base64 character of the first signature in the file (any lock format)."""
+    text = lock.read_text(encoding="utf-8")
+    match = re.search(r"[A-Za-z0-9+/]{80,86}==", text)
+    assert match, "no signature in the lock"
+    at = match.start() + 10
+    text = text[:at] + ("A" if text[at] != "A" else "B") + text[at + 1:]
+    lock.write_text(text, encoding="utf-8")
+
+
+def _change_record(lock: Path) -> None:
+    """Change a byte of a signed canonical record (its primary category)."""
+    text = lock.read_text(encoding="utf-8")
+    assert '"cs.LG"' in text
+    lock.write_text(text.replace('"cs.LG"', '"cs.CL"', 1), encoding="utf-8")
+
+
+@pytest.mark.parametrize("tamper", [_flip_signature, _change_record], ids=["signature", "record"])
+def test_a_tampered_lock_fails_every_run_after_clean_ones(
+    paper: Path, capsys: pytest.CaptureFixture[str], tamper: object
+) -> None:
+    assert run(capsys, "annotate", "--offline", "--quiet", "refs.bib", "main.tex")[0] == 0
+    for _ in range(3):  # clean, clean again (stamped), and once more
+        code, err = run(capsys, "check", "refs.bib", "main.tex")
+        assert code == 0, err
+    assert run(capsys, "annotate", "--offline", "--quiet", "refs.bib", "main.tex")[0] == 0  # stamped: nothing to do
+
+    tamper(paper / "pith.lock")  # type: ignore[operator]
+    bib, lock = (paper / "refs.bib").read_bytes(), (paper / "pith.lock").read_bytes()
+    for _ in range(3):  # every run, not only the first after the change
+        code, err = run(capsys, "check", "refs.bib", "main.tex")
+        assert code == 1 and "does not verify" in err, err
+        code, err = run(capsys, "check", "--no-cache", "refs.bib", "main.tex")
+        assert code == 1 and "does not verify" in err, err
+        code, err = run(capsys, "annotate", "--offline", "refs.bib", "main.tex")
+        assert code == 1 and "does not verify" in err, err
+        code, err = run(capsys, "resolve", "--offline", "refs.bib")
+        assert code != 0 and "does not verify" in err, err
+    assert (paper / "refs.bib").read_bytes() == bib and (paper / "pith.lock").read_bytes() == lock
+
+
+def test_a_lock_entry_restored_to_its_bytes_passes_again(paper: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(capsys, "annotate", "--offline", "--quiet", "refs.bib", "main.tex")[0] == 0
+    good = (paper / "pith.lock").read_bytes()
+    _flip_signature(paper / "pith.lock")
+    assert run(capsys, "check", "refs.bib", "main.tex")[0] == 1
+    (paper / "pith.lock").write_bytes(good)
+    code, err = run(capsys, "check", "refs.bib", "main.tex")
+    assert code == 0, err
