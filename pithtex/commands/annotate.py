@@ -4,13 +4,19 @@ The daily command and a pre-commit hook, so it must never damage a file and
 never churn: every edit is lossless (:mod:`pithtex.write.bibedit`,
 :mod:`pithtex.write.texedit`), a file whose bytes would not change is not
 touched (its mtime stays, so latexmk and editors see nothing), and writes
-are atomic. Nothing at all is written when the resolver met a security
-error (the registry contradicting pith.lock) or when an entry's title says
-its arXiv id is probably wrong: writing the number would certify the mistake.
+are atomic. Everything is decided before anything is written, and nothing at
+all (pith.lock and the cache included) is written when the resolver met a
+security error (the registry contradicting pith.lock), when an entry's title
+says its arXiv id is probably wrong (writing the number would certify the
+mistake), when ``--self`` does not resolve, or when a file to write is
+read-only. Then no line claims a change: the run ends with ``nothing was
+written: ...``. Otherwise it prints the changes it made and one summary line
+(``--quiet``: neither).
 
 Exit status: 0 all is well (changes written), 1 problems (an id that did not
-resolve, an entry that cannot be edited safely, a wrong ``\\pithnumber``,
-or with ``--check``: anything would change), 2 usage or unreadable input.
+resolve or cannot be an arXiv id, an entry that mentions arXiv but cannot be
+parsed or cannot be edited safely, a wrong ``\\pithnumber``, or with
+``--check``: anything would change), 2 usage or unreadable input.
 """
 
 from __future__ import annotations
@@ -42,7 +48,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.description = (
         "Add (or correct) a verified pithnumber field in every .bib entry that cites arXiv, "
         "and \\usepackage{pith} + \\pithnumber{...} in a root .tex file (--self). Only the "
-        "changed lines differ; unchanged files are not touched."
+        "changed lines differ; unchanged files are not touched. Exit 1 on problems, including an "
+        "id that cannot be an arXiv id and an entry that mentions arXiv but cannot be parsed "
+        "(see --lenient); nothing is written when a title mismatch, --self or a read-only file stops it."
     )
     parser.add_argument("files", nargs="+", type=Path, metavar="FILE", help=".bib and .tex files")
     parser.add_argument("--check", action="store_true", help="write nothing; exit 1 if anything would change")
