@@ -33,6 +33,8 @@ COMMANDS: dict[str, str] = {
     "serve": "serve a mirror directory with the registry's endpoints",
     "cache": "inspect or clear the per-user cache",
     "sty": "write pith.sty into a directory",
+    "arxiv": "build the arXiv upload: the files the build uses, pith.sty, .pith files, the .bbl",
+    "report": "write a report (HTML, JSON or SARIF) of every reference and its status, offline",
 }
 
 

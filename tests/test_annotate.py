@@ -17,6 +17,7 @@ from pithtex.resolve import layout
 from pithtex.ids.arxiv import parse_arxiv_id
 from tests.support.example import copy_example
 from tests.support.signing import TestKey, make_record
+from tests.support.lock import v1_doc
 
 REPO = Path(__file__).resolve().parent.parent
 PN_A = "pith:2025:SPDDBVRNS36U3W2AYSQMMOTDSD"  # 2511.00066
@@ -237,7 +238,7 @@ def test_check_stamp_never_hides_a_changed_byte(paper: Path, capsys: pytest.Capt
     assert pithtex(capsys, "check", "refs.bib", "main.tex") == (0, "", "")
     assert pithtex(capsys, "check", "refs.bib", "main.tex") == (0, "", "")  # from the stamp
     lock = paper / "pith.lock"
-    doc = json.loads(lock.read_text())
+    doc = v1_doc(lock)
     receipt = doc["entries"]["2606.01249"]["receipt"]
     sig = receipt["signature_b64"]
     receipt["signature_b64"] = ("B" if sig[0] == "A" else "A") + sig[1:]
@@ -315,7 +316,7 @@ def test_a_planted_check_stamp_cannot_vouch_for_a_forged_lock(
     assert len(stamps) == 1
     lock = paper / "pith.lock"
     old_digest = hashlib.sha256(lock.read_bytes()).hexdigest()
-    doc = json.loads(lock.read_text())
+    doc = v1_doc(lock)
     receipt = doc["entries"]["2606.01249"]["receipt"]
     receipt["signature_b64"] = ("B" if receipt["signature_b64"][0] == "A" else "A") + receipt["signature_b64"][1:]
     lock.write_text(json.dumps(doc, indent=2, sort_keys=True) + "\n")

@@ -19,6 +19,7 @@ from pithtex.resolve.lockfile import LockEntry, Lockfile
 from pithtex.verify.document import verify_json_bytes
 from pithtex.verify.keys import trust_store_from
 from tests.support.signing import REAL_RECORDS, TestKey, make_record
+from tests.support.lock import v1_doc
 
 
 def entry_for(arxiv: str, path: Path, trust=None) -> LockEntry:
@@ -42,19 +43,25 @@ def test_missing_file_is_an_empty_lock(tmp_path: Path) -> None:
     assert not (tmp_path / "pith.lock").exists()
 
 
-def test_deterministic_diff_friendly_json(tmp_path: Path) -> None:
+def test_one_canonical_line_per_reference_sorted_by_id(tmp_path: Path) -> None:
     path = tmp_path / "pith.lock"
     lock = real_lock(path)
     assert lock.save() is True
     data = path.read_bytes()
-    assert data.endswith(b"}\n") and b"\n  \"entries\": {\n    \"2511.00066\": {" in data
-    doc = json.loads(data)
-    assert list(doc["entries"]) == ["2511.00066", "2606.01249v1"]
+    header, *lines = data.decode("utf-8").splitlines()
+    assert data.endswith(b"]\n") and json.loads(header)["lock_version"] == 2
+    rows = [json.loads(line) for line in lines]
+    assert [row[0] for row in rows] == ["2511.00066", "2606.01249v1"]
+    for line, row in zip(lines, rows):  # canonical: what pithtex writes is what it reads back byte for byte
+        assert json.dumps(row, sort_keys=True, separators=(",", ":"), ensure_ascii=False) == line
+    cited, number, title, key_id, signature, deep, record = rows[0]
+    assert number == "pith:2025:SPDDBVRNS36U3W2AYSQMMOTDSD" and key_id == "pith-v1-2026-05" and deep is None
+    assert title == "Sharpness-Guided Group Relative Policy Optimization via Probability Shaping"
+    assert record["source"] == {"id": "2511.00066", "kind": "arxiv", "version": 4} and len(signature) == 88
+    doc = v1_doc(path)  # every field of a v1 entry can still be had from it
     entry = doc["entries"]["2511.00066"]
-    assert entry["cited_version"] is None and entry["source_version"] == 4
-    assert entry["pith_number"] == "pith:2025:SPDDBVRNS36U3W2AYSQMMOTDSD"
-    assert entry["title"] == "Sharpness-Guided Group Relative Policy Optimization via Probability Shaping"
-    assert entry["key_id"] == "pith-v1-2026-05" and "state_sha256" not in entry
+    assert entry["cited_version"] is None and entry["source_version"] == 4 and "state_sha256" not in entry
+    assert entry["receipt"]["signature_b64"] == signature
     # Same content in another order: byte-identical; saving again writes nothing.
     other = Lockfile(tmp_path / "other.lock")
     other.put(entry_for("2606.01249v1", REAL_RECORDS["2606.01249"]))
@@ -62,6 +69,9 @@ def test_deterministic_diff_friendly_json(tmp_path: Path) -> None:
     assert other.dumps() == data
     reread = Lockfile.load(path)
     assert reread.dumps() == data and reread.save() is False
+    for entry in reread:  # read back, every entry verifies in one pass over its line
+        result = reread.verify_entry(entry, trust_store_from())
+        assert result.ok and [c.name for c in result.checks] == ["lock_entry"], result.problems
 
 
 def test_entries_reverify_offline_with_the_trust_store_alone(tmp_path: Path) -> None:
@@ -78,7 +88,7 @@ def test_entries_reverify_offline_with_the_trust_store_alone(tmp_path: Path) -> 
 def test_a_tampered_entry_does_not_verify(tmp_path: Path) -> None:
     path = tmp_path / "pith.lock"
     real_lock(path).save()
-    doc = json.loads(path.read_text())
+    doc = v1_doc(path)
     doc["entries"]["2511.00066"]["canonical_record"]["metadata"]["primary_cat"] = "cs.AI"
     path.write_text(json.dumps(doc))
     lock = Lockfile.load(path)
@@ -100,7 +110,7 @@ def test_an_entry_signed_by_an_untrusted_key_does_not_verify(tmp_path: Path, tes
 def test_a_title_that_contradicts_the_signed_title_hash_is_caught(tmp_path: Path) -> None:
     path = tmp_path / "pith.lock"
     real_lock(path).save()
-    doc = json.loads(path.read_text())
+    doc = v1_doc(path)
     doc["entries"]["2511.00066"]["title"] = "A Different Title Entirely"
     path.write_text(json.dumps(doc))
     lock = Lockfile.load(path)
@@ -136,7 +146,7 @@ def test_malformed_lock_is_one_line_with_file_and_line(tmp_path: Path, text: str
 def test_cited_version_must_agree_with_the_locked_version(tmp_path: Path) -> None:
     path = tmp_path / "pith.lock"
     real_lock(path).save()
-    doc = json.loads(path.read_text())
+    doc = v1_doc(path)
     doc["entries"]["2606.01249v1"]["source_version"] = 2
     path.write_text(json.dumps(doc, indent=2))
     with pytest.raises(InputError, match="cited as v1 but locked to v2"):
@@ -167,7 +177,7 @@ WRITER = textwrap.dedent(
     """
     import sys
     from pathlib import Path
-    from pithtex.atomic import replace_file
+    from pithtex.write.atomic import replace_file
     path, a, b = Path(sys.argv[1]), Path(sys.argv[2]).read_bytes(), Path(sys.argv[3]).read_bytes()
     print("ready", flush=True)
     i = 0

@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from pithtex.cli import main
+from tests.support.lock import v1_doc
 from tests.support.registry import (
     FaultRegistry,
     bib_citing,
@@ -114,7 +115,7 @@ def test_success_through_a_pointer_then_the_record(paper: Paper, capsys: pytest.
     assert run.code == 0, run.out
     assert run.out == f"arXiv:2511.00066 -> pith:2025:{SPDD} (verified)\n"
     assert "1 id: 1 verified; updated pith.lock" in run.err
-    lock = json.loads(paper.lock.read_text())
+    lock = v1_doc(paper.lock)
     assert lock["entries"]["2511.00066"]["pith_number"] == f"pith:2025:{SPDD}"
     assert any(paper.cache.rglob("*.json"))  # verified material cached
 
@@ -130,7 +131,7 @@ def test_other_ids_still_resolve_when_one_fails(paper: Paper, capsys: pytest.Cap
     assert results["2606.01249"]["pith_number"] == "pith:2026:3VRARFE3CFBERUCMJGDAWSCMAE"
     assert results["2511.00066"]["status"] == "failed" and "HTTP 500" in results["2511.00066"]["problem"]
     assert set(results["2511.00066"]) >= {"arxiv_id", "version", "pith_number", "status", "problem"}
-    assert list(json.loads(paper.lock.read_text())["entries"]) == ["2606.01249"]
+    assert list(v1_doc(paper.lock)["entries"]) == ["2606.01249"]
 
 
 # -- HTTP failures ----------------------------------------------------------
@@ -406,7 +407,7 @@ def test_fewer_events_than_the_lock_recorded_is_a_rollback(
     with FaultRegistry() as registry:
         registry.serve_record("2401.00001", record).route(f"/pith/{suffix}/bundle.json", json_doc(longer))
         assert resolve(capsys, paper, registry.url, "--deep").code == 0
-    entry = json.loads(paper.lock.read_text())["entries"]["2401.00001"]
+    entry = v1_doc(paper.lock)["entries"]["2401.00001"]
     assert entry["event_count"] == 3 and entry["state_sha256"]
     before = paper.state()
     with FaultRegistry() as registry:
@@ -445,7 +446,7 @@ def test_update_accepts_a_genuinely_new_version(paper: Paper, capsys: pytest.Cap
         assert registry.requests == []
         run = resolve(capsys, paper, registry.url, "--update")
     assert run.code == 0 and f"-> {v2['pith_number']} (verified)" in run.out
-    assert json.loads(paper.lock.read_text())["entries"]["2401.00001"]["source_version"] == 2
+    assert v1_doc(paper.lock)["entries"]["2401.00001"]["source_version"] == 2
 
 
 def test_nothing_listening_is_retried_then_one_line(paper: Paper, capsys: pytest.CaptureFixture[str]) -> None:

@@ -19,6 +19,7 @@ import pytest
 
 from pithtex.cli import main
 from tests.support.registry import bib_citing, isolate, running_mirror, snapshot
+from tests.support.lock import v1_doc
 from tests.support.signing import REAL_BUNDLE, REAL_RECORDS, TestKey, make_bundle, make_record
 
 SPDD = "pith:2025:SPDDBVRNS36U3W2AYSQMMOTDSD"
@@ -82,7 +83,7 @@ def test_resolves_real_and_test_key_material(world: World, capsys: pytest.Captur
         f"arXiv:hep-th/9901001 -> {world.test_bundle['pith_number']} (verified)",
     ]
     assert err == "5 ids: 5 verified; updated pith.lock\n"
-    entries = json.loads(world.lock.read_text())["entries"]
+    entries = v1_doc(world.lock)["entries"]
     assert sorted(entries) == ["2401.00001", "2511.00066", "2602.19327v3", "2606.01249v1", "hep-th/9901001"]
     assert entries["2401.00001"]["source_version"] == 2 and entries["2401.00001"]["cited_version"] is None
     assert entries["2602.19327v3"]["title"] == "Soft Sequence Policy Optimization"
@@ -94,7 +95,7 @@ def test_a_test_key_is_not_trusted_unless_asked(world: World, capsys: pytest.Cap
     assert f"arXiv:2511.00066 -> {SPDD} (verified)" in out
     assert ": arXiv:2401.00001: failed: " in out and "key 'pithtex-test-key' is not trusted" in out
     assert "5 ids: 3 verified, 2 failed; updated pith.lock" in err
-    assert sorted(json.loads(world.lock.read_text())["entries"]) == ["2511.00066", "2602.19327v3", "2606.01249v1"]
+    assert sorted(v1_doc(world.lock)["entries"]) == ["2511.00066", "2602.19327v3", "2606.01249v1"]
 
 
 def test_trust_keys_from_the_environment(world: World, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
@@ -175,7 +176,7 @@ def test_a_damaged_cache_is_a_miss_never_an_answer(world: World, capsys: pytest.
 def test_a_tampered_lock_entry_fails_and_is_not_overwritten(world: World, capsys: pytest.CaptureFixture[str]) -> None:
     key = ["--trust-key", str(world.key_file)]
     assert resolve(capsys, world, *key)[0] == 0
-    doc = json.loads(world.lock.read_text())
+    doc = v1_doc(world.lock)
     doc["entries"]["2511.00066"]["canonical_record"]["metadata"]["license"] = "CC0"
     world.lock.write_text(json.dumps(doc, indent=2))
     before = snapshot(world.lock)
@@ -189,7 +190,7 @@ def test_deep_records_state_and_event_count(world: World, capsys: pytest.Capture
     world.bib.write_text(bib_citing("2602.19327v3", "hep-th/9901001"))
     code, out, _ = resolve(capsys, world, "--deep", "--trust-key", str(world.key_file))
     assert code == 0, out
-    entries = json.loads(world.lock.read_text())["entries"]
+    entries = v1_doc(world.lock)["entries"]
     assert entries["2602.19327v3"]["event_count"] == 2
     assert entries["2602.19327v3"]["state_sha256"] == json.loads(REAL_BUNDLE.read_text())["state"]["state_sha256"]
     assert entries["hep-th/9901001"]["event_count"] == 2

@@ -55,15 +55,25 @@ def test_json_contract() -> None:
     versions = {(x["key"], x["arxiv_id"], x["version"]) for x in data["findings"]}
     assert ("paren-entry", "1501.00001", 2) in versions
     assert data["conflicts"] == [
-        {"file": str(CORPUS / "handwritten.bib"), "line": 63, "key": "two-papers",
+        {"file": str(CORPUS / "handwritten.bib"), "line": 102, "key": "two-at-one-rank",
          "ids": ["arXiv:1706.03762", "arXiv:1810.04805"]}
     ]
+    # issue 14: another paper named in a field of lower priority is a mention, not a conflict
+    assert data["mentions"][0] == {
+        "file": str(CORPUS / "handwritten.bib"),
+        "line": 66,
+        "key": "two-papers",
+        "field": "url",
+        "arxiv_id": "1810.04805",
+        "version": None,
+        "raw": "https://arxiv.org/abs/1810.04805",
+    }
     assert {(p["key"], p["value"]) for p in data["pithnumbers"]} == {
         ("mendeley", "pith:2025:SPDDBVRNS36U3W2AYSQMMOTDSD"),
         ("same-paper-twice", "pith:2026:3VRARFE3CFBERUCMJGDAWSCMAE"),
     }
     assert data["errors"] == []
-    assert "warning: " in proc.stderr and "two-papers names different arXiv papers" in proc.stderr
+    assert "warning: " in proc.stderr and "two-at-one-rank names different arXiv papers" in proc.stderr
 
 
 def test_field_option() -> None:
@@ -186,3 +196,16 @@ def test_bad_field_name_is_a_usage_error() -> None:
     assert proc.returncode == 2
     assert proc.stderr.startswith("pithtex: --field 'pith number' is not a BibTeX field name")
     assert proc.stdout == ""
+
+
+def test_mentions_are_listed_apart_and_counted() -> None:
+    """Issue 14: an entry's paper comes from its highest-priority field; another paper named
+    in a lower field is a mention, listed (and counted) apart from the references."""
+    proc = scan(CORPUS / "priority.bib")
+    assert proc.returncode == 0
+    lines = proc.stdout.splitlines()
+    assert f"{CORPUS / 'priority.bib'}:9: renamed  arXiv:2204.09033  (eprint)" in lines
+    assert f"{CORPUS / 'priority.bib'}:10: renamed  arXiv:2111.11387  (webnote; mention)" in lines
+    assert lines[-1] == "12 arXiv references to 10 papers, 0 Pith Numbers, 9 mentions, 2 conflicts"
+    assert "renamed names different" not in proc.stderr
+    assert "mendeley-disagrees names different arXiv papers" in proc.stderr

@@ -59,6 +59,7 @@ EXPECTED: dict[str, list[tuple[int, str, str, str]]] = {
         (9, "2019arXiv190103456S", "pages", "1901.03456"),
         (10, "2019arXiv190103456S", "doi", "1901.03456"),
         (12, "2019arXiv190103456S", "eprint", "1901.03456"),
+        (14, "2019arXiv190103456S", "adsurl", "1901.03456"),  # the bibcode (issue 14)
         (31, "2020ApJ...900..123S", "eprint", "2007.01234"),
         (45, "2006astro.ph..1001O", "eprint", "astro-ph/0601001"),
     ],
@@ -78,9 +79,10 @@ EXPECTED: dict[str, list[tuple[int, str, str, str]]] = {
         (53, "export-link", "doi", "math/0601001"),
         (58, "same-paper-twice", "eprint", "2606.01249v1"),
         (59, "same-paper-twice", "url", "2606.01249v2"),
-        (65, "two-papers", "eprint", "1706.03762"),
-        (66, "two-papers", "url", "1810.04805"),
+        (65, "two-papers", "eprint", "1706.03762"),  # the url's 1810.04805 is a mention (issue 14)
         (98, "indented", "journal", "1412.6980"),
+        (104, "two-at-one-rank", "journal", "1706.03762"),
+        (105, "two-at-one-rank", "pages", "1810.04805"),
     ],
     "latin1.bib": [(5, "schroedinger", "note", "quant-ph/0101001")],
     "bom_crlf.bib": [
@@ -104,6 +106,59 @@ EXPECTED: dict[str, list[tuple[int, str, str, str]]] = {
         # not copyright = {arXiv.org perpetual...}, not Timestamp = {2010.03.08}
     ],
     "empty.bib": [],
+    # issue 14: braces inside and around "arXiv" (bibtool, protected capitals)
+    "bibtool.bib": [
+        (7, "layer:norm", "Journal", "1607.06450"),
+        (14, "layer:norm:v2", "Journal", "1607.06450v2"),
+        (21, "protected:note", "Note", "1607.06450"),
+        (28, "rep:theory", "HowPublished", "1405.1234"),
+        (35, "every:letter", "Journal", "2101.00007v3"),
+        (43, "dblp:protected", "Volume", "1810.04805"),  # journal = {{A}r{X}iv}
+        (50, "prefix:protected", "Eprint", "1706.03762v5"),  # archivePrefix = {{A}r{X}iv}
+        (58, "protected:links", "Doi", "2301.00234"),
+        (59, "protected:links", "Url", "2301.00234v2"),
+        # not nothing:here (a title, {Ar{X}iv} {P}reprint without an id, a DOI, a page range)
+    ],
+    # issue 14: one paper per entry by field priority; the mentions are in test_field_priority
+    "priority.bib": [
+        (9, "renamed", "eprint", "2204.09033"),
+        (15, "doi-over-url", "doi", "2301.00001"),
+        (22, "url-over-journal", "url", "1901.00010v2"),
+        (27, "journal-over-note", "journal", "1810.04805"),
+        (33, "note-only", "note", "0704.0001"),
+        (46, "commentary", "eprint", "1207.7214"),
+        (55, "same-paper-in-note", "eprint", "1207.7214"),
+        (56, "same-paper-in-note", "note", "1207.7214v3"),
+        (61, "mendeley-disagrees", "eprint", "1412.6980"),
+        (62, "mendeley-disagrees", "arxivId", "1412.6981"),
+        (68, "two-in-a-note", "note", "1406.2661"),
+        (68, "two-in-a-note", "note", "1511.06434"),
+    ],
+    # issue 14, item 3: Zotero, Better BibTeX, arxiv.org html/pdf links, Mendeley, ADS
+    # bibcodes, retired archives, INSPIRE's SLACcitation
+    "exporters.bib": [
+        (7, "zoteroNumber2022", "number", "2206.07690"),
+        (18, "zoteroPages2019", "pages", "1905.01234"),
+        (25, "betterBibtex2022", "eprint", "2206.07690v2"),
+        (31, "htmlView2024", "url", "2401.00001v2"),
+        (36, "pdfLink2023", "howpublished", "2312.00752v3"),
+        (42, "mendeley2016", "arxivId", "1607.06450"),
+        (53, "2016arXiv160706450E", "adsurl", "1607.06450"),
+        (62, "2014arXiv1412.6980K", "adsurl", "1412.6980"),
+        (68, "Geometer:1992aa", "eprint", "alg-geom/9202004"),
+        (76, "Quantum:1995qa", "note", "q-alg/9503002"),
+        (82, "funct-an", "note", "funct-an/9401001"),
+        (87, "dg-ga", "url", "dg-ga/9601001v2"),
+        (92, "chao-dyn", "eprint", "chao-dyn/9301001"),
+        (98, "Solver:1999xx", "journal", "solv-int/9901001"),
+        (110, "Spires:1997ab", "SLACcitation", "hep-th/9711200"),
+        (116, "Spires:2012cd", "eprint", "1207.7214"),
+        (120, "Spires:2012cd", "SLACcitation", "1207.7214"),
+        # not Spires:1998ef (%%CITATION = PHLTA,B716,1;%%, a report number with a slash)
+    ],
+    # issue 14: DOIs, ISBNs, page ranges, report numbers, other bibcodes, braces that
+    # do not spell arXiv: nothing
+    "numbers.bib": [],
 }
 
 
@@ -129,7 +184,8 @@ def test_near_misses_are_not_found() -> None:
         "vaswani2017attention", "he2016deep", "kingma2014adam", "DBLP:conf/kdd/ChenG16",
         "Devlin2019BERTPO", "Wang2024SomeJournal", "smithPubMedPaper2019", "halPaper2021",
         "Student:2010ab", "near-misses", "invalid-ids", "no-arxiv-context", "commented",
-        "broken", "missing-comma",
+        "broken", "missing-comma", "nothing:here", "Spires:1998ef", "doi-numbers", "isbn-numbers",
+        "page-ranges", "report-numbers", "other-bibcodes", "braced-words",
     ):
         assert key not in keys, key
     ids = {f.arxiv.id for f in result.findings}
@@ -141,10 +197,22 @@ def test_near_misses_are_not_found() -> None:
 
 def test_conflicts_and_versions() -> None:
     result = scan_paths([CORPUS / "handwritten.bib"])
+    # two ids in fields of the same priority are a conflict; a lower field's id is a mention
     assert [(c.line, c.key, c.ids) for c in result.conflicts] == [
-        (63, "two-papers", (ArxivId("1706.03762"), ArxivId("1810.04805")))
+        (102, "two-at-one-rank", (ArxivId("1706.03762"), ArxivId("1810.04805")))
     ]
     by_key = {e.key: e for e in result.entries}
+    assert (by_key["two-papers"].arxiv, by_key["two-papers"].mentions) == (
+        (ArxivId("1706.03762"),), (ArxivId("1810.04805"),)
+    )
+    assert by_key["two-at-one-rank"].arxiv == (ArxivId("1706.03762"), ArxivId("1810.04805"))
+    assert [(m.line, m.key, m.field, m.arxiv) for m in result.mentions] == [
+        (66, "two-papers", "url", ArxivId("1810.04805")),
+        (80, "near-misses", "abstract", ArxivId("1810.04805")),
+        (80, "near-misses", "abstract", ArxivId("1706.03762")),
+    ]
+    assert any(":66: two-papers: url names arXiv:1810.04805, not the entry's arXiv:1706.03762" in n
+               for n in result.notes)
     # the same paper in two versions is not a conflict; the highest version wins
     assert by_key["same-paper-twice"].arxiv == (ArxivId("2606.01249", 2),)
     assert by_key["export-link"].arxiv == (ArxivId("math/0601001"),)
@@ -152,6 +220,50 @@ def test_conflicts_and_versions() -> None:
     zotero = {e.key: e for e in scan_paths([CORPUS / "zotero_biblatex.bib"]).entries}
     # an unversioned eprint does not lower the url's v3
     assert zotero["softSequencePolicy2026"].arxiv == (ArxivId("2602.19327", 3),)
+
+
+def test_field_priority_decides_the_entry_and_lists_mentions() -> None:
+    result = scan_paths([CORPUS / "priority.bib"])
+    by_key = {e.key: e for e in result.entries}
+    papers = {k: ([str(a) for a in e.arxiv], [str(a) for a in e.mentions]) for k, e in by_key.items()}
+    assert papers == {
+        "renamed": (["arXiv:2204.09033"], ["arXiv:2111.11387"]),  # the issue's example
+        "doi-over-url": (["arXiv:2301.00001"], ["arXiv:2301.00002"]),
+        "url-over-journal": (["arXiv:1901.00010v2"], ["arXiv:1901.00011"]),
+        "journal-over-note": (["arXiv:1810.04805"], ["arXiv:1706.03762"]),
+        "note-only": (["arXiv:0704.0001"], []),
+        "abstract-only": ([], ["arXiv:1607.06450"]),  # an abstract never names the entry's paper
+        "commentary": (["arXiv:1207.7214"], ["arXiv:1208.0001", "arXiv:1208.0002", "arXiv:1208.0003"]),
+        "same-paper-in-note": (["arXiv:1207.7214v3"], []),  # a lower field still raises the version
+        "mendeley-disagrees": (["arXiv:1412.6980", "arXiv:1412.6981"], ["arXiv:1502.03167"]),
+        "two-in-a-note": (["arXiv:1406.2661", "arXiv:1511.06434"], []),
+    }
+    # two different ids at the top priority are a conflict, and only those
+    assert [(c.line, c.key, [str(i) for i in c.ids]) for c in result.conflicts] == [
+        (59, "mendeley-disagrees", ["arXiv:1412.6980", "arXiv:1412.6981"]),
+        (66, "two-in-a-note", ["arXiv:1406.2661", "arXiv:1511.06434"]),
+    ]
+    assert [(m.line, m.key, m.field, m.arxiv.versioned, m.raw) for m in result.mentions] == [
+        (10, "renamed", "webnote", "2111.11387", "arXiv:2111.11387"),
+        (16, "doi-over-url", "url", "2301.00002", "https://arxiv.org/abs/2301.00002"),
+        (21, "url-over-journal", "journal", "1901.00011", "arXiv:1901.00011"),
+        (28, "journal-over-note", "note", "1706.03762", "arXiv:1706.03762"),
+        (41, "abstract-only", "abstract", "1607.06450", "arXiv:1607.06450"),
+        (48, "commentary", "addendum", "1208.0001", "arXiv:1208.0001"),
+        (49, "commentary", "annote", "1208.0002", "arXiv:1208.0002"),
+        (50, "commentary", "comment", "1208.0003", "arXiv:1208.0003"),
+        (63, "mendeley-disagrees", "note", "1502.03167", "arXiv:1502.03167"),
+    ]
+    # another paper in a field that locates the entry's own is worth a note; commentary is not
+    located = [n for n in result.notes if "listed as a mention" in n]
+    assert [n.split(": ", 2)[1] for n in located] == ["doi-over-url", "url-over-journal"]
+    # the JSON names the mentions beside the findings, in the findings' shape
+    data = result.to_json()
+    assert data["mentions"][0] == {
+        "file": str(CORPUS / "priority.bib"), "line": 10, "key": "renamed", "field": "webnote",
+        "arxiv_id": "2111.11387", "version": None, "raw": "arXiv:2111.11387",
+    }
+    assert len(data["mentions"]) == 9 and len(data["findings"]) == 12
 
 
 def test_entries_carry_title_lines_and_pithnumber() -> None:
@@ -258,3 +370,13 @@ def test_bbl_files() -> None:
     ]
     assert [(p.line, p.key) for p in biblatex.pithnumbers] == [(15, "vaswaniAttentionAllYou2017")]
     assert biblatex.conflicts == []
+
+
+def test_bbl_with_braces_around_arxiv() -> None:
+    """BibTeX copies a protected ``Ar{X}iv:...`` into the .bbl as it is (issue 14)."""
+    result = scan_paths([TEX / "bibtool.bbl"])
+    assert [(f.line, f.key, f.field, f.arxiv.versioned) for f in result.findings] == [
+        (6, "layer:norm", "\\bibitem", "1607.06450"),
+        (11, "rep:theory", "\\bibitem", "1405.1234"),
+    ]
+    assert [e.key for e in result.entries if not e.arxiv] == ["plain"]

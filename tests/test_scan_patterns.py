@@ -29,6 +29,16 @@ FOUND = [
     ("\\arxiv{2511.00066}", "2511.00066", None),
     ("\\arXiv[x]{ arXiv:2511.00066v3 }", "2511.00066", 3),
     ("\\eprint{hep-th/9711200}", "hep-th/9711200", None),
+    # issue 14: braces inside and around "arXiv" (bibtool, protected capitals)
+    ("Ar{X}iv:1607.06450", "1607.06450", None),
+    ("{arXiv} preprint {arXiv}:1607.06450v2", "1607.06450", 2),
+    ("{A}r{X}iv:1607.06450", "1607.06450", None),
+    ("{{arXiv}:1405.1234 [math.{RT}]}", "1405.1234", None),
+    ("{ARXIV}: {1405.1234}", "1405.1234", None),
+    ("{arXiv} {e-print} hep-th/9901001v3", "hep-th/9901001", 3),
+    ("https://{a}r{X}iv.org/abs/2301.00234v2", "2301.00234", 2),
+    ("10.48550/{arXiv}.2301.00234", "2301.00234", None),
+    ("https://arxiv.org/html/2401.00001v2#bib", "2401.00001", 2),
 ]
 
 
@@ -63,6 +73,14 @@ NOT_FOUND = [
     "arXiv:hep-th/9013001",  # before August 1991
     "arXiv:hep-th/0704001",  # old style after March 2007
     "\\arxiv{#1}",
+    # issue 14: braces that do not spell arXiv, or spell another word
+    "{arX}{ival} 1405.1234",
+    "ar-{X}iv:1607.06450",
+    "\\ar{X}iv:1607.06450",
+    "my{A}rXiv1607.06450",
+    "https://notar{X}iv.org/abs/1706.03762",
+    "10.48550/zenodo.1412698",
+    "ISBN 1607.0645-0",
 ]
 
 
@@ -134,13 +152,16 @@ def test_parse_id_value(value: str, expected: ArxivId | None) -> None:
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from pithtex.scan.patterns import could_contain_arxiv  # noqa: E402
+from pithtex.scan.patterns import could_contain_arxiv, find_bibcodes  # noqa: E402
 
 _PIECES = ["arXiv", "ARXIV", "arxiv", ":", " ", ".", "/", "v", "V", "2", "0", "7", "1", "٢", "٠", "１", "hep-th",
            "math.AG", "cs", "[hep-ph]", "\\arxiv{", "\\eprint[x]{", "}", "{", "10.48550/", "arxiv.org/abs/",
            "https://", "preprint", "e-print", "\u212a", "\u0130", ".pdf", "-", "2101", "00001", "1234567", "9901001",
            "hep-th/9901001", "math.AG/0601001", "foo/9901001", "2101.00001", "1111.11111", "2101.0001", "٢١٠١.٠٠٠٠١",
-           "/990100", "hep-th/990100", "0704.0001v2"]
+           "/990100", "hep-th/990100", "0704.0001v2",
+           # issue 14: braces between the letters of arXiv, ADS bibcodes
+           "Ar{X}iv", "{A}r{X}iv", "{arXiv}", "a{r}x{i}v", "{", "}", "A", "r", "X", "i", "v", "iv", "i{v}",
+           "2016", "2014", "160706450", "1412.6980", "B", "K", ".", "2016arXiv160706450B", "[math.{RT}]"]
 
 
 @settings(max_examples=3000, deadline=None)
@@ -148,5 +169,26 @@ _PIECES = ["arXiv", "ARXIV", "arxiv", ":", " ", ".", "/", "v", "V", "2", "0", "7
 def test_the_pre_filter_passes_every_text_with_a_candidate(text: str) -> None:
     found, rejected = find_explicit(text)
     match, reject = parse_id_value(text)
-    if found or rejected or match or reject or find_bare_old_style(text):
+    if found or rejected or match or reject or find_bare_old_style(text) or find_bibcodes(text):
         assert could_contain_arxiv(text), text
+
+
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("2016arXiv160706450B", ArxivId("1607.06450")),
+        ("https://ui.adsabs.harvard.edu/abs/2016arXiv160706450B/abstract", ArxivId("1607.06450")),
+        ("2014arXiv1412.6980K", ArxivId("1412.6980")),
+        ("2019arXiv190103456.", ArxivId("1901.03456")),
+        ("2016{arXiv}160706450B", ArxivId("1607.06450")),
+        ("2017arXiv160706450B", None),  # the year is not the identifier's
+        ("2016arXiv1607.06450B", None),  # not a bibcode
+        ("2016arXiv160706450", None),
+        ("x2016arXiv160706450B", None),
+        ("2016arXiv160706450BB", None),
+        ("2016ApJ...821...32S", None),
+        ("2015arXiv151312345B", None),  # month 13
+    ],
+)
+def test_ads_bibcodes(text: str, expected: ArxivId | None) -> None:
+    assert [m.arxiv for m in find_bibcodes(text)] == ([expected] if expected else [])

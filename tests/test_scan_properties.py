@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
@@ -97,10 +98,21 @@ FORMS = [
     ("howpublished", "{{\\url{{arxiv.org/abs/{v}}}}}"),
     ("doi", "{{10.48550/arXiv.{v}}}"),
     ("arxivid", "{{{v}}}"),
+    # issue 14
+    ("pages", "{{arXiv:{v}}}"),
+    ("number", "{{arXiv:{v}}}"),
+    ("eprint", "{{arXiv:{v}}}"),
+    ("url", "{{https://arxiv.org/html/{v}#bib}}"),
+    ("SLACcitation", "\"%%CITATION = ARXIV:{v};%%\""),
+    ("webnote", "{{Formerly arXiv:{v}}}"),
+    ("howpublished", "{{Ar{{X}}iv:{v}}}"),
 ]
 
 # Filler text that cannot spell an identifier context: no 'x', no '/'.
 FILLER = st.text(alphabet="abcdefghijklmnopqrstuvwyz ABCDEFG0123456789.-,;:", min_size=0, max_size=40)
+FILLER_FIELDS = ["  title = {Layer {N}ormalisation}", "  author = {Bar, J. and {K}iros, A.}", "  year = 2016",
+                 "  pages = {1607--1650}", "  note = {Accessed 2023.01.15}", "  doi = {10.1145/1607.06450}"]
+FILLER_FIELDS = [f + "," for f in FILLER_FIELDS]
 STYLES = st.sampled_from(["braces", "quotes", "bare"])
 
 
@@ -161,6 +173,70 @@ def test_inserted_reference_is_found_at_its_line(
     assert result.entries[target].arxiv == (arxiv,)
 
 
+# --- braces around the letters of "arXiv" (issue 14) ---------------------------------
+
+_ARXIV_WORD_RE = re.compile("arxiv", re.IGNORECASE)
+
+
+@st.composite
+def braced(draw: st.DrawFn, word: str) -> str:
+    """``word`` (five letters) with braces around any runs of its letters, and maybe around it all."""
+    word = "".join(c.upper() if draw(st.booleans()) else c.lower() for c in word) if draw(st.booleans()) else word
+    cuts = sorted(draw(st.sets(st.integers(1, 4))))
+    runs = [word[i:j] for i, j in zip([0, *cuts], [*cuts, 5])]
+    out = "".join("{" + run + "}" if draw(st.booleans()) else run for run in runs)
+    for _ in range(draw(st.integers(0, 2))):
+        out = "{" + out + "}"
+    return out
+
+
+def _brace_every_arxiv(draw: st.DrawFn, text: str) -> str:
+    out, pos = [], 0
+    for m in _ARXIV_WORD_RE.finditer(text):
+        out += [text[pos:m.start()], draw(braced(m.group(0)))]
+        pos = m.end()
+    return "".join(out) + text[pos:]
+
+
+BRACEABLE = [f for f in FORMS if "arxiv" in f[1].lower() and "{{X}}" not in f[1]] + [
+    ("adsurl", "{{https://ui.adsabs.harvard.edu/abs/{bibcode}}}"),
+    ("journal", "{{arXiv e-prints {v}}}"),
+]
+
+
+@SETTINGS
+@given(st.data(), arxiv_ids(), st.sampled_from(BRACEABLE), st.lists(st.sampled_from(FILLER_FIELDS), unique=True))
+def test_braces_around_letters_of_arxiv_keep_a_reference(
+    data: st.DataObject, arxiv: ArxivId, form: tuple[str, str], filler: list[str]
+) -> None:
+    """A reference that is found is still found, the same, with braces around any
+    letters of "arXiv" in it (``Ar{X}iv:``, ``{A}r{X}iv``, ``{{arXiv}}``...): in a .bib and in a .bbl."""
+    field, template = form
+    if "{bibcode}" in template:
+        if arxiv.is_old_style or arxiv.version is not None:
+            arxiv = ArxivId("1607.06450")  # a bibcode names a new-style id, without version
+        digits = arxiv.id if arxiv.id < "15" else arxiv.id.replace(".", "")
+        template = template.replace("{bibcode}", f"20{arxiv.id[:2]}arXiv{digits}B")
+    value = template.format(v=arxiv.versioned)
+    lines = ["@article{plain,", *filler, f"  {field} = {value},", "}"]
+
+    def found(text: str) -> list[tuple[int, str | None, ArxivId]]:
+        result = scan_bib(decode_source(Path("braced.bib"), text.encode()))
+        assert result.entries[0].arxiv == (arxiv,)
+        assert result.conflicts == [] and result.mentions == []
+        return [(f.line, f.key, f.arxiv) for f in result.findings]
+
+    expected = found("\n".join(lines))
+    assert expected == [(len(filler) + 2, "plain", arxiv)]  # found without braces
+    lines[-2] = f"  {field} = {_brace_every_arxiv(data.draw, value)},"
+    assert found("\n".join(lines)) == expected, lines[-2]
+    if "{bibcode}" not in form[1] and field not in ("eprint", "arxivid", "SLACcitation"):
+        inner = _brace_every_arxiv(data.draw, value[1:-1] if value[0] in "{\"" else value)
+        bbl = f"\\begin{{thebibliography}}{{1}}\n\\bibitem{{k}} A. Author.\n\\newblock {inner}.\n\\end{{thebibliography}}\n"
+        result = scan_tex(decode_source(Path("braced.bbl"), bbl.encode()), follow_inputs=False)
+        assert [(f.line, f.key, f.arxiv) for f in result.findings] == [(3, "k", arxiv)], inner
+
+
 @SETTINGS
 @given(st.lists(FILLER, min_size=1, max_size=20), st.data(), arxiv_ids(),
        st.sampled_from(["arXiv:{v}", "\\url{{https://arxiv.org/abs/{v}}}", "\\arxiv{{{v}}}",
@@ -187,6 +263,10 @@ PIECES = st.sampled_from([
     "pithnumber = {pith:2026:X},", "title = {x \\{ y},", "note = {a \\\" b},", "author = {M{\\\"u}ller},",
     "}", "}\n", ")", "{", "\"", ",", "=", "#", "\n", "\r\n", "  ", "% c\n", "@", "x@y{", "\n@inproceedings{k4, note={arXiv:0704.0001}}\n",
     "pages = {1234.5678},", "\ttitle = {{Nested {deeply {nested}}}},\n", "k = v # {w},", "dup = {1}, dup = {2},",
+    # issue 14
+    "journal = {Ar{X}iv:1607.06450},", "note = {{A}r{X}iv:1405.1234 [math.{RT}]},", "webnote = {arXiv:2111.11387},",
+    "adsurl = {https://ui.adsabs.harvard.edu/abs/2016arXiv160706450B},", "abstract = {see arXiv:1409.0473},",
+    "eprinttype = {{A}r{X}iv},", "journal = {{A}r{X}iv},",
 ])
 
 
@@ -203,6 +283,7 @@ def test_fast_path_matches_bibtexparser(pieces: list[str]) -> None:
     assert fast.errors == reference.errors
     assert fast.entries == reference.entries
     assert fast.notes == reference.notes
+    assert fast.mentions == reference.mentions
 
 
 def test_fast_path_matches_bibtexparser_on_the_corpus() -> None:
@@ -210,8 +291,9 @@ def test_fast_path_matches_bibtexparser_on_the_corpus() -> None:
     for path in sorted(corpus.glob("*.bib")):
         source = decode_source(path, path.read_bytes())
         fast, reference = scan_bib(source), scan_bib(source, fast=False)
-        assert (fast.findings, fast.entries, fast.errors, fast.notes) == (
-            reference.findings, reference.entries, reference.errors, reference.notes
+        assert (fast.findings, fast.entries, fast.errors, fast.notes, fast.mentions, fast.conflicts) == (
+            reference.findings, reference.entries, reference.errors, reference.notes, reference.mentions,
+            reference.conflicts,
         ), path.name
 
 

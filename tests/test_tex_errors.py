@@ -48,6 +48,9 @@ BAD_NUMBERS = [
     "C7HZ CGQ4XG57XBILJLQGM22JGT",  # inner space
 ]
 
+#: Full forms whose year cannot be a year of submission (pithtex: 1991-2999).
+BAD_YEARS = ["pith:0000:C7HZCGQ4XG57XBILJLQGM22JGT", "pith:1990:C7HZCGQ4XG57XBILJLQGM22JGT", "pith:3000:C7HZCGQ4XG57XBILJLQGM22JGT"]
+
 
 @pytest.mark.parametrize("bad", BAD_NUMBERS)
 def test_invalid_pithnumber_is_an_error_naming_the_value(tmp_path: Path, bad: str) -> None:
@@ -55,6 +58,15 @@ def test_invalid_pithnumber_is_an_error_naming_the_value(tmp_path: Path, bad: st
     errors = package_messages(log, kinds=("Error",))
     assert errors, log[-2000:]
     assert f"Invalid Pith Number `{bad}' in \\pithnumber" in errors[0]
+
+
+@pytest.mark.parametrize("bad", BAD_YEARS)
+def test_a_year_that_cannot_be_a_pith_year_is_an_error(tmp_path: Path, bad: str) -> None:
+    log = _compile_expecting_error(tmp_path, _doc(rf"\pithnumber{{{bad}}}"))
+    errors = package_messages(log, kinds=("Error",))
+    assert errors, log[-2000:]
+    year = bad.split(":")[1]
+    assert f"Invalid Pith Number `{bad}' in \\pithnumber: the year {year} is not a year of submission (1991-2999)" in errors[0]
 
 
 def test_invalid_number_in_the_body_is_reported_too(tmp_path: Path) -> None:
@@ -86,6 +98,8 @@ def test_bad_option_values_are_errors(tmp_path: Path, option: str, message: str)
         (PAPER_FULL, PAPER_FULL),
         (PAPER_SUFFIX, PAPER_SUFFIX),  # the suffix alone carries no year
         (f"  {PAPER_FULL} ", PAPER_FULL),  # surrounding spaces are fine
+        (f"pith:1991:{PAPER_SUFFIX}", f"pith:1991:{PAPER_SUFFIX}"),  # the first and last Pith years
+        (f"pith:2999:{PAPER_SUFFIX}", f"pith:2999:{PAPER_SUFFIX}"),
         (r"\mynumber", PAPER_FULL),  # a macro holding the number
     ],
 )

@@ -5,7 +5,7 @@ The matrix is chosen, not a full product: each engine, class, hyperref order
 (absent, before, after, loaded by the class) and bibliography route (BibTeX
 with plain/plainnat/unsrt/abbrvnat/IEEEtran/ACM/REVTeX styles, biblatex with
 biber, both load orders, and the BibTeX backend) appears at least once, the
-arXiv routes (pdflatex, latex+dvips+ps2pdf) more than once, and a few more
+arXiv routes (pdflatex, latex+dvips+ps2pdf) more than once, latex+dvipdfmx once, and a few more
 classes common on arXiv (scrartcl, memoir, elsarticle, llncs) ride along.
 """
 
@@ -40,6 +40,7 @@ CASES = [
     ("article", "latex", "after", "plainnat", "pith"),
     ("article", "latex", "none", "plain", "pith"),
     ("article", "latex", "before", "biblatex", "bib"),
+    ("article", "dvipdfmx", "after", "plainnat", "pith"),
     ("report", "pdflatex", "after", "plain", "pith"),
     ("amsart", "pdflatex", "before", "plain", "pith"),
     ("revtex4-2", "pdflatex", "after", "apsrev4-2", "pith"),
@@ -64,7 +65,8 @@ def _case_id(case: tuple[str, ...]) -> str:
 @pytest.mark.parametrize("case", CASES, ids=_case_id)
 def test_paper_compiles_with_badges_links_and_metadata(tmp_path: Path, case: tuple[str, ...]) -> None:
     cls, engine, hyperref, bib, numbers_in = case
-    paper = Paper(cls=cls, hyperref=hyperref, bib=bib, numbers_in=numbers_in)
+    options = "dvipdfmx" if engine == "dvipdfmx" else ""
+    paper = Paper(cls=cls, hyperref=hyperref, bib=bib, numbers_in=numbers_in, class_options=options)
     write_paper(tmp_path, paper)
     result = compile_latex(tmp_path, "main.tex", engine=engine, bib=paper.bib_tool)
     check_paper(result, paper, engine)

@@ -83,14 +83,26 @@ class _Verified:
             self._numbers[arxiv] = self._lookup(arxiv)
         return self._numbers[arxiv]
 
-    def _lookup(self, arxiv: ArxivId) -> tuple[PithNumber | None, str | None, object]:
+    def prime(self, ids: list[ArxivId]) -> None:
+        """Verify the lock entries of ``ids`` at once (a large lock's in two processes)."""
+        entries = {}
+        for arxiv in ids:
+            entry = self.lock.get(arxiv)
+            if entry is not None and arxiv not in self._numbers:
+                entries[arxiv] = entry
+        results = self.lock.verify_many(list(entries.values()), self.trust)
+        for (arxiv, entry), result in zip(entries.items(), results):
+            self._numbers[arxiv] = self._lookup(arxiv, result)
+
+    def _lookup(self, arxiv: ArxivId, result: object = None) -> tuple[PithNumber | None, str | None, object]:
         name = self.lock.path.name
         entry = self.lock.get(arxiv)
         if entry is not None:
-            result = self.lock.verify_entry(entry, self.trust)
-            if result.ok:
+            if result is None:
+                result = self.lock.verify_entry(entry, self.trust)
+            if result.ok:  # type: ignore[attr-defined]
                 return entry.pith_number, None, entry
-            reasons = "; ".join(result.problems) or result.status
+            reasons = "; ".join(result.problems) or result.status  # type: ignore[attr-defined]
             return None, f"{name} entry {entry.key!r} does not verify: {reasons}", None
         if self.use_cache:
             found = self._from_cache(arxiv)
@@ -196,6 +208,7 @@ def run(args: argparse.Namespace) -> int:
                     raise InputError(str(problem))
                 unparsed.append(problem)
             entries.extend(e for e in result.entries if e.key is not None)
+    verified.prime([e.arxiv[0] for e in entries if len(e.arxiv) == 1])
     from pithtex.write.report import report_scan_problems
 
     report_scan_problems(reporter, unparsed, entries, lenient=args.lenient)

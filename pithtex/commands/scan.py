@@ -1,7 +1,8 @@
 """``pithtex scan FILE...``: list the arXiv references in .bib/.tex/.bbl files.
 
 stdout: one line per finding, ``file:line: key  arXiv:<id>[vN]  (field)``,
-then the existing Pith Numbers and a one-line summary; or, with ``--json``,
+then the mentions (other papers an entry names in fields of lower priority),
+the existing Pith Numbers and a one-line summary; or, with ``--json``,
 one JSON object (see :mod:`pithtex.scan.model`). stderr: conflicts, blocks
 that could not be parsed, missing inputs and notes (encoding fallbacks,
 ignored invalid identifiers). Exit 0 when every file was read, 2 when one
@@ -56,6 +57,8 @@ def run(args: argparse.Namespace) -> int:
         out = []
         for f in result.findings:
             out.append(f"{f.file}:{f.line}: {f.key or '-'}  {f.arxiv}  ({f.field})\n")
+        for m in result.mentions:  # other papers an entry names in lower fields (issue 14)
+            out.append(f"{m.file}:{m.line}: {m.key or '-'}  {m.arxiv}  ({m.field}; mention)\n")
         for p in result.pithnumbers:
             out.append(f"{p.file}:{p.line}: {p.key or '-'}  {p.value}  ({p.field})\n")
         papers = len(result.distinct_ids())
@@ -63,6 +66,8 @@ def run(args: argparse.Namespace) -> int:
             f"{_plural(len(result.findings), 'arXiv reference')} to {_plural(papers, 'paper')}"
             f", {_plural(len(result.pithnumbers), 'Pith Number')}"
         )
+        if result.mentions:
+            summary += f", {_plural(len(result.mentions), 'mention')}"
         if result.conflicts:
             summary += f", {_plural(len(result.conflicts), 'conflict')}"
         problems = [e for e in result.errors if not e.fatal]

@@ -147,7 +147,9 @@ def derive_suffix(digest: bytes | str) -> str:
     raw = bytes.fromhex(digest) if isinstance(digest, str) else digest
     if len(raw) != 32:
         raise ValueError(f"a SHA-256 digest has 32 bytes, not {len(raw)}")
-    return base64.b32encode(raw).decode("ascii")[:SUFFIX_LENGTH]
+    # The first 26 characters encode the first 130 bits: 20 bytes are enough, and
+    # base64.b32encode is pure Python, so encoding fewer bytes halves its cost.
+    return base64.b32encode(raw[:20]).decode("ascii")[:SUFFIX_LENGTH]
 
 
 def year_of_submission(submitted_at: str) -> int:

@@ -30,7 +30,7 @@ from pathlib import Path
 
 from pithtex.ids.arxiv import ArxivId
 from pithtex.ids.pith_number import parse_suffix
-from pithtex.atomic import replace_file
+from pithtex.write.atomic import replace_file
 
 __all__ = ["CACHE_ENV", "Cache", "CacheInfo", "default_cache_dir"]
 

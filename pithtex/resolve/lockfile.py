@@ -2,35 +2,52 @@
 
 Why a lock: builds must be reproducible without the network (arXiv, CI, a
 train), and the registry must not be able to change a citation silently
-later (trust on first use, like Go's checksum database). Each entry holds
-the canonical record and the signed receipt, so it can be re-verified with
-the trust store alone; the Pith Number is recomputed, never believed.
+later (trust on first use, like Go's checksum database). Each entry holds the
+signed canonical record and the registry's signature over its digest, so it
+can be re-verified with the trust store alone; the Pith Number is recomputed,
+never believed.
 
-The file is deterministic, diff-friendly JSON: sorted keys, two-space
-indent, UTF-8, a trailing newline, one entry per arXiv id *as cited*
-(``"2511.00066"`` or ``"2511.00066v4"``)::
+Format (``lock_version`` 2): a header line, then one line per reference,
+sorted by arXiv id as cited, each a JSON array in canonical form (sorted
+keys, no spaces, UTF-8)::
 
-    {
-      "entries": {
-        "2511.00066": {"arxiv_id": "2511.00066", "cited_version": null,
-                       "source_version": 4, "pith_number": "pith:2025:...",
-                       "canonical_sha256": "...", "canonical_record": {...},
-                       "receipt": {...}, "key_id": "pith-v1-2026-05",
-                       "title": "...", "state_sha256": "...", "event_count": 2}
-      },
-      "lock_version": 1
-    }
+    {"lock_version":2,"note":"..."}
+    ["2511.00066","pith:2025:SPDD...","Sharpness-Guided Group ...","pith-v1-2026-05","zoBZ...==",null,{"metadata":{...},"schema_version":"1.0","source":{...}}]
+    ["2602.19327v3",...]
 
-``title`` is the registry's plain ``paper.title`` (unsigned: a hint for the
-title cross-check). ``state_sha256`` and ``event_count`` appear only after a
-``--deep`` resolution.
+The fields: the id as cited (``2511.00066`` or ``2511.00066v4``), the Pith
+Number, the registry's plain title, the signing key's id, the Ed25519
+signature (base64) over the SHA-256 of the canonical record, ``null`` or
+``{"event_count":n,"state_sha256":"..."}`` after a ``--deep`` resolution, and
+the compact canonical record itself, last. The signature covers the record;
+the Pith Number and the title are the two things a reader of a diff needs,
+and both are checked against it (the number is recomputed; the title must
+hash to the signed ``title_canon_sha256``). The receipt's other fields are
+constants or unsigned timestamps and are not kept. One line per reference
+means that two coauthors who add different references change different
+lines: git merges them (with ``pith.lock merge=union`` in
+``.gitattributes`` even when the new lines are neighbours; a merged lock that
+is out of order is read and written back sorted).
 
-Writes are atomic (:mod:`pithtex.atomic`) and serialised across
+Reading is one ``json.loads`` over the lines and a few checks per entry, and
+refuses floats, NaN, integers outside +-(2**53-1), lone surrogates and
+repeated ids (a ``file:line:`` message). What makes an entry trustworthy is
+checked when it is verified, in one pass over its bytes: the line must be
+exactly the canonical serialisation of its values (so a record with repeated
+keys, escapes or spaces fails), the SHA-256 of the record's bytes is the
+digest the signature covers, and the Pith Number derives from it.
+
+A ``lock_version`` 1 lock (pretty-printed JSON, :mod:`pithtex.resolve.lockv1`)
+is read and verified the same way, and written as v2 the next time the lock
+is written (an entry added or changed; :attr:`Lockfile.converted` says so).
+
+Writes are atomic (:mod:`pithtex.write.atomic`) and serialised across
 processes by a lock file in the per-user cache directory (:mod:`pithtex.resolve.flock`).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -41,19 +58,38 @@ from typing import TYPE_CHECKING, Any
 
 from pithtex.errors import InputError
 from pithtex.ids.arxiv import ArxivId, InvalidArxivId, parse_arxiv_id
-from pithtex.ids.pith_number import InvalidPithNumber, PithNumber, parse_pith_number
-from pithtex.atomic import replace_file
+from pithtex.ids.pith_number import MAX_YEAR, MIN_YEAR, InvalidPithNumber, PithNumber
 
 if TYPE_CHECKING:  # pragma: no cover
     from pithtex.resolve.flock import FileLock
     from pithtex.verify.keys import TrustStore
     from pithtex.verify.result import VerificationResult
 
-__all__ = ["LOCK_VERSION", "LockEntry", "Lockfile", "lock_key"]
+__all__ = ["LOCK_VERSION", "POOL_ENTRIES", "LockEntry", "Lockfile", "lock_key"]
 
-LOCK_VERSION = 1
+#: From this many entries to verify at once, a second process verifies half of them
+#: (:meth:`Lockfile.verify_many`): Ed25519 is most of a cold run's time, and on two cores
+#: this halves it. Below it a fork costs more than it saves. The number it is kept for:
+#: cold ``annotate`` on 20,000 entries (benchmarks/RESULTS.md, issue 17).
+POOL_ENTRIES = 2000
+
+LOCK_VERSION = 2
 MAX_LOCK_BYTES = 256 * 1024 * 1024
-_HEX64 = re.compile(r"[0-9a-f]{64}")
+HEADER = (
+    '{"lock_version":2,"note":"pith.lock: one line per reference, sorted by arXiv id: [id as cited, '
+    'Pith Number, title, key id, signature, --deep state, signed canonical record]; written by pithtex"}'
+)
+_MAX_SAFE_INTEGER = 2**53 - 1
+_CITED_RE = re.compile(r"(\d{4}\.\d{4,5}|[a-z][a-z-]*(?:\.[A-Z]{2})?/\d{7})(?:v([1-9]\d*))?", re.ASCII)
+_NUMBER_RE = re.compile(r"pith:(\d{4}):([A-Z2-7]{26})", re.ASCII)
+_SIG_RE = re.compile(r"[A-Za-z0-9+/]{86}==", re.ASCII)
+_HEX64 = re.compile(r"[0-9a-f]{64}", re.ASCII)
+#: The start of a canonical line: the id as cited and the Pith Number, read in one match.
+_HEAD_RE = re.compile(
+    r'\["((\d{4}\.\d{4,5}|[a-z][a-z-]*(?:\.[A-Z]{2})?/\d{7})(?:v([1-9]\d*))?)","pith:(\d{4}):([A-Z2-7]{26})",',
+    re.ASCII,
+)
+_LONE_SURROGATE = re.compile(r"\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F])|(?<![0-9a-fA-F]{4})\\u[dD][c-fC-F]")
 
 
 def lock_key(arxiv: ArxivId) -> str:
@@ -61,20 +97,49 @@ def lock_key(arxiv: ArxivId) -> str:
     return arxiv.versioned
 
 
-@dataclass(frozen=True)
-class LockEntry:
-    """One resolved citation. ``requested`` is the id as cited (version or not)."""
+def _canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 
-    requested: ArxivId
-    source_version: int
-    pith_number: PithNumber
-    canonical_sha256: str
-    canonical_record: dict[str, Any]
-    receipt: dict[str, Any]
-    key_id: str | None = None
-    title: str | None = None
-    state_sha256: str | None = None
-    event_count: int | None = None
+
+class LockEntry:
+    """One resolved citation. ``requested`` is the id as cited (version or not).
+
+    ``canonical_sha256`` and ``receipt`` are computed when first asked for in
+    an entry read from a v2 lock (which keeps the signature and key id only).
+    """
+
+    __slots__ = ("requested", "source_version", "pith_number", "_digest", "canonical_record", "_receipt",
+                 "key_id", "title", "state_sha256", "event_count", "_signature", "_line")
+
+    def __init__(
+        self,
+        requested: ArxivId,
+        source_version: int,
+        pith_number: PithNumber,
+        canonical_sha256: str | None,
+        canonical_record: dict[str, Any],
+        receipt: dict[str, Any] | None,
+        key_id: str | None = None,
+        title: str | None = None,
+        state_sha256: str | None = None,
+        event_count: int | None = None,
+        *,
+        signature: str | None = None,
+        line: str | None = None,
+    ) -> None:
+        self.requested = requested
+        self.source_version = source_version
+        self.pith_number = pith_number
+        self._digest = canonical_sha256
+        self.canonical_record = canonical_record
+        self._receipt = receipt
+        self.key_id = key_id if key_id is not None else (receipt or {}).get("key_id")
+        self.title = title
+        self.state_sha256 = state_sha256
+        self.event_count = event_count
+        self._signature = signature
+        #: The exact line this entry was read from (v2), verified as its canonical form.
+        self._line = line
 
     @property
     def key(self) -> str:
@@ -86,16 +151,60 @@ class LockEntry:
         return ArxivId(self.requested.id, self.source_version)
 
     @property
+    def canonical_sha256(self) -> str:
+        if self._digest is None:
+            try:
+                self._digest = hashlib.sha256(_canonical(self.canonical_record).encode("utf-8")).hexdigest()
+            except (TypeError, ValueError, UnicodeEncodeError):
+                self._digest = "0" * 64  # not serialisable: verification says why
+        return self._digest
+
+    @property
+    def signature(self) -> str | None:
+        """The receipt's ``signature_b64``."""
+        if self._signature is None and isinstance(self._receipt, dict):
+            value = self._receipt.get("signature_b64")
+            return value if isinstance(value, str) else None
+        return self._signature
+
+    @property
+    def receipt(self) -> dict[str, Any]:
+        """The receipt: as the registry sent it, or rebuilt from the signature and key id."""
+        if self._receipt is None:
+            self._receipt = {
+                "algorithm": "ed25519",
+                "canonical_sha256": self.canonical_sha256,
+                "key_id": self.key_id,
+                "kind": "pith_receipt",
+                "receipt_version": "0.3",
+                "signature_b64": self._signature,
+                "signature_status": "signed_v1",
+                "signed_message": "canonical_sha256_bytes",
+            }
+        return self._receipt
+
+    @property
     def signed_facts(self) -> tuple[Any, Any, Any]:
         """``(source id, source version, title_canon_sha256)`` as the signed canonical record
-        gives them, for the cross-checks; raises ``KeyError``/``TypeError`` like reading
-        the record does when it lacks them."""
+        gives them, for the cross-checks; raises ``KeyError`` when the record lacks them."""
         facts = _signed_facts(self.canonical_record)
         if facts is None:
             raise KeyError("the canonical record lacks source.id or metadata.title_canon_sha256")
         return facts
 
+    def row(self) -> list[Any]:
+        """The entry's line as values (see the module doc)."""
+        deep = None
+        if self.state_sha256 is not None or self.event_count is not None:
+            deep = {"event_count": self.event_count, "state_sha256": self.state_sha256}
+        return [self.key, self.pith_number.full, self.title, self.key_id, self.signature, deep, self.canonical_record]
+
+    def line(self) -> str:
+        """The entry's line in the lock (canonical JSON, no newline)."""
+        return _canonical(self.row())
+
     def to_json(self) -> dict[str, Any]:
+        """The entry as a JSON object (the fields of a v1 entry)."""
         data: dict[str, Any] = {
             "arxiv_id": self.requested.id,
             "cited_version": self.requested.version,
@@ -113,12 +222,29 @@ class LockEntry:
             data["event_count"] = self.event_count
         return data
 
-    def as_record_document(self) -> dict[str, Any]:
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, LockEntry):
+            return NotImplemented
+        return self.line() == other.line()
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"LockEntry({self.key!r}, {self.pith_number.full!r})"
+
+    def as_record_document(self, trust: TrustStore | None = None) -> dict[str, Any]:
         """The entry as a minimal ``pith_number_record``, for the verifier.
 
         The title hint rides along as ``paper.title`` so that the verifier
-        checks it against the signed ``title_canon_sha256``.
+        checks it against the signed ``title_canon_sha256``. A receipt rebuilt
+        from a v2 line gets the fingerprint of the trusted key it names.
         """
+        receipt = self.receipt
+        if self._receipt is not None and "public_key_fingerprint" not in receipt and trust is not None:
+            key = trust.get(self.key_id)
+            if key is not None:
+                receipt = dict(receipt, public_key_fingerprint=key.fingerprint_hex)
+        record = self.canonical_record
         doc: dict[str, Any] = {
             "record_type": "pith_number_record",
             "pith_number": self.pith_number.full,
@@ -126,11 +252,10 @@ class LockEntry:
             "canonical_sha256": self.canonical_sha256,
             # The signed spelling of the id (old-style ids may carry a subject
             # class); the verifier compares it with the canonical record.
-            "source": dict(self.canonical_record["source"])
-            if isinstance(self.canonical_record.get("source"), dict)
+            "source": dict(record["source"]) if isinstance(record, dict) and isinstance(record.get("source"), dict)
             else {"kind": "arxiv", "id": self.requested.id, "version": self.source_version},
-            "canonical_record": self.canonical_record,
-            "receipt": self.receipt,
+            "canonical_record": record,
+            "receipt": receipt,
         }
         if self.title is not None:
             doc["paper"] = {"title": self.title}
@@ -158,62 +283,6 @@ class LockEntry:
         )
 
 
-def _line_of(text: str, needle: str) -> int:
-    index = text.find(needle)
-    return text.count("\n", 0, index) + 1 if index >= 0 else 1
-
-
-def _parse_entry(path: Path, text: str, key: str, raw: Any) -> LockEntry:
-    def bad(reason: str) -> InputError:
-        line = _line_of(text, json.dumps(key) + ":")  # only on error: searching is O(size)
-        return InputError(
-            f"{path}:{line}: entry {key!r}: {reason}",
-            hint="fix the entry, or delete it and run 'pithtex resolve --update'",
-        )
-
-    if not isinstance(raw, dict):
-        raise bad("not an object")
-    try:
-        requested = parse_arxiv_id(key)
-    except InvalidArxivId as exc:
-        raise bad(exc.reason) from None
-    if raw.get("arxiv_id") != requested.id or raw.get("cited_version") != requested.version:
-        raise bad("arxiv_id/cited_version do not match the entry's key")
-    version = raw.get("source_version")
-    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
-        raise bad("source_version must be a positive integer")
-    if requested.version is not None and version != requested.version:
-        raise bad(f"cited as v{requested.version} but locked to v{version}")
-    try:
-        number = parse_pith_number(raw.get("pith_number"))
-    except InvalidPithNumber as exc:
-        raise bad(f"pith_number: {exc.reason}") from None
-    digest = raw.get("canonical_sha256")
-    if not isinstance(digest, str) or not _HEX64.fullmatch(digest):
-        raise bad("canonical_sha256 must be 64 lower-case hex characters")
-    record, receipt = raw.get("canonical_record"), raw.get("receipt")
-    if not isinstance(record, dict) or not isinstance(receipt, dict):
-        raise bad("canonical_record and receipt must be objects")
-    for name in ("key_id", "title", "state_sha256"):
-        if raw.get(name) is not None and not isinstance(raw.get(name), str):
-            raise bad(f"{name} must be a string")
-    count = raw.get("event_count")
-    if count is not None and (not isinstance(count, int) or isinstance(count, bool) or count < 0):
-        raise bad("event_count must be a non-negative integer")
-    return LockEntry(
-        requested=requested,
-        source_version=version,
-        pith_number=number,
-        canonical_sha256=digest,
-        canonical_record=record,
-        receipt=receipt,
-        key_id=raw.get("key_id"),
-        title=raw.get("title"),
-        state_sha256=raw.get("state_sha256"),
-        event_count=count,
-    )
-
-
 def _signed_facts(record: Mapping[str, Any]) -> tuple[Any, Any, Any] | None:
     """See :attr:`LockEntry.signed_facts`; None when the record lacks them."""
     source, metadata = record.get("source"), record.get("metadata")
@@ -222,6 +291,261 @@ def _signed_facts(record: Mapping[str, Any]) -> tuple[Any, Any, Any] | None:
     if not isinstance(metadata, dict) or "title_canon_sha256" not in metadata:
         return None
     return source["id"], source.get("version"), metadata["title_canon_sha256"]
+
+
+# -- reading v2 --------------------------------------------------------------
+def _reject_float(text: str) -> Any:
+    raise ValueError(f"floating-point number {text} is not allowed")
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not allowed")
+
+
+def _checked_int(text: str) -> int:
+    value = int(text) if len(text) <= 17 else _MAX_SAFE_INTEGER + 1
+    if abs(value) > _MAX_SAFE_INTEGER:
+        raise ValueError(f"integer {text[:20]} is outside +-(2^53-1)")
+    return value
+
+
+_DECODE = {"parse_float": _reject_float, "parse_constant": _reject_constant, "parse_int": _checked_int}
+
+
+def _bad_line(path: Path, number: int, reason: str) -> InputError:
+    return InputError(
+        f"{path}:{number}: malformed pith.lock: {reason}",
+        hint="fix the line, or delete it and run 'pithtex resolve'",
+    )
+
+
+def _read_v2(path: Path, text: str) -> tuple[dict[str, LockEntry], bool]:
+    """The entries of a v2 lock, and whether its lines were in order."""
+    header, _, body = text.partition("\n")
+    try:
+        head = json.loads(header)
+    except ValueError:
+        head = None
+    if not isinstance(head, dict) or head.get("lock_version") != LOCK_VERSION:
+        raise InputError(f"{path}:1: malformed pith.lock: the first line is not a lock_version 2 header")
+    if body.endswith("\n"):
+        body = body[:-1]
+    lines = body.split("\n") if body else []
+    if (("\\ud" in body or "\\uD" in body) and _LONE_SURROGATE.search(body)) or "" in lines:
+        for number, line in enumerate(lines, 2):
+            if not line:
+                raise _bad_line(path, number, "an empty line")
+            if _LONE_SURROGATE.search(line):
+                raise _bad_line(path, number, "a string with a lone surrogate (\\ud800-\\udfff)")
+    try:
+        rows = json.loads(f"[{','.join(lines)}]", **_DECODE)
+    except (ValueError, RecursionError):
+        rows = None
+    if rows is None or len(rows) != len(lines):  # find the line, and say what is wrong with it
+        for number, line in enumerate(lines, 2):
+            try:
+                json.loads(line, **_DECODE)
+            except json.JSONDecodeError as exc:
+                raise _bad_line(path, number, f"not JSON: {exc.msg} at column {exc.colno}") from None
+            except (ValueError, RecursionError) as exc:
+                raise _bad_line(path, number, str(exc) or "nested too deeply") from None
+        raise _bad_line(path, 2, "a line holds more than one value")  # pragma: no cover - "[1],[2]" on one line
+    entries: dict[str, LockEntry] = {}
+    previous = ""
+    ordered = True
+    for number, (row, line) in enumerate(zip(rows, lines), 2):
+        entry = _entry(path, number, row, line)
+        key = entry.key
+        if key in entries:
+            first = 2 + list(entries).index(key)
+            raise InputError(
+                f"{path}:{number}: malformed pith.lock: {key} is on line {first} already",
+                hint="a merge kept two versions of the entry: delete both and run 'pithtex resolve'",
+            )
+        if key < previous:
+            ordered = False
+        previous = key
+        entries[key] = entry
+    return entries, ordered
+
+
+def _entry(path: Path, number: int, row: Any, line: str) -> LockEntry:
+    head = _HEAD_RE.match(line)
+    if head is None or type(row) is not list or len(row) != 7:
+        return _checked_entry(path, number, row, line)
+    _cited, _pith, title, key_id, signature, deep, record = row
+    source = record.get("source") if type(record) is dict else None
+    locked = source.get("version") if type(source) is dict else None
+    version = head[3]
+    if (
+        (title is not None and type(title) is not str) or type(key_id) is not str or deep is not None
+        or type(signature) is not str or not _SIG_RE.fullmatch(signature)
+        or type(locked) is not int or locked < 1 or (version is not None and int(version) != locked)
+    ):
+        return _checked_entry(path, number, row, line)
+    entry = LockEntry.__new__(LockEntry)
+    entry.requested = ArxivId(head[2], int(version) if version else None)
+    entry.source_version = locked
+    entry.pith_number = _pith_number(int(head[4]), head[5])
+    entry._digest = entry._receipt = entry.state_sha256 = entry.event_count = None
+    entry.canonical_record = record
+    entry.key_id = key_id
+    entry.title = title
+    entry._signature = signature
+    entry._line = line
+    return entry
+
+
+def _pith_number(year: int, suffix: str) -> PithNumber:
+    """A Pith Number whose suffix a regex has checked already (its constructor checks again)."""
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        return PithNumber(year, suffix)  # raises, with the reason
+    number = object.__new__(PithNumber)
+    object.__setattr__(number, "year", year)
+    object.__setattr__(number, "suffix", suffix)
+    return number
+
+
+def _checked_entry(path: Path, number: int, row: Any, line: str) -> LockEntry:
+    """:func:`_entry` for a line that is not plainly well-formed: says what is wrong with it."""
+    if type(row) is not list or len(row) != 7:
+        raise _bad_line(path, number, "expected [id, Pith Number, title, key id, signature, deep, record]")
+    cited, pith, title, key_id, signature, deep, record = row
+    m = _CITED_RE.fullmatch(cited) if type(cited) is str else None
+    if m is None:
+        try:
+            parsed = parse_arxiv_id(cited)
+            reason = f"{cited!r} is not an id in normal form ({parsed.versioned})"
+        except (InvalidArxivId, TypeError) as exc:
+            reason = getattr(exc, "reason", "the id is not a string")
+        raise _bad_line(path, number, f"entry {cited!r}: {reason}")
+    version = m[2]
+    requested = ArxivId(m[1], int(version) if version else None)
+    p = _NUMBER_RE.fullmatch(pith) if type(pith) is str else None
+    if p is None:
+        raise _bad_line(path, number, f"entry {cited}: {pith!r} is not a Pith Number")
+    if title is not None and type(title) is not str:
+        raise _bad_line(path, number, f"entry {cited}: the title is not a string")
+    if type(key_id) is not str or type(signature) is not str or not _SIG_RE.fullmatch(signature):
+        raise _bad_line(path, number, f"entry {cited}: the key id or signature is malformed")
+    state = count = None
+    if deep is not None:
+        if type(deep) is not dict or set(deep) != {"event_count", "state_sha256"}:
+            raise _bad_line(path, number, f"entry {cited}: the --deep state is malformed")
+        count, state = deep["event_count"], deep["state_sha256"]
+        if type(count) is not int or count < 0 or type(state) is not str or not _HEX64.fullmatch(state):
+            raise _bad_line(path, number, f"entry {cited}: the --deep state is malformed")
+    source = record.get("source") if type(record) is dict else None
+    locked = source.get("version") if type(source) is dict else None
+    if type(locked) is not int or locked < 1:
+        raise _bad_line(path, number, f"entry {cited}: the canonical record has no source.version")
+    if requested.version is not None and locked != requested.version:
+        raise _bad_line(path, number, f"entry {cited}: cited as v{requested.version} but locked to v{locked}")
+    try:
+        pith_number = PithNumber(int(p[1]), p[2])
+    except InvalidPithNumber as exc:
+        raise _bad_line(path, number, f"entry {cited}: {exc.reason}") from None
+    return LockEntry(
+        requested, locked, pith_number, None, record, None, key_id, title, state, count,
+        signature=signature, line=line,
+    )
+
+
+# -- verifying ---------------------------------------------------------------
+def _verify_line(entry: LockEntry, line: str, trust: TrustStore) -> VerificationResult | None:
+    """The verdict on an entry read from a v2 line when everything holds, in one pass over its
+    bytes; None when anything does not (then the full verifier says why)."""
+    from pithtex.ids.pith_number import InvalidPithNumber, derive_pith_number
+    from pithtex.verify.checks import decode_signature_b64, is_sha256_hex, is_timestamp, title_matches
+    from pithtex.verify.result import Check, VerificationResult
+
+    row = entry.row()
+    try:
+        if _canonical(row) != line:
+            return None  # not in canonical form: the full verifier names what
+        deep = "null" if row[5] is None else _canonical(row[5])
+    except (TypeError, ValueError):
+        return None
+    record = entry.canonical_record
+    # The line is canonical, so the record's bytes follow the signature and the --deep state.
+    # (Were the signature's text also in the title, this would slice wrongly, fail, and the
+    # full verifier would decide.)
+    at = line.find(f'"{entry.signature}",{deep},{{')
+    if at < 0:
+        return None
+    body = line[at + len(entry.signature or "") + len(deep) + 4:-1]
+    source, meta = record.get("source"), record.get("metadata")
+    if (
+        record.get("schema_version") != "1.0" or type(source) is not dict or type(meta) is not dict
+        or source.get("kind") != "arxiv" or source.get("id") != entry.requested.id
+        or not isinstance(meta.get("license"), str) or not isinstance(meta.get("primary_cat"), str)
+        or not is_sha256_hex(meta.get("title_canon_sha256")) or not is_sha256_hex(meta.get("abstract_canon_sha256"))
+        or not is_timestamp(meta.get("submitted_at"))
+    ):
+        return None
+    cats = meta.get("cross_cats_sorted")
+    if type(cats) is not list or not all(type(c) is str for c in cats) or cats != sorted(cats):
+        return None
+    digest = hashlib.sha256(body.encode("utf-8")).digest()
+    try:
+        number = derive_pith_number(digest, meta["submitted_at"])
+    except (InvalidPithNumber, ValueError):
+        return None
+    key = trust.get(entry.key_id)
+    signature = decode_signature_b64(entry.signature)
+    if number != entry.pith_number or key is None or signature is None or not key.verify(signature, digest):
+        return None
+    if entry.title is not None and title_matches(entry.title, meta["title_canon_sha256"]) is not True:
+        return None  # a title that cannot be confirmed: the full verifier says so
+    entry._digest = digest.hex()
+    return VerificationResult.from_checks(
+        "record",
+        [Check("lock_entry", True, f"digest, Pith Number {number.full}, title hash and Ed25519 signature under "
+                                   f"{key.key_id} verified for {entry.source}")],
+        pith_number=number, canonical_sha256=entry._digest, canonical_record=record, receipt=entry.receipt,
+        source=entry.source, title=entry.title, key_id=key.key_id,
+    )
+
+
+def _verified(entry: LockEntry, trust: TrustStore) -> VerificationResult:
+    """The result for an entry that another process verified with :func:`_verify_line`."""
+    from pithtex.verify.result import Check, VerificationResult
+
+    return VerificationResult.from_checks(
+        "record",
+        [Check("lock_entry", True, f"digest, Pith Number {entry.pith_number.full}, title hash and Ed25519 signature "
+                                   f"under {entry.key_id} verified for {entry.source} (by a second process)")],
+        pith_number=entry.pith_number, canonical_sha256=entry.canonical_sha256, canonical_record=entry.canonical_record,
+        receipt=entry.receipt, source=entry.source, title=entry.title, key_id=entry.key_id,
+    )
+
+
+#: What a forked verifier works on: set just before the fork, read by the child.
+_WORK: tuple[list[LockEntry], Any] | None = None
+
+
+def _verify_part(start: int, stop: int) -> bytes:
+    """In the child: whether each of entries ``start:stop`` of :data:`_WORK` verifies, one byte each."""
+    assert _WORK is not None
+    entries, trust = _WORK
+    return bytes(
+        e._line is not None and _verify_line(e, e._line, trust) is not None for e in entries[start:stop]
+    )
+
+
+def _second_process_allowed() -> bool:
+    import sys
+
+    if not sys.platform.startswith("linux") or not hasattr(os, "fork"):
+        return False  # (macOS frameworks are not fork-safe)
+    try:
+        if len(os.sched_getaffinity(0)) < 2:
+            return False
+    except (AttributeError, OSError):  # pragma: no cover
+        return False
+    import threading
+
+    return threading.active_count() == 1
 
 
 @dataclass
@@ -233,14 +557,15 @@ class Lockfile:
     #: The exact bytes read (``None`` when the file did not exist): lets a
     #: writer tell whether anything changed, and tests that nothing did.
     original: bytes | None = None
+    #: The ``lock_version`` of the file as read, when it was not the current one
+    #: (the next :meth:`save` that writes, writes the current one).
+    converted: int | None = None
     _dirty: bool = field(default=False, repr=False, compare=False)
 
     # -- reading ---------------------------------------------------------
     @classmethod
     def load(cls, path: str | Path) -> Lockfile:
         """Read and check ``path``; a malformed lock is an :class:`InputError` with file and line."""
-        from pithtex.verify.canonical import StrictJSONError, load_signed_json
-
         path = Path(path)
         try:
             data = path.read_bytes()
@@ -250,33 +575,32 @@ class Lockfile:
             raise InputError(f"{path}: is a directory, not a lock file") from None
         except OSError as exc:
             raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
-        text = data.decode("utf-8", errors="replace")
         if not data.strip():
             raise InputError(f"{path}:1: empty lock file", hint="delete it to start afresh")
-        try:
-            doc = load_signed_json(data, max_bytes=MAX_LOCK_BYTES)
-        except StrictJSONError as exc:
-            message = str(exc)
-            match = re.search(r"at line (\d+) column \d+", message)
-            line = match.group(1) if match else "1"
-            raise InputError(f"{path}:{line}: malformed pith.lock: {message}") from None
-        if not isinstance(doc, dict) or not isinstance(doc.get("entries"), dict):
-            raise InputError(f"{path}:1: malformed pith.lock: expected an object with \"entries\"")
-        version = doc.get("lock_version")
-        if version is None or isinstance(version, bool) or not isinstance(version, int):
-            raise InputError(  # not a newer format: a file pithtex did not write (or a damaged one)
-                f"{path}:1: malformed pith.lock: no lock_version (pithtex writes one in every lock); "
-                "restore it from version control, or delete it and run 'pithtex resolve'"
-            )
-        if version != LOCK_VERSION:
-            line = _line_of(text, '"lock_version"')
-            raise InputError(
-                f"{path}:{line}: unsupported lock_version {version!r} "
-                f"(this pithtex reads {LOCK_VERSION})",
-                hint="upgrade pithtex",
-            )
-        entries = {key: _parse_entry(path, text, key, raw) for key, raw in doc["entries"].items()}
-        return cls(path, entries, data)
+        if len(data) > MAX_LOCK_BYTES:
+            raise InputError(f"{path}:1: malformed pith.lock: larger than {MAX_LOCK_BYTES} bytes")
+        if data.startswith(b'{"lock_version":') and not data.startswith(b'{"lock_version":2'):
+            head = data.split(b"\n", 1)[0]
+            try:
+                version = json.loads(head).get("lock_version")
+            except (ValueError, AttributeError):
+                version = head[16:24].decode("ascii", "replace")
+            if version != 1:
+                raise InputError(
+                    f"{path}:1: unsupported lock_version {version!r} (this pithtex reads 1 and 2)",
+                    hint="upgrade pithtex",
+                )
+        if data.startswith(b'{"lock_version":2'):
+            try:
+                text = data.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                line = data.count(b"\n", 0, exc.start) + 1
+                raise InputError(f"{path}:{line}: malformed pith.lock: not UTF-8") from None
+            entries, ordered = _read_v2(path, text)
+            return cls(path, entries, data, _dirty=not ordered)  # out of order (a merge): written back sorted
+        from pithtex.resolve.lockv1 import read_v1
+
+        return cls(path, read_v1(path, data, MAX_LOCK_BYTES), data, converted=1)
 
     def get(self, arxiv: ArxivId) -> LockEntry | None:
         """The entry for an id exactly as cited (``2511.00066`` and ``2511.00066v4`` differ)."""
@@ -299,17 +623,59 @@ class Lockfile:
         ]
 
     def verify_entry(self, entry: LockEntry, trust: TrustStore) -> VerificationResult:
-        """Re-verify an entry offline: digest, signature (trusted keys only), Pith Number, id."""
-        return self._verify_entry(entry, trust)
+        """Re-verify an entry offline: canonical form, digest, signature (trusted keys only),
+        Pith Number, id and title hash. An entry read from a v2 line is checked in one pass
+        over its bytes; anything that does not hold there is verified in full, for the reasons."""
+        if entry._line is not None:
+            result = _verify_line(entry, entry._line, trust)
+            if result is not None:
+                return result
+        return self._verify_in_full(entry, trust)
 
-    def _verify_entry(self, entry: LockEntry, trust: TrustStore) -> VerificationResult:
-        # verify_record rather than verify_document: the lock was parsed with
-        # load_signed_json already, so re-validating the JSON values per entry
-        # would only cost time (a third of a warm run).
+    def verify_many(self, entries: list[LockEntry], trust: TrustStore) -> list[VerificationResult]:
+        """:meth:`verify_entry` for each of ``entries``, in order. From :data:`POOL_ENTRIES` on
+        (on Linux, with two CPUs), a forked second process verifies the second half meanwhile;
+        an entry it does not pass, or any failure of it, is verified here."""
+        global _WORK
+        passed: bytes = b""
+        half = len(entries) // 2
+        if len(entries) >= POOL_ENTRIES and _second_process_allowed():
+            import multiprocessing
+
+            _WORK = (entries, trust)
+            try:
+                with multiprocessing.get_context("fork").Pool(1) as pool:
+                    pending = pool.apply_async(_verify_part, (half, len(entries)))
+                    mine = [self.verify_entry(e, trust) for e in entries[:half]]
+                    try:
+                        passed = pending.get(timeout=600)
+                    except Exception:  # noqa: BLE001 - the second process failed: verify here
+                        passed = b""
+            except OSError:  # no fork here after all
+                mine = [self.verify_entry(e, trust) for e in entries[:half]]
+            finally:
+                _WORK = None
+        else:
+            mine = [self.verify_entry(e, trust) for e in entries[:half]]
+        rest = [
+            _verified(e, trust) if i < len(passed) and passed[i] else self.verify_entry(e, trust)
+            for i, e in enumerate(entries[half:])
+        ]
+        return mine + rest
+
+    def _verify_in_full(self, entry: LockEntry, trust: TrustStore) -> VerificationResult:
         from pithtex.verify.records import verify_record
         from pithtex.verify.result import Check
 
-        result = verify_record(entry.as_record_document(), trust)
+        result = verify_record(entry.as_record_document(trust), trust)
+        if entry._line is not None:
+            try:
+                canonical = _canonical(entry.row()) == entry._line
+            except (TypeError, ValueError):
+                canonical = False
+            if not canonical:
+                result.add(Check("lock_line", False, "the line is not in canonical form (sorted keys, no spaces, "
+                                                     "no escapes but the necessary ones, no repeated keys)"))
         source, wanted = result.source, entry.requested
         if source is None or source.id != wanted.id or (wanted.version is not None and source.version != wanted.version):
             result.add(Check("expected", False, f"record is for {source}, not {wanted}"))
@@ -325,20 +691,21 @@ class Lockfile:
     def put(self, entry: LockEntry) -> None:
         """Add or replace the entry for its id as cited (marks the lock changed if it differs)."""
         known = self.entries.get(entry.key)
-        if known is None or known.to_json() != entry.to_json():
+        if known is None or known.line() != entry.line():
             self._dirty = True
         self.entries[entry.key] = entry
 
     def dumps(self) -> bytes:
-        doc = {
-            "lock_version": LOCK_VERSION,
-            "entries": {key: self.entries[key].to_json() for key in sorted(self.entries)},
-        }
-        return (json.dumps(doc, sort_keys=True, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+        lines = [HEADER]
+        for key in sorted(self.entries):
+            entry = self.entries[key]
+            lines.append(entry._line if entry._line is not None else entry.line())
+        return ("\n".join(lines) + "\n").encode("utf-8")
 
     @property
     def changed(self) -> bool:
-        """Whether an entry was added or changed since loading (formatting alone never is)."""
+        """Whether the file must be written: an entry was added or changed since loading, or the
+        lines are out of order (after a merge); formatting alone never is."""
         return self._dirty
 
     def file_lock(self, timeout: float = 120.0) -> FileLock:
@@ -373,6 +740,8 @@ class Lockfile:
         """
         if not self.changed:
             return False
+        from pithtex.write.atomic import replace_file
+
         data = self.dumps()
         replace_file(self.path, data, make_parents=True)
         self.original = data

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from pithtex.errors import InputError, PithtexError, UsageError
 from pithtex.ids.arxiv import ArxivId
 from pithtex.resolve import layout
-from pithtex.atomic import replace_file
+from pithtex.write.atomic import replace_file
 
 if TYPE_CHECKING:  # pragma: no cover
     from pithtex.verify.keys import TrustStore

@@ -392,9 +392,8 @@ def _tofu(lock: Lockfile, new: dict[ArxivId, _Fetched]) -> dict[ArxivId, str]:
 
 
 # -- the whole run ----------------------------------------------------------
-def _from_lock(lock: Lockfile, arxiv: ArxivId, entry: LockEntry, settings: ResolveSettings) -> Resolution:
-    """The resolution of ``arxiv`` by its lock ``entry``, re-verified offline."""
-    result = lock.verify_entry(entry, settings.trust)
+def _from_lock(lock: Lockfile, arxiv: ArxivId, entry: LockEntry, result: VerificationResult) -> Resolution:
+    """The resolution of ``arxiv`` by its lock ``entry``, given its offline re-verification."""
     if result.ok:
         return Resolution(arxiv, "verified", entry.pith_number, None, entry, "lock")
     return Resolution(
@@ -458,11 +457,12 @@ def _resolve_locked(wanted: list[ArxivId], settings: ResolveSettings, may_write:
     done: dict[ArxivId, Resolution] = {}
     fresh: dict[ArxivId, _Fetched] = {}
     to_fetch: list[ArxivId] = []
+    from_lock: list[tuple[ArxivId, LockEntry]] = []
     for arxiv in wanted:
         entry = lock.get(arxiv)
         needs_deep = settings.deep and entry is not None and entry.event_count is None
         if entry is not None and not settings.update and not (needs_deep and not settings.offline and not settings.locked):
-            done[arxiv] = _from_lock(lock, arxiv, entry, settings)
+            from_lock.append((arxiv, entry))
             continue
         if settings.locked:
             reason = "not in" if entry is None else "--deep needs state not in"
@@ -482,6 +482,10 @@ def _resolve_locked(wanted: list[ArxivId], settings: ResolveSettings, may_write:
             )
             continue
         to_fetch.append(arxiv)
+
+    results = lock.verify_many([entry for _, entry in from_lock], settings.trust)
+    for (arxiv, entry), result in zip(from_lock, results):
+        done[arxiv] = _from_lock(lock, arxiv, entry, result)
 
     unreachable: str | None = None
     if to_fetch:
@@ -522,6 +526,9 @@ def _resolve_locked(wanted: list[ArxivId], settings: ResolveSettings, may_write:
         report.lock_changed = lock.save()
     except OSError as exc:
         raise InputError(f"{settings.lock_path}: cannot write: {exc.strerror or exc}") from None
+    if report.lock_changed and lock.converted is not None:
+        print(f"pithtex: {settings.lock_path}: rewrote this lock_version {lock.converted} lock as lock_version 2 "
+              "(one line per reference)", file=sys.stderr)
     if cache is not None:
         report.cache_written = _fill_cache(cache, fresh, settings.concurrency)
     return report

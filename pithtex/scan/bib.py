@@ -21,10 +21,13 @@ Which fields count as arXiv context (field names are case-insensitive):
 
 - everywhere except the skipped fields below: the explicit contexts of
   :func:`pithtex.scan.patterns.find_explicit` (``arXiv:`` prefix, arxiv.org
-  links, ``10.48550/arXiv.`` DOIs, ``\\arxiv{}``-style macros). This covers
-  Google Scholar's ``journal = {arXiv preprint arXiv:...}``, ADS's
-  ``pages = {arXiv:...}``, ``note = {arXiv:... [hep-ph]}``, ``url``,
-  ``howpublished``, ``doi`` and so on;
+  links, ``10.48550/arXiv.`` DOIs, ``\\arxiv{}``-style macros; braces
+  around or between the letters of arXiv, ``Ar{X}iv:``, ``{arXiv}:``, do not
+  matter) and ADS bibcodes of e-prints (``2016arXiv160706450B``, in
+  ``adsurl``). This covers Google Scholar's ``journal = {arXiv preprint
+  arXiv:...}``, ADS's and Zotero's ``pages = {arXiv:...}``, Zotero's
+  ``number = {arXiv:...}``, ``note = {arXiv:... [hep-ph]}``, ``url``,
+  ``howpublished``, ``doi``, INSPIRE's ``SLACcitation`` and so on;
 - ``eprint``, when ``archivePrefix``/``eprinttype`` is absent or names arXiv:
   the whole value as one identifier (``2101.00001``, ``arXiv:2101.00001v2``,
   ``hep-th/9901001``, ``math.AG/0601001 [math.AG]``). With another archive
@@ -32,27 +35,37 @@ Which fields count as arXiv context (field names are case-insensitive):
 - ``arxiv``, ``arxivid``, ``arxiv_id``, ``arxiv-id``, ``arxivno`` (Mendeley's
   ``arxivId``...): the whole value as one identifier;
 - ``volume = {abs/<id>}`` when ``journal``/``journaltitle`` (after ``@string``
-  expansion) is ``CoRR``, ``ArXiv``, ``arXiv.org``, ``arXiv e-prints`` or
+  expansion, braces removed) is ``CoRR``, ``ArXiv``, ``arXiv.org``, ``arXiv e-prints`` or
   ``arXiv preprint`` (DBLP, Semantic Scholar);
 - bare old-style identifiers (``hep-th/9901001``, known archives only) in
-  ``eprint``, the arxiv fields above, ``note``, ``howpublished``, ``journal``,
-  ``journaltitle``, ``booktitle``, ``series``, ``number`` and ``addendum``.
+  ``eprint``, the arxiv fields above, ``note``, ``webnote``, ``howpublished``, ``journal``,
+  ``journaltitle``, ``booktitle``, ``series``, ``number``, ``addendum`` and
+  ``SLACcitation`` (``%%CITATION = HEP-TH/9711200;%%``).
 
-Never scanned (they describe or discuss a paper, they do not locate it; an
-abstract mentioning ``arXiv:2101.00001`` would be a false reference): ``title``
-and its variants, ``author``, ``editor``, ``abstract``, ``keywords``,
-``file``, ``annote``/``annotation``, ``review``, ``crossref``, the Pith Number
-field itself. Bare new-style numbers (``1234.5678``) never count outside the
-fields above: in ``pages``, ``note`` or ``number`` they are page ranges,
-report numbers and dates.
+Never scanned: ``title`` and its variants, ``author``, ``editor``,
+``keywords``, ``file``, ``crossref``, the Pith Number field itself. Fields
+that discuss papers (``abstract``, ``annote``/``annotation``, ``review``) are
+scanned for explicit contexts only, and what they name is only ever a
+*mention* (below), never the entry's paper: an abstract citing
+``arXiv:2101.00001`` does not make the entry that paper. Bare new-style
+numbers (``1234.5678``) never count outside the fields above: in ``pages``,
+``note`` or ``number`` they are page ranges, report numbers and dates.
 
-Versions and conflicts: every occurrence is a :class:`Finding` with the
-version it names (the same id twice in one field is reported once). An entry
-naming two different papers (two ids, whatever their versions) is a
-:class:`Conflict`; all its findings are still listed. The entry's ``arxiv``
-tuple holds each paper once, with the highest version any field named (an
-unversioned mention does not lower it: ``eprint = {2101.00001}`` with
-``url = {.../2101.00001v3}`` gives ``2101.00001v3``).
+One paper per entry, by field priority (issue 14; biblatex's order): ``eprint``
+and the arxiv fields, then an arXiv DOI (``10.48550/arXiv.*``) in any field,
+then links (``url``, ``doi``, ``adsurl``, ``SLACcitation``...), then the other
+fields (``journal``, ``number``, ``pages``, ``howpublished``...), then notes
+(``note``, ``webnote``, ``addendum``, ``comment``); see :func:`rank`. The ids
+at the highest priority are the entry's paper: its ``arxiv`` tuple holds each
+once, with the highest version any field named for it (an unversioned mention
+does not lower it: ``eprint = {2101.00001}`` with ``url = {.../2101.00001v3}``
+gives ``2101.00001v3``), and every occurrence of them is a :class:`Finding`
+with the version it names (the same id twice in one field is reported once).
+Two different ids at the highest priority (whatever their versions) are a
+:class:`Conflict`. Other ids in lower fields are *mentions*
+(``ScanResult.mentions``, ``BibEntry.mentions``), not conflicts; one in a
+field that locates a paper (a link, the journal) rather than comments on one
+also gets a note.
 
 Candidates in arXiv context that are not valid identifiers (``arXiv:1111.11111``,
 ``eprint = {0612.0001}`` with ``archivePrefix = {arXiv}``) are ignored and
@@ -64,6 +77,7 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Callable, Iterator, Sequence
+from typing import TypeVar
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -74,25 +88,33 @@ from pithtex.scan.patterns import (
     Rejected,
     could_contain_arxiv,
     find_bare_old_style,
+    find_bibcodes,
     find_explicit,
     parse_id_value,
 )
 from pithtex.scan.source import SourceText
 
-__all__ = ["scan_bib", "field_text", "entry_ids"]
+__all__ = ["scan_bib", "field_text", "entry_ids", "by_priority", "rank"]
 
 ID_FIELDS = frozenset({"arxiv", "arxivid", "arxiv_id", "arxiv-id", "arxivno"})
 OLD_STYLE_FIELDS = ID_FIELDS | {
     "eprint", "note", "howpublished", "journal", "journaltitle", "booktitle",
-    "series", "number", "addendum",
+    "series", "number", "addendum", "webnote", "slaccitation",
 }
 SKIPPED_FIELDS = frozenset(
     {
         "title", "subtitle", "titleaddon", "shorttitle", "origtitle", "booktitle_original",
-        "author", "editor", "translator", "abstract", "keywords", "file", "annote",
-        "annotation", "review", "crossref", "mendeley-tags", "groups",
+        "author", "editor", "translator", "keywords", "file", "crossref", "mendeley-tags", "groups",
     }
 )
+#: Fields that discuss papers: what they name is only ever a mention, never the entry's paper.
+MENTION_FIELDS = frozenset({"abstract", "annote", "annotation", "review"})
+#: Commentary that may still be all an entry has (``note = {arXiv:0704.0001}``).
+NOTE_FIELDS = frozenset({"note", "webnote", "addendum", "comment", "comments"})
+#: Fields that link to the paper, below ``eprint`` and an arXiv DOI.
+LINK_FIELDS = frozenset({"url", "doi", "urls", "pdf", "link", "adsurl", "bibcode", "slaccitation"})
+# Field priorities, highest first (biblatex's: the eprint field, then the DOI, then links, ...).
+EPRINT_RANK, ARXIV_DOI_RANK, LINK_RANK, OTHER_RANK, NOTE_RANK, MENTION_RANK = 5, 4, 3, 2, 1, 0
 _CORR_RE = re.compile(r"\s*(?:corr|arxiv(?:\.org)?(?:\s+e-?prints?|\s+preprint)?)\s*", re.IGNORECASE)
 _ABS_RE = re.compile(r"\s*abs/")
 _MONTHS = {
@@ -200,6 +222,8 @@ def _field_matches(
                 rejected.append(Rejected(base + r.start, inner.strip(), r.reason))
     if name in OLD_STYLE_FIELDS:
         matches.extend(find_bare_old_style(value))
+    if name not in MENTION_FIELDS:
+        matches.extend(find_bibcodes(value))
     if len(matches) > 1:
         matches.sort(key=lambda x: (x.start, -x.end))
         kept: list[IdMatch] = []
@@ -211,6 +235,52 @@ def _field_matches(
             seen.add(m.arxiv)
         matches = kept
     return matches, rejected
+
+
+def rank(name: str, context: str) -> int:
+    """The priority of an id found in field ``name`` (lower case) in ``context`` (see
+    :class:`pithtex.scan.patterns.IdMatch`): the ``*_RANK`` constants."""
+    if name in MENTION_FIELDS:
+        return MENTION_RANK
+    if name in NOTE_FIELDS:
+        return NOTE_RANK
+    if name == "eprint" or name in ID_FIELDS:
+        return EPRINT_RANK
+    if context == "doi":
+        return ARXIV_DOI_RANK
+    return LINK_RANK if name in LINK_FIELDS else OTHER_RANK
+
+
+_F = TypeVar("_F", Finding, IdMatch)
+
+
+def by_priority(
+    found: Sequence[_F], ranks: Sequence[int]
+) -> tuple[tuple[ArxivId, ...], list[_F], list[tuple[_F, int]]]:
+    """The entry's paper(s), the findings that name them, and the mentions with their ranks.
+
+    The entry's papers are the distinct ids at the highest rank above
+    ``MENTION_RANK`` (two of them are a conflict). Every finding of those ids
+    outside the mention-only fields is kept (the highest version any names
+    wins); the other ids, wherever they are, are mentions.
+    """
+    if not found:
+        return (), [], []
+    first = found[0].arxiv.id
+    if ranks[0] > MENTION_RANK and all(f.arxiv.id == first for f in found) and MENTION_RANK not in ranks:
+        return entry_ids(found), list(found), []  # the common case: one paper, no commentary
+    top = max(ranks)
+    if top == MENTION_RANK:
+        return (), [], list(zip(found, ranks))
+    papers = {f.arxiv.id for f, r in zip(found, ranks) if r == top}
+    kept = [f for f, r in zip(found, ranks) if r > MENTION_RANK and f.arxiv.id in papers]
+    mentions = [(f, r) for f, r in zip(found, ranks) if f.arxiv.id not in papers]
+    return entry_ids(kept), kept, mentions
+
+
+def _unbraced(text: str) -> str:
+    """``text`` without braces (``{A}r{X}iv`` -> ``ArXiv``)."""
+    return text.replace("{", "").replace("}", "") if "{" in text or "}" in text else text
 
 
 def entry_ids(findings: Sequence[Finding | IdMatch]) -> tuple[ArxivId, ...]:
@@ -336,17 +406,20 @@ def _short_reason(block: object) -> str:
 # see the same blocks.
 
 _BLOCK_START_RE = re.compile(r"^[^\S\n]*@\w*[ \t]*(?=[{(])", re.MULTILINE)
-_RELEVANT_RE = re.compile(r"arxiv|eprint|abs/|[a-z]/\d{7}", re.IGNORECASE)
+_BRACED_ARXIV = r"a[{}]*r[{}]*x[{}]*i[{}]*v"
+_RELEVANT_RE = re.compile(r"arxiv|eprint|abs/|[a-z]/\d{7}|" + _BRACED_ARXIV, re.IGNORECASE)
 _RELEVANT_WORDS = ("arxiv", "eprint", "abs/")
 _SLASH7_RE = re.compile(r"/\d{7}")
+_BRACED_ARXIV_RE = re.compile(_BRACED_ARXIV)
 
 
 def _relevant(text: str, low: str | None, start: int, end: int, pith_field: str) -> bool:
     """Whether ``text[start:end]`` could hold a reference or a Pith Number.
 
-    Sound for every context in the module docstring: each needs ``arxiv``,
-    ``eprint``, ``abs/`` or a letter before ``/NNNNNNN`` (old style), in any
-    case. ``low`` is ``text.lower()`` when that kept every offset, else None.
+    Sound for every context in the module docstring: each needs ``arxiv``
+    (braces allowed between its letters: ``Ar{X}iv``), ``eprint``, ``abs/`` or
+    a letter before ``/NNNNNNN`` (old style), in any case. ``low`` is
+    ``text.lower()`` when that kept every offset, else None.
     """
     if low is None:
         chunk = text[start:end]
@@ -359,7 +432,7 @@ def _relevant(text: str, low: str | None, start: int, end: int, pith_field: str)
     for m in _SLASH7_RE.finditer(low, start, end):
         if m.start() > 0 and low[m.start() - 1].isalpha():
             return True
-    return False
+    return _BRACED_ARXIV_RE.search(low, start, end) is not None
 def _fast_patterns(possessive: bool) -> tuple[str, str]:
     """The fast path's regexes: (a whole plainly well-formed entry, one field in five groups).
 
@@ -709,15 +782,16 @@ def _record_entry(
 
     findings: list[Finding | IdMatch] = []  # lean: the matches alone (entry_ids reads their ids)
     invalid: list[InvalidId] = []  # rare: worked out in a lean scan too (check and annotate report them)
+    ranks: list[int] = []  # each finding's field priority (see rank)
     if may_cite and could_contain_arxiv(raw):
         lower = {k: value for k, _fname, value in reversed(fields)}  # each name's first value
         archive_value = lower.get("archiveprefix", lower.get("eprinttype"))
-        archive = field_text(archive_value, strings).strip().lower() if archive_value is not None else None
+        archive = _unbraced(field_text(archive_value, strings)).strip().lower() if archive_value is not None else None
         journal_value = lower.get("journal", lower.get("journaltitle"))
         journal = field_text(journal_value, strings) if journal_value is not None else ""
         eprint_is_arxiv = archive is None or "arxiv" in archive
         archive_named = archive is not None and "arxiv" in archive
-        journal_is_corr = bool(journal) and _CORR_RE.fullmatch(journal.strip("{} ")) is not None
+        journal_is_corr = bool(journal) and _CORR_RE.fullmatch(_unbraced(journal)) is not None
         for index, (k, fname, value) in enumerate(fields):
             if k in SKIPPED_FIELDS or k == pith_field or not could_contain_arxiv(value):
                 continue
@@ -728,8 +802,11 @@ def _record_entry(
                 archive_named=archive_named,
                 journal_is_corr=journal_is_corr,
             )
+            if k in MENTION_FIELDS:
+                rejected = []  # an abstract's typo is not worth a note
             if lean:
                 findings.extend(matches)
+                ranks.extend(rank(k, m.context) for m in matches)
                 if not rejected:
                     continue
             if not matches and not rejected:
@@ -741,6 +818,7 @@ def _record_entry(
             for m in matches if not lean else ():
                 line = line0 + raw.count("\n", 0, vstart + m.start) + 1 if vstart >= 0 else fallback
                 findings.append(Finding(name, line, key, fname, m.arxiv, m.raw))
+                ranks.append(rank(k, m.context))
             for r in rejected:
                 line = line0 + raw.count("\n", 0, vstart + r.start) + 1 if vstart >= 0 else fallback
                 invalid.append(InvalidId(line, fname, r.raw, r.reason))
@@ -748,11 +826,18 @@ def _record_entry(
                     result.notes.append(
                         f"{name}:{line}: {key}: ignored {r.raw!r} in {fname}: not a valid arXiv identifier ({r.reason})"
                     )
-    ids = entry_ids(findings)
+    ids, findings, mentions = by_priority(findings, ranks)
     if not lean:
         if len(ids) > 1:
             result.conflicts.append(Conflict(name, line0 + 1, key, ids))
         result.findings.extend(findings)  # type: ignore[arg-type]
+        for m, r in mentions:
+            result.mentions.append(m)  # type: ignore[arg-type]
+            if r > NOTE_RANK and len(ids) == 1:  # another paper where the entry locates its own
+                result.notes.append(
+                    f"{name}:{m.line}: {key}: {m.field} names {m.arxiv}, not the entry's {ids[0]} "  # type: ignore[union-attr]
+                    f"(from a field of higher priority); listed as a mention"
+                )
     result.entries.append(
         BibEntry(
             file=name,
@@ -764,5 +849,6 @@ def _record_entry(
             arxiv=ids,
             pithnumber=pith,
             invalid=tuple(invalid),
+            mentions=entry_ids([m for m, _ in mentions]) if mentions else (),
         )
     )

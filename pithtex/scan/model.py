@@ -11,7 +11,13 @@ The JSON contract (``pithtex scan --json``, issue 3)::
      "pithnumbers": [{"file", "line", "key", "field", "value"}],
      "errors":      [{"file", "line", "message", "fatal"}],
      "entries":     <number of .bib entries and bibitems read>,
-     "notes":       ["..."]}
+     "notes":       ["..."],
+     "mentions":    [{"file", "line", "key", "field", "arxiv_id", "version", "raw"}]}
+
+``findings`` name each entry's own paper (the highest-priority id of the
+entry, see :mod:`pithtex.scan.bib`); ``mentions`` (issue 14) are the other
+papers an entry names in fields of lower priority (``note``, ``webnote``,
+``abstract``...): not references to annotate, and not conflicts.
 """
 
 from __future__ import annotations
@@ -164,7 +170,9 @@ class BibEntry:
     line of its closing delimiter. ``title`` is the raw field value with TeX
     markup kept (outer braces/quotes removed), or None. ``arxiv`` holds each
     distinct paper the entry names once, in order of first appearance, with
-    the highest version named for it (None when none was named).
+    the highest version named for it (None when none was named): one paper,
+    unless the entry is a :class:`Conflict`. ``mentions`` holds the other
+    papers it names in fields of lower priority, the same way.
     """
 
     file: str
@@ -175,6 +183,7 @@ class BibEntry:
     title: str | None
     arxiv: tuple[ArxivId, ...]
     pithnumber: PithAnnotation | None
+    mentions: tuple[ArxivId, ...] = ()
     #: What the entry writes as an arXiv id but cannot be one (ignored by the scan).
     invalid: tuple[InvalidId, ...] = ()
 
@@ -189,6 +198,7 @@ class ScanResult:
     errors: list[ScanProblem] = field(default_factory=list)
     entries: list[BibEntry] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    mentions: list[Finding] = field(default_factory=list)
 
     @property
     def fatal(self) -> bool:
@@ -215,6 +225,7 @@ class ScanResult:
         self.errors.extend(other.errors)
         self.entries.extend(other.entries)
         self.notes.extend(other.notes)
+        self.mentions.extend(other.mentions)
 
     def to_plain(self) -> tuple[Any, ...]:
         """The result as plain values (tuples, strings, numbers, None), e.g. for :mod:`marshal`;
@@ -235,15 +246,17 @@ class ScanResult:
             [(e.file, e.line, e.message, e.fatal, e.key, e.mentions_arxiv) for e in self.errors],
             [
                 (e.file, e.line, e.end_line, e.key, e.entry_type, e.title, tuple((a.id, a.version) for a in e.arxiv),
-                 annotation(e.pithnumber), tuple((i.line, i.field, i.raw, i.reason) for i in e.invalid))
+                 annotation(e.pithnumber), tuple((a.id, a.version) for a in e.mentions),
+                 tuple((i.line, i.field, i.raw, i.reason) for i in e.invalid))
                 for e in self.entries
             ],
             list(self.notes),
+            [(f.file, f.line, f.key, f.field, f.arxiv.id, f.arxiv.version, f.raw) for f in self.mentions],
         )
 
     @classmethod
     def from_plain(cls, plain: tuple[Any, ...]) -> ScanResult:
-        findings, conflicts, pithnumbers, errors, entries, notes = plain
+        findings, conflicts, pithnumbers, errors, entries, notes, mentions = plain
         ids: dict[tuple[str, int | None], ArxivId] = {}
 
         def arxiv(pair: tuple[str, int | None]) -> ArxivId:
@@ -266,10 +279,11 @@ class ScanResult:
             errors=[ScanProblem(*e) for e in errors],
             entries=[
                 BibEntry(f, line, end, key, kind, title, tuple(arxiv(a) for a in a_ids), annotation(p),
-                         tuple(InvalidId(*i) for i in bad))
-                for f, line, end, key, kind, title, a_ids, p, bad in entries
+                         tuple(arxiv(a) for a in m_ids), tuple(InvalidId(*i) for i in bad))
+                for f, line, end, key, kind, title, a_ids, p, m_ids, bad in entries
             ],
             notes=list(notes),
+            mentions=[Finding(f, line, key, fld, arxiv((i, v)), raw) for f, line, key, fld, i, v, raw in mentions],
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -280,4 +294,5 @@ class ScanResult:
             "errors": [e.to_json() for e in self.errors],
             "entries": len(self.entries),
             "notes": list(self.notes),
+            "mentions": [m.to_json() for m in self.mentions],
         }

@@ -20,6 +20,12 @@ Contexts, in :func:`find_explicit` (usable in any text):
   ``\\arxivlink{...}`` / ``\\arxivref{...}`` (an optional ``[...]`` argument
   is allowed), whose whole argument must be one identifier.
 
+Braces around or between the letters of "arXiv" are allowed wherever the word
+appears (``Ar{X}iv:1607.06450``, ``{arXiv} preprint {arXiv}:1607.06450``,
+``{A}r{X}iv:...``, ``https://{a}rxiv.org/...``): bibtool and exporters protect
+capitals that way, and BibTeX prints them away. So are braces inside a subject
+class (``[math.{RT}]``).
+
 Narrower contexts for callers that know more (the .bib field rules):
 
 - :func:`parse_id_value`: a whole value that is one identifier (``eprint``,
@@ -27,7 +33,9 @@ Narrower contexts for callers that know more (the .bib field rules):
   ``[subject]``;
 - :func:`find_bare_old_style`: old-style identifiers without prefix
   (``hep-th/9901001``); the archive must be one arXiv used and the preceding
-  character must not make it part of a path (``/``, ``.``, a letter).
+  character must not make it part of a path (``/``, ``.``, a letter);
+- :func:`find_bibcodes`: ADS bibcodes of e-prints (``2016arXiv160706450B``,
+  ``2014arXiv1412.6980K``) whose year is the identifier's.
 
 Bare new-style numbers (``2101.00001``) in running text are never matched:
 they look like page ranges, version numbers and report numbers.
@@ -52,6 +60,7 @@ __all__ = [
     "Rejected",
     "could_contain_arxiv",
     "find_bare_old_style",
+    "find_bibcodes",
     "find_explicit",
     "parse_id_value",
 ]
@@ -65,17 +74,21 @@ _ID = (
     r"(?P<ver>[vV]\d{1,4})?(?![\w-]|\.\d)"
 )
 
+# The word "arXiv" with braces anywhere around or between its letters, as bibtool and
+# exporters protect capitals (``Ar{X}iv``, ``{A}r{X}iv``, ``{arXiv}``): BibTeX drops them.
+_ARXIV = r"[{}]*a[{}]*r[{}]*x[{}]*i[{}]*v[{}]*"
 _PREFIX_RE = re.compile(
-    r"(?<![a-zA-Z\\])arxiv(?:\s*:\s*|\s+(?:(?:preprint|e-?prints?)[\s:]+)?)" + _ID
-    + r"(?:\s*\[[a-zA-Z.\-]+\])?",
+    r"(?<![a-zA-Z\\])" + _ARXIV[5:]  # from the "a": a match never starts with a brace
+    + r"(?:\s*:[{}\s]*|\s+(?:[{}]*(?:preprint|e-?prints?)[{}]*[\s:]+)?[{}]*)" + _ID
+    + r"(?:\s*\[[a-zA-Z.\-{}]+\])?",
     re.IGNORECASE,
 )
 _URL_RE = re.compile(
-    r"(?<![\w-])(?:https?://)?(?:[a-z0-9-]+\.)*arxiv\.org/+(?:abs|pdf|ps|format|html)/+(?:arxiv:)?"
+    r"(?<![\w-])(?:https?://)?(?:[a-z0-9-]+\.)*" + _ARXIV + r"\.org/+(?:abs|pdf|ps|format|html)/+(?:arxiv:)?"
     + _ID + r"(?:\.pdf)?",
     re.IGNORECASE,
 )
-_DOI_RE = re.compile(r"(?<![\w.])10\.48550/arxiv\.(?!\s)" + _ID, re.IGNORECASE)
+_DOI_RE = re.compile(r"(?<![\w.])10\.48550/" + _ARXIV + r"\.(?!\s)" + _ID, re.IGNORECASE)
 _MACRO_RE = re.compile(
     r"\\(?:arxiv|eprint|arxivlink|arxivref)\s*(?:\[[^\]\n]*\])?\s*\{\s*(?:arxiv\s*:\s*)?" + _ID
     + r"\s*\}",
@@ -86,8 +99,14 @@ _BARE_OLD_RE = re.compile(
     r"(?P<ver>[vV]\d{1,4})?(?![\w-]|\.\d)"
 )
 _VALUE_RE = re.compile(
-    r"\s*(?:arxiv\s*:\s*)?" + _ID + r"(?:\s*\[[a-zA-Z.\-]+\])?\s*",
+    r"\s*(?:" + _ARXIV + r"\s*:[{}\s]*)?" + _ID + r"(?:\s*\[[a-zA-Z.\-{}]+\])?\s*",
     re.IGNORECASE,
+)
+# An ADS bibcode of an arXiv e-print: year, "arXiv", the id (its dot dropped for
+# 5-digit numbers: 2016arXiv160706450B; kept for 4-digit ones: 2014arXiv1412.6980K),
+# then the first author's initial or a dot.
+_BIBCODE_RE = re.compile(
+    r"(?<![\w.&])(?P<year>(?:19|20)\d\d)" + _ARXIV + r"(?P<id>\d{4}\.\d{4}|\d{9})[a-z.](?![\w])", re.IGNORECASE
 )
 #: At most this many rejected candidates are returned per text searched.
 MAX_REJECTED = 5
@@ -105,7 +124,7 @@ class IdMatch:
     end: int
     arxiv: ArxivId
     raw: str
-    context: str  # "prefix", "url", "doi", "macro", "old-style", "value"
+    context: str  # "prefix", "url", "doi", "macro", "old-style", "value", "bibcode"
 
 
 @dataclass(frozen=True)
@@ -118,15 +137,17 @@ class Rejected:
 
 
 # Cheap test before the regexes: text without these numbers cannot match (see could_contain_arxiv).
-_MAYBE_NUMBER_RE = re.compile(r"/\d{7}|\d{4}\.\d{4}")
+_MAYBE_NUMBER_RE = re.compile(r"/\d{7}|\d{4}\.\d{4}|[vV][{}]*\d{9}")
 
 
 def could_contain_arxiv(text: str) -> bool:
     """False when ``text`` certainly holds no identifier (a fast pre-filter).
 
     Every candidate the recognisers report, found or rejected, holds four
-    digits, a dot and four digits (new style) or a slash and seven digits
-    (old style): a text without either holds none, whatever context it names.
+    digits, a dot and four digits (new style), a slash and seven digits
+    (old style) or, in an ADS bibcode, the ``v`` of ``arXiv`` and nine digits
+    (braces allowed between them): a text without any of these holds none,
+    whatever context it names.
     """
     return _MAYBE_NUMBER_RE.search(text) is not None
 
@@ -156,22 +177,28 @@ def find_explicit(text: str) -> tuple[list[IdMatch], list[Rejected]]:
         low = ""  # `re` folds these to ASCII letters, str.lower() does not: run every regex
     else:
         low = text.lower()
+        if "{" in low or "}" in low:  # "Ar{X}iv": the needles are looked for without braces
+            low = low.replace("{", "").replace("}", "")
         if "arxiv" not in low and "\\" not in text:  # every context names arXiv, or is a macro
             return [], []
     found: list[IdMatch] = []
     rejected: list[Rejected] = []
     for context, regex, needle in (
         ("url", _URL_RE, "arxiv.org"),
-        ("doi", _DOI_RE, "10.48550"),
+        ("doi", _DOI_RE, "10.48550/arxiv."),
         ("macro", _MACRO_RE, "\\"),
         ("prefix", _PREFIX_RE, "arxiv"),
     ):
-        if low and needle not in low:  # each context needs its literal: skip the regex
+        if low and needle not in low:  # each context needs its literal (braces aside): skip the regex
             continue
         for m in regex.finditer(text):
             got = _validate(m)
             if isinstance(got, ArxivId):
-                found.append(IdMatch(m.start(), m.end(), got, m.group(0).strip(), context))
+                start, raw = m.start(), m.group(0).strip()
+                while start and text[start - 1] == "{" and raw.count("}") > raw.count("{"):
+                    start -= 1  # "{A}r{X}iv:...": the match began after the first brace
+                    raw = "{" + raw
+                found.append(IdMatch(start, m.end(), got, raw, context))
             else:
                 if "/" in m["id"] and m["id"].split("/")[0].split(".")[0].lower() not in OLD_ARCHIVES:
                     continue  # "arXiv: foo/1234567" is not worth a warning
@@ -190,6 +217,23 @@ def find_explicit(text: str) -> tuple[list[IdMatch], list[Rejected]]:
     if rejected and found:
         rejected = [r for r in rejected if not any(f.start <= r.start < f.end for f in found)]
     return found, rejected
+
+
+def find_bibcodes(text: str) -> list[IdMatch]:
+    """arXiv e-prints named by their ADS bibcode (``2016arXiv160706450B``, ADS's ``adsurl``).
+
+    The bibcode's year must be the identifier's: anything else is not an arXiv bibcode.
+    """
+    low = text.lower()
+    if "arxiv" not in low and ("arxiv" not in low.replace("{", "").replace("}", "")):
+        return []
+    out = []
+    for m in _BIBCODE_RE.finditer(text):
+        digits = m["id"]
+        got = _parse(digits if "." in digits else f"{digits[:4]}.{digits[4:]}")
+        if isinstance(got, ArxivId) and got.id[:2] == m["year"][2:]:
+            out.append(IdMatch(m.start(), m.end(), got, m.group(0), "bibcode"))
+    return out
 
 
 def find_bare_old_style(text: str) -> list[IdMatch]:

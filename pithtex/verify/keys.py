@@ -75,15 +75,23 @@ class TrustedKey:
     def verify(self, signature: bytes, message: bytes) -> bool:
         """Whether ``signature`` is a valid Ed25519 signature of ``message``."""
         from cryptography.exceptions import InvalidSignature
-        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
         if len(signature) != 64:
             return False
+        key = _PUBLIC_KEYS.get(self.public_bytes)
+        if key is None:  # loading the key costs as much as a verification: once per key
+            from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+            key = _PUBLIC_KEYS[self.public_bytes] = Ed25519PublicKey.from_public_bytes(self.public_bytes)
         try:
-            Ed25519PublicKey.from_public_bytes(self.public_bytes).verify(signature, message)
+            key.verify(signature, message)
         except InvalidSignature:
             return False
         return True
+
+
+#: Loaded public keys by their raw bytes (see TrustedKey.verify).
+_PUBLIC_KEYS: dict[bytes, Any] = {}
 
 
 class TrustStore:

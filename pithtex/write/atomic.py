@@ -1,11 +1,16 @@
 """Write a file so that a crash, a full disk or a read-only file never damages it.
 
+The one mechanism behind every write pithtex makes (pith.lock, the cache,
+mirrors, the user's own files) is :func:`replace_file`: write to a temporary
+file in the same directory (same file system, so the rename is atomic), flush
+and fsync it, give it the target's permission bits (and group/owner where
+allowed), ``os.replace`` it over the target, and fsync the directory so the
+rename itself survives a power cut. On any failure the temporary file is
+removed and the target is untouched; errors propagate as ``OSError``.
+
 Researchers run ``pithtex annotate`` on the only copy of their bibliography,
-often from an editor or latexmk that watches its mtime. So every write goes to
-a temporary file in the same directory (same file system, so the rename is
-atomic), is flushed and fsynced, gets the original's permission bits, and is
-then renamed over the original (the mechanism is :mod:`pithtex.atomic`; this
-module adds the policy for users' files). Any failure leaves the original
+often from an editor or latexmk that watches its mtime: for users' files,
+:func:`atomic_write_bytes` and :func:`write_if_changed` add the policy. Any failure leaves the original
 untouched and becomes one clear :class:`~pithtex.errors.PithtexError`. ``write_if_changed``
 does not touch a file whose bytes are already right, so its mtime stays and
 nothing downstream rebuilds.
@@ -13,15 +18,75 @@ nothing downstream rebuilds.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import stat
+import tempfile
 from pathlib import Path
 
-from pithtex.atomic import replace_file
 from pithtex.errors import PithtexError
 
-__all__ = ["atomic_write_bytes", "check_writable", "write_if_changed"]
+__all__ = ["atomic_write_bytes", "check_writable", "replace_file", "write_if_changed"]
+
+
+def _fsync_directory(directory: Path) -> None:
+    if os.name != "posix":  # pragma: no cover - directories cannot be opened on Windows
+        return
+    with contextlib.suppress(OSError):
+        fd = os.open(directory, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def replace_file(
+    path: Path, data: bytes, *, mode: int | None = None, durable: bool = True, make_parents: bool = False
+) -> None:
+    """Replace ``path`` with ``data`` atomically (the temporary file never lingers).
+
+    ``durable=False`` skips the fsyncs: the rename is still atomic for other
+    processes, but a power cut may lose the write. The cache uses it (it
+    verifies what it reads, so a lost or empty object is only a miss);
+    pith.lock never does. ``make_parents`` creates missing directories (the
+    cache and mirrors do; a user's file never gets a directory made for it).
+    """
+    path = Path(path)
+    directory = path.parent
+    if make_parents:
+        directory.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            if durable:
+                os.fsync(handle.fileno())
+        try:
+            existing = path.stat()
+        except FileNotFoundError:
+            existing = None
+        if mode is None:
+            if existing is not None:
+                mode = existing.st_mode & 0o7777
+            else:
+                umask = os.umask(0)
+                os.umask(umask)
+                mode = 0o666 & ~umask
+        if mode != 0o600:  # mkstemp already created it 0600
+            os.chmod(tmp, mode)
+        if existing is not None:
+            with contextlib.suppress(OSError):  # keep the group (and the owner, where we may)
+                os.chown(tmp, existing.st_uid, existing.st_gid)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+    if durable:
+        _fsync_directory(directory)
 
 
 def _explain(path: Path, exc: OSError) -> PithtexError:

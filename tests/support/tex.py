@@ -46,19 +46,24 @@ __all__ = [
     "pdf_info_custom",
     "pdf_text",
     "pdf_urls",
+    "pdf_words",
+    "Word",
     "package_messages",
     "render_sty_into",
     "require_tex",
 ]
 
-#: The engines :func:`compile_latex` knows.  ``latex`` means latex + dvips + ps2pdf.
-ENGINES = ("pdflatex", "lualatex", "xelatex", "latex")
+#: The engines :func:`compile_latex` knows.  ``latex`` means latex + dvips + ps2pdf,
+#: ``dvipdfmx`` latex + dvipdfmx (the document says so with the ``dvipdfmx`` class
+#: option, :attr:`Paper.class_options`).
+ENGINES = ("pdflatex", "lualatex", "xelatex", "latex", "dvipdfmx")
 
 _ENGINE_PROGRAMS = {
     "pdflatex": ("pdflatex",),
     "lualatex": ("lualatex",),
     "xelatex": ("xelatex",),
     "latex": ("latex", "dvips", "ps2pdf"),
+    "dvipdfmx": ("latex", "dvipdfmx"),
 }
 _BIB_PROGRAMS = {"bibtex": ("bibtex",), "biber": ("biber",), None: ()}
 
@@ -170,7 +175,8 @@ def compile_latex(
 ) -> TexResult:
     """Compile ``workdir/main`` and return the PDF path and the final log text.
 
-    ``engine`` is one of :data:`ENGINES` (``latex`` = latex, dvips, ps2pdf).
+    ``engine`` is one of :data:`ENGINES` (``latex`` = latex, dvips, ps2pdf;
+    ``dvipdfmx`` = latex, dvipdfmx).
     ``bib`` is ``"bibtex"``, ``"biber"`` or ``None``; with a bibliography tool
     the sequence is engine, bib tool, then engine again until ``runs`` engine
     runs are done (default 3 with a bibliography, 1 without).  Engines run
@@ -190,7 +196,7 @@ def compile_latex(
         raise ValueError("a bibliography needs at least 2 engine runs")
     env = _tex_env()
     log = workdir / f"{stem}.log"
-    tex_cmd = [engine, "-interaction=nonstopmode", "-halt-on-error", "-no-shell-escape", "-file-line-error", main]
+    tex_cmd = [_ENGINE_PROGRAMS[engine][0], "-interaction=nonstopmode", "-halt-on-error", "-no-shell-escape", "-file-line-error", main]
     commands: list[tuple[str, ...]] = []
 
     def tex() -> None:
@@ -204,10 +210,13 @@ def compile_latex(
         _run(bib_cmd, workdir, env, timeout, None)
     for _ in range(runs - 1):
         tex()
-    if engine == "latex":
-        for cmd in (["dvips", "-q", "-o", f"{stem}.ps", f"{stem}.dvi"], ["ps2pdf", f"{stem}.ps", f"{stem}.pdf"]):
-            commands.append(tuple(cmd))
-            _run(cmd, workdir, env, timeout, None)
+    drivers = {
+        "latex": [["dvips", "-q", "-o", f"{stem}.ps", f"{stem}.dvi"], ["ps2pdf", f"{stem}.ps", f"{stem}.pdf"]],
+        "dvipdfmx": [["dvipdfmx", "-q", "-o", f"{stem}.pdf", f"{stem}.dvi"]],
+    }
+    for cmd in drivers.get(engine, []):
+        commands.append(tuple(cmd))
+        _run(cmd, workdir, env, timeout, None)
     pdf = workdir / f"{stem}.pdf"
     if not pdf.exists():
         raise TexError(f"no PDF after {commands}")
@@ -241,6 +250,40 @@ def pdf_info_custom(pdf: Path) -> dict[str, str]:
         if sep and key and not key.startswith(" "):
             info.setdefault(key.strip(), value.strip())
     return info
+
+
+@dataclass(frozen=True)
+class Word:
+    """A word on a page, as ``pdftotext -bbox`` gives it (points, y downwards)."""
+
+    page: int
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+    text: str
+
+    @property
+    def xmid(self) -> float:
+        return (self.x0 + self.x1) / 2
+
+
+_WORD_RE = re.compile(r'<word xMin="([-\d.]+)" yMin="([-\d.]+)" xMax="([-\d.]+)" yMax="([-\d.]+)">([^<]*)</word>')
+
+
+def pdf_words(pdf: Path) -> tuple[list[Word], float]:
+    """Every word of the PDF with its box (``pdftotext -bbox``), and the page width."""
+    import html
+
+    out = _poppler(["pdftotext", "-bbox", "-enc", "UTF-8", str(pdf), "-"])
+    words: list[Word] = []
+    width = 0.0
+    for page, chunk in enumerate(out.split("<page ")[1:], start=1):
+        width = float(re.search(r'width="([\d.]+)"', chunk).group(1))
+        for m in _WORD_RE.finditer(chunk):
+            x0, y0, x1, y1 = (float(v) for v in m.groups()[:4])
+            words.append(Word(page, x0, y0, x1, y1, html.unescape(m.group(5))))
+    return words, width
 
 
 def pdf_urls(pdf: Path) -> list[str]:
@@ -347,7 +390,9 @@ class Paper:
     classes that load it themselves); ``bib`` is a BibTeX style name,
     ``biblatex``, or None.  ``numbers_in`` says where reference numbers go:
     ``pith`` (the refs.pith file pithtex annotate writes), ``bib`` (a
-    ``pithnumber`` field, for biblatex), or ``none``.
+    ``pithnumber`` field, for biblatex), or ``none``.  ``class_options``
+    replaces the options the test papers give the class (``aps,pra`` for
+    REVTeX, ``sigconf`` for acmart ...).
     """
 
     cls: str = "article"
@@ -359,6 +404,7 @@ class Paper:
     preamble: str = ""
     numbers_in: str = "pith"
     biblatex_first: bool = False
+    class_options: str = ""
 
     @property
     def bib_tool(self) -> str | None:
@@ -397,12 +443,14 @@ def write_paper(workdir: Path, paper: Paper, main: str = "main.tex") -> Path:
                 render_bibrefs(pairs, bib_name="refs.bib", name="refs.pith"), encoding="utf-8"
             )
 
-    docclass = {
-        "twocolumn": r"\documentclass[twocolumn]{article}",
-        "revtex4-2": r"\documentclass[aps,pra]{revtex4-2}",
-        "IEEEtran": r"\documentclass[conference]{IEEEtran}",
-        "acmart": r"\documentclass[sigconf]{acmart}",
-    }.get(cls, rf"\documentclass{{{cls}}}")
+    name, options = {
+        "twocolumn": ("article", "twocolumn"),
+        "revtex4-2": ("revtex4-2", "aps,pra"),
+        "IEEEtran": ("IEEEtran", "conference"),
+        "acmart": ("acmart", "sigconf"),
+    }.get(cls, (cls, ""))
+    options = paper.class_options or options
+    docclass = rf"\documentclass[{options}]{{{name}}}" if options else rf"\documentclass{{{name}}}"
     pre: list[str] = [docclass, r"\usepackage[T1]{fontenc}" if cls not in ("acmart",) else ""]
     natbib = paper.bib in ("plainnat", "abbrvnat") and cls not in ("revtex4-2", "acmart")
     if natbib:
@@ -485,7 +533,11 @@ def check_paper(result: TexResult, paper: Paper, engine: str) -> None:
     body_at = text.find(BODY_MARK.lower())
     assert title_at >= 0, f"{where}: title missing from\n{text}"
     assert 0 <= badge_at, f"{where}: no title badge in\n{text}"
-    assert title_at < badge_at < body_at, f"{where}: badge not between title and body:\n{text}"
+    if paper.cls == "acmart":
+        # sigconf: above the title, in the top margin (the columns keep their flow).
+        assert badge_at < title_at < body_at, f"{where}: badge not above the title:\n{text}"
+    else:
+        assert title_at < badge_at < body_at, f"{where}: badge not between title and body:\n{text}"
     assert text.count(PAPER_BADGE.lower()) == 1, f"{where}: title badge more than once:\n{text}"
 
     # Badges in the bibliography, each in its own entry, none for the

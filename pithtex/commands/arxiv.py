@@ -1,0 +1,202 @@
+"""``pithtex arxiv main.tex [-o DIR|FILE.tar.gz]``: the arXiv upload, exactly the files the build uses.
+
+First the paper is built (``latexmk -pdf -recorder``: latexmk does nothing
+when the PDF is up to date; ``--no-build`` uses the ``.fls`` as it is), then
+the upload is taken from the files that build read (:mod:`pithtex.submit.plan`):
+the paper's sources and figures, ``pith.sty``, each ``.pith`` file, the
+``.bbl`` named after the main file, and an ``00README.json`` naming the
+compiler (:mod:`pithtex.submit.readme`). Never ``pith.lock``, the ``.bib``,
+caches, hidden files or files the build did not read.
+
+Exit status: 0 the upload was written (and its files listed on stdout),
+1 a problem (the build failed, or a badge or a file would be missing on
+arXiv: one line each, nothing written), 2 usage or unreadable input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from pithtex.errors import InputError, PithtexError, UsageError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # pragma: no cover
+    from pithtex.submit.plan import BibUse
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.description = (
+        "Build the arXiv upload of a paper: the files its build reads (from latexmk's -recorder list), "
+        "pith.sty, the .pith files, the .bbl and an 00README.json. Refuses when a badge would need a "
+        "file that is not in the upload."
+    )
+    parser.add_argument("main", type=Path, metavar="MAIN.tex", help="the paper's root .tex file")
+    parser.add_argument(
+        "-o", "--output", type=Path, metavar="DIR|FILE.tar.gz",
+        help="a new (or empty) directory, or a .tar.gz / .tgz file (default: MAIN-arxiv.tar.gz beside MAIN.tex)",
+    )
+    parser.add_argument("--no-build", action="store_true",
+                        help="do not run latexmk: use the MAIN.fls the last build left")
+    parser.add_argument("--lock", type=Path, metavar="PATH", help="lock file (default: pith.lock beside the sources)")
+    parser.add_argument("--field", metavar="NAME", help="BibTeX field name (default: config, pithnumber)")
+    parser.add_argument("-q", "--quiet", action="store_true", help="print nothing when all is well")
+
+
+def run(args: argparse.Namespace) -> int:
+    from pithtex.config import load_config
+    from pithtex.submit.fls import read_fls
+    from pithtex.submit.plan import TexTrees, plan_upload
+
+    main: Path = args.main
+    if main.suffix.lower() not in (".tex", ".ltx"):
+        raise UsageError(f"{main}: not a .tex file")
+    if not main.is_file():
+        raise InputError(f"{main}: no such file")
+    output = args.output if args.output is not None else main.parent / f"{main.stem}-arxiv.tar.gz"
+    tarball = output.name.endswith((".tar.gz", ".tgz"))
+    if not tarball and output.exists() and (not output.is_dir() or any(output.iterdir())):
+        raise UsageError(f"{output}: exists and is not an empty directory")
+    config = load_config([main])
+    field = args.field or config.field
+    lock_path = args.lock.resolve() if args.lock else config.lock
+
+    if not args.no_build:
+        _build(main)
+    fls = main.with_suffix(".fls")
+    if not fls.is_file():
+        raise InputError(f"{fls}: no such file", hint="build with 'latexmk -pdf -recorder', or leave out --no-build")
+    recorded = read_fls(fls)
+    upload = plan_upload(
+        main, recorded, _bib_uses(main), badges_in=_badge_counter(lock_path, field), lock=lock_path,
+        trees=TexTrees.from_kpsewhich(),
+    )
+    if args.no_build:
+        built = fls.stat().st_mtime_ns
+        newer = [name for name, path in upload.files.items() if path.stat().st_mtime_ns > built]
+        if newer:
+            upload.warnings.append(
+                f"{fls.name} is older than {', '.join(sorted(newer))}: the build's file list may be out of date "
+                "(build again, or leave out --no-build)"
+            )
+    for warning in upload.warnings:
+        if not args.quiet:
+            print(f"pithtex: warning: {warning}", file=sys.stderr)
+    if upload.problems:
+        for problem in upload.problems:
+            print(problem, file=sys.stderr)
+        print(f"pithtex: nothing was written: the upload would miss what the PDF built here uses", file=sys.stderr)
+        return 1
+
+    from pithtex.submit.readme import README_NAME, render_readme
+
+    members = {name: _read(upload.files[name]) for name in upload.names()}
+    members[README_NAME] = render_readme(upload.main, upload.compiler, [n for n in members if n.endswith(".pith")])
+    if tarball:
+        from pithtex.submit.tarball import build_tar_gz
+        from pithtex.write.atomic import atomic_write_bytes
+
+        atomic_write_bytes(output, build_tar_gz(members))
+    else:
+        _write_directory(output, members)
+    if not args.quiet:
+        for name in sorted(members):
+            print(name)
+        n = len(members)
+        print(f"pithtex: {output}: {n} file{'s' if n != 1 else ''} for arXiv (compiler {upload.compiler})",
+              file=sys.stderr)
+    return 0
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
+
+
+_ERROR_LINE = re.compile(r"^(?:\S+:\d+: |! )")
+
+
+def _build(main: Path) -> None:
+    """``latexmk -pdf -recorder`` in the paper's directory; a failed build is one problem (exit 1)."""
+    program = shutil.which("latexmk")
+    if program is None:
+        raise InputError("latexmk is not installed", hint="build with '-recorder' yourself and pass --no-build")
+    cmd = [program, "-pdf", "-recorder", "-interaction=nonstopmode", "-halt-on-error", "-file-line-error", main.name]
+    try:
+        proc = subprocess.run(cmd, cwd=main.parent, stdin=subprocess.DEVNULL, capture_output=True, timeout=3600)
+    except (OSError, subprocess.SubprocessError) as exc:
+        raise PithtexError(f"{main}: cannot run latexmk: {exc}") from None
+    if proc.returncode != 0:
+        output = (proc.stdout + proc.stderr).decode("utf-8", "replace").splitlines()
+        errors = [line for line in output if _ERROR_LINE.match(line)]
+        for line in (errors or output[-15:])[:20]:
+            print(line, file=sys.stderr)
+        raise PithtexError(f"{main}: the build failed (latexmk exited {proc.returncode}); nothing was written")
+
+
+def _bib_uses(main: Path) -> list[BibUse]:
+    """The paper's own .bib files (:func:`pithtex.scan.bibfiles.find_bib_files`: ``\\bibliography``,
+    ``\\addbibresource``, through ``\\input``), each with the ``file:line`` that names it."""
+    from pithtex.scan.bibfiles import find_bib_files
+    from pithtex.submit.plan import BibUse
+
+    return [
+        BibUse(bib.path, bib.where, bib.command, bibtex=bib.command.startswith(("\\bibliography", "\\nobibliography")))
+        for bib in find_bib_files(main)
+        if bib.usable
+    ]
+
+
+def _badge_counter(lock_path: Path, field: str):  # type: ignore[no-untyped-def]
+    """``count(bib)``: the entries of a .bib that would carry a badge (a pithnumber field, or an
+    arXiv id pith.lock holds)."""
+    from pithtex.resolve.lockfile import Lockfile
+    from pithtex.scan.bib import scan_bib
+    from pithtex.scan.source import read_source
+    from pithtex.write.bibrefs import is_safe_bib_key
+
+    locks: list[Lockfile] = []
+
+    def count(bib: Path) -> int:
+        if not locks:
+            locks.append(Lockfile.load(lock_path))
+        lock = locks[0]
+        n = 0
+        for entry in scan_bib(read_source(bib), field_name=field).entries:
+            if entry.key is None or not is_safe_bib_key(entry.key):
+                continue
+            if entry.pithnumber is not None or (len(entry.arxiv) == 1 and lock.get(entry.arxiv[0]) is not None):
+                n += 1
+        return n
+
+    return count
+
+
+def _write_directory(output: Path, members: dict[str, bytes]) -> None:
+    """Fill a new directory beside ``output``, then rename it into place (all or nothing)."""
+    import tempfile
+
+    parent = output.parent if str(output.parent) else Path(".")
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        temp = Path(tempfile.mkdtemp(prefix=f".{output.name}.", dir=parent))
+    except OSError as exc:
+        raise PithtexError(f"{output}: cannot write: {exc.strerror or exc}") from None
+    try:
+        for name, data in members.items():
+            target = temp / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+            os.chmod(target, 0o644)
+        os.chmod(temp, 0o755)
+        os.replace(temp, output)  # onto an empty directory, or a new name
+    except OSError as exc:
+        shutil.rmtree(temp, ignore_errors=True)
+        raise PithtexError(f"{output}: cannot write: {exc.strerror or exc}; nothing was written") from None

@@ -1,0 +1,137 @@
+"""``pithtex report FILE... [-o OUT] [--format html|json|sarif]``: every reference and its status.
+
+Offline: the statuses come from ``pith.lock`` alone, each entry re-verified
+against the trusted keys (:mod:`pithtex.report.model`); the network and the
+per-user cache are never used (run ``pithtex resolve`` first to fill the lock).
+HTML is one self-contained page (:mod:`pithtex.report.html`), JSON the
+:meth:`~pithtex.report.model.Report.to_json` object, SARIF 2.1.0 one result per
+problem for code-scanning tools (:mod:`pithtex.report.sarif`).
+
+Exit status: 0 no problems, 1 some reference is a problem (title mismatch,
+unresolved, duplicate; the report is written all the same, so that CI can
+publish it and still fail), 2 usage or unreadable input (nothing written).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from pithtex.commands.inputs import split_inputs
+from pithtex.errors import InputError, UsageError
+
+FORMATS = ("html", "json", "sarif")
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.description = (
+        "Write a report of every reference (key, title, arXiv id and version, Pith Number, status), "
+        "offline from pith.lock. Exit 1 when some reference is a problem."
+    )
+    parser.add_argument("files", nargs="+", type=Path, metavar="FILE", help="the root .tex file, or .bib files")
+    parser.add_argument("-o", "--output", type=Path, metavar="PATH", help="write here (default: stdout)")
+    parser.add_argument("--format", choices=FORMATS, default=None,
+                        help="html, json or sarif (default: from the -o suffix, else html)")
+    parser.add_argument("--lock", type=Path, metavar="PATH", help="lock file (default: pith.lock beside the sources)")
+    parser.add_argument("--field", metavar="NAME", help="BibTeX field name (default: config, pithnumber)")
+    parser.add_argument("--base", metavar="URL", default=None,
+                        help="where Pith Number pages are (default: https://pith.science, as pith.sty links)")
+    parser.add_argument(
+        "--allow-title-mismatch", action="append", default=[], metavar="KEY",
+        help="accept KEY although its title does not match the signed title (repeatable)",
+    )
+    parser.add_argument(
+        "--trust-key", action="append", default=[], metavar="FILE", type=Path,
+        help="also trust this Ed25519 key file (repeatable; also $PITHTEX_TRUST_KEYS)",
+    )
+
+
+def _format(args: argparse.Namespace) -> str:
+    if args.format:
+        return args.format
+    suffix = args.output.suffix.lower() if args.output is not None else ""
+    return {".json": "json", ".sarif": "sarif"}.get(suffix, "html")
+
+
+def run(args: argparse.Namespace) -> int:
+    from pithtex.config import load_config
+    from pithtex.report.model import DEFAULT_BASE, build_report
+    from pithtex.scan.bib import scan_bib
+    from pithtex.scan.source import read_source
+    from pithtex.verify.keys import trust_store_from
+
+    files = list(dict.fromkeys(args.files))
+    for path in files:
+        if not path.exists():
+            raise InputError(f"{path}: no such file")
+    bibs, texs = split_inputs(files)
+    bibs = [*bibs, *_bibs_of(texs)]
+    if not bibs:
+        raise UsageError("no .bib file to report on", hint="name the .bib files, or a .tex that uses them")
+    config = load_config(files)
+    for warning in config.warnings:
+        print(f"pithtex: warning: {warning}", file=sys.stderr)
+    field = args.field or config.field
+    lock_path = args.lock.resolve() if args.lock else config.lock
+    trust = trust_store_from([*config.trust_keys, *args.trust_key])
+
+    entries = []
+    for path in dict.fromkeys(bibs):
+        result = scan_bib(read_source(path), field_name=field)
+        for problem in result.errors:
+            if problem.fatal:
+                raise InputError(str(problem))
+            print(f"pithtex: warning: {problem}", file=sys.stderr)
+        entries.extend(result.entries)
+    report = build_report(
+        entries, lock_path, trust, field_name=field, allow_title_mismatch=args.allow_title_mismatch,
+        base=args.base or DEFAULT_BASE, sources=[str(p) for p in dict.fromkeys(bibs)],
+    )
+
+    fmt = _format(args)
+    if fmt == "html":
+        from pithtex.report.html import render_html
+
+        title = str(texs[0]) if texs else ", ".join(str(p) for p in bibs)
+        text = render_html(report, title=title)
+    else:
+        import json
+
+        if fmt == "json":
+            payload = report.to_json()
+        else:
+            from pithtex.report.sarif import to_sarif
+
+            payload = to_sarif(report)
+        text = json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
+    if args.output is None:
+        sys.stdout.write(text)
+    else:
+        from pithtex.write.atomic import write_if_changed
+
+        write_if_changed(args.output, text.encode("utf-8"))
+    print(f"pithtex: {report.summary()}", file=sys.stderr)
+    for ref in report.problems:
+        who = f"{ref.key}: " if ref.key else ""
+        why = f": {ref.notes[0]}" if ref.notes else ""
+        print(f"{ref.location}: {who}{ref.status}{why}", file=sys.stderr)
+    return 1 if report.problems else 0
+
+
+def _bibs_of(texs: list[Path]) -> list[Path]:
+    """The .bib files the .tex files use (\\bibliography, \\addbibresource, through \\input)."""
+    if not texs:
+        return []
+    from pithtex.scan.bibfiles import find_bib_files
+
+    out: list[Path] = []
+    for tex in texs:
+        for bib in find_bib_files(tex):
+            if bib.problem is not None and bib.kind == "bib" and not bib.external:
+                raise InputError(str(bib))
+            if bib.problem is not None:
+                print(f"pithtex: warning: {bib}", file=sys.stderr)
+            if bib.usable:
+                out.append(bib.path)
+    return out

@@ -1,0 +1,232 @@
+"""Each reference's status, decided offline from ``pith.lock``.
+
+Statuses (the ``status`` field of ``--format json``, exactly these strings):
+
+==================  =======  ====================================================
+status              problem  meaning
+==================  =======  ====================================================
+``verified``        no       cites one arXiv paper whose pith.lock entry verifies
+                             against a trusted key, and the title does not say the
+                             id is wrong
+``title mismatch``  yes      the entry's title is not the signed title of the paper
+                             its arXiv id names: the id is probably wrong
+``unresolved``      yes      cites arXiv, but pith.lock holds no entry for the id
+                             that verifies (or the entry names several papers)
+``not arXiv``       no       cites no arXiv paper (a journal article, a book)
+``duplicate``       yes      another key cites the same paper (the bibliography
+                             would list it twice)
+==================  =======  ====================================================
+
+When several apply, the first in the order title mismatch, unresolved,
+duplicate wins. Everything else worth saying (a title that differs only in
+case, a later arXiv version, a ``pithnumber`` field that disagrees with the
+lock) is a note on the reference, not a status.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pithtex.ids.arxiv import ArxivId
+from pithtex.ids.pith_number import PithNumber
+
+__all__ = [
+    "DEFAULT_BASE",
+    "PROBLEM_STATUSES",
+    "STATUSES",
+    "RefStatus",
+    "Report",
+    "build_report",
+]
+
+VERIFIED = "verified"
+TITLE_MISMATCH = "title mismatch"
+UNRESOLVED = "unresolved"
+NOT_ARXIV = "not arXiv"
+DUPLICATE = "duplicate"
+#: In the order the summary line names them.
+STATUSES = (VERIFIED, TITLE_MISMATCH, UNRESOLVED, NOT_ARXIV, DUPLICATE)
+#: Statuses that make ``pithtex report`` exit 1.
+PROBLEM_STATUSES = (TITLE_MISMATCH, UNRESOLVED, DUPLICATE)
+#: Where a Pith Number's page is: ``<base>/pith/<suffix>`` (docs/pith-protocol.md section 9,
+#: and the link pith.sty puts on a badge).
+DEFAULT_BASE = "https://pith.science"
+
+
+@dataclass(frozen=True)
+class RefStatus:
+    """One .bib entry and what pithtex can say about it."""
+
+    file: str
+    line: int
+    key: str | None
+    title: str | None  # the entry's title as plain text
+    arxiv: ArxivId | None  # as cited (None: not arXiv, or several papers)
+    version: int | None  # the version pith.lock resolved it to
+    pith_number: PithNumber | None
+    status: str
+    notes: tuple[str, ...] = ()
+    url: str | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def problem(self) -> bool:
+        return self.status in PROBLEM_STATUSES
+
+    @property
+    def location(self) -> str:
+        return f"{self.file}:{self.line}"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "file": self.file,
+            "line": self.line,
+            "title": self.title,
+            "arxiv_id": self.arxiv.id if self.arxiv is not None else None,
+            "cited_version": self.arxiv.version if self.arxiv is not None else None,
+            "version": self.version,
+            "pith_number": self.pith_number.full if self.pith_number is not None else None,
+            "url": self.url,
+            "status": self.status,
+            "problem": self.problem,
+            "notes": list(self.notes),
+        }
+
+
+@dataclass(frozen=True)
+class Report:
+    """Every reference, in file order, with the counts the summary line gives."""
+
+    references: tuple[RefStatus, ...]
+    sources: tuple[str, ...]  # the .bib files, as named
+    lock: str
+
+    @property
+    def counts(self) -> dict[str, int]:
+        counts = {status: 0 for status in STATUSES}
+        for ref in self.references:
+            counts[ref.status] += 1
+        return counts
+
+    @property
+    def problems(self) -> list[RefStatus]:
+        return [r for r in self.references if r.problem]
+
+    def problems_first(self) -> list[RefStatus]:
+        """Problems (in file order), then the rest (in file order)."""
+        return [*self.problems, *(r for r in self.references if not r.problem)]
+
+    def summary(self) -> str:
+        """``5 references: 2 verified, 1 title mismatch, ...; 2 problems``."""
+        n = len(self.references)
+        parts = ", ".join(f"{count} {status}" for status, count in self.counts.items())
+        p = len(self.problems)
+        tail = "no problems" if p == 0 else f"{p} problem{'s' if p != 1 else ''}"
+        return f"{n} reference{'s' if n != 1 else ''}: {parts}; {tail}"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "summary": {"text": self.summary(), "references": len(self.references),
+                        "problems": len(self.problems), "counts": self.counts},
+            "sources": list(self.sources),
+            "lock": self.lock,
+            "references": [r.to_json() for r in self.problems_first()],
+        }
+
+
+def build_report(
+    entries: Sequence[Any],
+    lock_path: Path,
+    trust: Any,
+    *,
+    field_name: str = "pithnumber",
+    allow_title_mismatch: Iterable[str] = (),
+    base: str = DEFAULT_BASE,
+    sources: Sequence[str] = (),
+) -> Report:
+    """The report on scanned ``entries`` (:class:`pithtex.scan.model.BibEntry`), from the lock
+    at ``lock_path`` verified against ``trust``. Reads nothing else: no network, no cache."""
+    from pithtex.crosscheck import RecordFacts, crosscheck
+    from pithtex.resolve.lockfile import Lockfile
+
+    lock = Lockfile.load(lock_path)
+    base = base.rstrip("/")
+    verified: dict[ArxivId, tuple[Any, str | None]] = {}  # id as cited -> (lock entry | None, why not)
+
+    def lookup(arxiv: ArxivId) -> tuple[Any, str | None]:
+        if arxiv not in verified:
+            entry = lock.get(arxiv)
+            if entry is None:
+                verified[arxiv] = (None, f"{arxiv} is not in {lock.path.name} (run 'pithtex resolve')")
+            else:
+                result = lock.verify_entry(entry, trust)
+                if result.ok:
+                    verified[arxiv] = (entry, None)
+                else:
+                    reasons = "; ".join(result.problems) or result.status
+                    verified[arxiv] = (None, f"the {lock.path.name} entry for {arxiv} does not verify: {reasons}")
+        return verified[arxiv]
+
+    def facts_for(arxiv: ArxivId) -> RecordFacts | None:
+        entry, _ = lookup(arxiv)
+        if entry is None:
+            return None
+        try:
+            return RecordFacts.from_lock_entry(entry)
+        except (KeyError, TypeError, ValueError):
+            return None
+
+    entries = [e for e in entries if e.key is not None]
+    findings = crosscheck(entries, facts_for, allow_title_mismatch=list(allow_title_mismatch), title_info=False)
+    by_place: dict[tuple[str, int], list[Any]] = {}
+    for f in findings:
+        by_place.setdefault((f.file, f.line), []).append(f)
+    return Report(
+        tuple(_status(e, lookup, by_place.get((str(e.file), int(e.line)), []), field_name, base) for e in entries),
+        tuple(sources),
+        str(lock.path),
+    )
+
+
+def _plain(title: str | None) -> str | None:
+    if not title or not title.strip():
+        return None
+    from pithtex.crosscheck import plain_title
+
+    return plain_title(title)
+
+
+def _status(entry: Any, lookup: Any, findings: list[Any], field_name: str, base: str) -> RefStatus:
+    from pithtex.write.texedit import same_number
+
+    notes: list[str] = []
+    status = NOT_ARXIV
+    arxiv = number = version = None
+    if len(entry.arxiv) > 1:
+        status = UNRESOLVED
+        notes.append("names several arXiv papers (" + ", ".join(str(a) for a in entry.arxiv) + "): cite one")
+    elif entry.arxiv:
+        arxiv = entry.arxiv[0]
+        lock_entry, why = lookup(arxiv)
+        if lock_entry is None:
+            status = UNRESOLVED
+            notes.append(why)
+        else:
+            status = VERIFIED
+            number, version = lock_entry.pith_number, lock_entry.source_version
+            written = entry.pithnumber.value.strip() if entry.pithnumber is not None else None
+            if written and not same_number(written, number.full):
+                notes.append(f"its {field_name} field says {written}, {number.full} in pith.lock (run 'pithtex annotate')")
+    for f in findings:
+        if f.code == "title-mismatch" and f.severity == "error":
+            status = TITLE_MISMATCH
+        elif f.code == "duplicate-reference" and status in (VERIFIED, NOT_ARXIV):
+            status = DUPLICATE
+        notes.append(f.message)
+    url = f"{base}/pith/{number.suffix}" if number is not None else None
+    return RefStatus(str(entry.file), int(entry.line), entry.key, _plain(entry.title), arxiv, version, number,
+                     status, tuple(notes), url)

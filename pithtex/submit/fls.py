@@ -1,0 +1,85 @@
+"""Read a ``.fls`` file: what one TeX run opened (``-recorder``, which latexmk passes).
+
+Each line is ``PWD <dir>``, ``INPUT <file>`` or ``OUTPUT <file>``; relative
+names are relative to the ``PWD`` line before them. A file TeX read is
+listed every time it was opened; the list here names it once, in the order
+of its first opening. The format file (``pdflatex.fmt``, ``lualatex.fmt``,
+...) says which engine ran.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from pithtex.errors import InputError
+
+__all__ = ["Recorded", "engine_of", "read_fls"]
+
+#: format file stem -> the engine's name as arXiv's 00README spells compilers
+_FORMATS = {
+    "pdflatex": "pdflatex",
+    "latex": "latex",  # pdfTeX in DVI mode: latex + dvips
+    "lualatex": "lualatex",
+    "luahblatex": "lualatex",
+    "xelatex": "xelatex",
+    "pdftex": "pdftex",
+    "tex": "tex",
+}
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """What one TeX run opened: absolute, normalised paths (symlinks not followed)."""
+
+    fls: Path
+    inputs: tuple[Path, ...]
+    outputs: frozenset[Path]
+    engine: str | None
+
+    def read_only(self) -> list[Path]:
+        """The files the run read and did not write itself (its .aux, .out, .toc are left out)."""
+        return [p for p in self.inputs if p not in self.outputs]
+
+
+def engine_of(inputs: list[Path]) -> str | None:
+    """The engine a run used, from the format file it loaded."""
+    for path in inputs:
+        if path.suffix == ".fmt":
+            return _FORMATS.get(path.stem, path.stem)
+    return None
+
+
+def read_fls(path: Path) -> Recorded:
+    """Parse ``path``; an unreadable or malformed file is an :class:`InputError` naming file:line."""
+    try:
+        text = Path(path).read_text(encoding="utf-8", errors="surrogateescape")
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    pwd: Path | None = None
+    inputs: dict[Path, None] = {}
+    outputs: set[Path] = set()
+    for number, line in enumerate(text.splitlines(), 1):
+        kind, _, name = line.partition(" ")
+        if not line.strip():
+            continue
+        if kind == "PWD":
+            pwd = Path(name)
+            continue
+        if kind not in ("INPUT", "OUTPUT") or not name:
+            raise InputError(f"{path}:{number}: not a TeX recorder line: {line[:80]!r}")
+        target = Path(name)
+        if not target.is_absolute():
+            if pwd is None:
+                raise InputError(f"{path}:{number}: a relative name before any PWD line")
+            target = pwd / target
+        target = Path(os.path.normpath(target))
+        if kind == "INPUT":
+            inputs.setdefault(target, None)
+        else:
+            outputs.add(target)
+    if pwd is None:
+        raise InputError(f"{path}: not a TeX recorder file (no PWD line)")
+    ordered = list(inputs)
+    return Recorded(Path(path), tuple(ordered), frozenset(outputs), engine_of(ordered))

@@ -1,0 +1,221 @@
+"""Which files go into a paper's arXiv upload, and what a badge would miss there.
+
+The upload holds exactly the files of the paper's directory that the build
+read (:class:`~pithtex.submit.fls.Recorded`), without what the build wrote
+itself (``.aux``, ``.out``, ``.toc``) and without build logs: the ``.tex``
+files, figures, ``pith.sty``, each ``.pith`` file pith.sty read, and the
+``.bbl`` named after the main file (BibTeX's output, read by LaTeX, so it is
+in the list). Never the ``.bib`` (the ``.bbl`` replaces it), ``pith.lock``,
+caches, hidden files (``.git``) or files the build did not read.
+
+A problem is something that would make the PDF arXiv builds differ from the
+one built here: a file from outside the paper's directory (TEXMFHOME,
+``../macros.tex``), ``pith.sty`` not in the upload, a bibliography without
+its ``.bbl``, a bibliography with Pith Numbers but no ``.pith`` file beside
+it (its badges would not print). Each is one line, ``file:line: ...`` where
+the line is known.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pithtex.submit.fls import Recorded
+
+__all__ = ["AUX_SUFFIXES", "ARXIV_COMPILERS", "BibUse", "TexTrees", "Upload", "plan_upload"]
+
+#: What a build writes for itself or for the author, never needed to build again on arXiv.
+AUX_SUFFIXES = frozenset({
+    ".aux", ".log", ".out", ".toc", ".lof", ".lot", ".fls", ".fdb_latexmk", ".blg", ".bcf", ".run.xml",
+    ".synctex.gz", ".synctex", ".nav", ".snm", ".vrb", ".xdv", ".dvi", ".brf", ".idx", ".ilg", ".glg",
+})
+#: The compilers arXiv's 00README names for LaTeX (pdfLaTeX, or LaTeX + dvips).
+ARXIV_COMPILERS = ("pdflatex", "latex")
+
+_USEPACKAGE_PITH = re.compile(r"\\(?:usepackage|RequirePackage)\s*(?:\[[^\]]*\]\s*)?\{[^}]*\bpith\b[^}]*\}")
+
+
+@dataclass(frozen=True)
+class BibUse:
+    """A .bib the paper's bibliography uses, and where it is named (for messages)."""
+
+    path: Path
+    where: str  # "main.tex:31" or "main.tex"
+    command: str  # "\\bibliography{refs}"
+    bibtex: bool  # BibTeX (\\bibliography): badges come from the .pith file alone
+
+
+@dataclass(frozen=True)
+class TexTrees:
+    """The TeX trees this TeX Live reads: the personal one (not on arXiv) and the rest."""
+
+    home: tuple[Path, ...]
+    system: tuple[Path, ...]
+
+    @classmethod
+    def from_kpsewhich(cls) -> TexTrees:
+        """Ask kpsewhich (TEXMFHOME, TEXMF, TEXMFCNF); no trees when it is not installed."""
+        program = shutil.which("kpsewhich")
+        if program is None:
+            return cls((), ())
+
+        def value(name: str) -> str:
+            try:
+                proc = subprocess.run([program, f"-var-value={name}"], capture_output=True, text=True, timeout=30,
+                                      stdin=subprocess.DEVNULL)
+            except (OSError, subprocess.SubprocessError):
+                return ""
+            return proc.stdout.strip()
+
+        def paths(text: str, seps: str) -> list[Path]:
+            parts = re.split(f"[{re.escape(seps)}]", text.replace("{", ",").replace("}", ","))
+            return [Path(os.path.normpath(p.lstrip("!"))) for p in parts if p.strip("!").strip()]
+
+        home = paths(value("TEXMFHOME"), ",:")
+        system = [p for p in paths(value("TEXMF"), ",") + paths(value("TEXMFCNF"), ":;") if p not in home]
+        return cls(tuple(home), tuple(system))
+
+
+@dataclass
+class Upload:
+    """The files of the upload (name in the upload -> file on disk) and what is wrong."""
+
+    root: Path
+    main: str
+    compiler: str
+    files: dict[str, Path] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def names(self) -> list[str]:
+        return sorted(self.files)
+
+
+def _under(path: Path, roots: Sequence[Path]) -> bool:
+    return any(path == r or r in path.parents for r in roots)
+
+
+def _line_of(text: str, pattern: re.Pattern[str]) -> int | None:
+    m = pattern.search(text)
+    return text.count("\n", 0, m.start()) + 1 if m else None
+
+
+def plan_upload(
+    main: Path,
+    recorded: Recorded,
+    bibs: Sequence[BibUse],
+    *,
+    badges_in: Callable[[Path], int],
+    lock: Path | None,
+    trees: TexTrees,
+) -> Upload:
+    """The upload of ``main`` built as ``recorded`` says. ``bibs`` are the .bib files its
+    bibliography uses; ``badges_in(bib)`` counts the entries of a .bib that would get a
+    badge (a Pith Number in pith.lock or a pithnumber field)."""
+    root = main.parent.resolve()
+    name = main.name
+    upload = Upload(root, name, recorded.engine or "pdflatex")
+    from pithtex.scan.texclean import blank_non_text
+
+    main_text = blank_non_text(main.read_text(encoding="utf-8", errors="replace"))  # same offsets, no comments
+    pith_line = _line_of(main_text, _USEPACKAGE_PITH)
+    pith_at = f"{name}:{pith_line}" if pith_line else name
+    lock_real = lock.resolve() if lock is not None else None
+    seen_sty: list[Path] = []
+
+    for path in recorded.read_only():
+        if path.suffix == ".fmt" or path.name == "texmf.cnf" or _under(path, (Path("/dev"), Path("/proc"))):
+            continue
+        if path.name == "pith.sty":
+            seen_sty.append(path)
+        try:
+            rel = path.relative_to(root)
+        except ValueError:
+            rel = None
+        if rel is None:
+            if path.name == "pith.sty":
+                continue  # said below, once
+            if _under(path, trees.home):
+                upload.problems.append(
+                    f"{name}: the build reads {path} from your TEXMFHOME, which arXiv does not have "
+                    f"(copy it beside {name})"
+                )
+            elif not _under(path, trees.system):
+                upload.problems.append(
+                    f"{name}: the build reads {path}, outside the paper's directory {root}; "
+                    "arXiv will not have it (copy it into the paper's directory)"
+                )
+            continue
+        arcname = rel.as_posix()
+        if any(part.startswith(".") for part in rel.parts):
+            upload.warnings.append(f"{arcname}: a hidden file the build read; left out of the upload")
+            continue
+        if lock_real is not None and path.resolve() == lock_real:
+            upload.warnings.append(f"{arcname}: the lock file is never uploaded")
+            continue
+        if "".join(rel.suffixes[-2:]) in AUX_SUFFIXES or rel.suffix in AUX_SUFFIXES:
+            continue
+        if not path.is_file():
+            upload.problems.append(f"{arcname}: the build read it, but it is no longer there (build again)")
+            continue
+        upload.files[arcname] = path
+
+    if seen_sty and "pith.sty" not in upload.files:
+        upload.problems.append(
+            f"{pith_at}: \\usepackage{{pith}} loads {seen_sty[0]}, which is not in the upload "
+            f"(run 'pithtex sty {main.parent}' and build again)"
+        )
+    _check_bibliography(main, recorded, bibs, badges_in, upload)
+    if upload.compiler not in ARXIV_COMPILERS:
+        upload.warnings.append(
+            f"{name}: built with {upload.compiler}; arXiv's LaTeX compilers are {' and '.join(ARXIV_COMPILERS)}"
+        )
+    return upload
+
+
+def _check_bibliography(
+    main: Path, recorded: Recorded, bibs: Sequence[BibUse], badges_in: Callable[[Path], int], upload: Upload
+) -> None:
+    stem = main.stem
+    aux = main.with_suffix(".aux")
+    try:
+        aux_text = aux.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        aux_text = ""
+    biblatex = any(p.suffix == ".bcf" for p in recorded.outputs)
+    if ("\\bibdata{" in aux_text or biblatex) and f"{stem}.bbl" not in upload.files:
+        where = bibs[0].where if bibs else main.name
+        upload.problems.append(
+            f"{where}: {stem}.bbl is not in the build (run {'biber' if biblatex else 'bibtex'}, "
+            "or latexmk, and build again); arXiv needs it for the bibliography and its badges"
+        )
+    from pithtex.write.bibrefs import bibrefs_path
+
+    for bib in bibs:
+        pith = bibrefs_path(bib.path)
+        try:
+            arcname = pith.resolve().relative_to(upload.root).as_posix()
+        except ValueError:
+            arcname = None
+        if arcname is not None and arcname in upload.files:
+            continue
+        if pith.exists():
+            upload.problems.append(
+                f"{bib.where}: {bib.command}: {pith.name} exists but the build did not read it "
+                "(build again), so its badges would not print on arXiv"
+            )
+            continue
+        if not bib.bibtex or not bib.path.is_file():
+            continue  # biblatex takes the numbers from the pithnumber fields in the .bbl
+        count = badges_in(bib.path)
+        if count:
+            upload.problems.append(
+                f"{bib.where}: {bib.command}: {pith.name} is missing, so {count} badge{'s' if count != 1 else ''} "
+                f"would not print (run 'pithtex annotate {bib.path.name}')"
+            )

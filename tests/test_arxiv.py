@@ -1,0 +1,256 @@
+"""`pithtex arxiv`: the upload holds what the build reads, and compiles alone with pdflatex."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tarfile
+from pathlib import Path
+
+import pytest
+
+from pithtex.errors import InputError
+from pithtex.submit.fls import read_fls
+from pithtex.submit.tarball import DEFAULT_MTIME, build_tar_gz
+from tests.support.tex import PAPER_SUFFIX, _tex_env, compile_latex, pdf_info_custom, pdf_text, require_tex
+
+REPO = Path(__file__).resolve().parent.parent
+EXAMPLE = REPO / "examples" / "paper"
+BADGES = ("pith:SPDDBVRN", "pith:3VRARFE3", "pith:C7HZCGQ4")
+NEVER = ("pith.lock", "refs.bib", "pithtex.toml", "latexmkrc", "main.aux", "main.log", "main.fls", "main.pdf",
+         "main.blg", "main.out", "main.fdb_latexmk", "notes.txt", "unused.tex")
+
+
+def env_for(tmp_path: Path) -> dict[str, str]:
+    env = _tex_env()
+    env.update(
+        PATH=os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", ""),
+        PITHTEX_REGISTRY="http://127.0.0.1:9",  # a closed port: the lock must be enough
+        XDG_CACHE_HOME=str(tmp_path / "cache"),
+        TEXMFHOME=str(tmp_path / "texmf-home"),
+    )
+    return env
+
+
+def pithtex(*args: str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "pithtex", *args], cwd=cwd, env=env, capture_output=True,
+                          text=True, timeout=600, stdin=subprocess.DEVNULL)
+
+
+def example(tmp_path: Path, *, latexmkrc: bool = True) -> Path:
+    """The example paper, with its own \\pithnumber, an \\input from a subdirectory and files it never reads."""
+    require_tex("latexmk", "pdflatex", "bibtex", "pdftotext", "pdfinfo")
+    (tmp_path / ".git").mkdir()
+    root = tmp_path / "paper"
+    root.mkdir()
+    for name in ("main.tex", "refs.bib", "pith.lock", "pithtex.toml", *(("latexmkrc",) if latexmkrc else ())):
+        shutil.copyfile(EXAMPLE / name, root / name)
+    main = root / "main.tex"
+    text = main.read_text()
+    main.write_text(text.replace("\\bibliographystyle{plainnat}", "\\input{sections/outlook}\n\n\\bibliographystyle{plainnat}"))
+    (root / "sections").mkdir()
+    (root / "sections" / "outlook.tex").write_text("\\section{Outlook}\nOutlookmark closes the paper.\n")
+    (root / "notes.txt").write_text("not part of the paper\n")
+    (root / "unused.tex").write_text("\\section{Never input}\n")
+    (root / ".git").mkdir()
+    (root / ".git" / "HEAD").write_text("ref: refs/heads/main\n")
+    return root
+
+
+def annotate(root: Path, env: dict[str, str]) -> None:
+    proc = pithtex("annotate", "refs.bib", "main.tex", "--self", "2511.00066", cwd=root, env=env)
+    assert proc.returncode == 0, proc.stderr
+
+
+def members(tarball: Path) -> dict[str, tarfile.TarInfo]:
+    with tarfile.open(tarball) as tar:
+        return {m.name: m for m in tar.getmembers()}
+
+
+@pytest.mark.tex
+@pytest.mark.slow
+def test_upload_compiles_alone_with_pdflatex(tmp_path: Path) -> None:
+    root = example(tmp_path)
+    env = env_for(tmp_path)
+    annotate(root, env)
+    proc = pithtex("arxiv", "main.tex", "-o", str(tmp_path / "upload.tar.gz"), cwd=root, env=env)
+    assert proc.returncode == 0, proc.stderr
+    expected = ["00README.json", "main.bbl", "main.tex", "pith.sty", "refs.pith", "sections", "sections/outlook.tex"]
+    listed = members(tmp_path / "upload.tar.gz")
+    assert sorted(listed) == expected
+    assert proc.stdout.split() == [n for n in expected if n != "sections"]
+    for name in NEVER:
+        assert name not in listed
+    assert not any(n.startswith(".") for n in listed)
+    for info in listed.values():
+        # _tex_env sets SOURCE_DATE_EPOCH, which the archive honours (else DEFAULT_MTIME)
+        assert (info.mtime, info.uid, info.gid, info.uname, info.gname) == (int(env["SOURCE_DATE_EPOCH"]), 0, 0, "", "")
+        assert info.mode == (0o755 if info.isdir() else 0o644)
+    with tarfile.open(tmp_path / "upload.tar.gz") as tar:
+        readme = json.loads(tar.extractfile("00README.json").read())  # type: ignore[union-attr]
+    assert readme == {
+        "process": {"compiler": "pdflatex"},
+        "sources": [{"filename": "main.tex", "usage": "toplevel"}, {"filename": "refs.pith", "usage": "include"}],
+    }
+
+    # An empty directory, pdflatex alone: no pithtex, no .bib, no bibtex, no network.
+    clean = tmp_path / "arxiv"
+    clean.mkdir()
+    with tarfile.open(tmp_path / "upload.tar.gz") as tar:
+        tar.extractall(clean)
+    assert not list(clean.glob("*.bib")) and not (clean / "pith.lock").exists()
+    result = compile_latex(clean, "main.tex", engine="pdflatex", runs=2, bib=None)
+    assert all(cmd[0] == "pdflatex" for cmd in result.commands)
+    text = pdf_text(result.pdf)
+    for badge in BADGES:
+        assert badge in text, text
+    assert "Outlookmark" in text
+    assert pdf_info_custom(result.pdf).get("PithNumber") in (PAPER_SUFFIX, f"pith:2025:{PAPER_SUFFIX}")
+    assert not (clean / "main.blg").exists()  # bibtex never ran
+
+    # The same upload again, from the recorded build: the same bytes; and as a directory.
+    again = pithtex("arxiv", "main.tex", "--no-build", "-o", str(tmp_path / "again.tgz"), cwd=root, env=env)
+    assert again.returncode == 0, again.stderr
+    assert (tmp_path / "again.tgz").read_bytes() == (tmp_path / "upload.tar.gz").read_bytes()
+    folder = pithtex("arxiv", "main.tex", "--no-build", "-o", str(tmp_path / "folder"), cwd=root, env=env)
+    assert folder.returncode == 0, folder.stderr
+    files = sorted(p.relative_to(tmp_path / "folder").as_posix() for p in (tmp_path / "folder").rglob("*"))
+    assert files == expected
+    assert (tmp_path / "folder" / "refs.pith").read_bytes() == (root / "refs.pith").read_bytes()
+    refused = pithtex("arxiv", "main.tex", "--no-build", "-o", str(tmp_path / "folder"), cwd=root, env=env)
+    assert refused.returncode == 2 and "not an empty directory" in refused.stderr
+    fls = root / "main.fls"
+    os.utime(root / "main.tex", ns=(fls.stat().st_mtime_ns + 10**9,) * 2)
+    stale = pithtex("arxiv", "main.tex", "--no-build", "-o", str(tmp_path / "stale.tgz"), cwd=root, env=env)
+    assert stale.returncode == 0
+    assert "pithtex: warning: main.fls is older than main.tex: the build's file list may be out of date" in stale.stderr
+
+
+def _paper_without_latexmkrc(tmp_path: Path, env: dict[str, str]) -> Path:
+    root = example(tmp_path, latexmkrc=False)
+    annotate(root, env)
+    return root
+
+
+def _line(path: Path, needle: str) -> int:
+    return next(i for i, line in enumerate(path.read_text().splitlines(), 1) if needle in line)
+
+
+@pytest.mark.tex
+@pytest.mark.slow
+def test_refuses_when_the_bibliography_badges_have_no_pith_file(tmp_path: Path) -> None:
+    env = env_for(tmp_path)
+    root = _paper_without_latexmkrc(tmp_path, env)
+    (root / "refs.pith").unlink()  # the .bib has its pithnumber fields; BibTeX drops them
+    out = tmp_path / "upload.tar.gz"
+    proc = pithtex("arxiv", "main.tex", "-o", str(out), cwd=root, env=env)
+    assert proc.returncode == 1
+    line = _line(root / "main.tex", "\\bibliography{refs}")
+    assert proc.stderr.splitlines()[0] == (
+        f"main.tex:{line}: \\bibliography{{refs}}: refs.pith is missing, so 3 badges would not print "
+        "(run 'pithtex annotate refs.bib')"
+    )
+    assert len(proc.stderr.splitlines()) == 2 and "nothing was written" in proc.stderr
+    assert not out.exists()
+
+
+@pytest.mark.tex
+@pytest.mark.slow
+def test_refuses_pith_sty_from_texmfhome_and_files_outside_the_paper(tmp_path: Path) -> None:
+    env = env_for(tmp_path)
+    root = _paper_without_latexmkrc(tmp_path, env)
+    home = Path(env["TEXMFHOME"]) / "tex" / "latex" / "pith"
+    home.mkdir(parents=True)
+    shutil.move(str(root / "pith.sty"), home / "pith.sty")
+    (tmp_path / "shared").mkdir()
+    (tmp_path / "shared" / "macros.tex").write_text("\\newcommand\\sharedmacro{Sharedmark}\n")
+    main = root / "main.tex"
+    main.write_text(main.read_text().replace("\\begin{document}", "\\input{../shared/macros}\n\\begin{document}"))
+    out = tmp_path / "upload.tar.gz"
+    proc = pithtex("arxiv", "main.tex", "-o", str(out), cwd=root, env=env)
+    assert proc.returncode == 1, proc.stderr
+    lines = proc.stderr.splitlines()
+    pith_line = _line(main, "\\usepackage{pith}")
+    assert f"main.tex: the build reads {tmp_path / 'shared' / 'macros.tex'}, outside the paper's directory" in lines[0]
+    assert lines[1].startswith(f"main.tex:{pith_line}: \\usepackage{{pith}} loads {home / 'pith.sty'}, "
+                               "which is not in the upload (run 'pithtex sty ")
+    assert len(lines) == 3 and not out.exists()
+
+
+@pytest.mark.tex
+@pytest.mark.slow
+def test_refuses_without_the_bbl_and_after_a_failed_build(tmp_path: Path) -> None:
+    env = env_for(tmp_path)
+    root = _paper_without_latexmkrc(tmp_path, env)
+    # built by hand, without bibtex: the .fls is there, the .bbl is not
+    subprocess.run(["pdflatex", "-recorder", "-interaction=nonstopmode", "main.tex"], cwd=root, env=env,
+                   capture_output=True, timeout=300, check=True)
+    proc = pithtex("arxiv", "main.tex", "--no-build", cwd=root, env=env)
+    assert proc.returncode == 1
+    line = _line(root / "main.tex", "\\bibliography{refs}")
+    assert proc.stderr.splitlines()[0].startswith(f"main.tex:{line}: main.bbl is not in the build (run bibtex")
+    assert not (root / "main-arxiv.tar.gz").exists()
+
+    main = root / "main.tex"
+    main.write_text(main.read_text().replace("\\section{Related work}", "\\section{Related work}\\undefinedthing"))
+    proc = pithtex("arxiv", "main.tex", cwd=root, env=env)
+    assert proc.returncode == 1
+    assert "Undefined control sequence" in proc.stderr
+    assert proc.stderr.splitlines()[-1] == "pithtex: main.tex: the build failed (latexmk exited 12); nothing was written"
+    assert not (root / "main-arxiv.tar.gz").exists()
+
+
+def test_usage_errors_are_exit_2(tmp_path: Path) -> None:
+    env = dict(os.environ)
+    (tmp_path / "refs.bib").write_text("")
+    for args, message in (
+        (["missing.tex"], "pithtex: missing.tex: no such file"),
+        (["refs.bib"], "pithtex: refs.bib: not a .tex file"),
+    ):
+        proc = pithtex("arxiv", *args, cwd=tmp_path, env=env)
+        assert proc.returncode == 2 and proc.stderr.splitlines()[0] == message
+    (tmp_path / "main.tex").write_text("\\documentclass{article}\\begin{document}x\\end{document}\n")
+    proc = pithtex("arxiv", "main.tex", "--no-build", cwd=tmp_path, env=env)
+    assert proc.returncode == 2 and proc.stderr.splitlines()[0] == "pithtex: main.fls: no such file"
+
+
+def test_fls_is_read_relative_to_pwd_once_per_file(tmp_path: Path) -> None:
+    fls = tmp_path / "main.fls"
+    fls.write_text(
+        "PWD /paper\n"
+        "INPUT /usr/share/texlive/texmf-dist/web2c/pdftex/pdflatex.fmt\n"
+        "INPUT main.tex\nOUTPUT main.log\nINPUT ./pith.sty\nINPUT pith.sty\n"
+        "INPUT ./main.aux\nOUTPUT main.aux\nINPUT sub/../figs/a.pdf\nINPUT /abs/macros.tex\n"
+    )
+    rec = read_fls(fls)
+    assert rec.engine == "pdflatex"
+    assert rec.read_only() == [
+        Path("/usr/share/texlive/texmf-dist/web2c/pdftex/pdflatex.fmt"), Path("/paper/main.tex"),
+        Path("/paper/pith.sty"), Path("/paper/figs/a.pdf"), Path("/abs/macros.tex"),
+    ]
+    fls.write_text("PWD /paper\nINPUT main.tex\nGARBAGE here\n")
+    with pytest.raises(InputError, match=r"main\.fls:3: not a TeX recorder line"):
+        read_fls(fls)
+    fls.write_text("INPUT main.tex\n")
+    with pytest.raises(InputError, match=r"main\.fls:1: a relative name before any PWD line"):
+        read_fls(fls)
+
+
+def test_tarball_is_deterministic(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    files = {"b.tex": b"b\n", "a/z.pdf": b"%PDF", "a.tex": b"a\n", "00README.json": b"{}\n"}
+    first = build_tar_gz(files)
+    assert build_tar_gz(dict(reversed(list(files.items())))) == first
+    with tarfile.open(fileobj=io.BytesIO(first)) as tar:
+        assert tar.getnames() == ["00README.json", "a.tex", "a", "a/z.pdf", "b.tex"]  # "a.tex" < "a/"
+        assert tar.extractfile("a/z.pdf").read() == b"%PDF"  # type: ignore[union-attr]
+        assert {m.mtime for m in tar.getmembers()} == {DEFAULT_MTIME}
+    assert first[4:8] == b"\0\0\0\0"  # gzip header mtime 0
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    later = build_tar_gz(files)
+    with tarfile.open(fileobj=io.BytesIO(later)) as tar:
+        assert {m.mtime for m in tar.getmembers()} == {1700000000}

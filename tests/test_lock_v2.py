@@ -1,0 +1,282 @@
+"""pith.lock v2: one line per reference (issue 17). Migration from v1, strict reading,
+verification of the canonical form, and real-git merges of two coauthors' additions."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from pithtex.cli import main
+from pithtex.errors import InputError
+from pithtex.ids.arxiv import ArxivId
+from pithtex.ids.pith_number import derive_pith_number
+from pithtex.resolve.lockfile import HEADER, LockEntry, Lockfile
+from pithtex.verify.canonical import canonical_sha256
+from pithtex.verify.keys import trust_store_from
+from tests.support.lock import v1_bytes, v1_doc
+from tests.support.signing import TestKey, make_canonical_record, make_receipt
+
+REPO = Path(__file__).resolve().parent.parent
+EXAMPLE = REPO / "examples" / "paper"
+
+
+def _entry(key: TestKey, arxiv_id: str, title: str) -> LockEntry:
+    canonical = make_canonical_record(arxiv_id, 1, title)
+    digest = canonical_sha256(canonical)
+    number = derive_pith_number(digest, canonical["metadata"]["submitted_at"])
+    return LockEntry(ArxivId(arxiv_id), 1, number, digest, canonical, make_receipt(key, digest), key.key_id, title)
+
+
+def _lock(path: Path, key: TestKey, ids: list[str]) -> None:
+    lock = Lockfile.load(path)
+    for i in ids:
+        lock.put(_entry(key, i, f"A Study Numbered {i}"))
+    lock.save()
+
+
+def _all_verify(path: Path, key_file: Path) -> list[str]:
+    lock = Lockfile.load(path)
+    trust = trust_store_from([key_file])
+    assert all(lock.verify_entry(e, trust).ok for e in lock)
+    return list(lock.entries)
+
+
+# -- v1 -> v2 -------------------------------------------------------------------
+def _v1_paper(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    root = tmp_path / "paper"
+    root.mkdir()
+    (tmp_path / ".git").mkdir()
+    for name in ("main.tex", "refs.bib", "pith.lock", "pithtex.toml"):
+        shutil.copy2(EXAMPLE / name, root / name)
+    doc = v1_doc(root / "pith.lock")
+    (root / "pith.lock").write_bytes(v1_bytes(doc))
+    monkeypatch.setenv("PITHTEX_REGISTRY", "http://127.0.0.1:9")
+    monkeypatch.setenv("PITHTEX_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.delenv("PITHTEX_TRUST_KEYS", raising=False)
+    monkeypatch.chdir(root)
+    return root
+
+
+def test_a_v1_lock_is_read_verified_and_written_as_v2_on_the_next_write_saying_so_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], test_key: TestKey
+) -> None:
+    root = _v1_paper(tmp_path, monkeypatch)
+    v1 = (root / "pith.lock").read_bytes()
+    assert v1.startswith(b'{\n  "entries": {') and Lockfile.load(root / "pith.lock").converted == 1
+    assert main(["annotate", "--offline", "refs.bib", "main.tex"]) == 0  # reads v1; nothing new to write
+    assert main(["check", "refs.bib", "main.tex"]) == 0
+    capsys.readouterr()
+    assert (root / "pith.lock").read_bytes() == v1
+
+    lock = Lockfile.load(root / "pith.lock")  # a new reference: the lock is written, as v2
+    before = {key: entry.to_json() for key, entry in lock.entries.items()}
+    lock.put(_entry(test_key, "2401.00001", "A New Reference"))
+    lock.save()
+    data = (root / "pith.lock").read_bytes()
+    assert data.startswith(HEADER.encode()) and data.count(b"\n") == 1 + 4
+    after = Lockfile.load(root / "pith.lock")
+    assert after.converted is None
+    for key, old in before.items():  # every field of every old entry kept
+        new = after.entries[key].to_json()
+        assert {k: v for k, v in new.items() if k != "receipt"} == {k: v for k, v in old.items() if k != "receipt"}
+        assert new["receipt"]["signature_b64"] == old["receipt"]["signature_b64"]
+        assert after.verify_entry(after.entries[key], trust_store_from()).ok
+    assert len(data) / 4 < len(v1) / 3 / 2  # per entry, less than half
+
+
+def test_resolve_says_once_that_it_rewrote_a_v1_lock(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.support.signing import REAL_RECORDS
+
+    root = _v1_paper(tmp_path, monkeypatch)
+    doc = v1_doc(root / "pith.lock")
+    del doc["entries"]["2606.01249"]  # the cache has it: resolving adds it back, so the lock is written
+    (root / "pith.lock").write_bytes(v1_bytes(doc))
+    assert main(["mirror", "add", "-q", str(tmp_path / "mirror"), str(REAL_RECORDS["2606.01249"])]) == 0
+    from tests.support.registry import running_mirror
+
+    with running_mirror(tmp_path / "mirror") as server:
+        monkeypatch.setenv("PITHTEX_REGISTRY", server.url)
+        assert main(["resolve", "--quiet", "refs.bib"]) == 0
+        _out, err = capsys.readouterr()
+        assert err.count("rewrote this lock_version 1 lock as lock_version 2") == 1
+        assert (root / "pith.lock").read_bytes().startswith(b'{"lock_version":2')
+        assert main(["resolve", "--quiet", "refs.bib"]) == 0
+        _out, err = capsys.readouterr()
+        assert "lock_version" not in err  # once
+
+
+# -- reading strictly -------------------------------------------------------------
+def _real_v2(path: Path) -> list[str]:
+    shutil.copy2(EXAMPLE / "pith.lock", path)
+    lock = Lockfile.load(path)
+    lock._dirty = True  # write it in the current format whatever the example's is
+    lock.save()
+    return path.read_text(encoding="utf-8").splitlines()
+
+
+@pytest.mark.parametrize(
+    ("change", "line", "fragment"),
+    [
+        (lambda ls: [ls[0], ls[1] + ",", *ls[2:]], "2", "not JSON"),
+        (lambda ls: [ls[0], ls[1].replace(',"schema_version"', ',"x":1.5,"schema_version"'), *ls[2:]], "2", "floating-point"),
+        (lambda ls: [ls[0], ls[1].replace(',"schema_version"', ',"x":NaN,"schema_version"'), *ls[2:]], "2", "NaN"),
+        (lambda ls: [ls[0], ls[1].replace(',"schema_version"', ',"x":9007199254740993,"schema_version"'), *ls[2:]], "2", "outside"),
+        (lambda ls: [ls[0], ls[1].replace("Sharpness", "\\ud800harpness"), *ls[2:]], "2", "lone surrogate"),
+        (lambda ls: [ls[0], ls[1], "", *ls[2:]], "3", "empty line"),
+        (lambda ls: [*ls, ls[1]], "5", "on line 2 already"),
+        (lambda ls: [ls[0], ls[1].replace('["2511.00066"', '["2511.00066v04"'), *ls[2:]], "2", "normal form"),
+        (lambda ls: [ls[0], ls[1].replace("pith:2025:", "pith:25:"), *ls[2:]], "2", "not a Pith Number"),
+        (lambda ls: [ls[0], '["2511.00066"]', *ls[2:]], "2", "expected [id"),
+        (lambda ls: [ls[0].replace(":2,", ":7,"), *ls[1:]], "1", "unsupported lock_version 7"),
+        (lambda ls: [ls[0], ls[2].replace('"version":3', '"version":2'), *ls[3:]], "2", "cited as v3 but locked to v2"),
+    ],
+    ids=["json", "float", "nan", "integer", "surrogate", "empty", "repeated", "id", "number", "shape", "version",
+         "cited-version"],
+)
+def test_a_malformed_v2_lock_is_one_line_with_file_and_line(tmp_path: Path, change, line: str, fragment: str) -> None:
+    path = tmp_path / "pith.lock"
+    lines = _real_v2(path)
+    path.write_text("\n".join(change(lines)) + "\n", encoding="utf-8")
+    with pytest.raises(InputError) as info:
+        Lockfile.load(path)
+    assert info.value.message.startswith(f"{path}:{line}: "), info.value.message
+    assert fragment in info.value.message and "\n" not in info.value.message
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda line: line.replace('"cs.LG"', '"cs.CL"'),  # a signed byte
+        lambda line: line.replace('{"metadata":{', '{"metadata": {'),  # a space: not the signed bytes
+        lambda line: line.replace('"kind":"arxiv"', '"kind":"arxiv","kind":"arxiv"'),  # a repeated key
+        lambda line: line.replace('"license":"http', '"license":"\\u0068ttp'),  # an escape it need not have
+        lambda line: line.replace("Sharpness-Guided", "Sharpness-Free"),  # a title the signed hash refutes
+        lambda line: line.replace("pith:2025:SPDD", "pith:2025:ABCD"),  # a number the record does not give
+        lambda line: line.replace('"pith-v1-2026-05"', '"another-key"'),  # a key nobody trusts
+    ],
+    ids=["record", "space", "repeated-key", "escape", "title", "number", "key"],
+)
+def test_a_line_that_is_not_exactly_what_was_signed_does_not_verify(tmp_path: Path, change) -> None:
+    path = tmp_path / "pith.lock"
+    lines = _real_v2(path)
+    changed = change(lines[1])
+    assert changed != lines[1]
+    path.write_text("\n".join([lines[0], changed, *lines[2:]]) + "\n", encoding="utf-8")
+    lock = Lockfile.load(path)
+    entry = lock.entries["2511.00066"]
+    result = lock.verify_entry(entry, trust_store_from())
+    assert not result.ok and result.problems
+    others = [lock.verify_entry(e, trust_store_from()).ok for k, e in lock.entries.items() if k != "2511.00066"]
+    assert others == [True, True]
+
+
+def test_an_entry_is_at_most_600_bytes_besides_its_title(tmp_path: Path, test_key: TestKey) -> None:
+    """Issue 17's target is 600 bytes per entry for id, cited version, Pith Number, record,
+    signature and key id; the plain title (what a reader of a diff needs, and what the title
+    cross-check compares) comes on top."""
+    path = tmp_path / "pith.lock"
+    _lock(path, test_key, [f"2401.{i:05d}" for i in range(1, 201)])
+    lines = path.read_bytes().split(b"\n")[1:-1]
+    sizes = [len(line) + 1 for line in lines]
+    titles = [len(json.loads(line)[2]) for line in lines]
+    assert max(s - t for s, t in zip(sizes, titles)) <= 600
+
+
+# -- merging with real git ------------------------------------------------------------
+def _git(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["git", "-c", "user.name=Coauthor", "-c", "user.email=c@example.org", "-c", "init.defaultBranch=main",
+         "-c", "commit.gpgsign=false", *args],
+        cwd=cwd, capture_output=True, text=True, check=False,
+    )
+
+
+def _repo(tmp_path: Path, key: TestKey, ids: list[str], attributes: bool) -> Path:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    assert _git(repo, "init", "-q").returncode == 0
+    if attributes:
+        (repo / ".gitattributes").write_text("pith.lock merge=union\n")
+    _lock(repo / "pith.lock", key, ids)
+    assert _git(repo, "add", "-A").returncode == 0
+    assert _git(repo, "commit", "-qm", "lock").returncode == 0
+    return repo
+
+
+def _coauthors(repo: Path, key: TestKey, mine: list[str], theirs: list[str]) -> subprocess.CompletedProcess[str]:
+    assert _git(repo, "checkout", "-qb", "theirs").returncode == 0
+    _lock(repo / "pith.lock", key, theirs)
+    assert _git(repo, "commit", "-qam", "their references").returncode == 0
+    assert _git(repo, "checkout", "-q", "main").returncode == 0
+    _lock(repo / "pith.lock", key, mine)
+    assert _git(repo, "commit", "-qam", "my references").returncode == 0
+    return _git(repo, "merge", "-q", "--no-edit", "theirs")
+
+
+def test_two_coauthors_adding_different_references_merge_cleanly(tmp_path: Path, test_key: TestKey) -> None:
+    key_file = test_key.write_key_file(tmp_path / "key.json")
+    base = ["2401.00010", "2401.00020", "2401.00030", "2401.00040"]
+    repo = _repo(tmp_path, test_key, base, attributes=False)
+    merged = _coauthors(repo, test_key, mine=["2401.00015"], theirs=["2401.00035", "2401.00050"])
+    assert merged.returncode == 0, merged.stdout + merged.stderr
+    assert _all_verify(repo / "pith.lock", key_file) == sorted([*base, "2401.00015", "2401.00035", "2401.00050"])
+    assert Lockfile.load(repo / "pith.lock").changed is False  # in order: nothing to rewrite
+
+
+def test_neighbouring_additions_merge_with_the_union_driver_and_are_sorted_on_the_next_write(
+    tmp_path: Path, test_key: TestKey
+) -> None:
+    key_file = test_key.write_key_file(tmp_path / "key.json")
+    base = ["2401.00010", "2401.00040"]
+    repo = _repo(tmp_path, test_key, base, attributes=True)
+    merged = _coauthors(repo, test_key, mine=["2401.00030"], theirs=["2401.00020"])  # both between the same lines
+    assert merged.returncode == 0, merged.stdout + merged.stderr
+    ids = _all_verify(repo / "pith.lock", key_file)
+    assert sorted(ids) == sorted([*base, "2401.00020", "2401.00030"])
+    lock = Lockfile.load(repo / "pith.lock")
+    if ids != sorted(ids):  # the union driver keeps ours, then theirs: written back in order
+        assert lock.changed and lock.save()
+    assert [json.loads(line)[0] for line in (repo / "pith.lock").read_text().splitlines()[1:]] == sorted(ids)
+
+
+def test_without_the_union_driver_neighbouring_additions_conflict_loudly(tmp_path: Path, test_key: TestKey) -> None:
+    """What the README's advice is for: git cannot tell two insertions at one place apart."""
+    repo = _repo(tmp_path, test_key, ["2401.00010", "2401.00040"], attributes=False)
+    merged = _coauthors(repo, test_key, mine=["2401.00030"], theirs=["2401.00020"])
+    assert merged.returncode != 0 and "CONFLICT" in merged.stdout + merged.stderr
+    with pytest.raises(InputError):  # conflict markers are not a lock
+        Lockfile.load(repo / "pith.lock")
+
+
+# -- many entries: a second process ------------------------------------------------------
+def test_verifying_many_entries_in_two_processes_says_what_one_does(
+    tmp_path: Path, test_key: TestKey, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pithtex.resolve import lockfile
+
+    key_file = test_key.write_key_file(tmp_path / "key.json")
+    path = tmp_path / "pith.lock"
+    n = lockfile.POOL_ENTRIES + 100
+    _lock(path, test_key, [f"2401.{i:05d}" for i in range(1, n + 1)])
+    lines = path.read_text(encoding="utf-8").splitlines()
+    for at in (5, n - 5):  # one changed record in each half
+        lines[at] = lines[at].replace('"primary_cat":"cs.LG"', '"primary_cat":"cs.CL"')
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    trust = trust_store_from([key_file])
+    lock = Lockfile.load(path)
+    entries = list(lock)
+    by_child: list[int] = []  # entries the second process passed (the parent builds their results)
+    real = lockfile._verified
+    monkeypatch.setattr(lockfile, "_verified", lambda *a: (by_child.append(1), real(*a))[1])
+    two = [r.ok for r in lock.verify_many(entries, trust)]
+    if lockfile._second_process_allowed():
+        assert len(by_child) == n - n // 2 - 1  # its half, but the changed entry
+    monkeypatch.setattr(lockfile, "POOL_ENTRIES", 10**9)
+    one = [r.ok for r in lock.verify_many(entries, trust)]
+    assert two == one and one.count(False) == 2 and not one[4] and not one[n - 6]
