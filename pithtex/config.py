@@ -80,9 +80,13 @@ def _load_toml(path: Path) -> dict[str, Any]:
         import tomllib
     else:  # pragma: no cover - exercised on 3.10 only
         import tomli as tomllib
+    from pithtex.readfile import Unreadable, open_regular
+
     try:
-        with path.open("rb") as handle:
+        with open_regular(path) as handle:  # never waits on a FIFO
             return tomllib.load(handle)
+    except Unreadable as exc:
+        raise UsageError(f"{path}: cannot read configuration: {exc.reason}") from None
     except OSError as exc:
         raise UsageError(f"{path}: cannot read configuration: {exc.strerror or exc}") from None
     except tomllib.TOMLDecodeError as exc:

@@ -16,7 +16,15 @@ import pytest
 from pithtex.errors import InputError
 from pithtex.submit.fls import read_fls
 from pithtex.submit.tarball import DEFAULT_MTIME, build_tar_gz
-from tests.support.tex import PAPER_SUFFIX, _tex_env, compile_latex, pdf_info_custom, pdf_text, require_tex
+from tests.support.tex import (
+    PAPER_SUFFIX,
+    _tex_env,
+    compile_latex,
+    package_messages,
+    pdf_info_custom,
+    pdf_text,
+    require_tex,
+)
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLE = REPO / "examples" / "paper"
@@ -111,11 +119,15 @@ def test_upload_compiles_alone_with_pdflatex(tmp_path: Path) -> None:
     assert "Outlookmark" in text
     assert pdf_info_custom(result.pdf).get("PithNumber") in (PAPER_SUFFIX, f"pith:2025:{PAPER_SUFFIX}")
     assert not (clean / "main.blg").exists()  # bibtex never ran
+    assert package_messages(result.log) == []  # pith.sty found everything it reads
 
     # The same upload again, from the recorded build: the same bytes; and as a directory.
     again = pithtex("arxiv", "main.tex", "--no-build", "-o", str(tmp_path / "again.tgz"), cwd=root, env=env)
     assert again.returncode == 0, again.stderr
     assert (tmp_path / "again.tgz").read_bytes() == (tmp_path / "upload.tar.gz").read_bytes()
+    beside = pithtex("arxiv", "paper/main.tex", "--no-build", "-o", "beside.tar.gz", cwd=tmp_path, env=env)
+    assert beside.returncode == 0, beside.stderr  # from another directory: the same upload
+    assert (tmp_path / "beside.tar.gz").read_bytes() == (tmp_path / "upload.tar.gz").read_bytes()
     folder = pithtex("arxiv", "main.tex", "--no-build", "-o", str(tmp_path / "folder"), cwd=root, env=env)
     assert folder.returncode == 0, folder.stderr
     files = sorted(p.relative_to(tmp_path / "folder").as_posix() for p in (tmp_path / "folder").rglob("*"))

@@ -240,29 +240,47 @@ def test_a_record_without_a_usable_hash_is_unchecked(real):
     assert (finding.code, finding.details["reason"]) == ("title-unchecked", "no-signed-hash")
 
 
-def test_without_a_plain_registry_title_a_hash_mismatch_is_a_warning(real):
+def test_without_a_plain_registry_title_a_hash_mismatch_is_still_an_error(real):
+    """Issue 13: a missing unsigned hint cannot downgrade a signed mismatch."""
     facts = replace(real["2511.00066"], title=None)
     finding = check_title(entry("k", "Attention Is All You Need", "2511.00066"), parse_arxiv_id("2511.00066"), facts)
-    assert (finding.code, finding.severity) == ("title-differs", "warning")
+    assert (finding.code, finding.severity) == ("title-mismatch", "error")
     assert finding.details["comparison"] == "unavailable"
-    assert "Check the arXiv id" in finding.message
+    assert finding.message == (
+        "the title does not match arXiv:2511.00066v4 (signed record), and the registry sent no plain title to "
+        'compare with. Your entry: "Attention Is All You Need". The arXiv id is probably wrong.'
+    )
     # ...and it never stops a right title from verifying
     ok = check_title(entry("k", SHARP_TITLE, "2511.00066"), parse_arxiv_id("2511.00066"), facts)
     assert ok.code == "title-verified"
 
 
-def test_the_unsigned_registry_title_never_verifies_a_title(real):
-    """A plain title that agrees with the entry but not with the signed hash is flagged as unconfirmed."""
-    facts = replace(real["2511.00066"], title="Attention Is All You Need")
+@pytest.mark.parametrize("hint", [
+    "Attention Is All You Need",  # the entry's own title, as a hostile registry or lock edit would send
+    "Attention Is All You Need\u00a0",  # ...with a non-ASCII character, which the verifier cannot judge
+    "Attention Is Àll You Need",
+])
+def test_the_unsigned_registry_title_never_decides(real, hint):
+    """Issue 13: a plain title that agrees with the entry but not with the signed hash changes nothing."""
+    facts = replace(real["2511.00066"], title=hint)
     finding = check_title(entry("k", "Attention Is All You Need", "2511.00066"), parse_arxiv_id("2511.00066"), facts)
-    assert finding.code != "title-verified"
-    assert finding.severity == "warning"
+    assert (finding.code, finding.severity) == ("title-mismatch", "error")
     assert finding.details["registry_title_signed"] is False
-    assert "could not be confirmed" in finding.message
-    # A different unsigned title does not hide a wrong id.
+    assert finding.details["comparison"] == "unsigned-hint"
+    assert "does not match the signed hash either, so it is not used. The arXiv id is probably wrong." in finding.message
+    assert mismatched_keys([finding]) == {"k"}
+    # A different unsigned title does not hide a wrong id either.
     facts2 = replace(real["2511.00066"], title="Completely Unrelated Words Here")
     wrong = check_title(entry("k", "Attention Is All You Need", "2511.00066"), parse_arxiv_id("2511.00066"), facts2)
     assert wrong.severity == "error"
+
+
+def test_a_signed_plain_title_still_tells_a_harmless_difference(real):
+    """The hint counts when it is the signed title: then it is as good as signed."""
+    finding = check_title(entry("k", "Sharpness-guided group relative policy optimisation via probability shaping",
+                                "2511.00066"), parse_arxiv_id("2511.00066"), real["2511.00066"])
+    assert (finding.code, finding.severity) == ("title-differs", "warning")
+    assert finding.details["registry_title_signed"] is True
 
 
 # --- version drift ----------------------------------------------------------------------

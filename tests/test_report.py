@@ -108,6 +108,11 @@ def test_json_statuses_summary_and_problems_first(tmp_path: Path) -> None:
     assert by_key["notinlock"]["pith_number"] is None and "not in pith.lock" in by_key["notinlock"]["notes"][0]
     assert by_key["wrongtitle"]["title"] == "A Completely Different Paper About Cats"
     assert by_key["journal2020"]["arxiv_id"] is None
+    bib0 = root / "refs.bib"
+    assert by_key["gao2026trust"]["notes"] == [
+        f"wrongtitle (refs.bib:{line_of(bib0, 'wrongtitle')}) cites the same paper",
+        f"dupe (refs.bib:{line_of(bib0, 'dupe')}) cites the same paper",
+    ]
     bib = root / "refs.bib"
     assert by_key["dupe"]["line"] == line_of(bib, "dupe")
     # one line per problem on stderr, file:line first, after the summary
@@ -234,12 +239,14 @@ def test_report_never_touches_the_network(tmp_path: Path) -> None:
 
 def test_unverifiable_lock_entry_is_unresolved(tmp_path: Path) -> None:
     root = paper(tmp_path, extra="")
+    from pithtex.ids.arxiv import parse_arxiv_id
+    from pithtex.resolve.lockfile import Lockfile
+
     lock = root / "pith.lock"
-    data = json.loads(lock.read_text())
-    receipt = data["entries"]["2606.01249"]["receipt"]
-    sig = receipt["signature_b64"]
-    receipt["signature_b64"] = ("A" if sig[0] != "A" else "B") + sig[1:]
-    lock.write_text(json.dumps(data, indent=2))
+    sig = Lockfile.load(lock).get(parse_arxiv_id("2606.01249")).receipt["signature_b64"]  # type: ignore[union-attr]
+    text = lock.read_text()
+    assert text.count(sig) == 1  # whatever the lock's layout, the signature is written once
+    lock.write_text(text.replace(sig, ("A" if sig[0] != "A" else "B") + sig[1:]))
     proc = pithtex("report", "refs.bib", "--format", "json", cwd=root)
     assert proc.returncode == 1
     gao = {r["key"]: r for r in json.loads(proc.stdout)["references"]}["gao2026trust"]

@@ -380,3 +380,21 @@ def test_bbl_with_braces_around_arxiv() -> None:
         (11, "rep:theory", "\\bibitem", "1405.1234"),
     ]
     assert [e.key for e in result.entries if not e.arxiv] == ["plain"]
+
+
+def test_bbl_entries_have_the_field_priority_of_a_bib() -> None:
+    """A biblatex \\entry has fields: another paper in its note is a mention, not a conflict."""
+    result = scan_paths([TEX / "priority.bbl"])
+    assert [(f.line, f.key, f.field, f.arxiv.versioned) for f in result.findings] == [
+        (8, "renamed", "eprint", "2204.09033"),
+        (11, "renamed", "\\entry", "2204.09033v2"),
+        (15, "noteonly", "\\entry", "0704.0001"),
+    ]
+    assert [(m.line, m.key, m.field, m.arxiv.versioned) for m in result.mentions] == [
+        (6, "renamed", "note", "2111.11387")
+    ]
+    assert result.conflicts == []
+    assert [(e.key, e.arxiv, e.mentions) for e in result.entries] == [
+        ("renamed", (ArxivId("2204.09033", 2),), (ArxivId("2111.11387"),)),
+        ("noteonly", (ArxivId("0704.0001"),), ()),
+    ]

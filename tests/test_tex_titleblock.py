@@ -148,3 +148,20 @@ def test_pithbadge_in_a_twocolumn_title_block(icml: dict[str, TexResult]) -> Non
     assert any(w.x0 > width / 2 for w in body), "the right column should start under the badge"
     assert [w for w in words if w.page == 1 and w.y1 > badge.y0 and w.y0 < badge.y1] == [badge]
     assert "https://pith.science/pith/" + PAPER_FULL.rsplit(":", 1)[1] in result.urls
+
+
+@pytest.mark.parametrize("options", ["acmsmall", "sigchi-a"])
+def test_acmart_one_column_formats_badge_after_the_authors(tmp_path: Path, options: str) -> None:
+    """acmsmall: under the authors, above the abstract; sigchi-a (whose top
+    matter is set apart from \\mktitle@bx): after \\maketitle.  Never lost."""
+    from tests.support.tex import flat_text
+
+    paper = Paper(cls="acmart", hyperref="class", class_options=options)
+    write_paper(tmp_path, paper)
+    result = compile_latex(tmp_path, "main.tex")
+    assert package_messages(result.log) == []
+    text = flat_text(result.text)
+    assert text.count(PAPER_BADGE.lower()) == 1
+    assert text.find("yarrow") < text.find(PAPER_BADGE.lower()) < text.find(BODY_MARK.lower())
+    if options == "acmsmall":
+        assert text.find(PAPER_BADGE.lower()) < text.find("an abstract of the paper")

@@ -88,3 +88,57 @@ def test_not_a_regular_file(tmp_path: Path) -> None:
     (tmp_path / "d").mkdir()
     with pytest.raises(PithtexError, match="not a regular file"):
         atomic_write_bytes(tmp_path / "d", b"x")
+
+
+# -- issue 13: the user's edit wins, links are followed -------------------------------------------
+def test_a_file_changed_since_it_was_read_is_left_as_it_is(tmp_path: Path) -> None:
+    from pithtex.write.atomic import FileChanged, Snapshot
+
+    target = tmp_path / "refs.bib"
+    target.write_bytes(b"as read")
+    seen = Snapshot.take(target)
+    st = target.stat()
+    with open(target, "r+b") as handle:  # same size, same inode, mtime put back: only the bytes differ
+        handle.write(b"AS READ")
+    os.utime(target, ns=(st.st_atime_ns, st.st_mtime_ns))
+    with pytest.raises(FileChanged) as info:
+        atomic_write_bytes(target, b"planned", expected=seen)
+    assert info.value.message == (
+        f"{target}: changed on disk while pithtex was running (saved from an editor?); left as it is now, not written"
+    )
+    assert target.read_bytes() == b"AS READ"
+    assert [p.name for p in tmp_path.iterdir()] == ["refs.bib"]
+    assert write_if_changed(target, b"planned", expected=Snapshot.take(target)) is True
+    assert target.read_bytes() == b"planned"
+
+
+def test_a_change_just_before_the_rename_is_caught(tmp_path: Path) -> None:
+    """The check runs once the new bytes are on disk, just before the rename."""
+    from pithtex.write.atomic import replace_file
+
+    target = tmp_path / "refs.bib"
+    target.write_bytes(b"original")
+
+    def editor_saves() -> None:
+        target.write_bytes(b"the user's save")
+        raise RuntimeError("changed")
+
+    with pytest.raises(RuntimeError):
+        replace_file(target, b"planned", before_rename=editor_saves)
+    assert target.read_bytes() == b"the user's save"
+    assert [p.name for p in tmp_path.iterdir()] == ["refs.bib"]
+
+
+def test_writes_go_through_symbolic_links_and_keep_xattrs(tmp_path: Path) -> None:
+    real = tmp_path / "shared" / "master.bib"
+    real.parent.mkdir()
+    real.write_bytes(b"old")
+    os.chmod(real, 0o604)
+    os.setxattr(real, "user.tag", b"x")
+    link = tmp_path / "refs.bib"
+    link.symlink_to(real)
+    atomic_write_bytes(link, b"new")
+    assert link.is_symlink() and os.readlink(link) == str(real)
+    assert real.read_bytes() == b"new"
+    assert stat.S_IMODE(real.stat().st_mode) == 0o604 and os.getxattr(real, "user.tag") == b"x"
+    assert sorted(p.name for p in real.parent.iterdir()) == ["master.bib"]

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pithtex.commands.inputs import split_inputs
-from pithtex.errors import InputError, UsageError
+from pithtex.errors import InputError, PithtexError, UsageError
 
 if TYPE_CHECKING:  # pragma: no cover
     from pithtex.ids.arxiv import ArxivId
@@ -127,7 +127,7 @@ def run(args: argparse.Namespace) -> int:
         return 1
 
     mismatched = _crosscheck(entries, report, args.allow_title_mismatch, reporter)
-    refs = _bibrefs(bibs, entries, report) if config.bibrefs else {}
+    refs = _bibrefs(bibs, entries, report, args.prune) if config.bibrefs else {}
     plans = []
     for path in bibs:
         name = str(path)
@@ -143,18 +143,15 @@ def run(args: argparse.Namespace) -> int:
     extra.update(refs)
 
     changed_plans = [p for p in plans if p.changed]
-    changed_extra = {p: d for p, d in extra.items() if _differs(p, d)}
+    before = {path: _snapshot(path) for path in extra}  # what each generated file holds now
+    changed_extra = {p: d for p, d in extra.items() if before[p].data != d}
     stop = _stop_reason(mismatched, reporter)
     pending = report is not None and bool(report.pending)
+    planned = _planned(changed_plans, changed_extra, before)
     if stop is None and writing:
-        from pithtex.errors import PithtexError
-        from pithtex.write.atomic import check_writable
-
-        # refuse before writing anything, so a read-only file never leaves the set half-updated
-        targets = [*(plan.source.path for plan in changed_plans), *changed_extra]
+        # refuse before writing anything, so a read-only or changed file never leaves the set half-updated
         try:
-            for path in [*targets, *([settings.lock_path] if pending else [])]:
-                check_writable(path)
+            _refuse_early(planned, settings.lock_path if pending else None)
         except PithtexError as exc:
             stop = exc.message
     if stop is not None:
@@ -169,14 +166,10 @@ def run(args: argparse.Namespace) -> int:
         reporter.change(str(path), None, None, "update" if path.exists() else "create")
     if writing:
         from pithtex.resolve.resolver import save_resolved
-        from pithtex.write.atomic import write_if_changed
 
         if report is not None and pending:
             save_resolved(report, dataclasses.replace(settings, write=True))
-        for plan in changed_plans:
-            write_if_changed(plan.source.path, plan.new_bytes())
-        for path, data in changed_extra.items():
-            write_if_changed(path, data)
+        _write(planned)
     if args.diff:
         for plan in changed_plans:
             sys.stdout.write(plan.diff())
@@ -256,13 +249,58 @@ def _summary_line(
     )
 
 
-def _differs(path: Path, data: bytes) -> bool:
+def _snapshot(path: Path) -> Any:
+    """A generated file (refs.pith, pith.sty) as it is now, to write it only if it stays so."""
+    from pithtex.write.atomic import Snapshot
+
     try:
-        return path.read_bytes() != data
-    except FileNotFoundError:
-        return True
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
+        return Snapshot.take(path)
+    except PithtexError as exc:  # names the file already
+        raise InputError(exc.message) from None
+
+
+def _planned(plans: list[FilePlan], extra: dict[Path, bytes], before: dict[Path, Any]) -> list[tuple[Path, bytes, Any]]:
+    """(path, new bytes, snapshot of what the plan was made from) for every file to write."""
+    from pithtex.write.atomic import Snapshot
+
+    planned = [(plan.source.path, plan.new_bytes(), Snapshot(plan.source.path, plan.source.raw, plan.source.identity))
+               for plan in plans]
+    return planned + [(path, data, before[path]) for path, data in extra.items()]
+
+
+def _refuse_early(planned: list[tuple[Path, bytes, Any]], lock_path: Path | None) -> None:
+    """Raise (naming the file) if a file to write is read-only or changed since it was read:
+    checked before the first write, so the set is never left half-updated by a foreseeable failure."""
+    from pithtex.write.atomic import FileChanged, check_writable
+
+    for path, _data, snapshot in planned:
+        check_writable(path)
+        if snapshot.changed():
+            raise FileChanged.at(path, "nothing was written")
+    if lock_path is not None:
+        check_writable(lock_path)
+
+
+def _write(planned: list[tuple[Path, bytes, Any]]) -> None:
+    """Write the planned files, each only if it still holds what its plan was made from.
+
+    A file saved (from an editor, say) while this run resolved is never
+    overwritten: if any file changed, nothing at all is written and the run
+    stops with one line naming it (exit 1); the same check is repeated just
+    before each rename.
+    """
+    from pithtex.write.atomic import write_if_changed
+
+    _refuse_early(planned, None)
+    for path, data, snapshot in planned:
+        write_if_changed(path, data, expected=snapshot)
+
+
+def _read_or_none(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return None
 
 
 def _scan(
@@ -501,7 +539,7 @@ def _plan_sty(directory: Path, extra: dict[Path, bytes], reporter: Reporter) -> 
         )
         return
     ours = render_sty().encode("utf-8")
-    if theirs is not None and compare_versions(theirs, pithtex.__version__) == 0 and _differs(target, ours):
+    if theirs is not None and compare_versions(theirs, pithtex.__version__) == 0 and _read_or_none(target) != ours:
         # the same release wrote it, so a difference is someone's edit: never replaced silently
         reporter.warning(
             str(target), None, None,
@@ -513,12 +551,23 @@ def _plan_sty(directory: Path, extra: dict[Path, bytes], reporter: Reporter) -> 
     extra[target] = ours
 
 
-def _bibrefs(bibs: list[Path], entries: list[BibEntry], report: ResolveReport | None) -> dict[Path, bytes]:
-    """The file pith.sty reads for bibliography badges, beside each .bib (key -> number)."""
+def _bibrefs(
+    bibs: list[Path], entries: list[BibEntry], report: ResolveReport | None, prune: bool = False
+) -> dict[Path, bytes]:
+    """The file pith.sty reads for bibliography badges, beside each .bib (key -> number).
+
+    A line is never lost to a failure: an id that did not resolve this time
+    keeps the line the file already has for its key, and so does an entry
+    that no longer cites arXiv but keeps its pithnumber field (``--prune``
+    removes both the field and the line). Only keys gone from the .bib lose
+    their line (no badge can show for them).
+    """
     from pithtex.write.bibrefs import bibrefs_path, is_safe_bib_key, render_bibrefs
 
     out: dict[Path, bytes] = {}
     for path in bibs:
+        target = bibrefs_path(path)
+        previous = _previous_bibrefs(target)
         pairs = []
         keys: set[str] = set()
         name = str(path)
@@ -528,13 +577,26 @@ def _bibrefs(bibs: list[Path], entries: list[BibEntry], report: ResolveReport | 
             if entry.key in keys:
                 continue  # BibTeX and biber use the first entry of a key, and so does the badge
             keys.add(entry.key)
-            if len(entry.arxiv) != 1 or not is_safe_bib_key(entry.key):
+            if not is_safe_bib_key(entry.key):
                 continue
-            r = _resolution(report, entry.arxiv[0])
+            r = _resolution(report, entry.arxiv[0]) if len(entry.arxiv) == 1 else None
             if r is not None and r.ok and r.pith_number is not None:
                 pairs.append((entry.key, r.pith_number))
-        target = bibrefs_path(path)
+            elif entry.key in previous and (entry.arxiv or (entry.pithnumber is not None and not prune)):
+                pairs.append((entry.key, previous[entry.key]))  # the last verified line stays
         if not pairs and not target.exists():
             continue
         out[target] = render_bibrefs(pairs, bib_name=path.name, name=target.name).encode("utf-8")
     return out
+
+
+def _previous_bibrefs(target: Path) -> dict[str, str]:
+    """key -> number of the lines the .pith file has now (none when it is missing or unreadable)."""
+    from pithtex.readfile import Unreadable, read_bounded
+    from pithtex.write.bibrefs import last_verified
+
+    try:
+        data, _ = read_bounded(target, 64 * 1024 * 1024)
+    except (FileNotFoundError, Unreadable):
+        return {}
+    return last_verified(data.decode("utf-8", errors="replace"))

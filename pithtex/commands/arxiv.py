@@ -90,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
     if upload.problems:
         for problem in upload.problems:
             print(problem, file=sys.stderr)
-        print(f"pithtex: nothing was written: the upload would miss what the PDF built here uses", file=sys.stderr)
+        print("pithtex: nothing was written: the upload would miss what the PDF built here uses", file=sys.stderr)
         return 1
 
     from pithtex.submit.readme import README_NAME, render_readme

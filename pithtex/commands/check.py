@@ -8,7 +8,10 @@ lacks), re-verifies each entry against the pinned key, and checks that
   number of the id it cites;
 - every ``pithnumber`` and ``\\pithnumber{...}`` matches a verified lock entry
   (the paper's own id when ``--self``/``self_id`` is known);
-- no entry's title says its arXiv id is probably wrong.
+- no entry's title says its arXiv id is probably wrong;
+- the ``.pith`` file beside each .bib (what pith.sty shows as badges) has a
+  line for every verified annotation and no line the .bib or pith.lock
+  contradicts, and exists when a checked .tex loads pith.
 
 One line per problem, ``file:line: key: what is wrong``; exit 1 on problems,
 0 (and silence) when all is well. Lean start-up: no httpx, rich or jinja2.
@@ -216,8 +219,9 @@ def run(args: argparse.Namespace) -> int:
     _crosscheck(entries, verified, args.allow_title_mismatch, reporter)
     if self_id is not None and texs:
         self_id = options.self_in_lock(self_id, verified.lock)
-    for path in texs:
-        _check_tex(path, self_id, verified, reporter)
+    loading = [path for path in texs if _check_tex(path, self_id, verified, reporter)]
+    if config.bibrefs:
+        _check_bibrefs(bibs, entries, verified, loading, reporter)
 
     if args.json:
         import json
@@ -226,7 +230,9 @@ def run(args: argparse.Namespace) -> int:
     else:
         reporter.print(quiet=args.quiet)
     if stamp is not None and reporter.clean and not config.warnings and not verified.used_cache:
-        stamp.record_pass([lock_path, *key_files])
+        from pithtex.write.bibrefs import bibrefs_path
+
+        stamp.record_pass([lock_path, *key_files, *(bibrefs_path(path) for path in bibs)])
     return 1 if reporter.problems else 0
 
 
@@ -312,7 +318,40 @@ def _check_sty(name: str, sty: Path, reporter: Reporter) -> None:
         )
 
 
-def _check_tex(path: Path, self_id: ArxivId | None, verified: _Verified, reporter: Reporter) -> None:
+def _check_bibrefs(bibs: list[Path], entries: list, verified: _Verified, loading: list[Path], reporter: Reporter) -> None:
+    """Each .bib's refs.pith (what pith.sty shows as badges) must agree with the .bib and pith.lock;
+    with a .tex that loads pith among the inputs, it must also exist."""
+    from pithtex.readfile import Unreadable, read_bounded
+    from pithtex.write.bibrefs import bibrefs_path, bibrefs_problems
+    from pithtex.write.texedit import same_number
+
+    def number_of(entry: object) -> object:
+        arxiv = getattr(entry, "arxiv", ())
+        return verified.get(arxiv[0])[0] if len(arxiv) == 1 else None
+
+    def known(value: str) -> bool:
+        return any(same_number(value, n.full) for n in verified.lock_numbers().values())
+
+    for path in bibs:
+        target = bibrefs_path(path)
+        try:
+            text: str | None = read_bounded(target, 64 * 1024 * 1024)[0].decode("utf-8", errors="replace")
+        except FileNotFoundError:
+            text = None
+        except Unreadable as exc:
+            reporter.problem(str(target), None, None, exc.reason, code="unreadable-bibrefs")
+            continue
+        name = str(path)
+        mine = [e for e in entries if e.file == name]
+        required = str(loading[0]) if loading else None
+        for file, line, key, message, code in bibrefs_problems(
+            name, str(target), text, mine, number_of, known, required=required, lock_name=verified.lock.path.name
+        ):
+            reporter.problem(file, line, key, message, code=code)
+
+
+def _check_tex(path: Path, self_id: ArxivId | None, verified: _Verified, reporter: Reporter) -> bool:
+    """Check a root .tex; returns whether it loads pith."""
     from pithtex.scan.source import read_source
     from pithtex.write.texedit import TexEditError, analyse_preamble, same_number
 
@@ -321,9 +360,10 @@ def _check_tex(path: Path, self_id: ArxivId | None, verified: _Verified, reporte
     try:
         preamble = analyse_preamble(source.text)
     except TexEditError:
-        return  # not a root file: nothing to check here
+        return False  # not a root file: nothing to check here
     lock_name = verified.lock.path.name
-    if preamble.pith_package_end is not None:
+    loads = preamble.pith_package_end is not None
+    if loads:
         _check_sty(name, path.parent / "pith.sty", reporter)
     if len(preamble.pithnumbers) > 1:
         lines = ", ".join(str(c.line) for c in preamble.pithnumbers)
@@ -332,7 +372,7 @@ def _check_tex(path: Path, self_id: ArxivId | None, verified: _Verified, reporte
         number, problem, _ = verified.get(self_id)
         if number is None:
             reporter.problem(name, None, None, f"--self {self_id}: {problem}", code="unverified")
-            return
+            return loads
         if not preamble.pithnumbers:
             reporter.problem(name, None, None, f"no \\pithnumber for {self_id} (run 'pithtex annotate {name} --self {self_id}')", code="missing-pithnumber")
         for command in preamble.pithnumbers:
@@ -343,7 +383,7 @@ def _check_tex(path: Path, self_id: ArxivId | None, verified: _Verified, reporte
                     f"'pithtex annotate --fix {name}' corrects it",
                     code="wrong-pithnumber",
                 )
-        return
+        return loads
     known = verified.lock_numbers()
     for command in preamble.pithnumbers:
         if not any(same_number(command.value, n.full) for n in known.values()):
@@ -353,3 +393,4 @@ def _check_tex(path: Path, self_id: ArxivId | None, verified: _Verified, reporte
                 "(give --self ARXIV_ID and run 'pithtex annotate')",
                 code="unknown-pithnumber",
             )
+    return loads

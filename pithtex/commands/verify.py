@@ -59,9 +59,17 @@ def _read(path: str) -> bytes:
     """The input's bytes; raises ``OSError`` (with a reason) when unreadable."""
     from pithtex.verify.canonical import MAX_DOCUMENT_BYTES
 
+    from pithtex.readfile import Unreadable, open_regular
+
     if path == "-":
         return sys.stdin.buffer.read(MAX_DOCUMENT_BYTES + _READ_LIMIT_SLACK)
-    with open(path, "rb") as handle:
+    try:
+        handle = open_regular(path)  # a FIFO or device is refused at once, never waited on
+    except Unreadable as exc:
+        if "directory" in exc.reason:
+            raise IsADirectoryError(exc.reason) from None
+        raise OSError(0, exc.reason) from None
+    with handle:
         return handle.read(MAX_DOCUMENT_BYTES + _READ_LIMIT_SLACK)
 
 

@@ -159,30 +159,34 @@ def _check_title(
                         candidate=match.candidate, **base)
 
     yours = _plain(title)
-    if facts.title is None:
-        return _finding(
-            entry, TITLE_DIFFERS, "warning",
-            f"the title does not match {cited} (signed record), and the registry sent no "
-            f"plain title to compare with, so pithtex cannot tell a harmless difference from a wrong id. "
-            f'Your entry: "{yours}". Check the arXiv id.',
-            comparison="unavailable", your_title=yours, registry_title=None, **base)
-
-    theirs = " ".join(facts.title.split())
-    hint_signed = _match(facts.title, facts.title_canon_sha256) is not None
-    verdict = classify_titles(yours, _plain(facts.title))
-    both = f'Your entry: "{yours}"; arXiv: "{theirs}".'
-    caveat = "" if hint_signed else (
-        " (The registry's plain title does not match its own signed hash either, so this could not be confirmed.)"
-    )
-    details = dict(base, your_title=yours, registry_title=theirs, registry_title_signed=hint_signed,
-                   comparison=verdict.kind, similarity=round(verdict.ratio, 3))
-    if verdict.similar:
-        what = (f"differs from that of {cited} only in case, punctuation or markup"
-                if verdict.kind == "same-words"
-                else f"is worded differently from that of {cited}; fine if you cite the published version")
-        return _finding(entry, TITLE_DIFFERS, "warning", f"the title {what}. {both}{caveat}", **details)
-
-    message = f"the title does not match {cited} (signed record). {both} The arXiv id is probably wrong."
+    # Only signed data decides from here on. The registry's plain title (``paper.title``, the lock's
+    # ``title``) is unsigned: it may tell a harmless difference from a wrong id only when it is
+    # itself the signed title (it hashes to title_canon_sha256). Missing, or not matching, it
+    # changes the wording of the error, never the verdict.
+    hint_signed = facts.title is not None and _match(facts.title, facts.title_canon_sha256) is not None
+    theirs = " ".join(facts.title.split()) if facts.title is not None else None
+    details = dict(base, your_title=yours, registry_title=theirs, registry_title_signed=hint_signed)
+    if not hint_signed:
+        if theirs is None:
+            message = (f"the title does not match {cited} (signed record), and the registry sent no plain title "
+                       f'to compare with. Your entry: "{yours}". The arXiv id is probably wrong.')
+            details["comparison"] = "unavailable"
+        else:
+            message = (f'the title does not match {cited} (signed record). Your entry: "{yours}"; the registry\'s '
+                       f'unsigned plain title "{theirs}" does not match the signed hash either, so it is not used. '
+                       "The arXiv id is probably wrong.")
+            details["comparison"] = "unsigned-hint"
+    else:
+        assert theirs is not None and facts.title is not None
+        verdict = classify_titles(yours, _plain(facts.title))
+        both = f'Your entry: "{yours}"; arXiv: "{theirs}".'
+        details.update(comparison=verdict.kind, similarity=round(verdict.ratio, 3))
+        if verdict.similar:
+            what = (f"differs from that of {cited} only in case, punctuation or markup"
+                    if verdict.kind == "same-words"
+                    else f"is worded differently from that of {cited}; fine if you cite the published version")
+            return _finding(entry, TITLE_DIFFERS, "warning", f"the title {what}. {both}", **details)
+        message = f"the title does not match {cited} (signed record). {both} The arXiv id is probably wrong."
     index = neighbours if isinstance(neighbours, _Neighbours) else _Neighbours(neighbours)
     swap = _swap_partner(entry, title, facts, index)
     if swap is not None:

@@ -55,8 +55,10 @@ class RecordFacts:
 
     ``source``, ``pith_number`` and ``title_canon_sha256`` come from the signed
     canonical record and are what the checks rely on. ``title`` is the
-    registry's plain ``paper.title``: unsigned, used only to word the message
-    and to tell a harmless difference from a wrong id, never to pass a title.
+    registry's plain ``paper.title``: unsigned, so it words the message, and it
+    tells a harmless difference from a wrong id only when it hashes to the
+    signed ``title_canon_sha256`` (then it is the signed title); it never
+    passes a title and never turns a mismatch into a warning.
     ``latest`` is ``(version, pith_number)`` of the latest version the registry
     holds, when known.
     """

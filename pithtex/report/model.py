@@ -183,10 +183,21 @@ def build_report(
     entries = [e for e in entries if e.key is not None]
     findings = crosscheck(entries, facts_for, allow_title_mismatch=list(allow_title_mismatch), title_info=False)
     by_place: dict[tuple[str, int], list[Any]] = {}
+    also: dict[tuple[str, int], list[str]] = {}  # the first entry of a duplicate group: who else cites it
     for f in findings:
         by_place.setdefault((f.file, f.line), []).append(f)
+        first = (f.details.get("entries") or [None])[0] if f.code == "duplicate-reference" else None
+        if first is not None:
+            also.setdefault((first["file"], first["line"]), []).append(
+                f"{f.key or 'an entry'} ({f.file}:{f.line}) cites the same paper"
+            )
+
+    def status_of(e: Any) -> RefStatus:
+        place = (str(e.file), int(e.line))
+        return _status(e, lookup, by_place.get(place, []), field_name, base, also.get(place, []))
+
     return Report(
-        tuple(_status(e, lookup, by_place.get((str(e.file), int(e.line)), []), field_name, base) for e in entries),
+        tuple(status_of(e) for e in entries),
         tuple(sources),
         str(lock.path),
     )
@@ -200,7 +211,7 @@ def _plain(title: str | None) -> str | None:
     return plain_title(title)
 
 
-def _status(entry: Any, lookup: Any, findings: list[Any], field_name: str, base: str) -> RefStatus:
+def _status(entry: Any, lookup: Any, findings: list[Any], field_name: str, base: str, also: list[str]) -> RefStatus:
     from pithtex.write.texedit import same_number
 
     notes: list[str] = []
@@ -227,6 +238,7 @@ def _status(entry: Any, lookup: Any, findings: list[Any], field_name: str, base:
         elif f.code == "duplicate-reference" and status in (VERIFIED, NOT_ARXIV):
             status = DUPLICATE
         notes.append(f.message)
+    notes.extend(also)
     url = f"{base}/pith/{number.suffix}" if number is not None else None
     return RefStatus(str(entry.file), int(entry.line), entry.key, _plain(entry.title), arxiv, version, number,
                      status, tuple(notes), url)

@@ -29,9 +29,12 @@ class FileLock:
     :class:`TimeoutError` (an ``OSError``).
     """
 
-    def __init__(self, path: str | os.PathLike[str], timeout: float = 120.0) -> None:
+    def __init__(self, path: str | os.PathLike[str], timeout: float = 120.0, *, directory: bool = False) -> None:
         self.path = os.fspath(path)
         self.timeout = timeout
+        #: Lock an existing directory itself (``flock`` works on a directory's descriptor):
+        #: nothing is created, so nothing is left behind.
+        self.directory = directory
         self._fd: int | None = None
         self._fallback: Any = None  # a filelock.FileLock where there is no fcntl
 
@@ -45,12 +48,16 @@ class FileLock:
         except ImportError:  # pragma: no cover - not POSIX
             import filelock
 
-            self._fallback = filelock.FileLock(self.path, timeout=self.timeout)
+            target = os.path.join(self.path, ".pithtex.lock") if self.directory else self.path
+            self._fallback = filelock.FileLock(target, timeout=self.timeout)
             self._fallback.acquire()
             return
         if self._fd is not None:
             raise RuntimeError(f"{self.path}: already locked by this object")
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        if self.directory:
+            fd = os.open(self.path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+        else:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
         deadline = time.monotonic() + self.timeout
         try:
             while True:

@@ -3,8 +3,11 @@
 Why not just ``httpx.get``: the registry is remote and not ours to trust, so
 every fetch here has
 
-- an overall deadline (covering connect, a server that drips one byte at a
-  time, retries and back-off), not only inactivity timeouts;
+- a deadline (covering connect, a server that drips one byte at a time,
+  retries and back-off), not only inactivity timeouts; the resolver sets one
+  instant for a whole run (:attr:`HttpLimits.until`), so that however many
+  ids and requests a run makes, it ends by then (a hook is never held for
+  longer than ``deadline`` seconds of network time);
 - retries with capped exponential back-off and full jitter for connection
   errors and 429/502/503/504, honouring ``Retry-After`` in both its forms
   (delta-seconds and HTTP-date), but never waiting past the deadline;
@@ -73,13 +76,28 @@ def _env_float(name: str, default: float) -> float:
 class HttpLimits:
     """Time and size limits for one fetch. Tests shrink them through the environment."""
 
-    deadline: float = 30.0  # seconds for the whole fetch, retries included
+    deadline: float = 60.0  # seconds for a whole run's network phase, every id and retry included
     connect_timeout: float = 10.0
     read_timeout: float = 15.0  # between two chunks
     retries: int = 4  # attempts after the first
     backoff_base: float = 0.5
     backoff_cap: float = 8.0
     max_bytes: int = 4 * 1024 * 1024  # decoded body
+    #: ``time.monotonic()`` by which every fetch of the run must be done (None: ``deadline``
+    #: from the start of each fetch). Set by the resolver for a whole run.
+    until: float | None = None
+
+    def remaining(self, started: float | None = None) -> float:
+        """Seconds left for a fetch that started at ``started`` (now, when None)."""
+        now = time.monotonic()
+        left = self.deadline - (now - (now if started is None else started))
+        return left if self.until is None else min(left, self.until - now)
+
+    def for_run(self) -> HttpLimits:
+        """These limits, with the deadline counted once from now for every fetch that follows."""
+        import dataclasses
+
+        return dataclasses.replace(self, until=time.monotonic() + self.deadline)
 
     @classmethod
     def from_env(cls) -> HttpLimits:
@@ -282,7 +300,7 @@ async def _with_retries(
             if attempt >= limits.retries:
                 tries = f"{attempt + 1} attempt" + ("s" if attempt else "")
                 raise FetchError(f"{exc} (gave up after {tries})", status=exc.status, unreachable=exc.unreachable) from None
-            remaining = limits.deadline - (time.monotonic() - started)
+            remaining = limits.remaining(started)
             backoff = random.uniform(0, min(limits.backoff_cap, limits.backoff_base * 2**attempt))
             wait = backoff if exc.retry_after is None else max(exc.retry_after, backoff)
             if wait >= remaining:
@@ -305,7 +323,10 @@ async def fetch_bytes(
     import asyncio  # here, not at the top: resolving from pith.lock alone never needs it
 
     started = time.monotonic()
+    budget = limits.remaining(started)
+    if budget <= 0:
+        raise FetchError(f"not asked: the {limits.deadline:g}s deadline for the whole run had passed")
     try:
-        return await asyncio.wait_for(_with_retries(client, url, params, limits, started), limits.deadline)
+        return await asyncio.wait_for(_with_retries(client, url, params, limits, started), budget)
     except asyncio.TimeoutError:
         raise FetchError(f"no complete response within the {limits.deadline:g}s deadline") from None

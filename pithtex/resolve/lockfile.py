@@ -92,6 +92,19 @@ _HEAD_RE = re.compile(
 _LONE_SURROGATE = re.compile(r"\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F])|(?<![0-9a-fA-F]{4})\\u[dD][c-fC-F]")
 
 
+def read_lock_bytes(path: Path) -> bytes:
+    """The bytes of the lock file at ``path``, refused before reading when it is larger than
+    :data:`MAX_LOCK_BYTES` or not a regular file (a FIFO, a device); ``FileNotFoundError``
+    when there is none. Whatever the format, the lock is read through here."""
+    from pithtex.readfile import Unreadable, read_bounded
+
+    try:
+        return read_bounded(path, MAX_LOCK_BYTES)[0]
+    except Unreadable as exc:
+        reason = "is a directory, not a lock file" if "directory" in exc.reason else exc.reason
+        raise InputError(f"{path}: {reason}", hint=exc.hint) from None
+
+
 def lock_key(arxiv: ArxivId) -> str:
     """The entry key for an id as cited: ``2511.00066`` or ``2511.00066v4``."""
     return arxiv.versioned
@@ -568,13 +581,9 @@ class Lockfile:
         """Read and check ``path``; a malformed lock is an :class:`InputError` with file and line."""
         path = Path(path)
         try:
-            data = path.read_bytes()
+            data = read_lock_bytes(path)
         except FileNotFoundError:
             return cls(path)
-        except IsADirectoryError:
-            raise InputError(f"{path}: is a directory, not a lock file") from None
-        except OSError as exc:
-            raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
         if not data.strip():
             raise InputError(f"{path}:1: empty lock file", hint="delete it to start afresh")
         if len(data) > MAX_LOCK_BYTES:
@@ -729,8 +738,9 @@ class Lockfile:
             usable = False
         if usable:
             return FileLock(str(directory / f"{name}.lock"), timeout=timeout)
-        # A read-only cache (some CI set-ups): a hidden lock file beside pith.lock.
-        return FileLock(str(self.path.with_name(f".{self.path.name}.lock")), timeout=timeout)
+        # A read-only cache (some CI set-ups): lock the directory that holds pith.lock itself,
+        # which creates nothing there (a lock file beside it would be left in the paper's directory).
+        return FileLock(str(self.path.parent), timeout=timeout, directory=True)
 
     def save(self) -> bool:
         """Write the lock atomically if it changed; returns whether it wrote.

@@ -15,6 +15,7 @@ and a *different* record for an id and version already mirrored is refused
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -57,16 +58,18 @@ def _load_index(root: Path) -> dict[str, dict[str, Any]]:
 
 
 def _read_input(path: Path) -> bytes:
+    from pithtex.readfile import Unreadable, read_bounded
+
     try:
-        with path.open("rb") as handle:
-            data = handle.read(MAX_INPUT_BYTES + 1)
-    except IsADirectoryError:
-        raise InputError(f"{path}: is a directory") from None
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    if len(data) > MAX_INPUT_BYTES:
-        raise InputError(f"{path}: larger than {MAX_INPUT_BYTES} bytes; not a Pith document")
-    return data
+        return read_bounded(path, MAX_INPUT_BYTES)[0]
+    except FileNotFoundError:
+        raise InputError(f"{path}: cannot read: no such file") from None
+    except Unreadable as exc:
+        if "directory" in exc.reason:
+            raise InputError(f"{path}: is a directory") from None
+        if "larger than" in exc.reason:
+            raise InputError(f"{path}: larger than {MAX_INPUT_BYTES} bytes; not a Pith document") from None
+        raise InputError(f"{path}: cannot read: {exc.reason}") from None
 
 
 def _is_manifest(data: bytes) -> bool:
@@ -115,12 +118,52 @@ def add_to_mirror(
             problems[0] + (f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""),
             hint="nothing was written to the mirror",
         )
+    _refuse_escapes(root, checked)  # before the lock file is made, and again under the lock
     root.mkdir(parents=True, exist_ok=True)
     with FileLock(str(root / ".pithtex-mirror.lock"), timeout=120):
         return _file_all(root, checked)
 
 
+def _outside(root: Path, relative: str) -> Path | None:
+    """The first existing directory on the way to ``root/relative`` that leads out of ``root``
+    (a symbolic link to elsewhere), or None: writing there would write outside the mirror."""
+    real_root = Path(os.path.realpath(root))
+    here = root
+    for part in Path(relative).parent.parts:
+        here = here / part
+        if not os.path.lexists(here):
+            return None  # made by us, inside
+        if not Path(os.path.realpath(here)).is_relative_to(real_root):
+            return here
+    return None
+
+
+def _planned_paths(checked: list[tuple[Path, bytes, VerificationResult]]) -> list[str]:
+    """Every path the mirror may write for ``checked`` (the layout is fixed by the ids and numbers)."""
+    paths = [layout.ALIAS_INDEX]
+    for _path, _data, result in checked:
+        assert result.source is not None and result.pith_number is not None
+        suffix = result.pith_number.suffix
+        paths += [layout.record_path(suffix), layout.bundle_path(suffix), layout.well_known_bundle_path(suffix),
+                  layout.state_path(suffix), layout.alias_path(result.source),
+                  layout.alias_path(result.source.without_version())]
+    return paths
+
+
+def _refuse_escapes(root: Path, checked: list[tuple[Path, bytes, VerificationResult]]) -> None:
+    """Refuse, before anything is written, any path the mirror would write through a symbolic
+    link that leads out of ``root`` (all or nothing)."""
+    for relative in _planned_paths(checked):
+        escape = _outside(root, relative)
+        if escape is not None:
+            raise PithtexError(
+                f"{escape}: a symbolic link out of the mirror {root}; refusing to write {relative} through it",
+                hint="nothing was written to the mirror",
+            )
+
+
 def _file_all(root: Path, checked: list[tuple[Path, bytes, VerificationResult]]) -> list[MirrorAdded]:
+    _refuse_escapes(root, checked)
     index = _load_index(root)
     # Check every alias before writing anything: a conflict leaves the mirror as it was.
     for path, _, result in checked:

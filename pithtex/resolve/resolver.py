@@ -264,7 +264,8 @@ async def _fetch_all(
 
     from pithtex.resolve.sources import open_source
 
-    source = open_source(settings.registry, settings.limits, settings.concurrency)
+    # One deadline for the whole run: every request of every id shares it (see HttpLimits.until).
+    source = open_source(settings.registry, settings.limits.for_run(), settings.concurrency)
     semaphore = asyncio.Semaphore(max(1, settings.concurrency))
     outcomes: dict[ArxivId, _Fetched | str] = {}
     progress = _progress(len(ids), settings)

@@ -5,7 +5,8 @@ layout); the one dynamic endpoint is alias resolution,
 ``/api/pith-number/resolve?arxiv=<id>``, answered from the mirror's alias
 files with the record itself (which carries its Pith Number, so a client
 needs one request per id). The server never writes, never serves anything
-outside the directory, and answers unknown paths with a JSON 404.
+outside the directory nor any dotfile (but ``.well-known/``), answers unknown
+paths with a JSON 404 and a NUL in the path with a 400.
 
 ``delay`` adds latency to every response: the benchmarks use it to model a
 remote registry on loopback.
@@ -93,7 +94,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _file(self, relative: str) -> None:
         root = self.server.root
         target = (root / relative).resolve()
-        if not target.is_relative_to(root) or not target.is_file():
+        if not target.is_relative_to(root) or _hidden(target.relative_to(root).as_posix()) or not target.is_file():
             self._error(HTTPStatus.NOT_FOUND, "not found")
             return
         if target.stat().st_size > MAX_FILE_BYTES:
@@ -102,6 +103,9 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(HTTPStatus.OK, target.read_bytes())
 
     def do_GET(self) -> None:  # noqa: N802 - stdlib name
+        if "\x00" in self.path or "%00" in self.path:  # no file name holds a NUL: a probe, not a path
+            self._error(HTTPStatus.BAD_REQUEST, "NUL in the request path")
+            return
         parts = urlsplit(self.path)
         path = unquote(parts.path).lstrip("/")
         if path.rstrip("/") == layout.RESOLVE_ENDPOINT:
@@ -116,7 +120,7 @@ class _Handler(BaseHTTPRequestHandler):
                 return
             self._file(layout.alias_path(arxiv))
             return
-        if not path or ".." in path.split("/"):
+        if not path or ".." in path.split("/") or _hidden(path):
             self._error(HTTPStatus.NOT_FOUND, "not found")
             return
         # /pith/<suffix> with Accept: application/ld+json: the record carries canonical_record.
@@ -125,6 +129,15 @@ class _Handler(BaseHTTPRequestHandler):
         self._file(path)
 
     do_HEAD = do_GET
+
+
+def _hidden(relative: str) -> bool:
+    """Whether a path names a dotfile or lies in a dot directory (the mirror's lock, temporary
+    files, .git, ...): never served. ``.well-known/`` at the top is the registry's layout."""
+    parts = [p for p in relative.split("/") if p]
+    if parts and parts[0] == ".well-known":
+        parts = parts[1:]
+    return any(p.startswith(".") for p in parts)
 
 
 def make_server(root: Path, host: str = "127.0.0.1", port: int = 0, *, delay: float = 0.0, quiet: bool = True) -> MirrorServer:

@@ -167,8 +167,9 @@ def _validate(m: re.Match[str]) -> ArxivId | str:
     return _parse(m["id"] + ver if ver else m["id"])
 
 
-def find_explicit(text: str) -> tuple[list[IdMatch], list[Rejected]]:
-    """Identifiers in explicit arXiv contexts (see the module docstring).
+def find_explicit(text: str, *, bibcodes: bool = False) -> tuple[list[IdMatch], list[Rejected]]:
+    """Identifiers in explicit arXiv contexts (see the module docstring), and with
+    ``bibcodes`` those of :func:`find_bibcodes` too.
 
     Overlapping matches (``\\href{https://arxiv.org/abs/X}`` inside
     ``\\arxiv{...}``) keep the earliest, longest one.
@@ -206,6 +207,8 @@ def find_explicit(text: str) -> tuple[list[IdMatch], list[Rejected]]:
                     continue  # "arXiv 1234.5678" without the colon: too weak to warn about
                 if len(rejected) < MAX_REJECTED:
                     rejected.append(Rejected(m.start(), m.group(0).strip(), got))
+    if bibcodes and (not low or "arxiv" in low):
+        found.extend(_bibcodes(text))
     if len(found) > 1:
         found.sort(key=lambda x: (x.start, -x.end))
         kept: list[IdMatch] = []
@@ -227,6 +230,10 @@ def find_bibcodes(text: str) -> list[IdMatch]:
     low = text.lower()
     if "arxiv" not in low and ("arxiv" not in low.replace("{", "").replace("}", "")):
         return []
+    return _bibcodes(text)
+
+
+def _bibcodes(text: str) -> list[IdMatch]:
     out = []
     for m in _BIBCODE_RE.finditer(text):
         digits = m["id"]

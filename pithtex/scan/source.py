@@ -15,8 +15,7 @@ with one clear line, as do missing files and directories.
 from __future__ import annotations
 
 import codecs
-import errno
-import stat
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,6 +52,8 @@ class SourceText:
     newline: str
     raw: bytes
     note: str | None = None
+    #: ``(st_dev, st_ino, st_size, st_mtime_ns)`` of the file as read (None for bytes not read from a file).
+    identity: tuple[int, int, int, int] | None = None
 
     @property
     def name(self) -> str:
@@ -113,24 +114,37 @@ def decode_source(path: Path, raw: bytes) -> SourceText:
     )
 
 
+#: The largest .bib/.tex pithtex reads (the biggest real bibliographies are a few tens of MB);
+#: a larger file is refused from its size, before it is read. ``PITHTEX_MAX_SOURCE_BYTES`` lowers it.
+MAX_SOURCE_BYTES = 256 * 1024 * 1024
+
+
+def _max_source_bytes() -> int:
+    import os
+
+    try:
+        return int(os.environ.get("PITHTEX_MAX_SOURCE_BYTES") or MAX_SOURCE_BYTES)
+    except ValueError:
+        return MAX_SOURCE_BYTES
+
+
 def read_source(path: str | Path) -> SourceText:
-    """Read and decode one source file; raise ``InputError`` if it cannot be read."""
+    """Read and decode one source file; raise ``InputError`` if it cannot be read.
+
+    Regular files only (a FIFO or device is refused at once, never waited on)
+    and at most :data:`MAX_SOURCE_BYTES` (checked before reading). ``identity``
+    records what was read, so that a writer can tell whether the file changed since.
+    """
+    from pithtex.readfile import Unreadable, read_bounded
+
     path = Path(path)
     name = str(path)
     try:
-        if stat.S_ISCHR(path.stat().st_mode) or stat.S_ISBLK(path.stat().st_mode):
-            raise UnreadableSource(name, "is a device, not a file")  # /dev/zero would never end
-        raw = path.read_bytes()
+        raw, st = read_bounded(path, _max_source_bytes())
     except FileNotFoundError:
         raise UnreadableSource(name, "no such file") from None
-    except IsADirectoryError:
-        raise UnreadableSource(
-            name, "is a directory, not a file", hint=f"name the files in it, e.g. {name.rstrip('/')}/*.bib"
-        ) from None
-    except PermissionError:
-        raise UnreadableSource(name, "permission denied") from None
-    except OSError as exc:
-        if exc.errno == errno.EISDIR:  # pragma: no cover - platform variant
-            raise UnreadableSource(name, "is a directory, not a file") from None
-        raise UnreadableSource(name, f"cannot read ({exc.strerror or exc})") from None
-    return decode_source(path, raw)
+    except Unreadable as exc:
+        hint = f"name the files in it, e.g. {name.rstrip('/')}/*.bib" if "directory" in exc.reason else exc.hint
+        raise UnreadableSource(name, exc.reason, hint=hint) from None
+    source = decode_source(path, raw)
+    return dataclasses.replace(source, identity=(st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns))

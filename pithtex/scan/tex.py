@@ -10,7 +10,10 @@ What counts (after blanking comments, verbatim environments, ``\\verb`` and
   biblatex ``\\entry ... \\endentry`` in a .bbl: also bare old-style
   identifiers (``hep-th/9901001``), and biblatex's ``\\verb{eprint}`` field
   when the entry's ``eprinttype`` is arXiv. Findings there carry the bibitem
-  key; an item naming two different papers is a :class:`Conflict`;
+  key; an item naming two different papers is a :class:`Conflict`, except
+  that in a biblatex ``\\entry`` the fields have the priorities they have in
+  a .bib (:func:`pithtex.scan.bib.rank`): another paper in a lower field
+  (``\\field{note}``...) is a mention, as in :mod:`pithtex.scan.bib`;
 - ``\\pithnumber{...}``: the paper's own Pith Number annotations
   (:class:`PithAnnotation` with field ``\\pithnumber``); a biblatex .bbl's
   ``\\field{pithnumber}{...}`` too. Arguments holding ``#`` (macro
@@ -27,7 +30,8 @@ Inputs: ``\\input{f}`` (and the primitive ``\\input f``), ``\\include{f}``,
 ``*from`` variants) are followed. Paths are tried relative to the including
 file's directory, then to the directory of the file named on the command
 line (LaTeX's own rule); ``.tex`` is added when the name has no such file.
-Each file is scanned once (cycles and repeated inputs stop there). A missing
+Each file is scanned once (cycles and repeated inputs stop there), and inputs
+nested more than :data:`MAX_INPUT_DEPTH` deep are not followed. A missing
 or unreadable input is a non-fatal :class:`ScanProblem` at the ``\\input``'s
 file:line. Arguments with ``#`` or ``|`` (macro parameters, shell escapes) are
 not followed.
@@ -41,7 +45,7 @@ from pathlib import Path
 
 from pithtex.errors import InputError
 from pithtex.ids.arxiv import ArxivId
-from pithtex.scan.bib import entry_ids
+from pithtex.scan.bib import OTHER_RANK, SKIPPED_FIELDS, by_priority, entry_ids, rank
 from pithtex.scan.model import BibEntry, Conflict, Finding, PithAnnotation, ScanProblem, ScanResult
 from pithtex.scan.patterns import IdMatch, find_bare_old_style, find_explicit, parse_id_value
 from pithtex.scan.source import SourceText, read_source
@@ -50,6 +54,10 @@ from pithtex.scan.texclean import blank_non_text
 __all__ = ["scan_tex", "TEX_SUFFIXES"]
 
 TEX_SUFFIXES = frozenset({".tex", ".ltx", ".latex", ".sty", ".cls", ".bbl"})
+#: Inputs nested deeper than this are not followed (one problem at the \\input): TeX Live
+#: itself allows 15 open files (``max_in_open``), and following without a bound let a
+#: 600-deep chain exhaust Python's stack.
+MAX_INPUT_DEPTH = 64
 
 _INPUT_RE = re.compile(
     r"\\(?P<cmd>input|include|subfile|import|subimport|inputfrom|subinputfrom|includefrom|subincludefrom)"
@@ -83,11 +91,13 @@ class _Lines:
 class _Item:
     """A bibliography item: ``\\bibitem{key}`` or a biblatex ``\\entry``."""
 
-    __slots__ = ("start", "end", "key", "kind", "findings", "pith")
+    __slots__ = ("start", "end", "key", "kind", "findings", "ranks", "offsets", "pith")
 
     def __init__(self, start: int, end: int, key: str, kind: str) -> None:
         self.start, self.end, self.key, self.kind = start, end, key, kind
         self.findings: list[Finding] = []
+        self.ranks: list[int] = []  # each finding's field priority (see pithtex.scan.bib.rank)
+        self.offsets: list[int] = []  # and where it starts
         self.pith: PithAnnotation | None = None
 
 
@@ -119,6 +129,28 @@ def _field_for(clean: str, m: IdMatch, item: _Item | None) -> str:
         if link is not None:
             return "\\" + link.group(1)
     return item.kind if item is not None else "text"
+
+
+_BBL_FIELD_RE = re.compile(r"\\(?:field|verb|list|name|strng|range)\s*\{(?P<n>[^{}]*)\}")
+
+
+def _bbl_field(clean: str, item: _Item, offset: int) -> str | None:
+    """The biblatex field (``eprint``, ``url``, ``note``...) of ``\\entry`` ``item`` at ``offset``."""
+    if item.kind != "\\entry":
+        return None
+    last = None
+    for last in _BBL_FIELD_RE.finditer(clean, item.start, offset):
+        pass
+    return last["n"].strip().lower() if last is not None else None
+
+
+def _rank_in(clean: str, item: _Item, m: IdMatch) -> int:
+    """The field priority of match ``m`` in ``item``: by field in a biblatex ``\\entry`` (as in
+    a .bib), the same for all of a ``\\bibitem`` (its text has no fields)."""
+    name = _bbl_field(clean, item, m.start) if item.kind == "\\entry" else None
+    if name is None or name in SKIPPED_FIELDS:
+        return OTHER_RANK
+    return rank(name, m.context)
 
 
 def _candidates(base: Path, root: Path, rel: str) -> list[Path]:
@@ -164,11 +196,13 @@ def scan_tex(
     visited: set[Path] | None = None,
     root: Path | None = None,
     follow_inputs: bool = True,
+    depth: int = 0,
 ) -> ScanResult:
     """Scan one .tex (or .bbl) file and, unless ``follow_inputs`` is False,
     the files it inputs. ``visited`` (resolved paths) is shared across a scan
     so each file is read once; ``root`` is the directory of the file named on
-    the command line (defaults to this file's)."""
+    the command line (defaults to this file's); ``depth`` is how many inputs
+    deep this file is (inputs past :data:`MAX_INPUT_DEPTH` are not followed)."""
     result = ScanResult()
     if visited is None:
         visited = set()
@@ -217,6 +251,8 @@ def scan_tex(
         result.findings.append(f)
         if item is not None:
             item.findings.append(f)
+            item.ranks.append(_rank_in(clean, item, m))
+            item.offsets.append(m.start)
     for r in rejected:
         result.notes.append(f"{name}:{lines(r.start)}: ignored {r.raw!r}: not a valid arXiv identifier ({r.reason})")
 
@@ -232,8 +268,13 @@ def scan_tex(
         if item is not None and item.pith is None:
             item.pith = ann
 
+    mentioned: set[int] = set()
     for it in items:
-        ids = entry_ids(it.findings)
+        ids, _kept, mentions = by_priority(it.findings, it.ranks)
+        for f, _ in mentions:  # another paper in a lower field of a biblatex entry (issue 14)
+            mentioned.add(id(f))
+            at = it.offsets[next(i for i, g in enumerate(it.findings) if g is f)]
+            result.mentions.append(Finding(f.file, f.line, f.key, _bbl_field(clean, it, at) or f.field, f.arxiv, f.raw))
         if len(ids) > 1:
             result.conflicts.append(Conflict(name, lines(it.start), it.key, ids))
         result.entries.append(
@@ -246,12 +287,23 @@ def scan_tex(
                 title=None,
                 arxiv=ids,
                 pithnumber=it.pith,
+                mentions=entry_ids([f for f, _ in mentions]) if mentions else (),
             )
         )
+    if mentioned:
+        result.findings = [f for f in result.findings if id(f) not in mentioned]
 
     if follow_inputs:
         for line, shown, cands in _resolve_inputs(source, clean, lines, root):
-            _follow(source, line, shown, cands, visited, root, result)
+            if depth >= MAX_INPUT_DEPTH:
+                result.errors.append(ScanProblem(
+                    name, line,
+                    f"{shown}: not followed: inputs nested more than {MAX_INPUT_DEPTH} deep "
+                    f"(TeX itself stops at 15)",
+                    fatal=False,
+                ))
+                break
+            _follow(source, line, shown, cands, visited, root, result, depth)
     return result
 
 
@@ -263,6 +315,7 @@ def _follow(
     visited: set[Path],
     root: Path,
     result: ScanResult,
+    depth: int = 0,
 ) -> None:
     target = next((c for c in cands if c.is_file()), None)
     if target is None:
@@ -287,4 +340,4 @@ def _follow(
         visited.add(resolved)
         result.extend(scan_bib(child))
         return
-    result.extend(scan_tex(child, visited=visited, root=root))
+    result.extend(scan_tex(child, visited=visited, root=root, depth=depth + 1))

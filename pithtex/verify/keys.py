@@ -208,9 +208,13 @@ def load_key_file(path: str | os.PathLike[str]) -> list[TrustedKey]:
     from pithtex.verify.canonical import StrictJSONError, load_signed_json
 
     name = os.fspath(path)
+    from pithtex.readfile import Unreadable, open_regular
+
     try:
-        with open(name, "rb") as handle:
+        with open_regular(name) as handle:  # never waits on a FIFO
             data = handle.read(_MAX_KEY_FILE_BYTES + 1)
+    except Unreadable as exc:
+        raise InvalidKey(f"{name}: cannot read key file: {exc.reason}") from None
     except OSError as exc:
         raise InvalidKey(f"{name}: cannot read key file: {exc.strerror or exc}") from None
     if len(data) > _MAX_KEY_FILE_BYTES:

@@ -13,16 +13,32 @@ with the special characters of bib keys (``_ : - . / # & ~ ^ $`` ...) made
 harmless, so keys need no escaping; only characters that TeX cannot read
 inside a braced argument (braces, backslash, percent) or that BibTeX forbids
 in a key (white space, comma) are refused.
+
+The file is derived, but a badge that vanishes is lost work: ``annotate``
+keeps the last verified line of a key whose resolution failed this time
+(:func:`read_bibrefs` reads the file back), and ``check`` fails when the file
+disagrees with the .bib or pith.lock (:func:`bibrefs_problems`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from pithtex.ids.pith_number import PithNumber, parse_pith_number
+from pithtex.ids.pith_number import InvalidPithNumber, PithNumber, parse_pith_number
 
-__all__ = ["BIBREFS_SUFFIX", "bibrefs_path", "is_safe_bib_key", "render_bibrefs"]
+__all__ = [
+    "BIBREFS_SUFFIX",
+    "BibRef",
+    "bibrefs_path",
+    "bibrefs_problems",
+    "is_safe_bib_key",
+    "read_bibrefs",
+    "render_bibrefs",
+]
 
 BIBREFS_SUFFIX = ".pith"
 
@@ -80,3 +96,138 @@ def render_bibrefs(
     lines = [HEADER.format(name=name, bib=bib_name)]
     lines.extend(f"\\pithref{{{key}}}{{{numbers[key]}}}\n" for key in sorted(numbers))
     return "".join(lines)
+
+
+_LINE_RE = re.compile(r"\\pithref\{([^{}]*)\}\{([^{}]*)\}")
+
+
+@dataclass(frozen=True)
+class BibRef:
+    """One ``\\pithref{key}{number}`` line of a ``.pith`` file (``number`` as written)."""
+
+    line: int
+    key: str
+    number: str
+
+
+def read_bibrefs(text: str) -> tuple[list[BibRef], list[tuple[int, str]]]:
+    """The lines of a ``.pith`` file, and ``(line, problem)`` for lines that are not one.
+
+    Comment lines (``%``) and blank lines are skipped.
+    """
+    refs: list[BibRef] = []
+    bad: list[tuple[int, str]] = []
+    for number, line in enumerate(text.splitlines(), 1):
+        stripped = line.strip()
+        if not stripped or stripped.startswith("%"):
+            continue
+        match = _LINE_RE.fullmatch(stripped)
+        if match is None:
+            bad.append((number, "not a \\pithref{KEY}{NUMBER} line"))
+        else:
+            refs.append(BibRef(number, match.group(1), match.group(2)))
+    return refs, bad
+
+
+def last_verified(text: str) -> dict[str, str]:
+    """key -> full Pith Number of each well-formed line (the first line of a key wins)."""
+    out: dict[str, str] = {}
+    for ref in read_bibrefs(text)[0]:
+        try:
+            number = parse_pith_number(ref.number)
+        except InvalidPithNumber:
+            continue
+        if number.full == ref.number and is_safe_bib_key(ref.key):
+            out.setdefault(ref.key, number.full)
+    return out
+
+
+#: (file, line, key, message, code): what ``check`` reports.
+Problem = tuple[str, "int | None", "str | None", str, str]
+
+
+def bibrefs_problems(
+    bib_name: str,
+    refs_name: str,
+    text: str | None,
+    entries: list[Any],
+    verified: Callable[[Any], PithNumber | None],
+    known: Callable[[str], bool],
+    *,
+    required: str | None = None,
+    lock_name: str = "pith.lock",
+) -> list[Problem]:
+    """Where the ``.pith`` file ``text`` (None: missing) disagrees with its .bib and pith.lock.
+
+    ``entries`` are the .bib's entries (scanner ``BibEntry``: ``line``, ``key``,
+    ``arxiv``, ``pithnumber``), first entry of each key first; ``verified(entry)``
+    is the verified number of the one arXiv id the entry cites (None when it
+    cites none, several, or did not verify: the .bib check reports those);
+    ``known(value)`` says whether a number matches a verified lock entry.
+    ``required`` names the .tex that loads pith: then a missing file is a
+    problem too. Every line of the file must name a key of the .bib whose
+    ``pithnumber`` is the line's number and verifies; every verified
+    annotation with a key TeX can read must have its line.
+    """
+    from pithtex.write.texedit import same_number
+
+    first: dict[str, Any] = {}
+    for entry in entries:
+        if entry.key is not None:
+            first.setdefault(entry.key, entry)
+    wanted = [
+        e for e in first.values()
+        if e.pithnumber is not None and len(e.arxiv) == 1 and is_safe_bib_key(e.key) and verified(e) is not None
+        and same_number(e.pithnumber.value.strip(), verified(e).full)  # type: ignore[union-attr]
+    ]
+    hint = f"run 'pithtex annotate {bib_name}'"
+    if text is None:
+        if required is None or not wanted:
+            return []
+        e = wanted[0]
+        count = len(wanted)
+        return [(bib_name, e.line, e.key,
+                 f"{refs_name} is missing, so the bibliography of {required} shows none of the badges of "
+                 f"{count} annotated entr{'y' if count == 1 else 'ies'} ({hint})", "missing-bibrefs")]
+    problems: list[Problem] = []
+    refs, bad = read_bibrefs(text)
+    for line, problem in bad:
+        problems.append((refs_name, line, None, f"{problem} ({hint})", "malformed-bibrefs"))
+    seen: dict[str, int] = {}
+    for ref in refs:
+        where = (refs_name, ref.line, ref.key)
+        if ref.key in seen:
+            problems.append((*where, f"listed again (first on line {seen[ref.key]}) ({hint})", "malformed-bibrefs"))
+            continue
+        seen[ref.key] = ref.line
+        try:
+            number = parse_pith_number(ref.number)
+        except InvalidPithNumber:
+            problems.append((*where, f"{ref.number!r} is not a Pith Number ({hint})", "malformed-bibrefs"))
+            continue
+        entry = first.get(ref.key)
+        if entry is None:
+            problems.append((*where, f"{number.full}, but {bib_name} has no entry {ref.key} ({hint})", "stale-bibrefs"))
+            continue
+        field = entry.pithnumber
+        if field is None:
+            problems.append((*where, f"{number.full}, but {bib_name}:{entry.line} has no pithnumber for it ({hint})",
+                             "stale-bibrefs"))
+            continue
+        if not same_number(field.value.strip(), number.full):
+            problems.append((*where, f"{number.full}, but {bib_name}:{field.line} gives {field.value.strip()} ({hint})",
+                             "stale-bibrefs"))
+            continue
+        good = verified(entry)
+        if good is not None:
+            if good.full != number.full:
+                problems.append((*where, f"{number.full}, but {entry.arxiv[0]} is {good.full} in {lock_name} ({hint})",
+                                 "stale-bibrefs"))
+        elif not entry.arxiv and not known(number.full):
+            problems.append((*where, f"{number.full} matches no verified {lock_name} entry", "stale-bibrefs"))
+    for e in wanted:
+        if e.key not in seen:
+            problems.append((bib_name, e.pithnumber.line, e.key,
+                             f"pithnumber {e.pithnumber.value.strip()} has no line in {refs_name}, so its badge is "
+                             f"missing from the bibliography ({hint})", "stale-bibrefs"))
+    return problems

@@ -60,11 +60,13 @@ def _stamp_dir() -> Path:
 
 
 def _file_digest(path: Path) -> str:
-    try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
+    from pithtex.readfile import Unreadable, read_bounded
+
+    try:  # bounded, and never blocking on a FIFO
+        return hashlib.sha256(read_bounded(path, 1 << 30)[0]).hexdigest()
     except FileNotFoundError:
         return "missing"
-    except OSError:
+    except (Unreadable, OSError):
         return "unreadable"
 
 
