@@ -28,7 +28,8 @@ pytestmark = pytest.mark.slow
 #: The tests that copy examples/paper (the pre-commit one too, but it pip-installs for ~90 s: it
 #: uses the same helper, tests/support/example.py).
 AFFECTED = ["tests/test_annotate.py", "tests/test_crosscheck_commands.py", "tests/test_latexmk.py",
-            "tests/test_cli.py", "tests/test_lockfile.py"]
+            "tests/test_cli.py", "tests/test_lockfile.py", "tests/test_lock_tamper.py", "tests/test_report.py",
+            "tests/test_annotate_honest.py", "tests/test_messages.py"]
 
 
 def first_command() -> list[str]:
