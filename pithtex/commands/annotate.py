@@ -148,18 +148,21 @@ def run(args: argparse.Namespace) -> int:
     stop = _stop_reason(mismatched, reporter)
     pending = report is not None and bool(report.pending)
     planned = _planned(changed_plans, changed_extra, before)
+    hint = None
     if stop is None and writing:
         # refuse before writing anything, so a read-only or changed file never leaves the set half-updated
         try:
             _refuse_early(planned, settings.lock_path if pending else None)
         except PithtexError as exc:
-            stop = exc.message
+            stop, hint = exc.message, exc.hint
     if stop is not None:
         # nothing is written, so no line may say otherwise: drop the changes, keep what is wrong
         reporter.lines = [line for line in reporter.lines if line.kind != "change"]
         _emit(reporter, args, quiet=args.quiet)
         _say_unreachable(report)
         print(f"pithtex: {stop}", file=sys.stderr)
+        if hint:
+            print(f"  hint: {hint}", file=sys.stderr)
         return 1
 
     for path in changed_extra:
