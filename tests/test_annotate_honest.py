@@ -110,7 +110,8 @@ def test_a_read_only_file_means_no_change_lines(paper: Path, capsys: pytest.Capt
     before = snapshot(paper)
     code, out, err = run(capsys, "annotate", "refs.bib", "main.tex")
     assert code == 1 and out == ""
-    assert err.rstrip().splitlines()[-1] == (
-        "pithtex: pith.sty: cannot write: the file is read-only; nothing was written"
-    )
+    assert err.rstrip().splitlines()[-2:] == [
+        "pithtex: pith.sty: cannot write: the file is read-only; nothing was written",
+        "  hint: make it writable (chmod u+w) or run with --check/--diff to see the changes",
+    ]
     assert snapshot(paper) == before
