@@ -33,6 +33,7 @@ COMMANDS: dict[str, str] = {
     "serve": "serve a mirror directory with the registry's endpoints",
     "cache": "inspect or clear the per-user cache",
     "sty": "write pith.sty into a directory",
+    "init": "set a paper repository up: config, pre-commit hook, latexmkrc, pith.sty, a first resolve",
     "arxiv": "build the arXiv upload: the files the build uses, pith.sty, .pith files, the .bbl",
     "report": "write a report (HTML, JSON or SARIF) of every reference and its status, offline",
 }

@@ -57,6 +57,9 @@ class Config:
     concurrency: int = DEFAULT_CONCURRENCY
     trust_keys: tuple[Path, ...] = ()
     bibrefs: bool = True
+    #: False: Pith Numbers go to pith.lock and refs.pith only, the .bib is never edited
+    #: (generated bibliographies: see pithtex.commands.nofield)
+    write_field: bool = True
     config_file: Path | None = None
     warnings: tuple[str, ...] = dataclasses.field(default=(), compare=False)
 
@@ -72,6 +75,8 @@ _KEYS: dict[str, tuple[type | tuple[type, ...], str]] = {
     "trust_keys": (list, "a list of key file paths"),
     "trust-keys": (list, "a list of key file paths"),
     "bibrefs": (bool, "true or false"),
+    "write_field": (bool, "true or false"),
+    "write-field": (bool, "true or false"),
 }
 
 

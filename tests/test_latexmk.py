@@ -85,3 +85,31 @@ def test_latexmk_cleans_up_a_paper_pithtex_cannot_annotate(tmp_path: Path) -> No
         assert "pithtex annotate" not in cleaned.stdout + cleaned.stderr
         assert not (paper / "main.aux").exists()
     assert "pithnumber" not in (paper / "refs.bib").read_text()
+
+
+@pytest.mark.parametrize("default_files", [True, False], ids=["names-main", "latexmk-default"])
+def test_latexmk_alone_builds_the_main_file(tmp_path: Path, default_files: bool) -> None:
+    """`latexmk` with no file: the latexmkrc names main.tex once (@default_files), or not at all
+    (latexmk's own default, every .tex here); pithtex follows main.tex to refs.bib either way."""
+    require_tex("latexmk", "pdflatex", "bibtex", "pdftotext")
+    paper = tmp_path / "paper"
+    paper.mkdir()
+    (tmp_path / ".git").mkdir()
+    copy_example(paper, SOURCES)
+    rc = (paper / "latexmkrc").read_text()
+    assert "@default_files = ('main.tex');\n" in rc and "'refs.bib'" not in rc
+    if not default_files:
+        (paper / "latexmkrc").write_text(rc.replace("@default_files = ('main.tex');\n", ""))
+    env = _tex_env()
+    env.update(
+        PATH=os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", ""),
+        PITHTEX_REGISTRY="http://127.0.0.1:9",
+        XDG_CACHE_HOME=str(tmp_path / "cache"),
+    )
+    done = subprocess.run(
+        ["latexmk", "-interaction=nonstopmode"], cwd=paper, env=env, capture_output=True, text=True,
+        timeout=300, stdin=subprocess.DEVNULL,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert (paper / "refs.bib").read_text().count("pithnumber") == 3
+    assert "pith:SPDDBVRN" in pdf_text(paper / "main.pdf")

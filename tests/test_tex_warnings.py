@@ -142,3 +142,17 @@ def test_a_second_pithnumber_after_the_title_badge(tmp_path: Path) -> None:
     assert "the title badge shows the first," in messages[0] and "the PDF metadata the second" in messages[0]
     assert result.info["PithNumber"] == OTHER
     assert PAPER_BADGE.lower() in flat_text(result.text)
+
+
+def test_missing_pith_files_are_named_once_each(tmp_path: Path) -> None:
+    render_sty_into(tmp_path)
+    (tmp_path / "main.tex").write_text(
+        "\\documentclass{article}\n\\usepackage{pith}\n\\pithreadrefs{refs,more}\n\\pithreadrefs{refs}\n"
+        "\\begin{document}\nText \\cite{a}.\n"
+        "\\begin{thebibliography}{9}\n\\bibitem{a} A. Author. A title, 2026.\n\\end{thebibliography}\n"
+        "\\end{document}\n",
+        "utf-8",
+    )
+    messages = package_messages(compile_latex(tmp_path, "main.tex").log)
+    assert len(messages) == 1, messages
+    assert "No bibliography badges: refs.pith, more.pith not found" in messages[0]

@@ -29,7 +29,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pithtex.commands.inputs import split_inputs
+from pithtex.commands.inputs import split_inputs, tex_bib_files
 from pithtex.errors import InputError, PithtexError, UsageError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -52,7 +52,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "id that cannot be an arXiv id and an entry that mentions arXiv but cannot be parsed "
         "(see --lenient); nothing is written when a title mismatch, --self or a read-only file stops it."
     )
-    parser.add_argument("files", nargs="+", type=Path, metavar="FILE", help=".bib and .tex files")
+    parser.add_argument(
+        "files", nargs="+", type=Path, metavar="FILE",
+        help=".bib and .tex files (a .tex brings the .bib files it names: \\bibliography, \\addbibresource)",
+    )
     parser.add_argument("--check", action="store_true", help="write nothing; exit 1 if anything would change")
     parser.add_argument("--diff", action="store_true", help="print the unified diff; write nothing")
     parser.add_argument("--dry-run", action="store_true", help="say what would change; write nothing")
@@ -70,6 +73,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "parsed are warnings, not problems",
     )
     parser.add_argument("--field", metavar="NAME", help="BibTeX field name (default: config, pithnumber)")
+    parser.add_argument(
+        "--no-field", action="store_true",
+        help="never edit .bib files: keep the numbers in pith.lock and refs.pith (config write_field = false)",
+    )
     parser.add_argument(
         "--allow-title-mismatch", action="append", default=[], metavar="KEY",
         help="annotate KEY although its title does not match the signed title (repeatable)",
@@ -94,7 +101,10 @@ def run(args: argparse.Namespace) -> int:
             if stamp.summary and not args.quiet:
                 print(f"pithtex: {stamp.summary}", file=sys.stderr)
             return 0  # the same run found nothing to do on these exact bytes
+    found = tex_bib_files(bibs, texs)  # main.tex brings the .bib files it uses
+    bibs = found.bibs
     config = options.load_checked_config(args, list(args.files))
+    write_field = config.write_field and not args.no_field
     field = args.field or config.field
     if not _FIELD.fullmatch(field):
         raise UsageError(f"--field {field!r} is not a BibTeX field name")
@@ -102,6 +112,7 @@ def run(args: argparse.Namespace) -> int:
     writing = not (args.check or args.diff or args.dry_run)
     # lines this run will never show are not kept (see Reporter): info without --json, changes with --quiet
     reporter = Reporter(keep_info=args.json, keep_changes=args.json or not args.quiet)
+    found.report(reporter)
 
     sources = {path: read_source(path) for path in [*bibs, *texs]}
     for source in sources.values():
@@ -127,12 +138,15 @@ def run(args: argparse.Namespace) -> int:
         return 1
 
     mismatched = _crosscheck(entries, report, args.allow_title_mismatch, reporter)
-    refs = _bibrefs(bibs, entries, report, args.prune) if config.bibrefs else {}
+    refs = _bibrefs(bibs, entries, report, args.prune) if config.bibrefs or not write_field else {}
     plans = []
     for path in bibs:
         name = str(path)
         mine = [e for e in entries if e.file == name]
-        plans.append(FilePlan(sources[path], _plan_bib(sources[path], mine, report, field, args.prune, reporter)))
+        if write_field:
+            plans.append(FilePlan(sources[path], _plan_bib(sources[path], mine, report, field, args.prune, reporter)))
+        else:  # the .bib is left alone: only its problems are said
+            _check_without_field(mine, report, field, reporter)
     extra: dict[Path, bytes] = {}
     for path in texs:
         plan, sty_dir = _plan_tex(sources[path], self_id, report, args.fix, settings.lock_path, reporter)
@@ -195,7 +209,9 @@ def run(args: argparse.Namespace) -> int:
         and (report is None or all(r.origin == "lock" for r in report.resolutions))
     ):
         env_keys = [Path(p) for p in os.environ.get("PITHTEX_TRUST_KEYS", "").split(os.pathsep) if p.strip()]
-        stamp.record_pass([settings.lock_path, *config.trust_keys, *args.trust_key, *env_keys, *extra], summary)
+        stamp.record_pass(
+            [settings.lock_path, *config.trust_keys, *args.trust_key, *env_keys, *extra, *found.consulted], summary
+        )
     if args.check and n_files:
         return 1
     return 0
@@ -453,6 +469,21 @@ def _plan_bib(
     for (key, _line), (file, line, text_) in messages.items():
         reporter.change(file, line, key, text_)
     return text
+
+
+def _check_without_field(
+    entries: list[BibEntry], report: ResolveReport | None, field: str, reporter: Reporter
+) -> None:
+    """write_field = false: what is wrong with the entries, the .bib untouched (pithtex.commands.nofield)."""
+    from pithtex.commands.nofield import check_entries
+
+    def lookup(arxiv: ArxivId) -> tuple[Any, str | None]:
+        r = _resolution(report, arxiv)
+        if r is None or not r.ok or r.pith_number is None:
+            return None, f"{arxiv}: {r.problem if r is not None else 'not resolved'}"
+        return r.pith_number, None
+
+    check_entries(entries, lookup, field, reporter)
 
 
 def _strip_location(message: str, key: str) -> str:

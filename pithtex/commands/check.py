@@ -24,7 +24,7 @@ import os
 import sys
 from pathlib import Path
 
-from pithtex.commands.inputs import split_inputs
+from pithtex.commands.inputs import split_inputs, tex_bib_files
 from pithtex.errors import InputError
 
 TYPE_CHECKING = False  # typing itself costs 5 ms of start-up, and check runs on every commit
@@ -42,10 +42,17 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "(file:line: key: ...), including an id that cannot be an arXiv id and an entry that "
         "mentions arXiv but cannot be parsed (see --lenient); 2 on unreadable input."
     )
-    parser.add_argument("files", nargs="+", type=Path, metavar="FILE", help=".bib and .tex files")
+    parser.add_argument(
+        "files", nargs="+", type=Path, metavar="FILE",
+        help=".bib and .tex files (a .tex brings the .bib files it names: \\bibliography, \\addbibresource)",
+    )
     parser.add_argument("--lock", type=Path, metavar="PATH", help="lock file (default: pith.lock beside the sources)")
     parser.add_argument("--self", dest="self_id", metavar="ARXIV_ID", help="the paper's own arXiv id")
     parser.add_argument("--field", metavar="NAME", help="BibTeX field name (default: config, pithnumber)")
+    parser.add_argument(
+        "--no-field", action="store_true",
+        help="the .bib carries no numbers: check pith.lock and refs.pith instead (config write_field = false)",
+    )
     parser.add_argument(
         "--allow-title-mismatch", action="append", default=[], metavar="KEY",
         help="accept KEY although its title does not match the signed title (repeatable)",
@@ -170,6 +177,7 @@ def run(args: argparse.Namespace) -> int:
                 f"self={args.self_id or ''}",
                 f"lock={args.lock or ''}",
                 f"lenient={args.lenient}",
+                f"no-field={args.no_field}",
                 *(f"allow={k}" for k in sorted(args.allow_title_mismatch)),
                 *(f"trust={k}" for k in args.trust_key),
             ],
@@ -183,6 +191,9 @@ def run(args: argparse.Namespace) -> int:
     from pithtex.commands import options
 
     config = load_config(files)
+    found = tex_bib_files(bibs, texs)  # main.tex brings the .bib files it uses
+    bibs = found.bibs
+    write_field = config.write_field and not args.no_field
     if not args.quiet:
         for warning in config.warnings:
             print(f"pithtex: warning: {warning}", file=sys.stderr)
@@ -197,6 +208,7 @@ def run(args: argparse.Namespace) -> int:
     trust = trust_store_from([*config.trust_keys, *args.trust_key])
     verified = _Verified(lock_path, trust, use_cache=not args.no_cache)
     reporter = Reporter(keep_info=args.json)  # info lines human output never shows are not kept
+    found.report(reporter)
 
     entries = []
     unparsed = []
@@ -215,12 +227,15 @@ def run(args: argparse.Namespace) -> int:
     from pithtex.write.report import report_scan_problems
 
     report_scan_problems(reporter, unparsed, entries, lenient=args.lenient)
-    _check_entries(entries, verified, field, reporter)
+    if write_field:
+        _check_entries(entries, verified, field, reporter)
+    else:
+        _check_without_field(bibs, entries, verified, field, reporter)
     _crosscheck(entries, verified, args.allow_title_mismatch, reporter)
     if self_id is not None and texs:
         self_id = options.self_in_lock(self_id, verified.lock)
     loading = [path for path in texs if _check_tex(path, self_id, verified, reporter)]
-    if config.bibrefs:
+    if config.bibrefs and write_field:  # without the field, _check_without_field checked refs.pith
         _check_bibrefs(bibs, entries, verified, loading, reporter)
 
     if args.json:
@@ -232,8 +247,21 @@ def run(args: argparse.Namespace) -> int:
     if stamp is not None and reporter.clean and not config.warnings and not verified.used_cache:
         from pithtex.write.bibrefs import bibrefs_path
 
-        stamp.record_pass([lock_path, *key_files, *(bibrefs_path(path) for path in bibs)])
+        stamp.record_pass([lock_path, *key_files, *found.consulted, *(bibrefs_path(path) for path in bibs)])
     return 1 if reporter.problems else 0
+
+
+def _check_without_field(bibs: list[Path], entries: list, verified: _Verified, field: str, reporter: Reporter) -> None:
+    """write_field = false: the numbers are in pith.lock and refs.pith (pithtex.commands.nofield)."""
+    from pithtex.commands.nofield import check_entries, check_refs_pith, expected_refs
+
+    def lookup(arxiv: ArxivId) -> tuple[PithNumber | None, str | None]:
+        number, problem, _ = verified.get(arxiv)
+        return number, problem
+
+    check_entries(entries, lookup, field, reporter)
+    for path in bibs:
+        check_refs_pith(path, expected_refs(entries, path, lookup), reporter)
 
 
 def _check_entries(entries: list, verified: _Verified, field: str, reporter: Reporter) -> None:

@@ -1,4 +1,5 @@
-"""Sort a command's FILE arguments into .bib and .tex inputs (shared by annotate and check).
+"""Sort a command's FILE arguments into .bib and .tex inputs, and add the .bib files
+each .tex uses (shared by annotate, check, scan and resolve).
 
 Kept apart from ``options.py`` so that ``pithtex check`` imports nothing more
 than it needs on every commit.
@@ -10,7 +11,12 @@ from pathlib import Path
 
 from pithtex.errors import UsageError
 
-__all__ = ["split_inputs"]
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # pragma: no cover
+    from pithtex.scan.bibfiles import BibFile
+    from pithtex.scan.model import ScanResult
+
+__all__ = ["TexBibs", "scan_paths_with_bibs", "split_inputs", "tex_bib_files"]
 
 TEX_SUFFIXES = (".tex", ".ltx")
 
@@ -41,3 +47,93 @@ def _directory_message(path: Path) -> str:
         return f"{path}: is a directory, not a .bib or .tex file"
     names = " ".join(str(p) for p in inside[:6]) + (" ..." if len(inside) > 6 else "")
     return f"{path}: is a directory; name the .bib and .tex files in it: {names}"
+
+
+class TexBibs:
+    """The .bib files to act on and what was met finding them (see :func:`tex_bib_files`).
+
+    ``missing`` are .bib files a .tex names that are not there (problems);
+    ``warnings`` are inputs that could not be followed; ``consulted`` is every
+    file whose bytes or absence decided the answer (for the check stamps).
+    A plain class: importing dataclasses costs ``pithtex check``'s stamp hit ~35 ms.
+    """
+
+    def __init__(self, bibs: list[Path] | None = None) -> None:
+        self.bibs: list[Path] = list(bibs or [])
+        self.missing: list[BibFile] = []
+        self.warnings: list[BibFile] = []
+        self.consulted: list[Path] = []
+
+    def report(self, reporter: object) -> None:
+        """Tell a :class:`~pithtex.write.report.Reporter`: missing .bib files are problems."""
+        for b in self.missing:
+            reporter.problem(b.file, b.line, None, f"{b.command}: {b.problem}", code="missing-bib")  # type: ignore[attr-defined]
+        for b in self.warnings:
+            reporter.warning(b.file, b.line, None, f"{b.command}: {b.problem}", code="missing-input")  # type: ignore[attr-defined]
+
+
+def tex_bib_files(bibs: list[Path], texs: list[Path], *, skip_unreadable: bool = False) -> TexBibs:
+    """``bibs``, then the .bib files each of ``texs`` uses (``\\bibliography``, ``\\addbibresource``...,
+    through its inputs: :func:`pithtex.scan.bibfiles.find_bib_files`), each once. A .bib from
+    TeX's own tree (``IEEEabrv.bib``) is not the paper's and is left out. Only a root file (one
+    with ``\\documentclass``) is followed: BibTeX and biber open names relative to the root's
+    directory, so from a chapter (pre-commit passes every staged .tex) the names would be
+    looked for in the wrong place. An unreadable .tex
+    raises ``InputError``, or is passed over with ``skip_unreadable`` (its reader reports it)."""
+    out = TexBibs(bibs)
+    if not texs:
+        return out
+    from pithtex.errors import InputError
+    from pithtex.scan.bibfiles import find_bib_files
+
+    seen = {_key(p) for p in bibs}
+    for tex in texs:
+        try:
+            if not _is_root(tex):
+                continue
+            found = find_bib_files(tex, consulted=out.consulted)
+        except InputError:
+            if skip_unreadable:
+                continue
+            raise
+        for b in found:
+            if b.kind != "bib":
+                out.warnings.append(b)
+            elif b.problem is not None:
+                out.missing.append(b)
+            elif not b.external and _key(b.path) not in seen:
+                seen.add(_key(b.path))
+                out.bibs.append(b.path)
+    out.consulted.extend(out.bibs[len(bibs):])
+    return out
+
+
+def scan_paths_with_bibs(paths: list[Path], *, field_name: str = "pithnumber") -> ScanResult:
+    """:func:`pithtex.scan.scan_paths` over ``paths`` and the .bib files their .tex files use
+    (scan and resolve). A .bib a .tex names that is not there is a warning, as a missing
+    ``\\input`` is (which the .tex scan itself reports)."""
+    from pithtex.scan import scan_paths
+    from pithtex.scan.model import ScanProblem
+
+    paths = [Path(p) for p in paths]
+    found = tex_bib_files([], [p for p in paths if p.suffix.lower() in TEX_SUFFIXES], skip_unreadable=True)
+    result = scan_paths([*paths, *found.bibs], field_name=field_name)
+    for b in found.missing:
+        result.errors.append(ScanProblem(b.file, b.line, f"{b.command}: {b.problem}", fatal=False))
+    return result
+
+
+def _is_root(tex: Path) -> bool:
+    """Whether ``tex`` has a (live, not commented-out) ``\\documentclass``."""
+    from pithtex.scan.source import read_source
+    from pithtex.scan.texclean import blank_non_text
+
+    text = read_source(tex).text
+    return "\\documentclass" in text and "\\documentclass" in blank_non_text(text)
+
+
+def _key(path: Path) -> Path:
+    try:
+        return path.resolve()
+    except OSError:  # pragma: no cover
+        return path

@@ -25,7 +25,7 @@ __all__ = ["configure", "run"]
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("files", nargs="+", type=Path, metavar="FILE", help=".bib or .tex files to scan")
+    parser.add_argument("files", nargs="+", type=Path, metavar="FILE", help=".bib or .tex files to scan (a .tex brings the .bib files it names)")
     parser.add_argument("--field", help="BibTeX field holding Pith Numbers (default: config or 'pithnumber')")
     add_resolution_options(parser)
 
@@ -33,11 +33,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from pithtex.ids.arxiv import ArxivId
     from pithtex.resolve.resolver import resolve_ids
-    from pithtex.scan import scan_paths
+    from pithtex.commands.inputs import scan_paths_with_bibs
 
     loaded = load_settings(args, args.files)
     config, settings = loaded.config, loaded.settings
-    scan = scan_paths([str(path) for path in args.files], field_name=args.field or config.field)
+    scan = scan_paths_with_bibs(list(args.files), field_name=args.field or config.field)
     for problem in scan.errors:
         if not problem.fatal:
             print(f"pithtex: warning: {problem}", file=sys.stderr)

@@ -17,7 +17,7 @@ import sys
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("files", nargs="+", metavar="FILE", help=".bib, .tex or .bbl files (\\input files are followed)")
+    parser.add_argument("files", nargs="+", metavar="FILE", help=".bib, .tex or .bbl files (\\input files and the .bib files a .tex names are followed)")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of lines")
     parser.add_argument(
         "--field",
@@ -34,12 +34,12 @@ def _plural(n: int, word: str, plural: str | None = None) -> str:
 def run(args: argparse.Namespace) -> int:
     import re
 
+    from pithtex.commands.inputs import scan_paths_with_bibs
     from pithtex.errors import UsageError
-    from pithtex.scan import scan_paths
 
     if not re.fullmatch(r"[A-Za-z][\w:.+-]*", args.field):
         raise UsageError(f"--field {args.field!r} is not a BibTeX field name", hint="e.g. --field pithnumber")
-    result = scan_paths(args.files, field_name=args.field)
+    result = scan_paths_with_bibs(args.files, field_name=args.field)
     err = sys.stderr
     for problem in result.errors:
         label = "" if problem.fatal else "warning: "

@@ -1,0 +1,280 @@
+"""``pithtex init [DIR]``: set a paper repository up, idempotently and losslessly.
+
+In DIR (default: the current directory), for its main .tex (``--main``, else
+the one .tex with ``\\documentclass``, ``main.tex`` first):
+
+- configuration: ``pithtex.toml``, or ``[tool.pithtex]`` appended to an
+  existing ``pyproject.toml`` (:mod:`pithtex.write.tomlconfig`); an existing
+  configuration is left as it is;
+- the ``pithtex-check`` hook in ``.pre-commit-config.yaml``, inserted as text
+  into an existing file (:mod:`pithtex.write.precommit`);
+- a ``latexmkrc`` that annotates the main file before each build, or, when
+  there is one already, the two lines to add to it, printed;
+- ``pith.sty`` beside the main file (never replacing a newer release's copy);
+- a first resolve of everything the paper cites into ``pith.lock``. When the
+  registry cannot be reached that is a warning: the rest is set up, and
+  ``pithtex resolve main.tex`` finishes the job later. A security error (the
+  registry contradicting pith.lock) is exit 1, as in ``pithtex resolve``.
+
+A file that already holds what init would write is not touched, so running it
+again changes nothing. One line per file says what happened.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from pithtex.errors import InputError, UsageError
+
+__all__ = ["configure", "run"]
+
+DEFAULT_HOOK_REPO = "https://github.com/pith-science/pithtex"
+HOOK_ID = "pithtex-check"
+LATEXMKRC_NAMES = ("latexmkrc", ".latexmkrc")
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    import pithtex
+
+    parser.add_argument(
+        "directory", nargs="?", type=Path, default=Path("."), metavar="DIR",
+        help="the paper's directory (default: the current directory)",
+    )
+    parser.add_argument("--main", type=Path, metavar="FILE", help="the main .tex (default: the one with \\documentclass)")
+    parser.add_argument(
+        "--no-field", action="store_true", help="the .bib is generated (Zotero): configure write_field = false"
+    )
+    parser.add_argument("--hook-repo", default=DEFAULT_HOOK_REPO, metavar="URL", help="the pre-commit hook's repository")
+    parser.add_argument("--hook-rev", default=f"v{pithtex.__version__}", metavar="REV", help="the hook's revision")
+    parser.add_argument("--registry", metavar="URL|DIR", help="registry for the first resolve")
+    parser.add_argument("--offline", action="store_true", help="no network: the first resolve uses pith.lock and the cache")
+    parser.add_argument(
+        "--trust-key", action="append", default=[], metavar="FILE", type=Path,
+        help="also trust this Ed25519 key file (repeatable)",
+    )
+
+
+def _say(path: Path, what: str) -> None:
+    print(f"{path}: {what}")
+
+
+def _write(path: Path, text: str, what: str) -> None:
+    from pithtex.write.atomic import write_if_changed
+
+    write_if_changed(path, text.encode("utf-8"))
+    _say(path, what)
+
+
+def _read(path: Path) -> str | None:
+    try:
+        return path.read_bytes().decode("utf-8")
+    except FileNotFoundError:
+        return None
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: not UTF-8 text; left alone") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
+
+
+def find_main(directory: Path) -> Path:
+    """The directory's root .tex: ``main.tex`` if it is one, else the only one."""
+    from pithtex.scan.texclean import blank_non_text
+
+    roots = []
+    for path in sorted(directory.glob("*.tex")):
+        try:
+            text = path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        if "\\documentclass" in blank_non_text(text):
+            roots.append(path)
+    if not roots:
+        raise UsageError(f"{directory}: no .tex file with \\documentclass here", hint="give --main FILE")
+    for path in roots:
+        if path.name == "main.tex":
+            return path
+    if len(roots) > 1:
+        names = ", ".join(p.name for p in roots)
+        raise UsageError(f"{directory}: several root .tex files ({names})", hint="give --main FILE")
+    return roots[0]
+
+
+def _config(directory: Path, write_field: bool) -> None:
+    from pithtex.write.tomlconfig import add_tool_table, settings_lines
+
+    lines = settings_lines(write_field=write_field)
+    own = directory / "pithtex.toml"
+    pyproject = directory / "pyproject.toml"
+    if own.exists() or (pyproject.exists() and "[tool.pithtex]" in (_read(pyproject) or "")):
+        kept = own if own.exists() else pyproject
+        _say(kept, "up to date (kept as it is)")
+        if not write_field:
+            from pithtex.config import load_config
+
+            if load_config([kept]).write_field:
+                print(f"pithtex: note: {kept}: add 'write_field = false' to it (init does not edit settings)",
+                      file=sys.stderr)
+        return
+    text = _read(pyproject)
+    if text is None:
+        _write(own, "\n".join(lines) + "\n", "create")
+        return
+    edit = add_tool_table(text, lines)
+    if edit.text is None and edit.what == "up to date":
+        _say(pyproject, "up to date ([tool.pithtex] kept as it is)")
+    elif edit.text is None:
+        print(f"pithtex: warning: {pyproject}: left alone: {edit.what}; add this table yourself:", file=sys.stderr)
+        print("\n".join(["[tool.pithtex]", *lines]), file=sys.stderr)
+    else:
+        _write(pyproject, edit.text, edit.what)
+
+
+def _precommit(directory: Path, repo: str, rev: str) -> None:
+    from pithtex.write.precommit import hook_block, merge_hook
+
+    path = directory / ".pre-commit-config.yaml"
+    merged = merge_hook(_read(path), repo, rev, HOOK_ID)
+    if merged.text is not None:
+        _write(path, merged.text, f"{merged.what} the {HOOK_ID} hook" if merged.what != "create" else "create")
+    elif merged.what == "up to date":
+        _say(path, "up to date")
+    else:
+        print(f"pithtex: warning: {path}: left alone: {merged.what}; add this entry to its repos list:", file=sys.stderr)
+        print(hook_block(repo, rev, HOOK_ID), end="", file=sys.stderr)
+
+
+def latexmk_lines(main: str) -> list[str]:
+    """The two lines a latexmkrc needs: the main file, and annotate before each build."""
+    quoted = "'" + main.replace("\\", "\\\\").replace("'", "\\'") + "'"
+    return [
+        f"@default_files = ({quoted});",
+        "system('pithtex', 'annotate', '--offline', '--quiet', map { glob } @default_files) == 0"
+        " or die \"latexmkrc: 'pithtex annotate' failed (see the message above)\\n\";",
+    ]
+
+
+def _latexmkrc(directory: Path, main: str) -> None:
+    for name in LATEXMKRC_NAMES:
+        path = directory / name
+        text = _read(path)
+        if text is None:
+            continue
+        if "pithtex" in text:
+            _say(path, "up to date (it runs pithtex already)")
+        else:
+            print(f"{path}: left alone; add these two lines to it:")
+            for line in latexmk_lines(main):
+                print(f"    {line}")
+        return
+    body = [
+        "# latexmkrc written by `pithtex init`: before each build, pithtex follows the main file",
+        "# to its .bib files and adds or corrects their Pith Numbers, offline, from pith.lock.",
+        "$pdf_mode = 1;",
+        *latexmk_lines(main),
+    ]
+    _write(directory / "latexmkrc", "\n".join(body) + "\n", "create")
+
+
+def _sty(directory: Path) -> None:
+    import pithtex
+    from pithtex.write.sty import STY_NAME, compare_versions, installed_version, render_sty
+
+    target = directory / STY_NAME
+    theirs = installed_version(target)
+    if theirs is not None and compare_versions(theirs, pithtex.__version__) == 1:
+        _say(target, f"kept (written by pithtex {theirs}, newer than this {pithtex.__version__})")
+        return
+    from pithtex.write.atomic import write_if_changed
+
+    existed = target.exists()
+    written = write_if_changed(target, render_sty().encode("utf-8"))
+    _say(target, ("update" if existed else "create") if written else "up to date")
+
+
+def _shown(path: Path) -> Path:
+    """``path`` relative to the current directory when it is below it (for messages)."""
+    try:
+        return path.relative_to(Path.cwd())
+    except ValueError:
+        return path
+
+
+def _first_resolve(main: Path, args: argparse.Namespace) -> int:
+    from pithtex.commands.inputs import scan_paths_with_bibs
+    from pithtex.commands.options import load_settings
+    from pithtex.resolve.resolver import resolve_ids
+
+    ns = argparse.Namespace(
+        registry=args.registry, lock=None, offline=args.offline, locked=False, update=False, deep=False,
+        concurrency=None, quiet=True, trust_key=args.trust_key, json=False,
+    )
+    loaded = load_settings(ns, [main])
+    scan = scan_paths_with_bibs([main], field_name=loaded.config.field)
+    for problem in scan.errors:
+        print(f"pithtex: warning: {problem}", file=sys.stderr)
+    ids = list(dict.fromkeys(f.arxiv for f in scan.findings))
+    if loaded.config.self_id is not None and loaded.config.self_id not in ids:
+        ids.append(loaded.config.self_id)
+    lock = _shown(loaded.settings.lock_path)
+    if not ids:
+        _say(main, "cites no arXiv paper yet: nothing to resolve")
+        return 0
+    try:
+        report = resolve_ids(ids, loaded.settings)
+    except OSError as exc:  # pragma: no cover - the resolver reports network failures itself
+        report = None
+        reason = str(exc)
+    if report is not None and report.security:
+        for r in report.resolutions:
+            if r.status == "rejected":
+                print(f"pithtex: {r.line()}", file=sys.stderr)
+        return 1
+    failed = [] if report is None else [r for r in report.resolutions if not r.ok]
+    if report is not None and not failed:
+        _say(lock, f"{len(report.resolutions)} arXiv id(s) resolved and verified")
+        return 0
+    if report is not None:
+        reason = failed[0].line()
+    done = 0 if report is None else len(report.resolutions) - len(failed)
+    print(
+        f"pithtex: warning: {lock}: the first resolve did not finish ({done} of {len(ids)} verified; {reason}); "
+        f"everything else is set up: run 'pithtex resolve {main}' when the registry can be reached",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def _uses_pith(main: Path) -> bool:
+    from pithtex.scan.source import read_source
+    from pithtex.write.texedit import TexEditError, analyse_preamble
+
+    try:
+        return analyse_preamble(read_source(main).text).pith_package_end is not None
+    except TexEditError:
+        return True  # not a preamble pithtex can read: say nothing
+
+
+def run(args: argparse.Namespace) -> int:
+    directory: Path = args.directory
+    if not directory.is_dir():
+        raise UsageError(f"{directory}: {'not a directory' if directory.exists() else 'no such directory'}")
+    main = args.main if args.main is not None else find_main(directory)
+    if args.main is not None:
+        main = main if main.is_absolute() or main.exists() else directory / main
+        if not main.is_file():
+            raise InputError(f"{args.main}: no such file")
+    try:
+        rel = main.resolve().relative_to(directory.resolve()).as_posix()
+    except ValueError:
+        raise UsageError(f"{main}: not inside {directory}") from None
+
+    _config(directory, write_field=not args.no_field)
+    _precommit(directory, args.hook_repo, args.hook_rev)
+    _latexmkrc(directory, rel)
+    _sty(main.parent)
+    if not _uses_pith(main):
+        print(f"pithtex: note: {main}: add \\usepackage{{pith}} to its preamble for the badges "
+              "(or run 'pithtex annotate --self ARXIV_ID' once the paper has an id)", file=sys.stderr)
+    return _first_resolve(main, args)
