@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.example import copy_example
+
 from pithtex.cli import main
 
 REPO = Path(__file__).resolve().parent.parent
-EXAMPLE = REPO / "examples" / "paper"
 PN_A = "pith:2025:SPDDBVRNS36U3W2AYSQMMOTDSD"  # 2511.00066
 SOURCES = ("main.tex", "refs.bib", "pith.lock", "pithtex.toml")
 
@@ -22,8 +23,7 @@ def paper(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     root = tmp_path / "paper"
     root.mkdir()
     (tmp_path / ".git").mkdir()
-    for name in SOURCES:
-        shutil.copy2(EXAMPLE / name, root / name)
+    copy_example(root, SOURCES)
     monkeypatch.setenv("PITHTEX_REGISTRY", "http://127.0.0.1:9")  # closed: the lock must answer
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     monkeypatch.setenv("PITHTEX_CACHE_DIR", str(tmp_path / "cache"))
@@ -141,8 +141,7 @@ def test_after_the_readme_first_command_check_main_tex_passes(tmp_path: Path) ->
     repo = tmp_path / "repo"
     (repo / "examples" / "paper").mkdir(parents=True)
     (repo / ".git").mkdir()
-    for name in (*SOURCES, "latexmkrc", "README.md"):
-        shutil.copy2(EXAMPLE / name, repo / "examples" / "paper" / name)
+    copy_example(repo / "examples" / "paper", (*SOURCES, "latexmkrc", "README.md"))
     env = dict(os.environ, PITHTEX_REGISTRY="http://127.0.0.1:9", XDG_CACHE_HOME=str(tmp_path / "cache"))
     env.pop("PITHTEX_TRUST_KEYS", None)
     env.pop("PITHTEX_CACHE_DIR", None)
