@@ -55,7 +55,7 @@ def test_annotate_then_check_main_tex_alone(paper: Path, capsys: pytest.CaptureF
     code, out, _ = run(capsys, "scan", "paper/main.tex", "--json")
     found = json.loads(out)
     assert {f["file"] for f in found["findings"]} == {"paper/refs.bib"}
-    assert len(found["pithnumbers"]) == 3
+    assert len(found["pithnumbers"]) == 4  # three in refs.bib, and main.tex's own (the example's self_id)
 
 
 def test_check_stamp_covers_the_bib_files_main_tex_names(paper: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -91,6 +91,8 @@ def test_a_missing_bib_is_one_line_with_file_and_line(paper: Path, capsys: pytes
     tex.write_text(text.replace("\\bibliography{refs}", "\\bibliography{refs,gone}\n\\input{absent}"))
     line = text[: text.index("\\bibliography{refs}")].count("\n") + 1
     assert run(capsys, "annotate", "paper/main.tex")[0] == 1
+    now = tex.read_text()  # annotate added the paper's own \pithnumber above it (the example's self_id)
+    line = now[: now.index("\\bibliography{refs,gone}")].count("\n") + 1
     code, _out, err = run(capsys, "check", "paper/main.tex")
     assert code == 1
     assert f"paper/main.tex:{line}: \\bibliography{{refs,gone}}: paper/gone.bib: no such file\n" in err
