@@ -279,3 +279,11 @@ def test_verifying_many_entries_in_two_processes_says_what_one_does(
     monkeypatch.setattr(lockfile, "POOL_ENTRIES", 10**9)
     one = [r.ok for r in lock.verify_many(entries, trust)]
     assert two == one and one.count(False) == 2 and not one[4] and not one[n - 6]
+
+
+def test_a_lock_checked_out_with_crlf_line_ends_reads_and_verifies(tmp_path: Path) -> None:
+    path = tmp_path / "pith.lock"
+    lines = _real_v2(path)
+    path.write_bytes(("\r\n".join(lines) + "\r\n").encode("utf-8"))
+    lock = Lockfile.load(path)
+    assert all(lock.verify_entry(e, trust_store_from()).ok for e in lock) and len(lock) == 3

@@ -179,8 +179,9 @@ WRITER = textwrap.dedent(
     from pathlib import Path
     from pithtex.write.atomic import replace_file
     path, a, b = Path(sys.argv[1]), Path(sys.argv[2]).read_bytes(), Path(sys.argv[3]).read_bytes()
+    replace_file(path, b)  # a lock exists before the first kill (else there is no "old" to keep)
     print("ready", flush=True)
-    i = 0
+    i = 1
     while True:
         replace_file(path, a if i % 2 else b)
         i += 1

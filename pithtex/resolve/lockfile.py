@@ -334,6 +334,8 @@ def _bad_line(path: Path, number: int, reason: str) -> InputError:
 
 def _read_v2(path: Path, text: str) -> tuple[dict[str, LockEntry], bool]:
     """The entries of a v2 lock, and whether its lines were in order."""
+    if "\r" in text:  # a checkout with CRLF line ends (git's autocrlf): the lines are the same
+        text = text.replace("\r\n", "\n")
     header, _, body = text.partition("\n")
     try:
         head = json.loads(header)
