@@ -13,15 +13,15 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import shutil
 from pathlib import Path
 
 import pytest
 
+from tests.support.example import copy_example
+
 from pithtex.cli import main
 
 REPO = Path(__file__).resolve().parent.parent
-EXAMPLE = REPO / "examples" / "paper"
 SOURCES = ("main.tex", "refs.bib", "pith.lock", "pithtex.toml")
 
 
@@ -30,8 +30,7 @@ def paper(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     root = tmp_path / "paper"
     root.mkdir()
     (tmp_path / ".git").mkdir()
-    for name in SOURCES:
-        shutil.copy2(EXAMPLE / name, root / name)
+    copy_example(root, SOURCES)
     monkeypatch.setenv("PITHTEX_REGISTRY", "http://127.0.0.1:9")
     monkeypatch.setenv("PITHTEX_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.delenv("PITHTEX_TRUST_KEYS", raising=False)
