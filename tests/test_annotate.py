@@ -15,11 +15,11 @@ import pytest
 from pithtex.cli import main
 from pithtex.resolve import layout
 from pithtex.ids.arxiv import parse_arxiv_id
+from tests.support.example import copy_example
 from tests.support.signing import TestKey, make_record
 from tests.support.lock import v1_doc
 
 REPO = Path(__file__).resolve().parent.parent
-EXAMPLE = REPO / "examples" / "paper"
 PN_A = "pith:2025:SPDDBVRNS36U3W2AYSQMMOTDSD"  # 2511.00066
 PN_B = "pith:2026:3VRARFE3CFBERUCMJGDAWSCMAE"  # 2606.01249
 PN_C = "pith:2026:C7HZCGQ4XG57XBILJLQGM22JGT"  # 2602.19327v3
@@ -32,8 +32,7 @@ def paper(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     root = tmp_path / "paper"
     root.mkdir()
     (tmp_path / ".git").mkdir()  # stop the config search here
-    for name in SOURCES:
-        shutil.copy2(EXAMPLE / name, root / name)
+    copy_example(root, SOURCES)
     monkeypatch.setenv("PITHTEX_REGISTRY", "http://127.0.0.1:9")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     monkeypatch.setenv("PITHTEX_CACHE_DIR", str(tmp_path / "cache"))
@@ -222,8 +221,7 @@ def test_readme_command_works_from_the_repository_root(tmp_path: Path) -> None:
     root = tmp_path / "repo"
     (root / "examples" / "paper").mkdir(parents=True)
     (root / ".git").mkdir()
-    for name in SOURCES:
-        shutil.copy2(EXAMPLE / name, root / "examples" / "paper" / name)
+    copy_example(root / "examples" / "paper", SOURCES)
     env = dict(os.environ, PITHTEX_REGISTRY="http://127.0.0.1:9", XDG_CACHE_HOME=str(tmp_path / "cache"))
     proc = subprocess.run(
         [sys.executable, "-m", "pithtex", "annotate", "examples/paper/refs.bib"],
@@ -282,8 +280,10 @@ def test_check_stamp_follows_the_configuration(paper: Path, capsys: pytest.Captu
 def test_annotate_stamp_never_skips_real_work(paper: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """A no-op run is remembered; a deleted pith.sty or an edited .bib is still handled."""
     assert pithtex(capsys, "annotate", "refs.bib", "main.tex")[0] == 0
-    assert pithtex(capsys, "annotate", "refs.bib", "main.tex") == (0, "", "")  # full run, nothing to do: stamped
-    assert pithtex(capsys, "annotate", "refs.bib", "main.tex") == (0, "", "")  # from the stamp
+    summary = "pithtex: 0 added, 0 corrected, 3 unchanged, 0 not arXiv, 0 problems\n"  # one line, unless --quiet
+    assert pithtex(capsys, "annotate", "refs.bib", "main.tex") == (0, "", summary)  # full run, nothing to do: stamped
+    assert pithtex(capsys, "annotate", "refs.bib", "main.tex") == (0, "", summary)  # from the stamp
+    assert pithtex(capsys, "annotate", "--quiet", "refs.bib", "main.tex") == (0, "", "")
     (paper / "pith.sty").unlink()
     code, out, _ = pithtex(capsys, "annotate", "refs.bib", "main.tex")
     assert code == 0 and "pith.sty: create" in out and (paper / "pith.sty").exists()

@@ -16,8 +16,8 @@ import pytest
 from pithtex.errors import InputError
 from pithtex.submit.fls import read_fls
 from pithtex.submit.tarball import DEFAULT_MTIME, build_tar_gz
+from tests.support.example import copy_example
 from tests.support.tex import (
-    PAPER_SUFFIX,
     _tex_env,
     compile_latex,
     package_messages,
@@ -27,7 +27,7 @@ from tests.support.tex import (
 )
 
 REPO = Path(__file__).resolve().parent.parent
-EXAMPLE = REPO / "examples" / "paper"
+SELF_SUFFIX = "C7HZCGQ4XG57XBILJLQGM22JGT"  # the example's self_id, 2602.19327 (its lock entry is v3)
 BADGES = ("pith:SPDDBVRN", "pith:3VRARFE3", "pith:C7HZCGQ4")
 NEVER = ("pith.lock", "refs.bib", "pithtex.toml", "latexmkrc", "main.aux", "main.log", "main.fls", "main.pdf",
          "main.blg", "main.out", "main.fdb_latexmk", "notes.txt", "unused.tex")
@@ -55,8 +55,7 @@ def example(tmp_path: Path, *, latexmkrc: bool = True) -> Path:
     (tmp_path / ".git").mkdir()
     root = tmp_path / "paper"
     root.mkdir()
-    for name in ("main.tex", "refs.bib", "pith.lock", "pithtex.toml", *(("latexmkrc",) if latexmkrc else ())):
-        shutil.copyfile(EXAMPLE / name, root / name)
+    copy_example(root, ("main.tex", "refs.bib", "pith.lock", "pithtex.toml", *(("latexmkrc",) if latexmkrc else ())))
     main = root / "main.tex"
     text = main.read_text()
     main.write_text(text.replace("\\bibliographystyle{plainnat}", "\\input{sections/outlook}\n\n\\bibliographystyle{plainnat}"))
@@ -70,7 +69,8 @@ def example(tmp_path: Path, *, latexmkrc: bool = True) -> Path:
 
 
 def annotate(root: Path, env: dict[str, str]) -> None:
-    proc = pithtex("annotate", "refs.bib", "main.tex", "--self", "2511.00066", cwd=root, env=env)
+    # the paper's own id is the example's self_id (2602.19327, whose record is in its pith.lock)
+    proc = pithtex("annotate", "refs.bib", "main.tex", cwd=root, env=env)
     assert proc.returncode == 0, proc.stderr
 
 
@@ -117,7 +117,7 @@ def test_upload_compiles_alone_with_pdflatex(tmp_path: Path) -> None:
     for badge in BADGES:
         assert badge in text, text
     assert "Outlookmark" in text
-    assert pdf_info_custom(result.pdf).get("PithNumber") in (PAPER_SUFFIX, f"pith:2025:{PAPER_SUFFIX}")
+    assert pdf_info_custom(result.pdf).get("PithNumber") == SELF_SUFFIX
     assert not (clean / "main.blg").exists()  # bibtex never ran
     assert package_messages(result.log) == []  # pith.sty found everything it reads
 

@@ -14,11 +14,12 @@ import sys
 from pathlib import Path
 
 import pytest
+
+from tests.support.example import copy_example
 import yaml  # PyYAML: in the test extras (pre-commit needs it too)
 
 REPO = Path(__file__).resolve().parent.parent
 WORKFLOW = REPO / "examples" / "ci" / "github-workflow.yml"
-EXAMPLE = REPO / "examples" / "paper"
 
 
 def _steps() -> list[dict]:
@@ -54,8 +55,7 @@ def test_the_workflow_passes_on_an_annotated_paper_and_fails_on_a_broken_one(tmp
     checkout = tmp_path / "checkout"
     checkout.mkdir()
     (checkout / ".git").mkdir()
-    for name in ("main.tex", "refs.bib", "pith.lock", "pithtex.toml", "latexmkrc"):
-        shutil.copy2(EXAMPLE / name, checkout / name)
+    copy_example(checkout, ("main.tex", "refs.bib", "pith.lock", "pithtex.toml", "latexmkrc"))
     env = dict(
         os.environ,
         PATH=os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", ""),

@@ -120,9 +120,9 @@ def test_help_is_laid_out_as_argparse_lays_it_out(name: str, columns: str, monke
 
 def test_a_stamped_check_imports_neither_typing_nor_shutil(tmp_path: Path) -> None:
     """The pre-commit hook's common case: `pithtex check` on files that passed before."""
-    paper = Path(__file__).resolve().parent.parent / "examples" / "paper"
-    for name in ("main.tex", "refs.bib", "pith.lock", "pithtex.toml"):
-        (tmp_path / name).write_bytes((paper / name).read_bytes())
+    from tests.support.example import copy_example
+
+    copy_example(tmp_path, ("main.tex", "refs.bib", "pith.lock", "pithtex.toml"))
     (tmp_path / ".git").mkdir()
     env = {k: v for k, v in os.environ.items() if not k.startswith("PITHTEX_")}
     env.update(PITHTEX_CACHE_DIR=str(tmp_path / "cache"), XDG_CACHE_HOME=str(tmp_path / "cache"),

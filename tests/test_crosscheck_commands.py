@@ -4,7 +4,6 @@ caught by `resolve`, version drift from verified lock entries (issue 6)."""
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -14,9 +13,9 @@ from pithtex.ids.arxiv import ArxivId
 from pithtex.resolve.lockfile import LockEntry, Lockfile
 from pithtex.verify.document import verify_document
 from pithtex.verify.keys import trust_store_from
+from tests.support.example import copy_example
 from tests.support.signing import TestKey, make_record
 
-EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "paper"
 
 
 @pytest.fixture
@@ -24,8 +23,7 @@ def paper(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     root = tmp_path / "paper"
     root.mkdir()
     (tmp_path / ".git").mkdir()
-    for name in ("main.tex", "refs.bib", "pith.lock", "pithtex.toml"):
-        shutil.copy2(EXAMPLE / name, root / name)
+    copy_example(root, ("main.tex", "refs.bib", "pith.lock", "pithtex.toml"))
     monkeypatch.setenv("PITHTEX_REGISTRY", "http://127.0.0.1:9")  # closed: nothing may go online
     monkeypatch.setenv("PITHTEX_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.delenv("PITHTEX_TRUST_KEYS", raising=False)

@@ -4,12 +4,13 @@ driven end to end with the real pre-commit and latexmk against a loopback regist
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from tests.support.example import copy_example
 import yaml
 
 from pithtex.cli import main
@@ -21,7 +22,6 @@ from tests.support.signing import FIXTURES
 from tests.support.tex import _tex_env, pdf_text, require_tex
 
 REPO = Path(__file__).resolve().parent.parent
-EXAMPLE = REPO / "examples" / "paper"
 HOOK = ("https://github.com/pith-science/pithtex", "v0.1.0", "pithtex-check")
 OURS = {"repo": HOOK[0], "rev": HOOK[1], "hooks": [{"id": HOOK[2]}]}
 
@@ -118,8 +118,7 @@ def fresh(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     paper = tmp_path / "paper"
     paper.mkdir()
     subprocess.run(["git", "init", "-q", str(paper)], check=True, timeout=60)
-    for name in ("main.tex", "refs.bib"):
-        shutil.copy2(EXAMPLE / name, paper / name)
+    copy_example(paper, ("main.tex", "refs.bib"))
     monkeypatch.chdir(paper)
     return paper
 

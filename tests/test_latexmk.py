@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from tests.support.tex import _tex_env, pdf_text, require_tex
+from tests.support.example import copy_example
+from tests.support.tex import _tex_env, pdf_info_custom, pdf_text, require_tex
 
 REPO = Path(__file__).resolve().parent.parent
-EXAMPLE = REPO / "examples" / "paper"
 SOURCES = ("main.tex", "refs.bib", "pith.lock", "pithtex.toml", "latexmkrc")
 
 pytestmark = [pytest.mark.tex, pytest.mark.slow]
@@ -31,8 +30,7 @@ def test_latexmk_annotates_compiles_and_does_not_loop(tmp_path: Path) -> None:
     paper = tmp_path / "paper"
     paper.mkdir()
     (tmp_path / ".git").mkdir()  # the paper's repository root: config search stops here
-    for name in SOURCES:
-        shutil.copy2(EXAMPLE / name, paper / name)
+    copy_example(paper, SOURCES)
     env = _tex_env()
     env.update(
         PATH=os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", ""),
@@ -49,6 +47,13 @@ def test_latexmk_annotates_compiles_and_does_not_loop(tmp_path: Path) -> None:
     text = pdf_text(paper / "main.pdf")
     for short in ("pith:SPDDBVRN", "pith:3VRARFE3", "pith:C7HZCGQ4"):
         assert short in text
+    # every feature a reader looks for: the title badge (self_id), the bibliography badges, the metadata
+    assert "\\pithnumber{C7HZCGQ4XG57XBILJLQGM22JGT}" in (paper / "main.tex").read_text()
+    assert text.count("pith:C7HZCGQ4") == 2  # after the title, and in the bibliography
+    assert pdf_info_custom(paper / "main.pdf")["PithNumber"] == "C7HZCGQ4XG57XBILJLQGM22JGT"
+    check = subprocess.run([sys.executable, "-m", "pithtex", "check", "main.tex", "refs.bib"], cwd=paper, env=env,
+                           capture_output=True, text=True, timeout=120)
+    assert (check.returncode, check.stderr) == (0, "")
 
     stamps = {p.name: p.stat().st_mtime_ns for p in paper.iterdir()}
     second = latexmk(paper, env)
@@ -59,6 +64,29 @@ def test_latexmk_annotates_compiles_and_does_not_loop(tmp_path: Path) -> None:
     assert {p.name: p.stat().st_mtime_ns for p in paper.iterdir()} == stamps
 
 
+def test_latexmk_cleans_up_a_paper_pithtex_cannot_annotate(tmp_path: Path) -> None:
+    """`latexmk -c` compiles nothing, so the latexmkrc does not annotate (nor fail) first."""
+    require_tex("latexmk")
+    paper = tmp_path / "paper"
+    (tmp_path / ".git").mkdir()
+    copy_example(paper, SOURCES)
+    env = dict(os.environ, PATH=os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", ""),
+               PITHTEX_REGISTRY="http://127.0.0.1:9", XDG_CACHE_HOME=str(tmp_path / "cache"),
+               PITHTEX_CACHE_DIR=str(tmp_path / "cache"))
+    (paper / "pith.lock").unlink()  # annotate --offline cannot resolve anything now
+    (paper / "main.aux").write_text("\\relax\n")
+    built = latexmk(paper, env)
+    assert built.returncode != 0 and "latexmkrc: 'pithtex annotate' failed" in built.stdout + built.stderr
+    for flag in ("-c", "--c", "-C"):
+        (paper / "main.aux").write_text("\\relax\n")
+        cleaned = subprocess.run(["latexmk", flag, "main.tex"], cwd=paper, env=env, capture_output=True, text=True,
+                                 timeout=120, stdin=subprocess.DEVNULL)
+        assert cleaned.returncode == 0, cleaned.stdout + cleaned.stderr
+        assert "pithtex annotate" not in cleaned.stdout + cleaned.stderr
+        assert not (paper / "main.aux").exists()
+    assert "pithnumber" not in (paper / "refs.bib").read_text()
+
+
 @pytest.mark.parametrize("default_files", [True, False], ids=["names-main", "latexmk-default"])
 def test_latexmk_alone_builds_the_main_file(tmp_path: Path, default_files: bool) -> None:
     """`latexmk` with no file: the latexmkrc names main.tex once (@default_files), or not at all
@@ -67,8 +95,7 @@ def test_latexmk_alone_builds_the_main_file(tmp_path: Path, default_files: bool)
     paper = tmp_path / "paper"
     paper.mkdir()
     (tmp_path / ".git").mkdir()
-    for name in SOURCES:
-        shutil.copy2(EXAMPLE / name, paper / name)
+    copy_example(paper, SOURCES)
     rc = (paper / "latexmkrc").read_text()
     assert "@default_files = ('main.tex');\n" in rc and "'refs.bib'" not in rc
     if not default_files:

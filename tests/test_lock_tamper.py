@@ -9,15 +9,15 @@ SHA-256 among its dependencies, so any changed byte is a full run.
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 
 import pytest
 
+from tests.support.example import copy_example
+
 from pithtex.cli import main
 
 REPO = Path(__file__).resolve().parent.parent
-EXAMPLE = REPO / "examples" / "paper"
 SOURCES = ("main.tex", "refs.bib", "pith.lock", "pithtex.toml")
 
 
@@ -26,8 +26,7 @@ def paper(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     root = tmp_path / "paper"
     root.mkdir()
     (tmp_path / ".git").mkdir()
-    for name in SOURCES:
-        shutil.copy2(EXAMPLE / name, root / name)
+    copy_example(root, SOURCES)
     monkeypatch.setenv("PITHTEX_REGISTRY", "http://127.0.0.1:9")
     monkeypatch.setenv("PITHTEX_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.delenv("PITHTEX_TRUST_KEYS", raising=False)

@@ -4,11 +4,12 @@ verification of the canonical form, and real-git merges of two coauthors' additi
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
+
+from tests.support.example import copy_example, example_bytes
 
 from pithtex.cli import main
 from pithtex.errors import InputError
@@ -21,7 +22,6 @@ from tests.support.lock import v1_bytes, v1_doc
 from tests.support.signing import TestKey, make_canonical_record, make_receipt
 
 REPO = Path(__file__).resolve().parent.parent
-EXAMPLE = REPO / "examples" / "paper"
 
 
 def _entry(key: TestKey, arxiv_id: str, title: str) -> LockEntry:
@@ -50,8 +50,7 @@ def _v1_paper(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     root = tmp_path / "paper"
     root.mkdir()
     (tmp_path / ".git").mkdir()
-    for name in ("main.tex", "refs.bib", "pith.lock", "pithtex.toml"):
-        shutil.copy2(EXAMPLE / name, root / name)
+    copy_example(root, ("main.tex", "refs.bib", "pith.lock", "pithtex.toml"))
     doc = v1_doc(root / "pith.lock")
     (root / "pith.lock").write_bytes(v1_bytes(doc))
     monkeypatch.setenv("PITHTEX_REGISTRY", "http://127.0.0.1:9")
@@ -113,7 +112,7 @@ def test_resolve_says_once_that_it_rewrote_a_v1_lock(
 
 # -- reading strictly -------------------------------------------------------------
 def _real_v2(path: Path) -> list[str]:
-    shutil.copy2(EXAMPLE / "pith.lock", path)
+    path.write_bytes(example_bytes("pith.lock"))
     lock = Lockfile.load(path)
     lock._dirty = True  # write it in the current format whatever the example's is
     lock.save()

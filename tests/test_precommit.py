@@ -15,8 +15,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.example import copy_example
+
 REPO = Path(__file__).resolve().parent.parent
-EXAMPLE = REPO / "examples" / "paper"
 
 pytestmark = pytest.mark.slow
 
@@ -36,8 +37,7 @@ def test_hooks_fail_then_annotate_then_pass(tmp_path: Path) -> None:
 
     paper = tmp_path / "paper"
     paper.mkdir()
-    for name in ("main.tex", "refs.bib", "pith.lock"):
-        shutil.copy2(EXAMPLE / name, paper / name)
+    copy_example(paper, ("main.tex", "refs.bib", "pith.lock"))
     env = dict(
         os.environ,
         GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@example.org",

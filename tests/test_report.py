@@ -11,11 +11,12 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.example import copy_example
+
 from tests.support.chromium import dump_dom, png_colours, png_size, screenshot
 from tests.support.registry import FaultRegistry
 
 REPO = Path(__file__).resolve().parent.parent
-EXAMPLE = REPO / "examples" / "paper"
 
 #: Entries beside the example's three: each status once, and markup that must be escaped.
 EXTRA = r"""
@@ -69,8 +70,7 @@ def paper(tmp_path: Path, extra: str = EXTRA) -> Path:
     root = tmp_path / "paper"
     root.mkdir()
     (root / ".git").mkdir()
-    for name in ("refs.bib", "pith.lock", "pithtex.toml"):
-        (root / name).write_bytes((EXAMPLE / name).read_bytes())
+    copy_example(root, ("refs.bib", "pith.lock", "pithtex.toml"))
     with open(root / "refs.bib", "a", encoding="utf-8") as handle:
         handle.write(extra)
     return root

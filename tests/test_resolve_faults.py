@@ -457,4 +457,9 @@ def test_nothing_listening_is_retried_then_one_line(paper: Paper, capsys: pytest
         port = probe.getsockname()[1]
     before = paper.state()
     run = resolve(capsys, paper, f"http://127.0.0.1:{port}")
-    assert_failed_cleanly(run, paper, before, f"http://127.0.0.1:{port}: connection failed:", "gave up after 3 attempts")
+    # the id's line says it was not resolved; why, and what to do, is said once (issue 18)
+    assert_failed_cleanly(run, paper, before, f"not resolved: no connection to http://127.0.0.1:{port}")
+    assert run.err.count("cannot reach") == 1
+    said = next(line for line in run.err.splitlines() if "cannot reach" in line)
+    assert said.startswith(f"pithtex: cannot reach http://127.0.0.1:{port}: connection failed:")
+    assert "gave up after 3 attempts" in said and "--offline" in said and "--registry" in said

@@ -101,7 +101,9 @@ def test_bom_and_crlf_lines() -> None:
 def test_unbalanced_block_reported_rest_scanned() -> None:
     proc = scan(CORPUS / "unbalanced.bib")
     assert proc.returncode == 0
-    assert re.search(r"^pithtex: warning: .*unbalanced\.bib:6: cannot parse this @article block", proc.stderr, re.M)
+    # the line of the fault (the brace that never closes), not the entry's @ line (issue 18)
+    assert re.search(r"^pithtex: warning: .*unbalanced\.bib:7: broken: cannot parse this @article entry: the \{ on "
+                     r"this line is never closed", proc.stderr, re.M)
     assert re.search(r"^pithtex: warning: .*unbalanced\.bib:16: cannot parse", proc.stderr, re.M)
     assert "last-one  arXiv:2602.19327" in proc.stdout
     assert "Parsing of" not in proc.stderr  # bibtexparser's own log lines are silenced

@@ -299,7 +299,10 @@ def test_invalid_ids_in_arxiv_context_are_noted() -> None:
 
 def test_unparseable_blocks_are_reported_with_their_line() -> None:
     result = scan_paths([CORPUS / "unbalanced.bib"])
-    assert [(e.line, e.fatal) for e in result.errors] == [(6, False), (16, False)]
+    # the first points at its unclosed brace (line 7), not at its @ (line 6): issue 18
+    assert [(e.line, e.key, e.fatal, e.mentions_arxiv) for e in result.errors] == [
+        (7, "broken", False, True), (16, None, False, False)
+    ]
     assert "@article" in result.errors[0].message
 
 

@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.example import copy_example
+
 from pithtex.cli import main
 
 REPO = Path(__file__).resolve().parent.parent
-EXAMPLE = REPO / "examples" / "paper"
 PN_A = "pith:2025:SPDDBVRNS36U3W2AYSQMMOTDSD"  # 2511.00066
 SOURCES = ("main.tex", "refs.bib", "pith.lock", "pithtex.toml")
 
@@ -22,8 +23,7 @@ def paper(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     root = tmp_path / "paper"
     root.mkdir()
     (tmp_path / ".git").mkdir()
-    for name in SOURCES:
-        shutil.copy2(EXAMPLE / name, root / name)
+    copy_example(root, SOURCES)
     monkeypatch.setenv("PITHTEX_REGISTRY", "http://127.0.0.1:9")  # closed: the lock must answer
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     monkeypatch.setenv("PITHTEX_CACHE_DIR", str(tmp_path / "cache"))
@@ -55,7 +55,7 @@ def test_annotate_then_check_main_tex_alone(paper: Path, capsys: pytest.CaptureF
     code, out, _ = run(capsys, "scan", "paper/main.tex", "--json")
     found = json.loads(out)
     assert {f["file"] for f in found["findings"]} == {"paper/refs.bib"}
-    assert len(found["pithnumbers"]) == 3
+    assert len(found["pithnumbers"]) == 4  # three in refs.bib, and main.tex's own (the example's self_id)
 
 
 def test_check_stamp_covers_the_bib_files_main_tex_names(paper: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -91,6 +91,8 @@ def test_a_missing_bib_is_one_line_with_file_and_line(paper: Path, capsys: pytes
     tex.write_text(text.replace("\\bibliography{refs}", "\\bibliography{refs,gone}\n\\input{absent}"))
     line = text[: text.index("\\bibliography{refs}")].count("\n") + 1
     assert run(capsys, "annotate", "paper/main.tex")[0] == 1
+    now = tex.read_text()  # annotate added the paper's own \pithnumber above it (the example's self_id)
+    line = now[: now.index("\\bibliography{refs,gone}")].count("\n") + 1
     code, _out, err = run(capsys, "check", "paper/main.tex")
     assert code == 1
     assert f"paper/main.tex:{line}: \\bibliography{{refs,gone}}: paper/gone.bib: no such file\n" in err
@@ -141,8 +143,7 @@ def test_after_the_readme_first_command_check_main_tex_passes(tmp_path: Path) ->
     repo = tmp_path / "repo"
     (repo / "examples" / "paper").mkdir(parents=True)
     (repo / ".git").mkdir()
-    for name in (*SOURCES, "latexmkrc", "README.md"):
-        shutil.copy2(EXAMPLE / name, repo / "examples" / "paper" / name)
+    copy_example(repo / "examples" / "paper", (*SOURCES, "latexmkrc", "README.md"))
     env = dict(os.environ, PITHTEX_REGISTRY="http://127.0.0.1:9", XDG_CACHE_HOME=str(tmp_path / "cache"))
     env.pop("PITHTEX_TRUST_KEYS", None)
     env.pop("PITHTEX_CACHE_DIR", None)

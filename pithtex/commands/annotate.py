@@ -4,18 +4,25 @@ The daily command and a pre-commit hook, so it must never damage a file and
 never churn: every edit is lossless (:mod:`pithtex.write.bibedit`,
 :mod:`pithtex.write.texedit`), a file whose bytes would not change is not
 touched (its mtime stays, so latexmk and editors see nothing), and writes
-are atomic. Nothing at all is written when the resolver met a security
-error (the registry contradicting pith.lock) or when an entry's title says
-its arXiv id is probably wrong: writing the number would certify the mistake.
+are atomic. Everything is decided before anything is written, and nothing at
+all (pith.lock and the cache included) is written when the resolver met a
+security error (the registry contradicting pith.lock), when an entry's title
+says its arXiv id is probably wrong (writing the number would certify the
+mistake), when ``--self`` does not resolve, or when a file to write is
+read-only. Then no line claims a change: the run ends with ``nothing was
+written: ...``. Otherwise it prints the changes it made and one summary line
+(``--quiet``: neither).
 
 Exit status: 0 all is well (changes written), 1 problems (an id that did not
-resolve, an entry that cannot be edited safely, a wrong ``\\pithnumber``,
-or with ``--check``: anything would change), 2 usage or unreadable input.
+resolve or cannot be an arXiv id, an entry that mentions arXiv but cannot be
+parsed or cannot be edited safely, a wrong ``\\pithnumber``, or with
+``--check``: anything would change), 2 usage or unreadable input.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import re
 import sys
@@ -41,7 +48,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.description = (
         "Add (or correct) a verified pithnumber field in every .bib entry that cites arXiv, "
         "and \\usepackage{pith} + \\pithnumber{...} in a root .tex file (--self). Only the "
-        "changed lines differ; unchanged files are not touched."
+        "changed lines differ; unchanged files are not touched. Exit 1 on problems, including an "
+        "id that cannot be an arXiv id and an entry that mentions arXiv but cannot be parsed "
+        "(see --lenient); nothing is written when a title mismatch, --self or a read-only file stops it."
     )
     parser.add_argument(
         "files", nargs="+", type=Path, metavar="FILE",
@@ -58,6 +67,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="the paper's own arXiv id: put its \\pithnumber into the root .tex (default: config self_id)",
     )
     parser.add_argument("--fix", action="store_true", help="correct a wrong \\pithnumber in the .tex")
+    parser.add_argument(
+        "--lenient", action="store_true",
+        help="an id that cannot be an arXiv id (a typo) and an entry that mentions arXiv but cannot be "
+        "parsed are warnings, not problems",
+    )
     parser.add_argument("--field", metavar="NAME", help="BibTeX field name (default: config, pithnumber)")
     parser.add_argument(
         "--no-field", action="store_true",
@@ -84,6 +98,8 @@ def run(args: argparse.Namespace) -> int:
         stamp_options = [f"{k}={v!r}" for k, v in sorted(vars(args).items()) if k != "files"]
         stamp = CheckStamp(["annotate", *stamp_options], list(args.files), texs)
         if stamp.passed_before():
+            if stamp.summary and not args.quiet:
+                print(f"pithtex: {stamp.summary}", file=sys.stderr)
             return 0  # the same run found nothing to do on these exact bytes
     found = tex_bib_files(bibs, texs)  # main.tex brings the .bib files it uses
     bibs = found.bibs
@@ -95,22 +111,22 @@ def run(args: argparse.Namespace) -> int:
     self_id = options.self_id(args.self_id, config.self_id)
     writing = not (args.check or args.diff or args.dry_run)
     # lines this run will never show are not kept (see Reporter): info without --json, changes with --quiet
-    reporter = Reporter(keep_info=args.json, keep_changes=args.json or not (args.quiet or args.diff))
+    reporter = Reporter(keep_info=args.json, keep_changes=args.json or not args.quiet)
     found.report(reporter)
 
     sources = {path: read_source(path) for path in [*bibs, *texs]}
     for source in sources.values():
         if source.note:
             reporter.warning(source.name, None, None, source.note.split(": ", 1)[-1])
-    entries = _scan(bibs, sources, field, reporter)
-    settings = options.settings_from(args, config)
-    if not writing:  # --check/--diff/--dry-run write nothing: not pith.lock, not the record cache
-        import dataclasses
-
-        settings = dataclasses.replace(settings, write=False)
+    entries = _scan(bibs, sources, field, reporter, lenient=args.lenient)
+    # Nothing is written while resolving: not pith.lock, not the record cache. What resolved is
+    # written with the files, once nothing stops the run (save_resolved); --check/--diff/--dry-run
+    # never write it.
+    settings = dataclasses.replace(options.settings_from(args, config), write=False)
 
     wanted: list[ArxivId] = [e.arxiv[0] for e in entries if len(e.arxiv) == 1]
     if self_id is not None and texs:
+        self_id = _self_in_lock(self_id, settings)
         wanted.append(self_id)
     report = _resolve(wanted, settings) if wanted else None
     if report is not None and report.security:
@@ -142,27 +158,48 @@ def run(args: argparse.Namespace) -> int:
     if config.bibrefs or not write_field:
         extra.update(_bibrefs(bibs, entries, report, args.prune, always=loads_pith))
 
-    if mismatched:
-        _emit(reporter, args, quiet=args.quiet)
-        keys = ", ".join(sorted(mismatched))
-        print(
-            f"pithtex: nothing was written: {keys}: the title does not match the signed title, so the "
-            "arXiv id is probably wrong (fix it, or pass --allow-title-mismatch KEY)",
-            file=sys.stderr,
-        )
-        return 1
-
     changed_plans = [p for p in plans if p.changed]
     before = {path: _snapshot(path) for path in extra}  # what each generated file holds now
     changed_extra = {p: d for p, d in extra.items() if before[p].data != d}
+    stop = _stop_reason(mismatched, reporter)
+    pending = report is not None and bool(report.pending)
+    planned = _planned(changed_plans, changed_extra, before)
+    hint = None
+    if stop is None and writing:
+        # refuse before writing anything, so a read-only or changed file never leaves the set half-updated
+        try:
+            _refuse_early(planned, settings.lock_path if pending else None)
+        except PithtexError as exc:
+            stop, hint = exc.message, exc.hint
+    if stop is not None:
+        # nothing is written, so no line may say otherwise: drop the changes, keep what is wrong
+        reporter.lines = [line for line in reporter.lines if line.kind != "change"]
+        _emit(reporter, args, quiet=args.quiet)
+        _say_unreachable(report)
+        print(f"pithtex: {stop}", file=sys.stderr)
+        if hint:
+            print(f"  hint: {hint}", file=sys.stderr)
+        return 1
+
     for path in changed_extra:
         reporter.change(str(path), None, None, "update" if path.exists() else "create")
+    if writing:
+        from pithtex.resolve.resolver import save_resolved
+
+        if report is not None and pending:
+            save_resolved(report, dataclasses.replace(settings, write=True))
+        _write(planned)
     if args.diff:
         for plan in changed_plans:
             sys.stdout.write(plan.diff())
     _emit(reporter, args, quiet=args.quiet or args.diff, change_prefix="" if writing else "would ")
-    if writing:
-        _write(changed_plans, changed_extra, before)
+    _say_unreachable(report)
+    n_files = len(changed_plans) + len(changed_extra)
+    summary = _summary_line(entries, report, reporter, field, writing)
+    if args.check and n_files:
+        summary = f"{n_files} file{'s' if n_files != 1 else ''} would change (run 'pithtex annotate'): {summary}"
+    if not args.quiet and not args.json:
+        print(f"pithtex: {summary}", file=sys.stderr)
     if reporter.problems:
         return 1
     if (
@@ -175,14 +212,62 @@ def run(args: argparse.Namespace) -> int:
     ):
         env_keys = [Path(p) for p in os.environ.get("PITHTEX_TRUST_KEYS", "").split(os.pathsep) if p.strip()]
         stamp.record_pass(
-            [settings.lock_path, *config.trust_keys, *args.trust_key, *env_keys, *extra, *found.consulted]
+            [settings.lock_path, *config.trust_keys, *args.trust_key, *env_keys, *extra, *found.consulted], summary
         )
-    if args.check and (changed_plans or changed_extra):
-        if not args.quiet:
-            n = len(changed_plans) + len(changed_extra)
-            print(f"pithtex: {n} file{'s' if n != 1 else ''} would change (run 'pithtex annotate')", file=sys.stderr)
+    if args.check and n_files:
         return 1
     return 0
+
+
+def _say_unreachable(report: ResolveReport | None) -> None:
+    """No connection to the registry: said once, after the ids it left unresolved."""
+    if report is not None and report.unreachable:
+        print(f"pithtex: {report.unreachable}", file=sys.stderr)
+
+
+def _stop_reason(mismatched: set[str], reporter: Reporter) -> str | None:
+    """Why nothing may be written (a probably wrong arXiv id, the paper's own id not resolved), or None."""
+    if mismatched:
+        keys = ", ".join(sorted(mismatched))
+        return (
+            f"nothing was written: {keys}: the title does not match the signed title, so the "
+            "arXiv id is probably wrong (fix it, or pass --allow-title-mismatch KEY)"
+        )
+    for line in reporter.problems:
+        if line.code == "self-unresolved":
+            return f"nothing was written: {line.text} (the paper's own id must resolve before anything is written)"
+    return None
+
+
+def _summary_line(
+    entries: list[BibEntry], report: ResolveReport | None, reporter: Reporter, field: str, writing: bool
+) -> str:
+    """``3 added, 1 corrected, 2 unchanged, 4 not arXiv, 0 problems`` (``to add``... when nothing is written)."""
+    from pithtex.write.texedit import same_number
+
+    added = corrected = unchanged = not_arxiv = 0
+    for line in reporter.changes:
+        if line.text.startswith((f"add {field} ", "add \\pithnumber")):
+            added += 1
+        elif line.text.startswith("correct "):
+            corrected += 1
+    for entry in entries:
+        if entry.key is None:
+            continue
+        if not entry.arxiv:
+            not_arxiv += 1
+            continue
+        r = _resolution(report, entry.arxiv[0]) if len(entry.arxiv) == 1 else None
+        current = entry.pithnumber.value.strip() if entry.pithnumber is not None else None
+        if r is not None and r.ok and r.pith_number is not None and current is not None:
+            if same_number(current, r.pith_number.full):
+                unchanged += 1
+    problems = len(reporter.problems)
+    verbs = ("added", "corrected") if writing else ("to add", "to correct")
+    return (
+        f"{added} {verbs[0]}, {corrected} {verbs[1]}, {unchanged} unchanged, {not_arxiv} not arXiv, "
+        f"{problems} problem{'s' if problems != 1 else ''}"
+    )
 
 
 def _snapshot(path: Path) -> Any:
@@ -195,43 +280,81 @@ def _snapshot(path: Path) -> Any:
         raise InputError(exc.message) from None
 
 
-def _write(plans: list[FilePlan], extra: dict[Path, bytes], before: dict[Path, Any]) -> None:
+def _planned(plans: list[FilePlan], extra: dict[Path, bytes], before: dict[Path, Any]) -> list[tuple[Path, bytes, Any]]:
+    """(path, new bytes, snapshot of what the plan was made from) for every file to write."""
+    from pithtex.write.atomic import Snapshot
+
+    planned = [(plan.source.path, plan.new_bytes(), Snapshot(plan.source.path, plan.source.raw, plan.source.identity))
+               for plan in plans]
+    return planned + [(path, data, before[path]) for path, data in extra.items()]
+
+
+def _refuse_early(planned: list[tuple[Path, bytes, Any]], lock_path: Path | None) -> None:
+    """Raise (naming the file) if a file to write is read-only or changed since it was read:
+    checked before the first write, so the set is never left half-updated by a foreseeable failure."""
+    from pithtex.write.atomic import FileChanged, check_writable
+
+    for path, _data, snapshot in planned:
+        check_writable(path)
+        if snapshot.changed():
+            raise FileChanged.at(path, "nothing was written")
+    if lock_path is not None:
+        check_writable(lock_path)
+
+
+def _write(planned: list[tuple[Path, bytes, Any]]) -> None:
     """Write the planned files, each only if it still holds what its plan was made from.
 
     A file saved (from an editor, say) while this run resolved is never
     overwritten: if any file changed, nothing at all is written and the run
     stops with one line naming it (exit 1); the same check is repeated just
-    before each rename. A read-only file is refused before the first write,
-    so the set is never left half-updated by a foreseeable failure.
+    before each rename.
     """
-    from pithtex.write.atomic import FileChanged, Snapshot, check_writable, write_if_changed
+    from pithtex.write.atomic import write_if_changed
 
-    planned = [(plan.source.path, plan.new_bytes(), Snapshot(plan.source.path, plan.source.raw, plan.source.identity))
-               for plan in plans]
-    planned += [(path, data, before[path]) for path, data in extra.items()]
-    for path, _data, snapshot in planned:
-        check_writable(path)
-        if snapshot.changed():
-            raise FileChanged.at(path, "nothing was written")
+    _refuse_early(planned, None)
     for path, data, snapshot in planned:
         write_if_changed(path, data, expected=snapshot)
 
 
-def _scan(bibs: list[Path], sources: dict[Path, SourceText], field: str, reporter: Reporter) -> list[BibEntry]:
-    """The entries of the .bib files; a fatal problem raises, the others are warnings."""
+def _read_or_none(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return None
+
+
+def _scan(
+    bibs: list[Path], sources: dict[Path, SourceText], field: str, reporter: Reporter, lenient: bool = False
+) -> list[BibEntry]:
+    """The entries of the .bib files; a fatal problem raises, the others are reported (see
+    :func:`~pithtex.write.report.report_scan_problems`)."""
     if not bibs:
         return []
     from pithtex.scan.bib import scan_bib
+    from pithtex.write.report import report_scan_problems
 
     entries: list[BibEntry] = []
+    unparsed = []
     for path in bibs:
         result = scan_bib(sources[path], field_name=field, entries_only=True)
         for problem in result.errors:
             if problem.fatal:
                 raise InputError(str(problem))
-            reporter.warning(problem.file, problem.line, None, problem.message)
+            unparsed.append(problem)
         entries.extend(result.entries)
+    report_scan_problems(reporter, unparsed, entries, lenient=lenient)
     return entries
+
+
+def _self_in_lock(self_id: ArxivId, settings: Any) -> ArxivId:
+    """``--self`` as the lock spells it (``2606.01249`` -> the lock's ``2606.01249v1``)."""
+    from pithtex.commands.options import self_in_lock
+    from pithtex.resolve.lockfile import Lockfile
+
+    if not settings.lock_path.is_file():
+        return self_id
+    return self_in_lock(self_id, Lockfile.load(settings.lock_path))
 
 
 def _resolve(wanted: list[ArxivId], settings: Any) -> ResolveReport:
@@ -403,7 +526,7 @@ def _plan_tex(
     r = _resolution(report, self_id)
     if r is None or not r.ok or r.pith_number is None:
         problem = r.problem if r is not None else "not resolved"
-        reporter.problem(name, None, None, f"--self {self_id}: {problem}")
+        reporter.problem(name, None, None, f"--self {self_id}: {problem}", code="self-unresolved")
         return None, (sty_dir if preamble.pith_package_end is not None else None)
     try:
         edit = ensure_pith_preamble(source.text, r.pith_number.suffix, replace=fix)
@@ -434,7 +557,9 @@ def _plan_sty(directory: Path, extra: dict[Path, bytes], reporter: Reporter) -> 
 
     Coauthors may run different pithtex releases on one repository: a copy
     written by a newer release is left as it is (with a warning), so that
-    the file does not flip between versions with every commit.
+    the file does not flip between versions with every commit. A copy that
+    says it is this release's but differs from it was edited: it is left as
+    it is too (with a warning); ``pithtex sty`` replaces it on purpose.
     """
     import pithtex
     from pithtex.write.sty import STY_NAME, compare_versions, installed_version, render_sty
@@ -449,7 +574,17 @@ def _plan_sty(directory: Path, extra: dict[Path, bytes], reporter: Reporter) -> 
             code="newer-sty",
         )
         return
-    extra[target] = render_sty().encode("utf-8")
+    ours = render_sty().encode("utf-8")
+    if theirs is not None and compare_versions(theirs, pithtex.__version__) == 0 and _read_or_none(target) != ours:
+        # the same release wrote it, so a difference is someone's edit: never replaced silently
+        reporter.warning(
+            str(target), None, None,
+            f"differs from the pith.sty of pithtex {theirs} (edited locally?): left as it is "
+            f"('pithtex sty {directory}' replaces it)",
+            code="edited-sty",
+        )
+        return
+    extra[target] = ours
 
 
 def _bibrefs(

@@ -38,7 +38,9 @@ if TYPE_CHECKING:  # pragma: no cover
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.description = (
         "Check, offline, that every arXiv reference carries a pithnumber and that every "
-        "pithnumber and \\pithnumber matches a verified pith.lock entry."
+        "pithnumber and \\pithnumber matches a verified pith.lock entry. Exit 1 on problems "
+        "(file:line: key: ...), including an id that cannot be an arXiv id and an entry that "
+        "mentions arXiv but cannot be parsed (see --lenient); 2 on unreadable input."
     )
     parser.add_argument(
         "files", nargs="+", type=Path, metavar="FILE",
@@ -60,6 +62,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="also trust this Ed25519 key file (repeatable; also $PITHTEX_TRUST_KEYS)",
     )
     parser.add_argument("--no-cache", action="store_true", help="use pith.lock only, not the per-user cache")
+    parser.add_argument(
+        "--lenient", action="store_true",
+        help="an id that cannot be an arXiv id (a typo) and an entry that mentions arXiv but cannot be "
+        "parsed are warnings, not problems (exit 0)",
+    )
     parser.add_argument("-q", "--quiet", action="store_true", help="print problems only (no warnings)")
     parser.add_argument("--json", action="store_true", help="machine-readable output")
 
@@ -169,6 +176,7 @@ def run(args: argparse.Namespace) -> int:
                 f"field={args.field or ''}",
                 f"self={args.self_id or ''}",
                 f"lock={args.lock or ''}",
+                f"lenient={args.lenient}",
                 f"no-field={args.no_field}",
                 *(f"allow={k}" for k in sorted(args.allow_title_mismatch)),
                 *(f"trust={k}" for k in args.trust_key),
@@ -203,6 +211,7 @@ def run(args: argparse.Namespace) -> int:
     found.report(reporter)
 
     entries = []
+    unparsed = []
     if bibs:
         from pithtex.scan.bib import scan_bib
         from pithtex.scan.source import read_source
@@ -212,14 +221,19 @@ def run(args: argparse.Namespace) -> int:
             for problem in result.errors:
                 if problem.fatal:
                     raise InputError(str(problem))
-                reporter.warning(problem.file, problem.line, None, problem.message, code="unparsed-block")
+                unparsed.append(problem)
             entries.extend(e for e in result.entries if e.key is not None)
     verified.prime([e.arxiv[0] for e in entries if len(e.arxiv) == 1])
+    from pithtex.write.report import report_scan_problems
+
+    report_scan_problems(reporter, unparsed, entries, lenient=args.lenient)
     if write_field:
         _check_entries(entries, verified, field, reporter)
     else:
         _check_without_field(entries, verified, field, reporter)
     _crosscheck(entries, verified, args.allow_title_mismatch, reporter)
+    if self_id is not None and texs:
+        self_id = options.self_in_lock(self_id, verified.lock)
     loading = [path for path in texs if _check_tex(path, self_id, verified, reporter)]
     if config.bibrefs or not write_field:  # without the field, refs.pith is all the badges have
         _check_bibrefs(bibs, entries, verified, loading, reporter, field=write_field)
@@ -395,7 +409,8 @@ def _check_tex(path: Path, self_id: ArxivId | None, verified: _Verified, reporte
             if not same_number(command.value, number.suffix):
                 reporter.problem(
                     name, command.line, None,
-                    f"\\pithnumber{{{command.value}}} is not the Pith Number of {self_id} ({number.full})",
+                    f"\\pithnumber{{{command.value}}} is not the Pith Number of {self_id} ({number.full}); "
+                    f"'pithtex annotate --fix {name}' corrects it",
                     code="wrong-pithnumber",
                 )
         return loads

@@ -31,8 +31,13 @@ def run(args: argparse.Namespace) -> int:
     from pithtex.resolve.mirror import add_to_mirror
     from pithtex.verify.keys import trust_store_from
 
+    import sys
+
     trust = trust_store_from(args.trust_key)
-    added = add_to_mirror(args.directory, list(args.files), trust)
+    skipped: list[str] = []
+    added = add_to_mirror(args.directory, list(args.files), trust, skipped)
+    for note in skipped:
+        print(f"pithtex: note: {note}", file=sys.stderr)
     if not args.quiet:
         for item in added:
             print(f"{item.path}: {item.kind} {item.pith_number} for {item.source} -> {args.directory}")

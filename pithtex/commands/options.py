@@ -19,8 +19,11 @@ from typing import TYPE_CHECKING
 from pithtex.errors import UsageError
 
 if TYPE_CHECKING:  # pragma: no cover
+    from collections.abc import Iterable
+
     from pithtex.config import Config
     from pithtex.ids.arxiv import ArxivId
+    from pithtex.resolve.lockfile import LockEntry
     from pithtex.resolve.resolver import ResolveSettings
 
 __all__ = [
@@ -30,6 +33,7 @@ __all__ = [
     "load_settings",
     "resolution_settings",
     "self_id",
+    "self_in_lock",
     "settings_from",
 ]
 
@@ -137,3 +141,22 @@ def self_id(flag: str | None, configured: ArxivId | None) -> ArxivId | None:
         return parse_arxiv_id(flag)
     except InvalidArxivId as exc:
         raise UsageError(f"--self {flag!r}: {exc.reason}") from None
+
+
+def self_in_lock(self_id: ArxivId, entries: Iterable[LockEntry]) -> ArxivId:
+    """The lock's spelling of the paper's own id: ``--self 2606.01249`` names the lock's
+    ``2606.01249v1`` (its latest version there) when the lock holds no unversioned entry, and
+    ``--self 2606.01249v1`` the lock's ``2606.01249`` when that entry is version 1. Otherwise
+    ``self_id`` as given."""
+    same = [e for e in entries if e.requested.id == self_id.id]
+    if any(e.requested == self_id for e in same):
+        return self_id
+    if self_id.version is None:
+        versioned = [e for e in same if e.requested.version is not None]
+        if versioned:
+            return max(versioned, key=lambda e: e.requested.version or 0).requested
+        return self_id
+    for e in same:
+        if e.requested.version is None and e.source_version == self_id.version:
+            return e.requested
+    return self_id

@@ -49,9 +49,15 @@ def run(args: argparse.Namespace) -> int:
     for finding in scan.findings:
         locations.setdefault(finding.arxiv, []).append(f"{finding.file}:{finding.line}")
     ids = list(locations)
-    if config.self_id is not None and config.self_id not in locations:
-        ids.append(config.self_id)
-        locations[config.self_id] = [f"{config.config_file}: self_id" if config.config_file else "self_id"]
+    own = config.self_id
+    if own is not None and settings.lock_path.is_file():
+        from pithtex.commands.options import self_in_lock
+        from pithtex.resolve.lockfile import Lockfile
+
+        own = self_in_lock(own, Lockfile.load(settings.lock_path))
+    if own is not None and own not in locations:
+        ids.append(own)
+        locations[own] = [f"{config.config_file}: self_id" if config.config_file else "self_id"]
 
     report = resolve_ids(ids, settings)
     findings = [] if report.security else _crosscheck(scan.entries, report)
@@ -75,6 +81,8 @@ def run(args: argparse.Namespace) -> int:
             else:
                 where = locations.get(resolution.requested, ["?"])[0]
                 print(f"{where}: {resolution.line()}", file=sys.stdout)
+        if report.unreachable:
+            print(f"pithtex: {report.unreachable}", file=sys.stderr)
         for finding in findings:
             if finding.severity != "info" or (finding.code == "version-drift" and not settings.quiet):
                 print(f"{finding} ({finding.severity})", file=sys.stderr)

@@ -293,12 +293,15 @@ def _pith_suffix(value: Any) -> str | None:
     return ref if isinstance(ref, str) else ref.suffix
 
 
-def find_duplicates(entries: Iterable[BibEntryLike]) -> list[CrossFinding]:
+def find_duplicates(entries: Iterable[BibEntryLike], facts_for: FactsFor | None = None) -> list[CrossFinding]:
     """``duplicate-reference`` warnings: entries with different keys citing the same paper.
 
     Two entries cite the same paper when they share an arXiv id (any
     versions) or a ``pithnumber``. One finding per extra entry, located at
-    it and naming the first entry (key, file and line) of its group.
+    it and naming the first entry (key, file and line) of its group. With
+    ``facts_for`` (verified records), an entry whose ``pithnumber`` is not the
+    number of the arXiv id it cites, but another entry's, is the one the
+    finding is located at and names: its field is the wrong one.
     """
     entries = list(entries)
     parent = list(range(len(entries)))
@@ -340,6 +343,15 @@ def find_duplicates(entries: Iterable[BibEntryLike]) -> list[CrossFinding]:
         first = entries[members[0]]
         listing = [{"key": entries[i].key, "file": str(entries[i].file), "line": int(entries[i].line),
                     "arxiv": [str(a) for a in entries[i].arxiv]} for i in members]
+        wrong = _wrong_fields([entries[i] for i in members], facts_for) if facts_for is not None else []
+        for entry, suffix, cited, owner in wrong:
+            findings.append(_finding(
+                entry, DUPLICATE_REFERENCE, "warning",
+                f"its pithnumber {suffix} is the Pith Number of {_name(owner)}, not of arXiv:{cited.id}, "
+                "which this entry cites: the field is wrong ('pithtex annotate' corrects it).",
+                paper=f"pith number {suffix}", keys=keys, entries=listing))
+        if wrong:
+            continue
         for i in members[1:]:
             entry = entries[i]
             if _ident(entry) == _ident(first):
@@ -351,6 +363,29 @@ def find_duplicates(entries: Iterable[BibEntryLike]) -> list[CrossFinding]:
                 f"Keep one key, or the bibliography lists the paper twice.",
                 paper=shared, keys=keys, entries=listing))
     return findings
+
+
+def _wrong_fields(
+    group: list[BibEntryLike], facts_for: FactsFor
+) -> list[tuple[BibEntryLike, str, ArxivId, BibEntryLike]]:
+    """(entry, its pithnumber suffix, the id it cites, the entry that number belongs to) for each
+    entry of a duplicate group whose pithnumber is another cited paper's verified number."""
+    numbers: dict[str, BibEntryLike] = {}  # verified suffix -> the first entry citing that paper
+    for entry in group:
+        if len(entry.arxiv) == 1:
+            facts = facts_for(entry.arxiv[0])
+            if facts is not None:
+                numbers.setdefault(facts.pith_number.suffix, entry)
+    out = []
+    for entry in group:
+        suffix = _pith_suffix(getattr(entry, "pithnumber", None))
+        if not suffix or len(entry.arxiv) != 1:
+            continue
+        facts = facts_for(entry.arxiv[0])
+        owner = numbers.get(suffix)
+        if facts is not None and facts.pith_number.suffix != suffix and owner is not None and owner is not entry:
+            out.append((entry, suffix, entry.arxiv[0], owner))
+    return out
 
 
 def _shared_paper(a: BibEntryLike, b: BibEntryLike) -> str:
@@ -417,7 +452,7 @@ def crosscheck(
         drift = check_version_drift(entry, a, facts)
         if drift is not None:
             findings.append(drift)
-    findings.extend(find_duplicates(entries))
+    findings.extend(find_duplicates(entries, lookup))
     order = {f: i for i, f in enumerate(dict.fromkeys(str(e.file) for e in entries))}
     findings.sort(key=lambda f: (order.get(f.file, len(order)), f.line))
     return findings

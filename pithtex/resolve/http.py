@@ -51,9 +51,11 @@ USER_AGENT = "pithtex (+https://pith.science)"
 class FetchError(Exception):
     """A fetch that failed; ``str()`` is one line for the user."""
 
-    def __init__(self, message: str, *, status: int | None = None) -> None:
+    def __init__(self, message: str, *, status: int | None = None, unreachable: bool = False) -> None:
         super().__init__(message)
         self.status = status
+        #: No connection could be made at all (refused, no route, no DNS, connect timeout).
+        self.unreachable = unreachable
 
 
 class NotFound(FetchError):
@@ -174,10 +176,13 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
 class _Retry(Exception):
     """An attempt failed in a way worth retrying."""
 
-    def __init__(self, message: str, retry_after: float | None = None, status: int | None = None) -> None:
+    def __init__(
+        self, message: str, retry_after: float | None = None, status: int | None = None, unreachable: bool = False
+    ) -> None:
         super().__init__(message)
         self.retry_after = retry_after
         self.status = status
+        self.unreachable = unreachable
 
 
 class _BoundedDecoder:
@@ -272,11 +277,13 @@ async def _attempt(client: httpx.AsyncClient, url: str, params: Mapping[str, str
             raise
         except httpx.RemoteProtocolError as exc:
             raise _Retry(f"connection broken: {exc}") from None
-        except httpx.TimeoutException:
-            raise _Retry("timed out") from None
+        except httpx.TimeoutException as exc:
+            raise _Retry("timed out", unreachable=isinstance(exc, httpx.ConnectTimeout)) from None
         except (httpx.TransportError, OSError) as exc:
             detail = str(exc) or ("connection reset or closed while reading" if isinstance(exc, httpx.ReadError) else "")
-            raise _Retry(f"connection failed: {detail or type(exc).__name__}") from None
+            raise _Retry(
+                f"connection failed: {detail or type(exc).__name__}", unreachable=isinstance(exc, httpx.ConnectError)
+            ) from None
     raise FetchError(f"more than {MAX_REDIRECTS} redirects")
 
 
@@ -292,7 +299,7 @@ async def _with_retries(
         except _Retry as exc:
             if attempt >= limits.retries:
                 tries = f"{attempt + 1} attempt" + ("s" if attempt else "")
-                raise FetchError(f"{exc} (gave up after {tries})", status=exc.status) from None
+                raise FetchError(f"{exc} (gave up after {tries})", status=exc.status, unreachable=exc.unreachable) from None
             remaining = limits.remaining(started)
             backoff = random.uniform(0, min(limits.backoff_cap, limits.backoff_base * 2**attempt))
             wait = backoff if exc.retry_after is None else max(exc.retry_after, backoff)
@@ -302,7 +309,9 @@ async def _with_retries(
                         f"{exc}; Retry-After {exc.retry_after:.0f}s is past the {limits.deadline:g}s deadline",
                         status=exc.status,
                     ) from None
-                raise FetchError(f"{exc} (no time left to retry)", status=exc.status) from None
+                raise FetchError(
+                    f"{exc} (no time left to retry)", status=exc.status, unreachable=exc.unreachable
+                ) from None
             await asyncio.sleep(wait)
             attempt += 1
 

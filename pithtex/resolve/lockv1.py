@@ -49,6 +49,11 @@ def read_v1(path: Path, data: bytes, max_bytes: int) -> dict[str, LockEntry]:
     if not isinstance(doc, dict) or not isinstance(doc.get("entries"), dict):
         raise InputError(f"{path}:1: malformed pith.lock: expected an object with \"entries\"")
     version = doc.get("lock_version")
+    if version is None or isinstance(version, bool) or not isinstance(version, int):
+        raise InputError(  # not a newer format: a file pithtex did not write (or a damaged one)
+            f"{path}:1: malformed pith.lock: no lock_version (pithtex writes one in every lock); "
+            "restore it from version control, or delete it and run 'pithtex resolve'"
+        )
     if version != 1:
         line = line_of(text, '"lock_version"')
         raise InputError(

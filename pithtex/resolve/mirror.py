@@ -72,8 +72,24 @@ def _read_input(path: Path) -> bytes:
         raise InputError(f"{path}: cannot read: {exc.reason}") from None
 
 
-def add_to_mirror(root: Path, files: list[Path], trust: TrustStore) -> list[MirrorAdded]:
-    """Verify ``files`` and file them into the mirror at ``root`` (created if needed)."""
+def _is_manifest(data: bytes) -> bool:
+    """Whether ``data`` is a mirror manifest (``pith-mirrors.json``): it lists mirrors, it is not one."""
+    if b"pith_mirror_manifest" not in data[:4096]:
+        return False
+    try:
+        doc = json.loads(data)
+    except ValueError:
+        return False
+    return isinstance(doc, dict) and doc.get("manifest_type") == "pith_mirror_manifest"
+
+
+def add_to_mirror(
+    root: Path, files: list[Path], trust: TrustStore, skipped: list[str] | None = None
+) -> list[MirrorAdded]:
+    """Verify ``files`` and file them into the mirror at ``root`` (created if needed).
+
+    A mirror manifest among them (``mirror add DIR *.json`` in a directory that holds one) is
+    skipped, with a note appended to ``skipped``, not refused."""
     from pithtex.resolve.flock import FileLock
 
     from pithtex.verify.document import verify_json_bytes
@@ -84,6 +100,10 @@ def add_to_mirror(root: Path, files: list[Path], trust: TrustStore) -> list[Mirr
     problems: list[str] = []
     for path in files:
         data = _read_input(path)
+        if _is_manifest(data):
+            if skipped is not None:
+                skipped.append(f"{path}: a mirror manifest (pith_mirror_manifest), not a record or bundle: skipped")
+            continue
         result = verify_json_bytes(data, trust)
         if result.kind not in ("record", "bundle"):
             problems.append(f"{path}: not a Pith record or bundle ({result.kind}); only those can be mirrored")

@@ -39,11 +39,13 @@ if TYPE_CHECKING:  # pragma: no cover
     from pithtex.verify.keys import TrustStore
     from pithtex.verify.result import VerificationResult
 
-__all__ = ["Resolution", "ResolveReport", "ResolveSettings", "resolve_ids"]
+__all__ = ["Resolution", "ResolveReport", "ResolveSettings", "resolve_ids", "save_resolved"]
 
 Status = Literal["verified", "failed", "rejected"]
 Origin = Literal["lock", "cache", "registry", "mirror"]
-PROGRESS_THRESHOLD = 5  # ids to fetch before a progress bar is worth showing
+#: Seconds a run waits on the network before a progress bar appears (whatever the number of ids):
+#: a quick run stays quiet, a slow one shows that it is waiting.
+PROGRESS_DELAY = 1.0
 
 
 @dataclass(frozen=True)
@@ -106,6 +108,10 @@ class ResolveReport:
     lock_path: Path
     lock_changed: bool = False
     cache_written: int = 0
+    #: Said once when no connection to the registry could be made (each id it failed says less).
+    unreachable: str | None = None
+    #: Verified material a ``write=False`` run did not write: :func:`save_resolved` writes it later.
+    pending: dict[ArxivId, _Fetched] = field(default_factory=dict, repr=False, compare=False)
     _index: dict[ArxivId, Resolution] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property
@@ -152,7 +158,9 @@ class _Fetched:
 
 
 class _Failure(Exception):
-    pass
+    def __init__(self, message: str, unreachable: bool = False) -> None:
+        super().__init__(message)
+        self.unreachable = unreachable
 
 
 def _problems(result: VerificationResult, limit: int = 2) -> str:
@@ -242,14 +250,16 @@ async def _fetch_one(source: Source, arxiv: ArxivId, settings: ResolveSettings) 
             else:
                 bundle, bundle_bytes = await _fetch_bundle(source, arxiv, record, settings.trust)
     except FetchError as exc:
-        raise _Failure(f"{source.label}: {exc}") from None
+        raise _Failure(f"{source.label}: {exc}", unreachable=exc.unreachable) from None
     entry = LockEntry.from_result(arxiv, record, deep=bundle)
     return _Fetched(entry, source.origin, record_bytes, bundle_bytes)  # type: ignore[arg-type]
 
 
 async def _fetch_all(
-    ids: list[ArxivId], settings: ResolveSettings
+    ids: list[ArxivId], settings: ResolveSettings, down: list[str] | None = None
 ) -> dict[ArxivId, _Fetched | str]:
+    """Fetch every id; once no connection to the registry can be made, the ids still waiting
+    are not tried (each would retry for seconds) and ``down`` gets the reason, once."""
     import asyncio
 
     from pithtex.resolve.sources import open_source
@@ -259,15 +269,29 @@ async def _fetch_all(
     semaphore = asyncio.Semaphore(max(1, settings.concurrency))
     outcomes: dict[ArxivId, _Fetched | str] = {}
     progress = _progress(len(ids), settings)
+    timer = asyncio.get_running_loop().call_later(PROGRESS_DELAY, progress.start) if progress is not None else None
+
+    unreachable = f"not resolved: no connection to {source.label} (see the message below)"
+    if down is None:
+        down = []
 
     async def one(arxiv: ArxivId) -> None:
         async with semaphore:
+            if down:
+                outcomes[arxiv] = unreachable
+                if progress is not None:
+                    progress.advance()
+                return
             try:
                 outcomes[arxiv] = await _fetch_one(source, arxiv, settings)
-            except _Failure as exc:
-                outcomes[arxiv] = str(exc)
-            except FetchError as exc:
-                outcomes[arxiv] = f"{source.label}: {exc}"
+            except (_Failure, FetchError) as exc:
+                if exc.unreachable:
+                    if not down:
+                        reason = str(exc).removeprefix(f"{source.label}: ")
+                        down.append(f"cannot reach {source.label}: {reason}")
+                    outcomes[arxiv] = unreachable
+                else:
+                    outcomes[arxiv] = str(exc) if isinstance(exc, _Failure) else f"{source.label}: {exc}"
             finally:
                 if progress is not None:
                     progress.advance()
@@ -275,6 +299,8 @@ async def _fetch_all(
     try:
         await asyncio.gather(*(one(arxiv) for arxiv in ids))
     finally:
+        if timer is not None:
+            timer.cancel()
         if progress is not None:
             progress.stop()
         await source.aclose()
@@ -282,28 +308,37 @@ async def _fetch_all(
 
 
 class _Progress:
-    def __init__(self, total: int) -> None:
+    """A spinner and bar on stderr, shown only from :meth:`start` (after ``PROGRESS_DELAY``)."""
+
+    def __init__(self, total: int, label: str) -> None:
         from rich.console import Console
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+        from rich.progress import (
+            BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn,
+        )
 
         self._progress = Progress(
-            TextColumn("resolving"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-            console=Console(stderr=True), transient=True,
+            SpinnerColumn(), TextColumn(f"resolving from {label}"), BarColumn(), MofNCompleteColumn(),
+            TimeElapsedColumn(), console=Console(stderr=True), transient=True,
         )
         self._task = self._progress.add_task("resolve", total=total)
+        self._started = False
+
+    def start(self) -> None:
+        self._started = True
         self._progress.start()
 
     def advance(self) -> None:
         self._progress.advance(self._task)
 
     def stop(self) -> None:
-        self._progress.stop()
+        if self._started:
+            self._progress.stop()
 
 
 def _progress(total: int, settings: ResolveSettings) -> _Progress | None:
-    if settings.quiet or total < PROGRESS_THRESHOLD or not sys.stderr.isatty():
+    if settings.quiet or total < 1 or not sys.stderr.isatty():
         return None
-    return _Progress(total)
+    return _Progress(total, settings.registry)
 
 
 # -- trust on first use -----------------------------------------------------
@@ -432,7 +467,10 @@ def _resolve_locked(wanted: list[ArxivId], settings: ResolveSettings, may_write:
             continue
         if settings.locked:
             reason = "not in" if entry is None else "--deep needs state not in"
-            done[arxiv] = Resolution(arxiv, "failed", None, f"{reason} {lock.path.name} (--locked never adds entries)")
+            done[arxiv] = Resolution(
+                arxiv, "failed", None,
+                f"{reason} {lock.path.name} (--locked never adds entries; run 'pithtex resolve' to add it)",
+            )
             continue
         if cache is not None and not settings.update:
             cached = _from_cache(cache, arxiv, settings)
@@ -441,7 +479,7 @@ def _resolve_locked(wanted: list[ArxivId], settings: ResolveSettings, may_write:
                 continue
         if settings.offline:
             done[arxiv] = Resolution(
-                arxiv, "failed", None, f"not in {lock.path.name} or the cache (--offline)"
+                arxiv, "failed", None, f"not in {lock.path.name} or the cache (--offline; run 'pithtex resolve' online to add it)"
             )
             continue
         to_fetch.append(arxiv)
@@ -450,10 +488,17 @@ def _resolve_locked(wanted: list[ArxivId], settings: ResolveSettings, may_write:
     for (arxiv, entry), result in zip(from_lock, results):
         done[arxiv] = _from_lock(lock, arxiv, entry, result)
 
+    unreachable: str | None = None
     if to_fetch:
         import asyncio
 
-        outcomes = asyncio.run(_fetch_all(to_fetch, settings))
+        down: list[str] = []
+        outcomes = asyncio.run(_fetch_all(to_fetch, settings, down))
+        if down:
+            unreachable = (
+                f"{down[0]}. Check the network, or pass --offline to use pith.lock and the cache only, "
+                "or --registry URL|DIR to use a mirror"
+            )
         for arxiv in to_fetch:
             outcome = outcomes[arxiv]
             if isinstance(outcome, str):
@@ -469,9 +514,12 @@ def _resolve_locked(wanted: list[ArxivId], settings: ResolveSettings, may_write:
             done[arxiv] = Resolution(arxiv, "verified", fetched.entry.pith_number, None, fetched.entry, fetched.origin)
 
     report = ResolveReport([done[arxiv] for arxiv in wanted], settings.lock_path)
+    report.unreachable = unreachable
     if report.security:
         return report
     if not may_write:
+        if not settings.locked:
+            report.pending = fresh
         return report
     for arxiv, fetched in fresh.items():
         lock.put(fetched.entry)
@@ -485,6 +533,39 @@ def _resolve_locked(wanted: list[ArxivId], settings: ResolveSettings, may_write:
     if cache is not None:
         report.cache_written = _fill_cache(cache, fresh, settings.concurrency)
     return report
+
+
+def save_resolved(report: ResolveReport, settings: ResolveSettings) -> None:
+    """Write what a ``write=False`` :func:`resolve_ids` verified (``report.pending``) into pith.lock
+    and the cache: for a caller that decides whether to write anything only once it has resolved
+    (annotate: a title mismatch or a missing ``--self`` writes nothing, pith.lock included). The
+    lock is read again under the writers' lock and the new entries checked against it (TOFU)."""
+    fresh = report.pending
+    if not fresh or settings.locked:
+        return
+    from pithtex.errors import SecurityError
+
+    guard = Lockfile(settings.lock_path).file_lock()
+    try:
+        guard.acquire()
+    except OSError as exc:
+        raise InputError(f"{settings.lock_path}: cannot lock for writing: {exc.strerror or exc}") from None
+    try:
+        lock = Lockfile.load(settings.lock_path)
+        security = _tofu(lock, fresh)
+        if security:
+            raise SecurityError(next(iter(security.values())))
+        for fetched in fresh.values():
+            lock.put(fetched.entry)
+        try:
+            report.lock_changed = lock.save()
+        except OSError as exc:
+            raise InputError(f"{settings.lock_path}: cannot write: {exc.strerror or exc}") from None
+    finally:
+        guard.release()
+    if settings.cache is not None:
+        report.cache_written = _fill_cache(settings.cache, fresh, settings.concurrency)
+    report.pending = {}
 
 
 def _fill_cache(cache: Cache, fresh: dict[ArxivId, _Fetched], workers: int) -> int:

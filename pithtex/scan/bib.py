@@ -82,7 +82,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from pithtex.ids.arxiv import ArxivId
-from pithtex.scan.model import BibEntry, Conflict, Finding, PithAnnotation, ScanProblem, ScanResult
+from pithtex.scan.model import BibEntry, Conflict, Finding, InvalidId, PithAnnotation, ScanProblem, ScanResult
 from pithtex.scan.patterns import (
     IdMatch,
     Rejected,
@@ -333,6 +333,56 @@ def blank_comment_blocks(text: str) -> str:
         pos = i
     out.append(text[pos:])
     return "".join(out)
+
+
+_BLOCK_HEAD_RE = re.compile(r"\s*(@\s*[A-Za-z]+)\s*[{(]\s*([^\s,{}()=\"#%'~]+)\s*,")
+_FIELD_START_RE = re.compile(r"[ \t]*[A-Za-z][\w:.+/-]*[ \t]*=")
+
+
+def _unclosed_brace_line(raw: str) -> int | None:
+    """The 0-based line in ``raw`` (one block) of a value's ``{`` that is never closed: the one still
+    open where the next field starts, or at the end of the block; None when the braces balance."""
+    stack: list[int] = []
+    line = 0
+    at_line_start = True
+    i, n = 0, len(raw)
+    while i < n:
+        c = raw[i]
+        if at_line_start and len(stack) > 1 and _FIELD_START_RE.match(raw, i):
+            return stack[1]  # a new field starts inside a value: that value never closed
+        at_line_start = False
+        if c == "\\":
+            i += 2
+            continue
+        if c == "\n":
+            line += 1
+            at_line_start = True
+        elif c in "{(" and not stack:
+            stack.append(line)  # the entry's own delimiter
+        elif c == "{":
+            stack.append(line)
+        elif c == "}" and stack:
+            stack.pop()
+        i += 1
+    if len(stack) > 1:
+        return stack[1]
+    return None
+
+
+def _unparsed(name: str, line: int, raw: str, reason: str) -> ScanProblem:
+    """A block bibtexparser could not parse, at the line of the fault when it is an unclosed brace."""
+    head = _BLOCK_HEAD_RE.match(raw)
+    kind = head.group(1).replace(" ", "") if head else (raw.lstrip().split("{", 1)[0].split("(", 1)[0].strip() or "block")
+    key = head.group(2) if head else None
+    low = raw.lower()
+    mentions = "arxiv" in low or could_contain_arxiv(raw)
+    fault = _unclosed_brace_line(raw)
+    if fault is not None:
+        return ScanProblem(
+            name, line + fault,
+            f"cannot parse this {kind} entry: the {{ on this line is never closed; skipped it", False, key, mentions,
+        )
+    return ScanProblem(name, line, f"cannot parse this {kind} block ({reason}); skipped it", False, key, mentions)
 
 
 def _short_reason(block: object) -> str:
@@ -617,15 +667,7 @@ def _scan_slow(text: str, line_offset: int, scan: _Scan, *, stop_line: int | Non
             if not isinstance(entry, bm.Entry):
                 continue
         elif isinstance(block, bm.ParsingFailedBlock):
-            head = (block.raw or "").lstrip().split("{", 1)[0].split("(", 1)[0].strip() or "block"
-            result.errors.append(
-                ScanProblem(
-                    name,
-                    line,
-                    f"cannot parse this {head} block ({_short_reason(block)}); skipped it",
-                    fatal=False,
-                )
-            )
+            result.errors.append(_unparsed(name, line, block.raw or "", _short_reason(block)))
             continue
         else:
             continue  # comments, @preamble, text outside entries
@@ -736,6 +778,7 @@ def _record_entry(
         result.pithnumbers.append(pith)
 
     findings: list[Finding | IdMatch] = []  # lean: the matches alone (entry_ids reads their ids)
+    invalid: list[InvalidId] = []  # rare: worked out in a lean scan too (check and annotate report them)
     ranks: list[int] = []  # each finding's field priority (see rank)
     if may_cite and could_contain_arxiv(raw):
         lower = {k: value for k, _fname, value in reversed(fields)}  # each name's first value
@@ -761,22 +804,25 @@ def _record_entry(
             if lean:
                 findings.extend(matches)
                 ranks.extend(rank(k, m.context) for m in matches)
-                continue
+                if not rejected:
+                    continue
             if not matches and not rejected:
                 continue
             vstart = value_offset(index)
             # 1-based line of an offset into the value (the '=' line if the
             # value could not be located, which only unusual spacing causes)
             fallback = eq_line(index) if vstart < 0 else 0
-            for m in matches:
+            for m in matches if not lean else ():
                 line = line0 + raw.count("\n", 0, vstart + m.start) + 1 if vstart >= 0 else fallback
                 findings.append(Finding(name, line, key, fname, m.arxiv, m.raw))
                 ranks.append(rank(k, m.context))
             for r in rejected:
                 line = line0 + raw.count("\n", 0, vstart + r.start) + 1 if vstart >= 0 else fallback
-                result.notes.append(
-                    f"{name}:{line}: {key}: ignored {r.raw!r} in {fname}: not a valid arXiv identifier ({r.reason})"
-                )
+                invalid.append(InvalidId(line, fname, r.raw, r.reason))
+                if not lean:
+                    result.notes.append(
+                        f"{name}:{line}: {key}: ignored {r.raw!r} in {fname}: not a valid arXiv identifier ({r.reason})"
+                    )
     ids, findings, mentions = by_priority(findings, ranks)
     if not lean:
         if len(ids) > 1:
@@ -799,6 +845,7 @@ def _record_entry(
             title=title,
             arxiv=ids,
             pithnumber=pith,
+            invalid=tuple(invalid),
             mentions=entry_ids([m for m, _ in mentions]) if mentions else (),
         )
     )

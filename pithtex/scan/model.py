@@ -31,6 +31,7 @@ __all__ = [
     "BibEntry",
     "Conflict",
     "Finding",
+    "InvalidId",
     "PithAnnotation",
     "ScanProblem",
     "ScanResult",
@@ -132,13 +133,33 @@ class ScanProblem:
     line: int | None
     message: str
     fatal: bool
+    #: The entry's key, for a .bib block that could not be parsed (when its head names one).
+    key: str | None = None
+    #: Whether the block that could not be parsed mentions arXiv (or holds something shaped like
+    #: an id): then an arXiv reference may be lost, which check and annotate call a problem.
+    mentions_arxiv: bool = False
 
     def __str__(self) -> str:
         where = self.file if self.line is None else f"{self.file}:{self.line}"
-        return f"{where}: {self.message}"
+        who = f"{self.key}: " if self.key else ""
+        return f"{where}: {who}{self.message}"
 
     def to_json(self) -> dict[str, Any]:
         return {"file": self.file, "line": self.line, "message": self.message, "fatal": self.fatal}
+
+
+@dataclass(frozen=True)
+class InvalidId:
+    """Something in an entry written as an arXiv id that cannot be one (``2606.1249``,
+    ``arXiv:2613.01249``): most likely a typo, at ``line`` of field ``field``."""
+
+    line: int
+    field: str
+    raw: str
+    reason: str
+
+    def message(self) -> str:
+        return f"{self.raw!r} in {self.field} is not a valid arXiv identifier ({self.reason})"
 
 
 @dataclass(frozen=True)
@@ -163,6 +184,8 @@ class BibEntry:
     arxiv: tuple[ArxivId, ...]
     pithnumber: PithAnnotation | None
     mentions: tuple[ArxivId, ...] = ()
+    #: What the entry writes as an arXiv id but cannot be one (ignored by the scan).
+    invalid: tuple[InvalidId, ...] = ()
 
 
 @dataclass
@@ -220,10 +243,11 @@ class ScanResult:
             [(f.file, f.line, f.key, f.field, f.arxiv.id, f.arxiv.version, f.raw) for f in self.findings],
             [(c.file, c.line, c.key, tuple((a.id, a.version) for a in c.ids)) for c in self.conflicts],
             [(p.file, p.line, p.key, p.field, p.value) for p in self.pithnumbers],
-            [(e.file, e.line, e.message, e.fatal) for e in self.errors],
+            [(e.file, e.line, e.message, e.fatal, e.key, e.mentions_arxiv) for e in self.errors],
             [
                 (e.file, e.line, e.end_line, e.key, e.entry_type, e.title, tuple((a.id, a.version) for a in e.arxiv),
-                 annotation(e.pithnumber), tuple((a.id, a.version) for a in e.mentions))
+                 annotation(e.pithnumber), tuple((a.id, a.version) for a in e.mentions),
+                 tuple((i.line, i.field, i.raw, i.reason) for i in e.invalid))
                 for e in self.entries
             ],
             list(self.notes),
@@ -255,8 +279,8 @@ class ScanResult:
             errors=[ScanProblem(*e) for e in errors],
             entries=[
                 BibEntry(f, line, end, key, kind, title, tuple(arxiv(a) for a in a_ids), annotation(p),
-                         tuple(arxiv(a) for a in m_ids))
-                for f, line, end, key, kind, title, a_ids, p, m_ids in entries
+                         tuple(arxiv(a) for a in m_ids), tuple(InvalidId(*i) for i in bad))
+                for f, line, end, key, kind, title, a_ids, p, m_ids, bad in entries
             ],
             notes=list(notes),
             mentions=[Finding(f, line, key, fld, arxiv((i, v)), raw) for f, line, key, fld, i, v, raw in mentions],

@@ -101,6 +101,8 @@ class CheckStamp:
         for tex in tex_inputs:  # pith.sty beside a root file: its presence and its version are checked
             h.update(f"sty:{_file_digest(tex.parent / 'pith.sty')}\0".encode())
         self.name = h.hexdigest()
+        #: The summary line the stamped run printed (annotate prints it again), once passed_before().
+        self.summary: str | None = None
 
     def passed_before(self) -> bool:
         """Whether this exact check passed, and the files it depended on are unchanged."""
@@ -113,14 +115,20 @@ class CheckStamp:
         if secret is None or not hmac.compare_digest(tag, "hmac-sha256 " + localmac.tag(secret, self.name, body)):
             return False  # not made by this user's pithtex: run the full check
         for line in body.splitlines():
+            if line.startswith("= "):
+                self.summary = line[2:]
+                continue
             digest, _, path = line.partition(" ")
             if not path or _file_digest(Path(path)) != digest:
                 return False
         return True
 
-    def record_pass(self, depends_on: Iterable[Path]) -> None:
-        """Stamp a clean pass; best effort (a cache that cannot be written only costs speed)."""
+    def record_pass(self, depends_on: Iterable[Path], summary: str | None = None) -> None:
+        """Stamp a clean pass (with the one-line ``summary`` it printed, if any); best effort (a
+        cache that cannot be written only costs speed)."""
         lines = "".join(f"{_file_digest(Path(p))} {Path(p).resolve()}\n" for p in depends_on)
+        if summary is not None and "\n" not in summary:
+            lines = f"= {summary}\n{lines}"
         secret = localmac.secret(create=True)
         if secret is None:
             return

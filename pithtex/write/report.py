@@ -165,3 +165,22 @@ class FilePlan:
         for line in difflib.unified_diff(old, new, f"a/{name}", f"b/{name}"):
             out.append(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
         return "".join(out)
+
+
+def report_scan_problems(reporter: Reporter, problems: list[Any], entries: list[Any], *, lenient: bool) -> None:
+    """What the scan could not read, for check and annotate, in line order: an id that cannot be
+    an arXiv id (a typo: ``2606.1249``) and a block that mentions arXiv but cannot be parsed (its
+    reference is lost) are problems, or warnings with ``--lenient``; other blocks that cannot be
+    parsed are warnings. ``problems`` are the scan's non-fatal :class:`~pithtex.scan.model.ScanProblem`."""
+    found: list[tuple[str, int, Line]] = []
+    for p in problems:
+        kind: Kind = "problem" if p.mentions_arxiv and not lenient else "warning"
+        code = "unparsed-entry" if kind == "problem" else "unparsed-block"
+        found.append((p.file, p.line or 0, Line(kind, p.file, p.line, p.key, p.message, code)))
+    for entry in entries:
+        for bad in getattr(entry, "invalid", ()):
+            text = bad.message() if lenient else f"{bad.message()}; a typo?"
+            found.append((entry.file, bad.line, Line("warning" if lenient else "problem", entry.file, bad.line,
+                                                     entry.key, text, "invalid-id")))
+    found.sort(key=lambda item: (item[0], item[1]))
+    reporter.lines.extend(item[2] for item in found)
