@@ -21,7 +21,7 @@ TYPE_CHECKING = False  # typing costs `pithtex check` start-up time
 if TYPE_CHECKING:  # pragma: no cover
     from typing import BinaryIO
 
-__all__ = ["Unreadable", "open_regular", "read_bounded"]
+__all__ = ["Unreadable", "open_regular", "read_bounded", "read_input"]
 
 
 class Unreadable(Exception):
@@ -104,3 +104,16 @@ def read_bounded(path: str | os.PathLike[str], max_bytes: int) -> tuple[bytes, o
     if len(data) > max_bytes:
         raise Unreadable(f"grew past the {_size(max_bytes)} pithtex reads while being read")
     return data, st
+
+
+def read_input(path: str | os.PathLike[str], max_bytes: int) -> bytes:
+    """:func:`read_bounded` for a command's input: refused as ``InputError("path: reason")`` (exit 2).
+
+    A missing file still raises :class:`FileNotFoundError` (callers treat that their own way).
+    """
+    try:
+        return read_bounded(path, max_bytes)[0]
+    except Unreadable as exc:
+        from pithtex.errors import InputError
+
+        raise InputError(f"{os.fspath(path)}: {exc.reason}", hint=exc.hint) from None

@@ -15,7 +15,8 @@ import pytest
 from pithtex.cli import main
 from pithtex.resolve import layout
 from pithtex.ids.arxiv import parse_arxiv_id
-from tests.support.example import copy_example
+from tests.support.cli import run_cli as pithtex
+from tests.support.example import copy_example, offline_paper
 from tests.support.signing import TestKey, make_record
 from tests.support.lock import v1_doc
 
@@ -29,22 +30,7 @@ SOURCES = ("main.tex", "refs.bib", "pith.lock", "pithtex.toml", "latexmkrc")
 @pytest.fixture
 def paper(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A fresh copy of examples/paper; the registry is a closed loopback port, the cache is private."""
-    root = tmp_path / "paper"
-    root.mkdir()
-    (tmp_path / ".git").mkdir()  # stop the config search here
-    copy_example(root, SOURCES)
-    monkeypatch.setenv("PITHTEX_REGISTRY", "http://127.0.0.1:9")
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    monkeypatch.setenv("PITHTEX_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.delenv("PITHTEX_TRUST_KEYS", raising=False)
-    monkeypatch.chdir(root)
-    return root
-
-
-def pithtex(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
+    return offline_paper(tmp_path, monkeypatch, SOURCES)
 
 
 def without_lines(text: bytes, needle: bytes) -> bytes:

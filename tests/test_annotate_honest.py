@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from pithtex.cli import main
 from pithtex.ids.arxiv import parse_arxiv_id
 from pithtex.resolve import layout
-from tests.support.example import copy_example
+from tests.support.cli import run_cli as run
+from tests.support.example import offline_paper
 from tests.support.signing import TestKey, make_record
 
 SOURCES = ("main.tex", "refs.bib", "pith.lock", "pithtex.toml")
@@ -22,14 +22,7 @@ NEW = "\n@misc{newpaper,\n  title = {A New Paper},\n  eprint = {2101.00001},\n}\
 
 @pytest.fixture
 def paper(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    root = copy_example(tmp_path / "paper", SOURCES)
-    (tmp_path / ".git").mkdir()
-    monkeypatch.setenv("PITHTEX_REGISTRY", "http://127.0.0.1:9")
-    monkeypatch.setenv("PITHTEX_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    monkeypatch.delenv("PITHTEX_TRUST_KEYS", raising=False)
-    monkeypatch.chdir(root)
-    return root
+    return offline_paper(tmp_path, monkeypatch, SOURCES)
 
 
 @pytest.fixture
@@ -41,12 +34,6 @@ def mirror(tmp_path: Path) -> tuple[Path, Path]:
     target.parent.mkdir(parents=True)
     target.write_text(json.dumps(make_record(key, "2101.00001", 1, "A New Paper")))
     return directory, key.write_key_file(tmp_path / "key.json")
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def snapshot(root: Path) -> dict[str, bytes]:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.example import copy_example
+from tests.support.example import offline_paper
 
 from pithtex.cli import main
 
@@ -27,15 +27,7 @@ SOURCES = ("main.tex", "refs.bib", "pith.lock", "pithtex.toml")
 
 @pytest.fixture
 def paper(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    root = tmp_path / "paper"
-    root.mkdir()
-    (tmp_path / ".git").mkdir()
-    copy_example(root, SOURCES)
-    monkeypatch.setenv("PITHTEX_REGISTRY", "http://127.0.0.1:9")
-    monkeypatch.setenv("PITHTEX_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.delenv("PITHTEX_TRUST_KEYS", raising=False)
-    monkeypatch.chdir(root)
-    return root
+    return offline_paper(tmp_path, monkeypatch, SOURCES)
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:

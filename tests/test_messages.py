@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from pithtex.cli import main
-from tests.support.example import copy_example
+from tests.support.cli import run_cli as run
+from tests.support.example import offline_paper
 from tests.support.signing import FIXTURES
 
 SOURCES = ("main.tex", "refs.bib", "pith.lock", "pithtex.toml")
@@ -20,21 +21,9 @@ PN_C = "C7HZCGQ4XG57XBILJLQGM22JGT"  # 2602.19327v3
 
 @pytest.fixture
 def paper(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    root = copy_example(tmp_path / "paper", SOURCES)
-    (tmp_path / ".git").mkdir()
-    monkeypatch.setenv("PITHTEX_REGISTRY", "http://127.0.0.1:9")  # closed
-    monkeypatch.setenv("PITHTEX_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    root = offline_paper(tmp_path, monkeypatch, SOURCES)
     monkeypatch.setenv("PITHTEX_HTTP_RETRIES", "0")
-    monkeypatch.delenv("PITHTEX_TRUST_KEYS", raising=False)
-    monkeypatch.chdir(root)
     return root
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def snapshot(root: Path) -> dict[str, bytes]:

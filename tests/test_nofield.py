@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.example import copy_example
+from tests.support.cli import run_cli as run
+from tests.support.example import offline_paper
 
-from pithtex.cli import main
 from tests.support.tex import compile_latex, pdf_text
 
 REPO = Path(__file__).resolve().parent.parent
@@ -20,22 +20,7 @@ BADGES = ("pith:SPDDBVRN", "pith:3VRARFE3", "pith:C7HZCGQ4")
 
 @pytest.fixture
 def paper(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    root = tmp_path / "paper"
-    root.mkdir()
-    (tmp_path / ".git").mkdir()
-    copy_example(root, ("main.tex", "refs.bib", "pith.lock", "pithtex.toml"))
-    monkeypatch.setenv("PITHTEX_REGISTRY", "http://127.0.0.1:9")
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    monkeypatch.setenv("PITHTEX_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.delenv("PITHTEX_TRUST_KEYS", raising=False)
-    monkeypatch.chdir(root)
-    return root
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
+    return offline_paper(tmp_path, monkeypatch, ("main.tex", "refs.bib", "pith.lock", "pithtex.toml"))
 
 
 def test_no_field_leaves_the_bib_alone_and_check_reads_refs_pith(paper: Path, capsys: pytest.CaptureFixture[str]) -> None:

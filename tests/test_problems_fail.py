@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from pithtex.cli import main
-from tests.support.example import copy_example
+from tests.support.cli import run_cli as run
+from tests.support.example import offline_paper
 
 TYPOS = """\
 @misc{typo1,
@@ -49,19 +50,7 @@ NO_ARXIV_BROKEN = """\
 
 @pytest.fixture
 def paper(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    root = copy_example(tmp_path / "paper", ("pith.lock", "pithtex.toml"))
-    (tmp_path / ".git").mkdir()
-    monkeypatch.setenv("PITHTEX_REGISTRY", "http://127.0.0.1:9")
-    monkeypatch.setenv("PITHTEX_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.delenv("PITHTEX_TRUST_KEYS", raising=False)
-    monkeypatch.chdir(root)
-    return root
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
+    return offline_paper(tmp_path, monkeypatch, ("pith.lock", "pithtex.toml"))
 
 
 @pytest.mark.parametrize("command", [["check"], ["annotate", "--check"], ["annotate"]])

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.example import copy_example
+from tests.support.cli import run_cli as run
+from tests.support.example import copy_example, offline_paper
 
-from pithtex.cli import main
 
 REPO = Path(__file__).resolve().parent.parent
 PN_A = "pith:2025:SPDDBVRNS36U3W2AYSQMMOTDSD"  # 2511.00066
@@ -20,22 +20,7 @@ SOURCES = ("main.tex", "refs.bib", "pith.lock", "pithtex.toml")
 
 @pytest.fixture
 def paper(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    root = tmp_path / "paper"
-    root.mkdir()
-    (tmp_path / ".git").mkdir()
-    copy_example(root, SOURCES)
-    monkeypatch.setenv("PITHTEX_REGISTRY", "http://127.0.0.1:9")  # closed: the lock must answer
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    monkeypatch.setenv("PITHTEX_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.delenv("PITHTEX_TRUST_KEYS", raising=False)
-    monkeypatch.chdir(tmp_path)
-    return root
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
+    return offline_paper(tmp_path, monkeypatch, SOURCES, cwd=tmp_path)
 
 
 def test_annotate_then_check_main_tex_alone(paper: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -156,3 +156,35 @@ def test_missing_pith_files_are_named_once_each(tmp_path: Path) -> None:
     messages = package_messages(compile_latex(tmp_path, "main.tex").log)
     assert len(messages) == 1, messages
     assert "No bibliography badges: refs.pith, more.pith not found" in messages[0]
+
+
+def test_a_bib_without_arxiv_references_gets_an_empty_pith_file(tmp_path: Path) -> None:
+    """No reference has a Pith Number: annotate writes refs.pith with its header only, so pith.sty
+    has a .pith file to read and says nothing on each compile (before: 'refs.pith not found')."""
+    import os
+    import subprocess
+    import sys
+
+    (tmp_path / "main.tex").write_text(
+        "\\documentclass{article}\n\\usepackage{pith}\n\\begin{document}\nText \\cite{knuth}.\n"
+        "\\bibliographystyle{plain}\n\\bibliography{refs}\n\\end{document}\n",
+        "utf-8",
+    )
+    (tmp_path / "refs.bib").write_text(
+        "@book{knuth,\n  author = {Donald E. Knuth},\n  title = {The {\\TeX}book},\n  year = {1984},\n}\n", "utf-8"
+    )
+    render_sty_into(tmp_path)
+    before = package_messages(compile_latex(tmp_path, "main.tex", bib="bibtex").log)
+    assert len(before) == 1 and "No bibliography badges: refs.pith not found" in before[0], before
+
+    env = {**os.environ, "PITHTEX_CACHE_DIR": str(tmp_path / "cache"), "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    pithtex = [sys.executable, "-m", "pithtex"]
+    done = subprocess.run([*pithtex, "annotate", "main.tex", "--offline"], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert (done.returncode, done.stdout) == (0, "refs.pith: create\n"), done.stderr
+    lines = (tmp_path / "refs.pith").read_text("utf-8").splitlines()
+    assert lines and all(line.startswith("% ") for line in lines)  # the header, no \pithref
+    done = subprocess.run([*pithtex, "check", "main.tex"], cwd=tmp_path, env=env, capture_output=True, text=True,
+                          timeout=60)
+    assert (done.returncode, done.stdout, done.stderr) == (0, "", "")
+    assert package_messages(compile_latex(tmp_path, "main.tex", bib="bibtex").log) == []

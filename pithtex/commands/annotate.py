@@ -138,7 +138,6 @@ def run(args: argparse.Namespace) -> int:
         return 1
 
     mismatched = _crosscheck(entries, report, args.allow_title_mismatch, reporter)
-    refs = _bibrefs(bibs, entries, report, args.prune) if config.bibrefs or not write_field else {}
     plans = []
     for path in bibs:
         name = str(path)
@@ -148,13 +147,16 @@ def run(args: argparse.Namespace) -> int:
         else:  # the .bib is left alone: only its problems are said
             _check_without_field(mine, report, field, reporter)
     extra: dict[Path, bytes] = {}
+    loads_pith = False
     for path in texs:
         plan, sty_dir = _plan_tex(sources[path], self_id, report, args.fix, settings.lock_path, reporter)
         if plan is not None:
             plans.append(plan)
         if sty_dir is not None:
+            loads_pith = True
             _plan_sty(sty_dir, extra, reporter)
-    extra.update(refs)
+    if config.bibrefs or not write_field:
+        extra.update(_bibrefs(bibs, entries, report, args.prune, always=loads_pith))
 
     changed_plans = [p for p in plans if p.changed]
     before = {path: _snapshot(path) for path in extra}  # what each generated file holds now
@@ -586,9 +588,15 @@ def _plan_sty(directory: Path, extra: dict[Path, bytes], reporter: Reporter) -> 
 
 
 def _bibrefs(
-    bibs: list[Path], entries: list[BibEntry], report: ResolveReport | None, prune: bool = False
+    bibs: list[Path], entries: list[BibEntry], report: ResolveReport | None, prune: bool = False,
+    *, always: bool = False,
 ) -> dict[Path, bytes]:
     """The file pith.sty reads for bibliography badges, beside each .bib (key -> number).
+
+    Without a line to write, the file is written (header only) when it exists
+    already or when ``always`` (a .tex among the inputs loads pith): pith.sty
+    warns on every compile of a bibliography without a .pith file read, and
+    an empty one says truthfully that no reference has a number.
 
     A line is never lost to a failure: an id that did not resolve this time
     keeps the line the file already has for its key, and so does an entry
@@ -618,7 +626,7 @@ def _bibrefs(
                 pairs.append((entry.key, r.pith_number))
             elif entry.key in previous and (entry.arxiv or (entry.pithnumber is not None and not prune)):
                 pairs.append((entry.key, previous[entry.key]))  # the last verified line stays
-        if not pairs and not target.exists():
+        if not pairs and not always and not target.exists():
             continue
         out[target] = render_bibrefs(pairs, bib_name=path.name, name=target.name).encode("utf-8")
     return out
@@ -626,11 +634,11 @@ def _bibrefs(
 
 def _previous_bibrefs(target: Path) -> dict[str, str]:
     """key -> number of the lines the .pith file has now (none when it is missing or unreadable)."""
-    from pithtex.readfile import Unreadable, read_bounded
-    from pithtex.write.bibrefs import last_verified
+    from pithtex.readfile import Unreadable
+    from pithtex.write.bibrefs import last_verified, load_bibrefs
 
     try:
-        data, _ = read_bounded(target, 64 * 1024 * 1024)
-    except (FileNotFoundError, Unreadable):
+        text = load_bibrefs(target)
+    except Unreadable:
         return {}
-    return last_verified(data.decode("utf-8", errors="replace"))
+    return last_verified(text) if text is not None else {}

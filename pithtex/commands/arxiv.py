@@ -56,8 +56,7 @@ def run(args: argparse.Namespace) -> int:
     main: Path = args.main
     if main.suffix.lower() not in (".tex", ".ltx"):
         raise UsageError(f"{main}: not a .tex file")
-    if not main.is_file():
-        raise InputError(f"{main}: no such file")
+    _regular(main)  # a FIFO is refused before latexmk would wait on it
     output = args.output if args.output is not None else main.parent / f"{main.stem}-arxiv.tar.gz"
     tarball = output.name.endswith((".tar.gz", ".tgz"))
     if not tarball and output.exists() and (not output.is_dir() or any(output.iterdir())):
@@ -69,8 +68,7 @@ def run(args: argparse.Namespace) -> int:
     if not args.no_build:
         _build(main)
     fls = main.with_suffix(".fls")
-    if not fls.is_file():
-        raise InputError(f"{fls}: no such file", hint="build with 'latexmk -pdf -recorder', or leave out --no-build")
+    _regular(fls, hint="build with 'latexmk -pdf -recorder', or leave out --no-build")
     recorded = read_fls(fls)
     upload = plan_upload(
         main, recorded, _bib_uses(main), badges_in=_badge_counter(lock_path, field), lock=lock_path,
@@ -113,11 +111,29 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+#: one file of the upload (arXiv takes 50 MB in all): the cap only keeps a wrong file from filling memory
+MAX_MEMBER_BYTES = 256 * 1024 * 1024
+
+
 def _read(path: Path) -> bytes:
+    from pithtex.readfile import read_input
+
     try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
+        return read_input(path, MAX_MEMBER_BYTES)
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file (build again)") from None
+
+
+def _regular(path: Path, hint: str | None = None) -> None:
+    """``path`` is a regular file: else ``InputError`` at once (a FIFO is never waited on)."""
+    from pithtex.readfile import Unreadable, open_regular
+
+    try:
+        open_regular(path).close()
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file", hint=hint) from None
+    except Unreadable as exc:
+        raise InputError(f"{path}: {exc.reason}") from None
 
 
 _ERROR_LINE = re.compile(r"^(?:\S+:\d+: |! )")

@@ -235,13 +235,13 @@ def run(args: argparse.Namespace) -> int:
     if write_field:
         _check_entries(entries, verified, field, reporter)
     else:
-        _check_without_field(bibs, entries, verified, field, reporter)
+        _check_without_field(entries, verified, field, reporter)
     _crosscheck(entries, verified, args.allow_title_mismatch, reporter)
     if self_id is not None and texs:
         self_id = options.self_in_lock(self_id, verified.lock)
     loading = [path for path in texs if _check_tex(path, self_id, verified, reporter)]
-    if config.bibrefs and write_field:  # without the field, _check_without_field checked refs.pith
-        _check_bibrefs(bibs, entries, verified, loading, reporter)
+    if config.bibrefs or not write_field:  # without the field, refs.pith is all the badges have
+        _check_bibrefs(bibs, entries, verified, loading, reporter, field=write_field)
 
     if args.json:
         import json
@@ -256,17 +256,15 @@ def run(args: argparse.Namespace) -> int:
     return 1 if reporter.problems else 0
 
 
-def _check_without_field(bibs: list[Path], entries: list, verified: _Verified, field: str, reporter: Reporter) -> None:
+def _check_without_field(entries: list, verified: _Verified, field: str, reporter: Reporter) -> None:
     """write_field = false: the numbers are in pith.lock and refs.pith (pithtex.commands.nofield)."""
-    from pithtex.commands.nofield import check_entries, check_refs_pith, expected_refs
+    from pithtex.commands.nofield import check_entries
 
     def lookup(arxiv: ArxivId) -> tuple[PithNumber | None, str | None]:
         number, problem, _ = verified.get(arxiv)
         return number, problem
 
     check_entries(entries, lookup, field, reporter)
-    for path in bibs:
-        check_refs_pith(path, expected_refs(entries, path, lookup), reporter)
 
 
 def _check_entries(entries: list, verified: _Verified, field: str, reporter: Reporter) -> None:
@@ -351,11 +349,14 @@ def _check_sty(name: str, sty: Path, reporter: Reporter) -> None:
         )
 
 
-def _check_bibrefs(bibs: list[Path], entries: list, verified: _Verified, loading: list[Path], reporter: Reporter) -> None:
-    """Each .bib's refs.pith (what pith.sty shows as badges) must agree with the .bib and pith.lock;
-    with a .tex that loads pith among the inputs, it must also exist."""
-    from pithtex.readfile import Unreadable, read_bounded
-    from pithtex.write.bibrefs import bibrefs_path, bibrefs_problems
+def _check_bibrefs(
+    bibs: list[Path], entries: list, verified: _Verified, loading: list[Path], reporter: Reporter, *, field: bool
+) -> None:
+    """Each .bib's refs.pith (what pith.sty shows as badges) must agree with the .bib and pith.lock
+    (without the field: with pith.lock alone); with a .tex that loads pith among the inputs, or
+    without the field, it must also exist."""
+    from pithtex.readfile import Unreadable
+    from pithtex.write.bibrefs import bibrefs_path, bibrefs_problems, load_bibrefs
     from pithtex.write.texedit import same_number
 
     def number_of(entry: object) -> object:
@@ -368,17 +369,18 @@ def _check_bibrefs(bibs: list[Path], entries: list, verified: _Verified, loading
     for path in bibs:
         target = bibrefs_path(path)
         try:
-            text: str | None = read_bounded(target, 64 * 1024 * 1024)[0].decode("utf-8", errors="replace")
-        except FileNotFoundError:
-            text = None
+            text = load_bibrefs(target)
         except Unreadable as exc:
+            if not field:  # refs.pith is then all the badges have: unreadable input, exit 2
+                raise InputError(f"{target}: {exc.reason}") from None
             reporter.problem(str(target), None, None, exc.reason, code="unreadable-bibrefs")
             continue
         name = str(path)
         mine = [e for e in entries if e.file == name]
         required = str(loading[0]) if loading else None
         for file, line, key, message, code in bibrefs_problems(
-            name, str(target), text, mine, number_of, known, required=required, lock_name=verified.lock.path.name
+            name, str(target), text, mine, number_of, known,
+            field=field, required=required, lock_name=verified.lock.path.name,
         ):
             reporter.problem(file, line, key, message, code=code)
 

@@ -67,26 +67,32 @@ def _write(path: Path, text: str, what: str) -> None:
     _say(path, what)
 
 
+#: a configuration file init edits as text (pyproject.toml, .pre-commit-config.yaml, latexmkrc)
+MAX_CONFIG_BYTES = 16 * 1024 * 1024
+
+
 def _read(path: Path) -> str | None:
+    """The text of ``path``, None when it is missing; a FIFO is refused at once (exit 2)."""
+    from pithtex.readfile import read_input
+
     try:
-        return path.read_bytes().decode("utf-8")
+        return read_input(path, MAX_CONFIG_BYTES).decode("utf-8")
     except FileNotFoundError:
         return None
     except UnicodeDecodeError:
         raise InputError(f"{path}: not UTF-8 text; left alone") from None
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
 
 
 def find_main(directory: Path) -> Path:
     """The directory's root .tex: ``main.tex`` if it is one, else the only one."""
+    from pithtex.scan.source import read_source
     from pithtex.scan.texclean import blank_non_text
 
     roots = []
     for path in sorted(directory.glob("*.tex")):
         try:
-            text = path.read_text(encoding="utf-8", errors="replace")
-        except OSError:
+            text = read_source(path).text  # bounded; a FIFO is passed over at once, never waited on
+        except InputError:
             continue
         if "\\documentclass" in blank_non_text(text):
             roots.append(path)
@@ -263,18 +269,21 @@ def run(args: argparse.Namespace) -> int:
     main = args.main if args.main is not None else find_main(directory)
     if args.main is not None:
         main = main if main.is_absolute() or main.exists() else directory / main
-        if not main.is_file():
+        if not main.exists():
             raise InputError(f"{args.main}: no such file")
     try:
         rel = main.resolve().relative_to(directory.resolve()).as_posix()
     except ValueError:
         raise UsageError(f"{main}: not inside {directory}") from None
 
+    uses_pith = _uses_pith(main)  # main.tex read (a FIFO refused) before anything is written
+    for name in ("pyproject.toml", ".pre-commit-config.yaml", *LATEXMKRC_NAMES):
+        _read(directory / name)  # and so is each file init edits
     _config(directory, write_field=not args.no_field)
     _precommit(directory, args.hook_repo, args.hook_rev)
     _latexmkrc(directory, rel)
     _sty(main.parent)
-    if not _uses_pith(main):
+    if not uses_pith:
         print(f"pithtex: note: {main}: add \\usepackage{{pith}} to its preamble for the badges "
               "(or run 'pithtex annotate --self ARXIV_ID' once the paper has an id)", file=sys.stderr)
     return _first_resolve(main, args)

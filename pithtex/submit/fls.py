@@ -15,6 +15,9 @@ from pathlib import Path
 
 from pithtex.errors import InputError
 
+#: a recorder file lists each file a run opened, a line each: a few hundred KB for a large paper
+MAX_FLS_BYTES = 64 * 1024 * 1024
+
 __all__ = ["Recorded", "engine_of", "read_fls"]
 
 #: format file stem -> the engine's name as arXiv's 00README spells compilers
@@ -53,10 +56,12 @@ def engine_of(inputs: list[Path]) -> str | None:
 
 def read_fls(path: Path) -> Recorded:
     """Parse ``path``; an unreadable or malformed file is an :class:`InputError` naming file:line."""
-    try:
-        text = Path(path).read_text(encoding="utf-8", errors="surrogateescape")
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    from pithtex.readfile import read_input
+
+    try:  # a FIFO is refused at once, the size checked before reading
+        text = read_input(path, MAX_FLS_BYTES).decode("utf-8", errors="surrogateescape")
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file") from None
     pwd: Path | None = None
     inputs: dict[Path, None] = {}
     outputs: set[Path] = set()

@@ -26,6 +26,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pithtex.errors import InputError
 from pithtex.submit.fls import Recorded
 
 __all__ = ["AUX_SUFFIXES", "ARXIV_COMPILERS", "BibUse", "TexTrees", "Upload", "plan_upload"]
@@ -123,7 +124,14 @@ def plan_upload(
     upload = Upload(root, name, recorded.engine or "pdflatex")
     from pithtex.scan.texclean import blank_non_text
 
-    main_text = blank_non_text(main.read_text(encoding="utf-8", errors="replace"))  # same offsets, no comments
+    from pithtex.readfile import read_input
+    from pithtex.scan.source import MAX_SOURCE_BYTES
+
+    try:
+        raw = read_input(main, MAX_SOURCE_BYTES)  # a FIFO is refused at once
+    except FileNotFoundError:
+        raise InputError(f"{main}: no such file") from None
+    main_text = blank_non_text(raw.decode("utf-8", errors="replace"))  # same offsets, no comments
     pith_line = _line_of(main_text, _USEPACKAGE_PITH)
     pith_at = f"{name}:{pith_line}" if pith_line else name
     lock_real = lock.resolve() if lock is not None else None
@@ -184,9 +192,12 @@ def _check_bibliography(
 ) -> None:
     stem = main.stem
     aux = main.with_suffix(".aux")
+    from pithtex.readfile import read_input
+    from pithtex.scan.source import MAX_SOURCE_BYTES
+
     try:
-        aux_text = aux.read_text(encoding="utf-8", errors="replace")
-    except OSError:
+        aux_text = read_input(aux, MAX_SOURCE_BYTES).decode("utf-8", errors="replace")
+    except FileNotFoundError:
         aux_text = ""
     biblatex = any(p.suffix == ".bcf" for p in recorded.outputs)
     if ("\\bibdata{" in aux_text or biblatex) and f"{stem}.bbl" not in upload.files:

@@ -16,8 +16,9 @@ in a key (white space, comma) are refused.
 
 The file is derived, but a badge that vanishes is lost work: ``annotate``
 keeps the last verified line of a key whose resolution failed this time
-(:func:`read_bibrefs` reads the file back), and ``check`` fails when the file
-disagrees with the .bib or pith.lock (:func:`bibrefs_problems`).
+(:func:`load_bibrefs` and :func:`read_bibrefs` read the file back), and ``check``
+fails when the file disagrees with the .bib or pith.lock, with the ``pithnumber``
+field or without it (``write_field = false``): :func:`bibrefs_problems`.
 """
 
 from __future__ import annotations
@@ -36,6 +37,8 @@ __all__ = [
     "bibrefs_path",
     "bibrefs_problems",
     "is_safe_bib_key",
+    "last_verified",
+    "load_bibrefs",
     "read_bibrefs",
     "render_bibrefs",
 ]
@@ -142,6 +145,20 @@ def last_verified(text: str) -> dict[str, str]:
     return out
 
 
+def load_bibrefs(path: Path) -> str | None:
+    """The text of the ``.pith`` file ``path`` (bounded), or None when there is none.
+
+    Raises :class:`pithtex.readfile.Unreadable` for a FIFO, device, directory
+    or oversized file (refused at once, issue 13).
+    """
+    from pithtex.readfile import read_bounded
+
+    try:
+        return read_bounded(path, 64 * 1024 * 1024)[0].decode("utf-8", errors="replace")
+    except FileNotFoundError:
+        return None
+
+
 #: (file, line, key, message, code): what ``check`` reports.
 Problem = tuple[str, "int | None", "str | None", str, str]
 
@@ -154,6 +171,7 @@ def bibrefs_problems(
     verified: Callable[[Any], PithNumber | None],
     known: Callable[[str], bool],
     *,
+    field: bool = True,
     required: str | None = None,
     lock_name: str = "pith.lock",
 ) -> list[Problem]:
@@ -164,10 +182,15 @@ def bibrefs_problems(
     is the verified number of the one arXiv id the entry cites (None when it
     cites none, several, or did not verify: the .bib check reports those);
     ``known(value)`` says whether a number matches a verified lock entry.
-    ``required`` names the .tex that loads pith: then a missing file is a
-    problem too. Every line of the file must name a key of the .bib whose
-    ``pithnumber`` is the line's number and verifies; every verified
-    annotation with a key TeX can read must have its line.
+
+    The two modes differ only in where the key -> number map the file must
+    hold comes from. ``field=True`` (the .bib carries ``pithnumber``): each
+    verified annotation whose field agrees with pith.lock, and every line must
+    name a key of the .bib whose field is the line's number and verifies;
+    ``required`` names the .tex that loads pith: only then is a missing file a
+    problem. ``field=False`` (``write_field = false``): the verified number of
+    each entry citing one arXiv paper, from pith.lock alone, and the file must
+    hold exactly those (a missing file is a problem whenever one is expected).
     """
     from pithtex.write.texedit import same_number
 
@@ -175,17 +198,26 @@ def bibrefs_problems(
     for entry in entries:
         if entry.key is not None:
             first.setdefault(entry.key, entry)
-    wanted = [
-        e for e in first.values()
-        if e.pithnumber is not None and len(e.arxiv) == 1 and is_safe_bib_key(e.key) and verified(e) is not None
-        and same_number(e.pithnumber.value.strip(), verified(e).full)  # type: ignore[union-attr]
-    ]
-    hint = f"run 'pithtex annotate {bib_name}'"
+    expected: dict[str, PithNumber] = {}
+    for e in first.values():
+        good = verified(e) if len(e.arxiv) == 1 and is_safe_bib_key(e.key) else None
+        if good is not None and (not field or (e.pithnumber is not None and same_number(e.pithnumber.value.strip(), good.full))):
+            expected[e.key] = good
+    if field:
+        hint, code = f"run 'pithtex annotate {bib_name}'", "stale-bibrefs"
+    else:
+        hint, code = "run 'pithtex annotate'", "stale-refs-pith"
+    bib_base = Path(bib_name).name
     if text is None:
-        if required is None or not wanted:
+        if not expected:
             return []
-        e = wanted[0]
-        count = len(wanted)
+        count = len(expected)
+        if not field:
+            return [(refs_name, None, None,
+                     f"missing: with write_field = false it holds the Pith Numbers of {bib_base} ({count}; {hint})", code)]
+        if required is None:
+            return []
+        e = first[next(iter(expected))]
         return [(bib_name, e.line, e.key,
                  f"{refs_name} is missing, so the bibliography of {required} shows none of the badges of "
                  f"{count} annotated entr{'y' if count == 1 else 'ies'} ({hint})", "missing-bibrefs")]
@@ -205,29 +237,39 @@ def bibrefs_problems(
         except InvalidPithNumber:
             problems.append((*where, f"{ref.number!r} is not a Pith Number ({hint})", "malformed-bibrefs"))
             continue
+        if not field:
+            want = expected.get(ref.key)
+            if want is None:
+                problems.append((*where, f"{ref.number}: no verified arXiv entry {ref.key!r} in {bib_base} ({hint})", code))
+            elif want.full != number.full:
+                problems.append((*where, f"{ref.number} is wrong, should be {want.full} ({hint})", code))
+            continue
         entry = first.get(ref.key)
         if entry is None:
-            problems.append((*where, f"{number.full}, but {bib_name} has no entry {ref.key} ({hint})", "stale-bibrefs"))
+            problems.append((*where, f"{number.full}, but {bib_name} has no entry {ref.key} ({hint})", code))
             continue
-        field = entry.pithnumber
-        if field is None:
-            problems.append((*where, f"{number.full}, but {bib_name}:{entry.line} has no pithnumber for it ({hint})",
-                             "stale-bibrefs"))
+        annotation = entry.pithnumber
+        if annotation is None:
+            problems.append((*where, f"{number.full}, but {bib_name}:{entry.line} has no pithnumber for it ({hint})", code))
             continue
-        if not same_number(field.value.strip(), number.full):
-            problems.append((*where, f"{number.full}, but {bib_name}:{field.line} gives {field.value.strip()} ({hint})",
-                             "stale-bibrefs"))
+        if not same_number(annotation.value.strip(), number.full):
+            problems.append((*where, f"{number.full}, but {bib_name}:{annotation.line} gives "
+                             f"{annotation.value.strip()} ({hint})", code))
             continue
         good = verified(entry)
         if good is not None:
             if good.full != number.full:
-                problems.append((*where, f"{number.full}, but {entry.arxiv[0]} is {good.full} in {lock_name} ({hint})",
-                                 "stale-bibrefs"))
+                problems.append((*where, f"{number.full}, but {entry.arxiv[0]} is {good.full} in {lock_name} ({hint})", code))
         elif not entry.arxiv and not known(number.full):
-            problems.append((*where, f"{number.full} matches no verified {lock_name} entry", "stale-bibrefs"))
-    for e in wanted:
-        if e.key not in seen:
-            problems.append((bib_name, e.pithnumber.line, e.key,
-                             f"pithnumber {e.pithnumber.value.strip()} has no line in {refs_name}, so its badge is "
-                             f"missing from the bibliography ({hint})", "stale-bibrefs"))
+            problems.append((*where, f"{number.full} matches no verified {lock_name} entry", code))
+    for key, want in expected.items():
+        if key in seen:
+            continue
+        if not field:
+            problems.append((refs_name, None, key, f"missing, should be {want.full} ({hint})", code))
+            continue
+        annotation = first[key].pithnumber
+        problems.append((bib_name, annotation.line, key,
+                         f"pithnumber {annotation.value.strip()} has no line in {refs_name}, so its badge is "
+                         f"missing from the bibliography ({hint})", code))
     return problems

@@ -19,7 +19,9 @@ import subprocess
 import tarfile
 from pathlib import Path
 
-__all__ = ["EXAMPLE", "EXAMPLE_FILES", "REPO", "copy_example", "example_bytes"]
+import pytest
+
+__all__ = ["EXAMPLE", "EXAMPLE_FILES", "REPO", "copy_example", "example_bytes", "offline_paper"]
 
 REPO = Path(__file__).resolve().parent.parent.parent
 EXAMPLE = REPO / "examples" / "paper"
@@ -74,3 +76,24 @@ def copy_example(dest: Path, names: tuple[str, ...] | list[str] = EXAMPLE_FILES)
     for name in names:
         (dest / name).write_bytes(example_bytes(name))
     return dest
+
+
+def offline_paper(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    names: tuple[str, ...] | list[str] = EXAMPLE_FILES,
+    *,
+    cwd: Path | None = None,
+) -> Path:
+    """The example's ``names`` copied into ``tmp_path/paper``, set up as every command test wants it:
+    the configuration search stops at ``tmp_path`` (a ``.git`` there), the registry is a closed
+    loopback port (the lock must answer), the cache is private, no extra trusted keys, and the
+    working directory is the paper's (or ``cwd``). Returns the paper's directory."""
+    root = copy_example(tmp_path / "paper", names)
+    (tmp_path / ".git").mkdir(exist_ok=True)
+    monkeypatch.setenv("PITHTEX_REGISTRY", "http://127.0.0.1:9")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setenv("PITHTEX_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.delenv("PITHTEX_TRUST_KEYS", raising=False)
+    monkeypatch.chdir(root if cwd is None else cwd)
+    return root
