@@ -142,3 +142,31 @@ def test_a_stamped_check_imports_neither_typing_nor_shutil(tmp_path: Path) -> No
     assert code == 0
     assert "pithtex.write.checkstamp" in modules and "pithtex.scan.bib" not in modules  # the stamp answered
     assert "typing" not in modules and "shutil" not in modules
+
+
+def test_a_full_check_verifies_but_imports_neither_subprocess_nor_shutil(tmp_path: Path) -> None:
+    """`check --no-cache` (issue 17: import only what the run needs): every lock entry is verified with
+    cryptography's Ed25519, but the kpsewhich lookup's subprocess and shutil (~5 ms) are not imported
+    when every .bib is found beside the paper."""
+    from tests.support.example import copy_example
+
+    copy_example(tmp_path, ("main.tex", "refs.bib", "pith.lock", "pithtex.toml"))
+    (tmp_path / ".git").mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PITHTEX_")}
+    env.update(PITHTEX_CACHE_DIR=str(tmp_path / "cache"), XDG_CACHE_HOME=str(tmp_path / "cache"),
+               PITHTEX_REGISTRY="http://127.0.0.1:9")
+    subprocess.run([sys.executable, "-m", "pithtex", "annotate", "--quiet", "refs.bib", "main.tex"], cwd=tmp_path,
+                   env=env, check=True, timeout=120)
+    probe = (
+        "import sys\n"
+        "from pithtex.cli import main\n"
+        "code = main(['check', '--no-cache', 'refs.bib', 'main.tex'])\n"
+        "import json; print(json.dumps([code, sorted(sys.modules)]))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120,
+                          cwd=tmp_path, env=env)
+    code, modules = json.loads(proc.stdout.splitlines()[-1])
+    assert code == 0
+    assert "pithtex.scan.bib" in modules and "cryptography.hazmat.primitives.asymmetric.ed25519" in modules
+    assert "pithtex.write.checkstamp" not in modules  # --no-cache: no stamp was consulted
+    assert "subprocess" not in modules and "shutil" not in modules

@@ -29,8 +29,6 @@ deeper than :data:`MAX_DEPTH`. Only an unreadable root file raises
 from __future__ import annotations
 
 import re
-import shutil
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -95,6 +93,9 @@ def _options(text: str | None) -> dict[str, str]:
 
 def _kpsewhich(name: str, cwd: Path) -> Path | None:
     """Where BibTeX/biber would find ``name`` outside ``cwd`` (TeX's tree, BIBINPUTS), if anywhere."""
+    import shutil  # here, not at the top: subprocess and shutil cost every `pithtex check` ~5 ms of imports
+    import subprocess
+
     exe = shutil.which("kpsewhich")
     if exe is None:
         return None
