@@ -160,3 +160,19 @@ def test_a_fifo_where_annotate_writes_refs_pith_is_refused_at_once(paper: Path) 
     assert err.splitlines()[-1] == "pithtex: refs.pith: is a FIFO (named pipe), not a file"
     assert bib.read_text() == bib_citing("2511.00066")  # nothing written
     assert sorted(p.name for p in paper.iterdir()) == ["pith.lock", "refs.bib", "refs.pith"]
+
+
+def test_a_fifo_in_a_mirror_directory_or_as_pith_sty_is_not_waited_on(paper: Path, tmp_path: Path) -> None:
+    mirror = tmp_path / "mirror"
+    (mirror / "pith" / "alias" / "arxiv").mkdir(parents=True)
+    os.mkfifo(mirror / "pith" / "alias" / "arxiv" / "2511.00066.json")
+    (paper / "refs.bib").write_text(bib_citing("2511.00066"))
+    before = snapshot(paper)
+    code, out, err, _ = run(["resolve", "refs.bib", "--registry", str(mirror)], paper)
+    assert code == 1
+    assert "is a FIFO (named pipe), not a file" in out, out
+    assert snapshot(paper) == before
+    (paper / "main.tex").write_text("\\documentclass{article}\n\\usepackage{pith}\n\\begin{document}\n\\end{document}\n")
+    os.mkfifo(paper / "pith.sty")
+    code, out, err, _ = run(["check", "main.tex"], paper)
+    assert code == 0, err  # an unreadable copy carries no version to warn about; check does not hang

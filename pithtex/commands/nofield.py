@@ -78,10 +78,16 @@ def expected_refs(entries: Iterable[BibEntry], bib: Path, lookup: Lookup) -> dic
 
 def read_refs_pith(path: Path) -> dict[str, tuple[str, int]] | None:
     """key -> (number as written, line) of a refs.pith file, or None when there is none."""
-    try:
-        text = path.read_text(encoding="utf-8", errors="replace")
+    from pithtex.readfile import Unreadable, read_bounded
+
+    try:  # bounded, and a FIFO is refused at once (issue 13)
+        text = read_bounded(path, 64 * 1024 * 1024)[0].decode("utf-8", errors="replace")
     except FileNotFoundError:
         return None
+    except Unreadable as exc:
+        from pithtex.errors import InputError
+
+        raise InputError(f"{path}: {exc.reason}") from None
     out: dict[str, tuple[str, int]] = {}
     for lineno, line in enumerate(text.splitlines(), 1):
         m = _PITHREF.match(line)

@@ -118,11 +118,17 @@ class DirectorySource(Source):
         target = (self.root / path).resolve()
         if not target.is_relative_to(self.root):
             raise NotFound(f"{path}: outside the mirror")
+        from pithtex.readfile import Unreadable, open_regular
+
         try:
-            with target.open("rb") as handle:
+            with open_regular(target) as handle:  # a FIFO in the mirror is refused, not waited on
                 data = handle.read(self.limits.max_bytes + 1)
         except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
             raise NotFound("not in the mirror") from None
+        except Unreadable as exc:
+            if "directory" in exc.reason:
+                raise NotFound("not in the mirror") from None
+            raise FetchError(f"{target}: {exc.reason}") from None
         except OSError as exc:
             raise FetchError(f"{target}: cannot read: {exc.strerror or exc}") from None
         if len(data) > self.limits.max_bytes:
