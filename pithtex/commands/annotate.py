@@ -29,7 +29,12 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pithtex.commands.inputs import split_inputs, tex_bib_files
+from pithtex.commands.inputs import (
+    add_allow_title_mismatch_option,
+    add_source_files_argument,
+    split_inputs,
+    tex_bib_files,
+)
 from pithtex.errors import InputError, PithtexError, UsageError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -52,10 +57,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "id that cannot be an arXiv id and an entry that mentions arXiv but cannot be parsed "
         "(see --lenient); nothing is written when a title mismatch, --self or a read-only file stops it."
     )
-    parser.add_argument(
-        "files", nargs="+", type=Path, metavar="FILE",
-        help=".bib and .tex files (a .tex brings the .bib files it names: \\bibliography, \\addbibresource)",
-    )
+    add_source_files_argument(parser)
     parser.add_argument("--check", action="store_true", help="write nothing; exit 1 if anything would change")
     parser.add_argument("--diff", action="store_true", help="print the unified diff; write nothing")
     parser.add_argument("--dry-run", action="store_true", help="say what would change; write nothing")
@@ -77,10 +79,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "--no-field", action="store_true",
         help="never edit .bib files: keep the numbers in pith.lock and refs.pith (config write_field = false)",
     )
-    parser.add_argument(
-        "--allow-title-mismatch", action="append", default=[], metavar="KEY",
-        help="annotate KEY although its title does not match the signed title (repeatable)",
-    )
+    add_allow_title_mismatch_option(parser, "annotate")
     add_resolution_options(parser)
 
 

@@ -24,7 +24,13 @@ import os
 import sys
 from pathlib import Path
 
-from pithtex.commands.inputs import split_inputs, tex_bib_files
+from pithtex.commands.inputs import (
+    add_allow_title_mismatch_option,
+    add_source_files_argument,
+    add_trust_key_option,
+    split_inputs,
+    tex_bib_files,
+)
 from pithtex.errors import InputError
 
 TYPE_CHECKING = False  # typing itself costs 5 ms of start-up, and check runs on every commit
@@ -42,10 +48,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "(file:line: key: ...), including an id that cannot be an arXiv id and an entry that "
         "mentions arXiv but cannot be parsed (see --lenient); 2 on unreadable input."
     )
-    parser.add_argument(
-        "files", nargs="+", type=Path, metavar="FILE",
-        help=".bib and .tex files (a .tex brings the .bib files it names: \\bibliography, \\addbibresource)",
-    )
+    add_source_files_argument(parser)
     parser.add_argument("--lock", type=Path, metavar="PATH", help="lock file (default: pith.lock beside the sources)")
     parser.add_argument("--self", dest="self_id", metavar="ARXIV_ID", help="the paper's own arXiv id")
     parser.add_argument("--field", metavar="NAME", help="BibTeX field name (default: config, pithnumber)")
@@ -53,14 +56,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "--no-field", action="store_true",
         help="the .bib carries no numbers: check pith.lock and refs.pith instead (config write_field = false)",
     )
-    parser.add_argument(
-        "--allow-title-mismatch", action="append", default=[], metavar="KEY",
-        help="accept KEY although its title does not match the signed title (repeatable)",
-    )
-    parser.add_argument(
-        "--trust-key", action="append", default=[], metavar="FILE", type=Path,
-        help="also trust this Ed25519 key file (repeatable; also $PITHTEX_TRUST_KEYS)",
-    )
+    add_allow_title_mismatch_option(parser)
+    add_trust_key_option(parser)
     parser.add_argument(
         "--no-cache", action="store_true",
         help="use pith.lock only, not the per-user cache, check stamps or memo of verified lines",

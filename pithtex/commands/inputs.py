@@ -1,4 +1,5 @@
-"""Sort a command's FILE arguments into .bib and .tex inputs, and add the .bib files
+"""A command's inputs: the arguments that name them (declared once here for every command
+that takes them), the FILE arguments sorted into .bib and .tex inputs, and the .bib files
 each .tex uses (shared by annotate, check, scan and resolve).
 
 Kept apart from ``options.py`` so that ``pithtex check`` imports nothing more
@@ -16,9 +17,41 @@ if TYPE_CHECKING:  # pragma: no cover
     from pithtex.scan.bibfiles import BibFile
     from pithtex.scan.model import ScanResult
 
-__all__ = ["TexBibs", "scan_paths_with_bibs", "split_inputs", "tex_bib_files"]
+__all__ = [
+    "TexBibs",
+    "add_allow_title_mismatch_option",
+    "add_source_files_argument",
+    "add_trust_key_option",
+    "scan_paths_with_bibs",
+    "split_inputs",
+    "tex_bib_files",
+]
 
 TEX_SUFFIXES = (".tex", ".ltx")
+
+
+def add_source_files_argument(parser: object) -> None:
+    """FILE...: the .bib and .tex files of annotate and check."""
+    parser.add_argument(  # type: ignore[attr-defined]
+        "files", nargs="+", type=Path, metavar="FILE",
+        help=".bib and .tex files (a .tex brings the .bib files it names: \\bibliography, \\addbibresource)",
+    )
+
+
+def add_trust_key_option(parser: object) -> None:
+    """--trust-key FILE (repeatable), read beside $PITHTEX_TRUST_KEYS; ``parser`` may be a group."""
+    parser.add_argument(  # type: ignore[attr-defined]
+        "--trust-key", action="append", default=[], metavar="FILE", type=Path,
+        help="also trust this Ed25519 key file (repeatable; also $PITHTEX_TRUST_KEYS)",
+    )
+
+
+def add_allow_title_mismatch_option(parser: object, verb: str = "accept") -> None:
+    """--allow-title-mismatch KEY (repeatable); ``verb`` says what the command then does with KEY."""
+    parser.add_argument(  # type: ignore[attr-defined]
+        "--allow-title-mismatch", action="append", default=[], metavar="KEY",
+        help=f"{verb} KEY although its title does not match the signed title (repeatable)",
+    )
 
 
 def split_inputs(files: list[Path]) -> tuple[list[Path], list[Path]]:

@@ -12,6 +12,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from pithtex.commands.inputs import add_trust_key_option
+
 __all__ = ["configure", "run"]
 
 
@@ -20,10 +22,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     add = sub.add_parser("add", help="verify records/bundles and add them to a mirror directory")
     add.add_argument("directory", type=Path, metavar="DIR", help="the mirror directory (created if needed)")
     add.add_argument("files", nargs="+", type=Path, metavar="FILE", help="Pith records or bundles (JSON)")
-    add.add_argument(
-        "--trust-key", action="append", default=[], type=Path, metavar="FILE",
-        help="also trust this Ed25519 key file (repeatable; also $PITHTEX_TRUST_KEYS)",
-    )
+    add_trust_key_option(add)
     add.add_argument("-q", "--quiet", action="store_true", help="print nothing on success")
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from pithtex.commands.inputs import add_trust_key_option
 from pithtex.errors import UsageError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -65,10 +66,7 @@ def add_resolution_options(parser: argparse.ArgumentParser, *, json_option: bool
     group.add_argument("--deep", action="store_true", help="also fetch and verify each open-graph bundle")
     group.add_argument("--concurrency", type=_positive_int, metavar="N", help="parallel requests (default 8)")
     group.add_argument("-q", "--quiet", action="store_true", help="no progress bar; print only problems")
-    group.add_argument(
-        "--trust-key", action="append", default=[], metavar="FILE", type=Path,
-        help="also trust this Ed25519 key file (repeatable; also $PITHTEX_TRUST_KEYS)",
-    )
+    add_trust_key_option(group)
     if json_option:
         group.add_argument("--json", action="store_true", help="machine-readable output")
 

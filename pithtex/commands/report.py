@@ -18,7 +18,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from pithtex.commands.inputs import split_inputs
+from pithtex.commands.inputs import add_allow_title_mismatch_option, add_trust_key_option, split_inputs
 from pithtex.errors import InputError, UsageError
 
 FORMATS = ("html", "json", "sarif")
@@ -37,14 +37,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--field", metavar="NAME", help="BibTeX field name (default: config, pithnumber)")
     parser.add_argument("--base", metavar="URL", default=None,
                         help="where Pith Number pages are (default: https://pith.science, as pith.sty links)")
-    parser.add_argument(
-        "--allow-title-mismatch", action="append", default=[], metavar="KEY",
-        help="accept KEY although its title does not match the signed title (repeatable)",
-    )
-    parser.add_argument(
-        "--trust-key", action="append", default=[], metavar="FILE", type=Path,
-        help="also trust this Ed25519 key file (repeatable; also $PITHTEX_TRUST_KEYS)",
-    )
+    add_allow_title_mismatch_option(parser)
+    add_trust_key_option(parser)
 
 
 def _format(args: argparse.Namespace) -> str:
