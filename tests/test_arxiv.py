@@ -178,16 +178,16 @@ def test_refuses_pith_sty_from_texmfhome_and_files_outside_the_paper(tmp_path: P
     home = Path(env["TEXMFHOME"]) / "tex" / "latex" / "pith"
     home.mkdir(parents=True)
     shutil.move(str(root / "pith.sty"), home / "pith.sty")
-    (tmp_path / "shared").mkdir()
-    (tmp_path / "shared" / "macros.tex").write_text("\\newcommand\\sharedmacro{Sharedmark}\n")
+    (tmp_path / "common").mkdir()
+    (tmp_path / "common" / "macros.tex").write_text("\\newcommand\\sharedmacro{Sharedmark}\n")
     main = root / "main.tex"
-    main.write_text(main.read_text().replace("\\begin{document}", "\\input{../shared/macros}\n\\begin{document}"))
+    main.write_text(main.read_text().replace("\\begin{document}", "\\input{../common/macros}\n\\begin{document}"))
     out = tmp_path / "upload.tar.gz"
     proc = pithtex("arxiv", "main.tex", "-o", str(out), cwd=root, env=env)
     assert proc.returncode == 1, proc.stderr
     lines = proc.stderr.splitlines()
     pith_line = _line(main, "\\usepackage{pith}")
-    assert f"main.tex: the build reads {tmp_path / 'shared' / 'macros.tex'}, outside the paper's directory" in lines[0]
+    assert f"main.tex: the build reads {tmp_path / 'common' / 'macros.tex'}, outside the paper's directory" in lines[0]
     assert lines[1].startswith(f"main.tex:{pith_line}: \\usepackage{{pith}} loads {home / 'pith.sty'}, "
                                "which is not in the upload (run 'pithtex sty ")
     assert len(lines) == 3 and not out.exists()

@@ -148,9 +148,9 @@ def test_the_next_run_annotates_the_saved_version(paper: Path) -> None:
 # -- item 2: a symbolic link is edited through -----------------------------------------------
 def test_a_symlinked_bib_is_annotated_through_the_link(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     isolate(tmp_path, monkeypatch)
-    shared = tmp_path / "shared"
-    shared.mkdir()
-    master = shared / "master.bib"
+    common = tmp_path / "common"
+    common.mkdir()
+    master = common / "master.bib"
     master.write_text(bib_citing("2511.00066"))
     os.chmod(master, 0o640)
     os.setxattr(master, "user.origin", b"shared-bibliography")
@@ -159,7 +159,7 @@ def test_a_symlinked_bib_is_annotated_through_the_link(tmp_path: Path, monkeypat
     owner = (master.stat().st_uid, master.stat().st_gid)
     paper = tmp_path / "paper"
     paper.mkdir()
-    (paper / "refs.bib").symlink_to("../shared/master.bib")
+    (paper / "refs.bib").symlink_to("../common/master.bib")
     original = master.read_bytes()
     with FaultRegistry() as registry:
         registry.serve_record("2511.00066", REAL)
@@ -168,14 +168,14 @@ def test_a_symlinked_bib_is_annotated_through_the_link(tmp_path: Path, monkeypat
     assert code == 0, err
     assert out == f"refs.bib:1: ref0: add pithnumber {PN_A} (arXiv:2511.00066)\nrefs.pith: create\n"
     annotated = with_number(original)
-    assert os.readlink(paper / "refs.bib") == "../shared/master.bib"  # still the link
-    assert files(shared) == {"master.bib": annotated}  # the target edited, no temp file beside it
+    assert os.readlink(paper / "refs.bib") == "../common/master.bib"  # still the link
+    assert files(common) == {"master.bib": annotated}  # the target edited, no temp file beside it
     assert stat.S_IMODE(master.stat().st_mode) == 0o640
     assert (master.stat().st_uid, master.stat().st_gid) == owner
     assert os.getxattr(master, "user.origin") == b"shared-bibliography"
     refs_pith = (paper / "refs.pith").read_bytes()
     assert refs_pith.endswith(f"\\pithref{{ref0}}{{{PN_A}}}\n".encode())
-    assert files(paper) == {"pith.lock": lock, "refs.bib": b"-> ../shared/master.bib", "refs.pith": refs_pith}
+    assert files(paper) == {"pith.lock": lock, "refs.bib": b"-> ../common/master.bib", "refs.pith": refs_pith}
 
 
 def test_a_hard_linked_bib_is_replaced_and_the_other_link_keeps_the_old_bytes(

@@ -11,7 +11,7 @@ pith.sty through :func:`atomic_write_bytes`):
   the target, and the directory is fsynced so the rename survives a power
   cut; on any failure the temporary file is removed and the target is
   untouched;
-- a user's file that is a symbolic link (``refs.bib -> ../shared/master.bib``)
+- a user's file that is a symbolic link (``refs.bib -> ../common/master.bib``)
   is written *through* the link: the target is replaced, the link stays;
 - a user's file is replaced only if it still holds what pithtex planned from
   (:class:`Snapshot`: size, mtime, inode and the bytes themselves, compared
