@@ -102,8 +102,12 @@ def test_runs_as_processes_fill_the_memo_and_dry_runs_add_nothing(paper: Path) -
     assert proc.returncode == 0, proc.stderr
     assert memo_body(state) == line_hashes(paper / "pith.lock")
     assert verify(paper / "pith.lock") == ([True] * 3, 3)  # what the processes remembered is used
+    for memo in memo_files(state):
+        memo.unlink()
     proc = pithtex_run("annotate", "--offline", "--quiet", "refs.bib", "main.tex")
     assert proc.returncode == 0, proc.stderr
+    # annotate resolves without writing and writes once nothing stops it; its real run remembers
+    assert memo_body(state) == line_hashes(paper / "pith.lock")
 
 
 def _plant(state: Path, lock_path: Path, hashes: list[str], key: bytes, trust: TrustStore) -> None:

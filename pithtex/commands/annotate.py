@@ -121,7 +121,7 @@ def run(args: argparse.Namespace) -> int:
     # Nothing is written while resolving: not pith.lock, not the record cache. What resolved is
     # written with the files, once nothing stops the run (save_resolved); --check/--diff/--dry-run
     # never write it.
-    settings = dataclasses.replace(options.settings_from(args, config), write=False)
+    settings = dataclasses.replace(options.settings_from(args, config), write=False, remember=writing)
 
     wanted: list[ArxivId] = [e.arxiv[0] for e in entries if len(e.arxiv) == 1]
     if self_id is not None and texs:

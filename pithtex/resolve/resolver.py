@@ -65,6 +65,10 @@ class ResolveSettings:
     limits: HttpLimits = field(default_factory=HttpLimits.from_env)
     #: Write pith.lock (and the cache) when resolution succeeds. ``--locked`` never writes.
     write: bool = True
+    #: Add the lines that verified to the per-user memo (:mod:`pithtex.resolve.verified_lines`);
+    #: ``None``: when ``write``. annotate resolves with ``write=False`` and writes later, but
+    #: its real run (not --check/--diff/--dry-run) remembers.
+    remember: bool | None = None
 
 
 @dataclass
@@ -485,8 +489,9 @@ def _resolve_locked(wanted: list[ArxivId], settings: ResolveSettings, may_write:
         to_fetch.append(arxiv)
 
     # A run that writes nothing (annotate --check/--diff/--dry-run) adds nothing to the memo either.
+    remember = settings.write if settings.remember is None else settings.remember
     results = lock.verify_many([entry for _, entry in from_lock], settings.trust,
-                               memo="write" if settings.write else "read")
+                               memo="write" if remember else "read")
     for (arxiv, entry), result in zip(from_lock, results):
         done[arxiv] = _from_lock(lock, arxiv, entry, result)
 
