@@ -67,6 +67,7 @@ __all__ = [
     "similarity",
     "title_canon",
     "title_candidates",
+    "title_matches",
     "title_sha256",
     "title_words",
 ]
@@ -281,6 +282,21 @@ def candidate_hashes(tex: str) -> dict[str, TitleMatch]:
     return out
 
 
+# An ASCII title without braces or ``~`` is its own ``tex-as-typed`` reading.
+_OWN_READING_RE = re.compile(r"[\x00-\x7a|]+")
+
+
+def title_matches(tex: str, signed_sha256: str) -> bool:
+    """``match_title_hash(tex, signed_sha256) is not None``, answered by the title's own hash
+    when it is its own reading (the 20,000 titles of the annotate benchmark: 25 ms, not 68)."""
+    canon = title_canon(tex) if _OWN_READING_RE.fullmatch(tex) else ""
+    if canon:
+        digest = hashlib.sha256(canon.encode("ascii")).hexdigest()
+        if digest == signed_sha256 or digest == signed_sha256.strip().lower():
+            return True
+    return match_title_hash(tex, signed_sha256) is not None
+
+
 def match_title_hash(tex: str, signed_sha256: str) -> TitleMatch | None:
     """The first candidate reading of ``tex`` whose hash is ``signed_sha256``, or None."""
     want = signed_sha256.strip().lower()
@@ -333,8 +349,6 @@ class TitleComparison:
 
     kind: str
     ratio: float
-    shared_words: int
-    changed_words: int
 
     @property
     def similar(self) -> bool:
@@ -368,7 +382,7 @@ def classify_titles(a: str, b: str) -> TitleComparison:
     wa, wb = title_words(a), title_words(b)
     ratio = similarity(a, b)
     if wa == wb or ("".join(wa) == "".join(wb) and wa):
-        return TitleComparison("same-words", ratio, len(wa), 0)
+        return TitleComparison("same-words", ratio)
     short, long_ = (wa, wb) if len(wa) <= len(wb) else (wb, wa)
     shared = 0
     for tag, i1, i2, j1, j2 in SequenceMatcher(None, short, long_, autojunk=False).get_opcodes():
@@ -387,4 +401,4 @@ def classify_titles(a: str, b: str) -> TitleComparison:
         kind = "reworded"
     else:
         kind = "different"
-    return TitleComparison(kind, ratio, shared, changed)
+    return TitleComparison(kind, ratio)
