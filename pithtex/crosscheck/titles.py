@@ -50,11 +50,9 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from dataclasses import dataclass
-from difflib import SequenceMatcher
 from functools import lru_cache
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, NamedTuple
 
 __all__ = [
     "CANDIDATE_NAMES",
@@ -220,9 +218,10 @@ def _tex_source_form(tex: str, *, keep_argument_braces: bool, unescape: bool = T
     return _finish("".join(out))
 
 
-@dataclass(frozen=True)
-class TitleMatch:
-    """Which reading of a .bib title hashed to the signed ``title_canon_sha256``."""
+class TitleMatch(NamedTuple):
+    """Which reading of a .bib title hashed to the signed ``title_canon_sha256``.
+
+    This and TitleComparison are named tuples: each takes 0.2 ms to define at import, a dataclass 1 ms."""
 
     candidate: str
     text: str
@@ -331,14 +330,15 @@ def title_words(text: str) -> list[str]:
 
 def similarity(a: str, b: str) -> float:
     """How alike two titles are, 0.0 to 1.0: difflib ratio over folded word sequences."""
+    from difflib import SequenceMatcher  # here: only a title that does not match compares words
+
     wa, wb = title_words(a), title_words(b)
     if not wa and not wb:
         return 1.0
     return SequenceMatcher(None, wa, wb, autojunk=False).ratio()
 
 
-@dataclass(frozen=True)
-class TitleComparison:
+class TitleComparison(NamedTuple):
     """The verdict of :func:`classify_titles`.
 
     ``kind`` is ``"same-words"`` (only case, accents, punctuation, hyphenation
@@ -357,6 +357,8 @@ class TitleComparison:
 
 def _spelling_variant(a: str, b: str) -> bool:
     """optimisation/optimization, toward/towards, model/models: one word, spelt differently."""
+    from difflib import SequenceMatcher
+
     return min(len(a), len(b)) >= 4 and SequenceMatcher(None, a, b).ratio() >= 0.8
 
 
@@ -379,6 +381,8 @@ def classify_titles(a: str, b: str) -> TitleComparison:
       content word ("Soft Sequence Policy Optimization" / "Group Sequence
       Policy Optimization") are deliberately ``different``.
     """
+    from difflib import SequenceMatcher
+
     wa, wb = title_words(a), title_words(b)
     ratio = similarity(a, b)
     if wa == wb or ("".join(wa) == "".join(wb) and wa):
