@@ -331,7 +331,6 @@ def title_words(text: str) -> list[str]:
 def similarity(a: str, b: str) -> float:
     """How alike two titles are, 0.0 to 1.0: difflib ratio over folded word sequences."""
     from difflib import SequenceMatcher  # here: only a title that does not match compares words
-
     wa, wb = title_words(a), title_words(b)
     if not wa and not wb:
         return 1.0
@@ -358,7 +357,6 @@ class TitleComparison(NamedTuple):
 def _spelling_variant(a: str, b: str) -> bool:
     """optimisation/optimization, toward/towards, model/models: one word, spelt differently."""
     from difflib import SequenceMatcher
-
     return min(len(a), len(b)) >= 4 and SequenceMatcher(None, a, b).ratio() >= 0.8
 
 
@@ -382,7 +380,6 @@ def classify_titles(a: str, b: str) -> TitleComparison:
       Policy Optimization") are deliberately ``different``.
     """
     from difflib import SequenceMatcher
-
     wa, wb = title_words(a), title_words(b)
     ratio = similarity(a, b)
     if wa == wb or ("".join(wa) == "".join(wb) and wa):
