@@ -46,7 +46,8 @@ def entry(key: str | None, title: str | None, *ids: str, line: int = 1, file: st
 def verified_facts(doc: dict, trust: TrustStore, latest=None) -> RecordFacts:
     result = verify_document(doc, trust)
     assert result.status == "verified", result.summary()
-    return RecordFacts.from_verification(result, latest=latest)
+    return RecordFacts.from_canonical_record(result.canonical_record, result.pith_number, title=result.title,
+                                             latest=latest)
 
 
 @pytest.fixture(scope="module")
@@ -85,12 +86,24 @@ def test_facts_come_from_the_signed_records(real):
     assert real["2602.19327"].title == SOFT_TITLE
 
 
-def test_facts_refuse_an_unverified_result():
-    doc = load_fixture(REAL_RECORDS["2511.00066"])
-    doc["canonical_record"]["metadata"]["title_canon_sha256"] = "0" * 64  # breaks the digest
-    result = verify_document(doc, TrustStore.pinned())
-    with pytest.raises(ValueError):
-        RecordFacts.from_verification(result)
+@pytest.mark.parametrize("requested, signed", [
+    (ArxivId("2511.00066"), ("2511.00066", 4, "ab" * 32)),          # the common case: the id as cited
+    (ArxivId("2511.00066", 4), ("2511.00066", 4, "AB" * 32)),
+    (ArxivId("math/0601001"), ("math.AG/0601001", 2, "ab" * 32)),   # a subject class: normalised
+    (ArxivId("2511.00066"), ("2511.00066", None, "ab" * 32)),
+    (ArxivId("2511.00066"), ("2511.00066", "4", "ab" * 32)),
+])
+def test_facts_from_a_lock_entry_are_those_of_its_signed_facts(requested, signed):
+    from types import SimpleNamespace
+
+    from pithtex.ids.pith_number import parse_pith_number
+
+    number = parse_pith_number("pith:2025:SPDDBVRNS36U3W2AYSQMMOTDSD")
+    entry = SimpleNamespace(requested=requested, signed_facts=signed, pith_number=number, title="T")
+    assert RecordFacts.from_lock_entry(entry, latest=None) == RecordFacts.from_signed_facts(signed, number, title="T")
+    bad = SimpleNamespace(requested=requested, signed_facts=(signed[0], signed[1], 7), pith_number=number, title=None)
+    with pytest.raises(TypeError):
+        RecordFacts.from_lock_entry(bad)
 
 
 # --- titles -------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from pithtex.crosscheck.titles import (
     similarity,
     title_canon,
     title_candidates,
+    title_matches,
     title_sha256,
     title_words,
 )
@@ -276,3 +277,22 @@ def test_a_huge_title_is_compared_on_its_first_words_only():
     huge = " ".join(f"word{i}" for i in range(5000))
     assert len(title_words(huge)) == 200
     assert classify_titles(huge, huge + " extra").kind == "same-words"
+
+
+_ANY_TITLE = st.text(alphabet=string.ascii_letters + " \t\x0b\x1f{}~-$\\&_^'`\"éΩ–", max_size=40)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_ANY_TITLE, st.sampled_from(["own", "reading", "other"]), st.booleans())
+def test_title_matches_says_what_match_title_hash_says(tex, which, upper):
+    """title_matches answers from the title's own hash when it can: never otherwise than the readings."""
+    readings = [text for _, text in title_candidates(tex)]
+    text = {"own": tex, "reading": readings[-1] if readings else tex, "other": tex + " other"}[which]
+    signed = title_sha256(text)
+    signed = f" {signed.upper()} " if upper else signed
+    assert title_matches(tex, signed) == (match_title_hash(tex, signed) is not None)
+
+
+def test_a_blank_title_matches_not_even_the_hash_of_nothing():
+    assert not title_matches("   ", title_sha256(""))
+    assert title_matches(" Plain  Title ", title_sha256("plain title"))

@@ -384,17 +384,15 @@ def _crosscheck(
         return set()
     from pithtex.crosscheck import RecordFacts, crosscheck, mismatched_keys
 
-    def facts_for(arxiv: ArxivId) -> RecordFacts | None:
-        r = _resolution(report, arxiv)
-        if r is None or not r.ok or r.entry is None or r.pith_number is None:
-            return None
-        try:
-            return RecordFacts.from_lock_entry(r.entry)
-        except (KeyError, TypeError, ValueError):
-            return None
-
+    facts: dict[ArxivId, RecordFacts] = {}  # of each id resolved: a dict's get is the cheapest facts_for
+    for r in report.resolutions:
+        if r.status == "verified" and r.entry is not None and r.pith_number is not None:
+            try:
+                facts[r.requested] = RecordFacts.from_lock_entry(r.entry)
+            except (KeyError, TypeError, ValueError):
+                pass
     findings = crosscheck(
-        [e for e in entries if e.arxiv], facts_for, allow_title_mismatch=allowed, title_info=reporter.keep_info
+        [e for e in entries if e.arxiv], facts.get, allow_title_mismatch=allowed, title_info=reporter.keep_info
     )
     for f in findings:
         reporter.finding(f)

@@ -18,7 +18,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import replace
-from functools import lru_cache
 from typing import Any, Protocol
 
 from pithtex.crosscheck.model import (
@@ -32,11 +31,11 @@ from pithtex.crosscheck.model import (
     RecordFacts,
 )
 from pithtex.crosscheck.titles import (
-    TitleMatch,
     candidate_hashes,
     classify_titles,
     match_title_hash,
     plain_title,
+    title_matches,
 )
 from pithtex.ids.arxiv import ArxivId
 from pithtex.ids.pith_number import PithNumber
@@ -67,16 +66,6 @@ class BibEntryLike(Protocol):
 
 
 FactsFor = Callable[[ArxivId], "RecordFacts | None"]
-
-
-@lru_cache(maxsize=4096)
-def _match(title: str, signed_sha256: str) -> TitleMatch | None:
-    return match_title_hash(title, signed_sha256)
-
-
-@lru_cache(maxsize=4096)
-def _plain(title: str) -> str:
-    return plain_title(title)
 
 
 def _cited(arxiv: ArxivId, facts: RecordFacts | None) -> str:
@@ -133,8 +122,8 @@ def _check_title(
 ) -> CrossFinding | None:
     """:func:`check_title`; with ``info`` False, None instead of an information finding."""
     title = (entry.title or "").strip()
-    usable = facts is not None and _is_hex64(facts.title_canon_sha256)
-    match = _match(title, facts.title_canon_sha256) if title and usable else None  # type: ignore[union-attr]
+    usable = facts is not None and _HEX64_RE.fullmatch(facts.title_canon_sha256.strip()) is not None
+    match = match_title_hash(title, facts.title_canon_sha256) if title and usable else None  # type: ignore[union-attr]
     if not info and (not title or not usable or match is not None):
         return None  # title-unchecked or title-verified: information only
     cited = _cited(arxiv, facts)
@@ -158,12 +147,12 @@ def _check_title(
                         f"title verified against the signed record of {cited}.",
                         candidate=match.candidate, **base)
 
-    yours = _plain(title)
+    yours = plain_title(title)
     # Only signed data decides from here on. The registry's plain title (``paper.title``, the lock's
     # ``title``) is unsigned: it may tell a harmless difference from a wrong id only when it is
     # itself the signed title (it hashes to title_canon_sha256). Missing, or not matching, it
     # changes the wording of the error, never the verdict.
-    hint_signed = facts.title is not None and _match(facts.title, facts.title_canon_sha256) is not None
+    hint_signed = facts.title is not None and title_matches(facts.title, facts.title_canon_sha256)
     theirs = " ".join(facts.title.split()) if facts.title is not None else None
     details = dict(base, your_title=yours, registry_title=theirs, registry_title_signed=hint_signed)
     if not hint_signed:
@@ -178,7 +167,7 @@ def _check_title(
             details["comparison"] = "unsigned-hint"
     else:
         assert theirs is not None and facts.title is not None
-        verdict = classify_titles(yours, _plain(facts.title))
+        verdict = classify_titles(yours, plain_title(facts.title))
         both = f'Your entry: "{yours}"; arXiv: "{theirs}".'
         details.update(comparison=verdict.kind, similarity=round(verdict.ratio, 3))
         if verdict.similar:
@@ -203,10 +192,6 @@ def _check_title(
 
 
 _HEX64_RE = re.compile(r"[0-9a-fA-F]{64}")
-
-
-def _is_hex64(text: str) -> bool:
-    return _HEX64_RE.fullmatch(text.strip()) is not None
 
 
 class _Neighbours:
@@ -247,7 +232,7 @@ def _swap_partner(
             if other_title and ours in candidate_hashes(other_title):
                 return other, other_id, True
             # Prefer a neighbour whose own title does not fit the id it cites: the likelier culprit.
-            rank = 0 if not other_title or _match(other_title, other_facts.title_canon_sha256) is None else 1
+            rank = 0 if not other_title or not title_matches(other_title, other_facts.title_canon_sha256) else 1
             if best is None or rank < best[0]:
                 best = (rank, (other, other_id, False))
     return None if best is None else best[1]
@@ -312,20 +297,19 @@ def find_duplicates(entries: Iterable[BibEntryLike], facts_for: FactsFor | None 
             i = parent[i]
         return i
 
-    owner: dict[tuple[str, str], int] = {}
+    owner: dict[str, int] = {}  # arXiv id, or "pith " and a suffix -> the first entry naming it
     joined: set[int] = set()  # entries sharing a paper with another: the only groups of two or more
     for i, entry in enumerate(entries):
-        idents = [("arxiv", a.id) for a in entry.arxiv]
+        idents = [a.id for a in entry.arxiv] if len(entry.arxiv) != 1 else [entry.arxiv[0].id]
         annotation = getattr(entry, "pithnumber", None)
         suffix = _pith_suffix(annotation) if annotation is not None else None
         if suffix:
-            idents.append(("pith", suffix))
+            idents.append("pith " + suffix)
         for ident in idents:
-            if ident in owner:
-                parent[find(i)] = find(owner[ident])
-                joined.update((i, owner[ident]))
-            else:
-                owner[ident] = i
+            first = owner.setdefault(ident, i)
+            if first != i:
+                parent[find(i)] = find(first)
+                joined.update((i, first))
 
     groups: dict[int, list[int]] = {}
     for i in sorted(joined):  # in file order, as the groups' first members come
@@ -422,55 +406,47 @@ def crosscheck(
     entries = list(entries)
     allow = set(allow_title_mismatch)
     cache: dict[ArxivId, RecordFacts | None] = {}
-
-    def lookup(a: ArxivId) -> RecordFacts | None:
-        if a not in cache:
-            cache[a] = facts_for(a)
-        return cache[a]
-
+    latest: dict[str, tuple[int, PithNumber]] = {}  # per paper, the latest version any facts know of
     pairs: list[tuple[BibEntryLike, ArxivId, RecordFacts | None]] = []
     for entry in entries:
-        seen: set[ArxivId] = set()
-        for a in entry.arxiv:
-            if a not in seen:
-                seen.add(a)
-                pairs.append((entry, a, lookup(a)))
-    known = _Neighbours([(e, a, f) for e, a, f in pairs if f is not None])
-    latest = _latest_known(f for _, _, f in pairs if f is not None)
+        for a in entry.arxiv if len(entry.arxiv) < 2 else dict.fromkeys(entry.arxiv):
+            facts = cache.get(a, cache)
+            if facts is cache:
+                facts = cache[a] = facts_for(a)
+                if facts is not None:  # its latest, then its own version (the first of equals counts)
+                    sid, version = facts.source
+                    known = latest.get(sid)
+                    if facts.latest is not None and (known is None or facts.latest[0] > known[0]):
+                        latest[sid] = known = facts.latest
+                    if version is not None and (known is None or version > known[0]):
+                        latest[sid] = (version, facts.pith_number)
+            pairs.append((entry, a, facts))  # type: ignore[arg-type]
+    known_pairs = _Neighbours(p for p in pairs if p[2] is not None)
 
     findings: list[CrossFinding] = []
     for entry, a, facts in pairs:
-        allowed = entry.key is not None and entry.key in allow
-        found = _check_title(entry, a, facts, allowed, known, info=title_info)
-        if found is not None:
-            findings.append(found)
-        newest = latest.get(facts.source.id) if facts is not None else None
-        if newest is not None and newest != facts.latest:  # type: ignore[union-attr]
-            pinned = a.version if a.version is not None else facts.source.version  # type: ignore[union-attr]
+        title = entry.title
+        # Without title_info, only a title that no reading of matches the signed hash says anything.
+        if title_info or (title and facts is not None and not title_matches(title.strip(), facts.title_canon_sha256)):
+            allowed = entry.key is not None and entry.key in allow
+            found = _check_title(entry, a, facts, allowed, known_pairs, info=title_info)
+            if found is not None:
+                findings.append(found)
+        if facts is None:
+            continue
+        newest = latest.get(facts.source.id)
+        if newest is not None and newest != facts.latest:
+            pinned = a.version if a.version is not None else facts.source.version
             if pinned is None or newest[0] > pinned:  # else no drift, whichever latest is used
-                facts = replace(facts, latest=newest)  # type: ignore[arg-type]
-        drift = check_version_drift(entry, a, facts)
-        if drift is not None:
-            findings.append(drift)
-    findings.extend(find_duplicates(entries, lookup))
-    order = {f: i for i, f in enumerate(dict.fromkeys(str(e.file) for e in entries))}
+                facts = replace(facts, latest=newest)
+        if facts.latest is not None:
+            drift = check_version_drift(entry, a, facts)
+            if drift is not None:
+                findings.append(drift)
+    findings.extend(find_duplicates(entries, cache.get))  # every id cited is in the cache
+    order = {f: i for i, f in enumerate(dict.fromkeys(str(e.file) for e in entries))} if findings else {}
     findings.sort(key=lambda f: (order.get(f.file, len(order)), f.line))
     return findings
-
-
-def _latest_known(all_facts: Iterable[RecordFacts]) -> dict[str, tuple[int, PithNumber]]:
-    """Per arXiv id, the latest version any of the facts knows of: their ``latest``, or
-    the version another citation of the same paper resolved to."""
-    best: dict[str, tuple[int, PithNumber]] = {}
-    for facts in all_facts:
-        options = [facts.latest] if facts.latest is not None else []
-        if facts.source.version is not None:
-            options.append((facts.source.version, facts.pith_number))
-        for option in options:
-            known = best.get(facts.source.id)
-            if known is None or option[0] > known[0]:
-                best[facts.source.id] = option
-    return best
 
 
 def has_errors(findings: Iterable[CrossFinding]) -> bool:

@@ -16,7 +16,7 @@ otherwise. Finding identifiers inside running text is the scanner's job.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 __all__ = [
     "OLD_ARCHIVES",
@@ -50,12 +50,12 @@ class InvalidArxivId(ValueError):
         super().__init__(f"not an arXiv identifier: {text!r} ({reason})")
 
 
-@dataclass(frozen=True, order=True)
-class ArxivId:
+class ArxivId(NamedTuple):
     """A normalised arXiv identifier, with the version when one was named.
 
     ``id`` never carries a version or an ``arXiv:`` prefix: ``2511.00066``,
-    ``hep-th/9901001``.
+    ``hep-th/9901001``. A named tuple ``(id, version)``, so hashing and comparing are done in C:
+    a warm 20,000-entry annotate hashes ids 260,000 times (0.25 s under cProfile as a dataclass).
     """
 
     id: str

@@ -71,7 +71,7 @@ class ResolveSettings:
     remember: bool | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class Resolution:
     """The outcome for one id as cited."""
 
