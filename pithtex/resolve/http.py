@@ -40,7 +40,7 @@ __all__ = [
     "HttpLimits",
     "NotFound",
     "fetch_bytes",
-    "make_client",
+    "make_transport",
     "parse_retry_after",
 ]
 
@@ -134,25 +134,27 @@ def _skip_missing_sniffio() -> None:
 _LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
-def make_client(limits: HttpLimits, concurrency: int, base_url: str | None = None) -> httpx.AsyncClient:
-    """One pooled client per run; redirects are handled by :func:`fetch_bytes`.
+def make_transport(concurrency: int, base_url: str) -> httpx.AsyncHTTPTransport:
+    """One connection pool per run, for the registry's origin (redirects stay on it, see
+    :func:`fetch_bytes`). A transport, not an ``httpx.AsyncClient``: the client's layer (URL
+    merging, cookies, hooks) cost 0.4-0.5 ms of CPU a request, a third of the network's.
 
-    Proxy settings from the environment (``HTTPS_PROXY``, ``NO_PROXY``) are
+    Proxy settings from the environment (``HTTPS_PROXY``, ``ALL_PROXY``, ``NO_PROXY``) are
     honoured, as researchers behind institutional proxies need; a proxy can
     delay or drop answers but not forge them, since everything is verified.
     A loopback registry (tests, ``pithtex serve``) never goes through a proxy.
     """
+    import urllib.request
+
     import httpx
 
     _skip_missing_sniffio()
-
-    return httpx.AsyncClient(
-        follow_redirects=False,
-        timeout=httpx.Timeout(limits.read_timeout, connect=limits.connect_timeout),
-        limits=httpx.Limits(max_connections=max(1, concurrency), max_keepalive_connections=max(1, concurrency)),
-        headers={"User-Agent": USER_AGENT, "Accept": "application/json", "Accept-Encoding": "gzip, deflate"},
-        trust_env=not (base_url and urlsplit(base_url).hostname in _LOOPBACK),
-    )
+    parts, proxies = urlsplit(base_url), urllib.request.getproxies()
+    proxy = proxies.get(parts.scheme) or proxies.get("all")
+    if parts.hostname in _LOOPBACK or (proxy and urllib.request.proxy_bypass(parts.netloc.rsplit("@", 1)[-1])):
+        proxy = None
+    size = max(1, concurrency)
+    return httpx.AsyncHTTPTransport(limits=httpx.Limits(max_connections=size, max_keepalive_connections=size), proxy=proxy)
 
 
 def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
@@ -238,13 +240,20 @@ def _same_origin(a: str, b: str) -> bool:
     return (sa.scheme, sa.hostname, sa.port) == (sb.scheme, sb.hostname, sb.port)
 
 
-async def _attempt(client: httpx.AsyncClient, url: str, limits: HttpLimits) -> bytes:
+_HEADERS = (("User-Agent", USER_AGENT), ("Accept", "application/json"), ("Accept-Encoding", "gzip, deflate"))
+
+
+async def _attempt(transport: httpx.AsyncHTTPTransport, url: str, limits: HttpLimits) -> bytes:
     import httpx
 
+    read = limits.read_timeout
+    timeouts = {"connect": limits.connect_timeout, "read": read, "write": read, "pool": read}
     current = url
     for _ in range(MAX_REDIRECTS + 1):
         try:
-            async with client.stream("GET", current) as response:
+            request = httpx.Request("GET", current, headers=_HEADERS, extensions={"timeout": timeouts})
+            response = await transport.handle_async_request(request)
+            try:
                 status = response.status_code
                 if status in (301, 302, 303, 307, 308):
                     location = response.headers.get("location", "")
@@ -274,6 +283,8 @@ async def _attempt(client: httpx.AsyncClient, url: str, limits: HttpLimits) -> b
                 async for chunk in response.aiter_raw():
                     decoder.feed(chunk)
                 return decoder.finish()
+            finally:
+                await response.aclose()
         except (FetchError, _Retry):
             raise
         except httpx.RemoteProtocolError as exc:
@@ -289,7 +300,7 @@ async def _attempt(client: httpx.AsyncClient, url: str, limits: HttpLimits) -> b
 
 
 async def _with_retries(
-    client: httpx.AsyncClient, url: str, limits: HttpLimits, started: float, gave_up: asyncio.Event
+    transport: httpx.AsyncHTTPTransport, url: str, limits: HttpLimits, started: float, gave_up: asyncio.Event
 ) -> bytes:
     import asyncio
     import contextlib
@@ -297,7 +308,7 @@ async def _with_retries(
     attempt = 0
     while True:
         try:
-            return await _attempt(client, url, limits)
+            return await _attempt(transport, url, limits)
         except _Retry as exc:
             tries = f"{attempt + 1} attempt" + ("s" if attempt else "")
             given_up = FetchError(f"{exc} (gave up after {tries})", status=exc.status, unreachable=exc.unreachable)
@@ -330,7 +341,9 @@ async def _with_retries(
             attempt += 1
 
 
-async def fetch_bytes(client: httpx.AsyncClient, url: str, limits: HttpLimits, *, gave_up: asyncio.Event) -> bytes:
+async def fetch_bytes(
+    transport: httpx.AsyncHTTPTransport, url: str, limits: HttpLimits, *, gave_up: asyncio.Event
+) -> bytes:
     """GET ``url`` and return the decoded body of a 200, within ``limits``; ``gave_up`` is shared
     by a run's fetches (set when one gave up on connecting)."""
     import asyncio  # here, not at the top: resolving from pith.lock alone never needs it
@@ -340,6 +353,6 @@ async def fetch_bytes(client: httpx.AsyncClient, url: str, limits: HttpLimits, *
     if budget <= 0:
         raise FetchError(f"not asked: the {limits.deadline:g}s deadline for the whole run had passed")
     try:
-        return await asyncio.wait_for(_with_retries(client, url, limits, started, gave_up), budget)
+        return await asyncio.wait_for(_with_retries(transport, url, limits, started, gave_up), budget)
     except asyncio.TimeoutError:
         raise FetchError(f"no complete response within the {limits.deadline:g}s deadline") from None

@@ -24,7 +24,7 @@ from urllib.parse import unquote, urlencode, urlsplit
 from pithtex.errors import UsageError
 from pithtex.ids.arxiv import ArxivId
 from pithtex.resolve import layout
-from pithtex.resolve.http import FetchError, HttpLimits, NotFound, fetch_bytes, make_client
+from pithtex.resolve.http import FetchError, HttpLimits, NotFound, fetch_bytes, make_transport
 
 if TYPE_CHECKING:  # pragma: no cover
     import asyncio
@@ -74,17 +74,17 @@ class HttpSource(Source):
         # Never print credentials that may be in the URL (user:password@host).
         self.label = parts._replace(netloc=parts.netloc.rsplit("@", 1)[-1]).geturl()
         self.limits = limits
-        self._client: httpx.AsyncClient | None = None
+        self._transport: httpx.AsyncHTTPTransport | None = None
         self._gave_up: asyncio.Event
         self._concurrency = concurrency
 
     async def _fetch(self, url: str) -> bytes:
-        if self._client is None:
+        if self._transport is None:
             import asyncio
 
-            self._client = make_client(self.limits, self._concurrency, self.base)
+            self._transport = make_transport(self._concurrency, self.base)
             self._gave_up = asyncio.Event()
-        return await fetch_bytes(self._client, url, self.limits, gave_up=self._gave_up)
+        return await fetch_bytes(self._transport, url, self.limits, gave_up=self._gave_up)
 
     async def resolve(self, arxiv: ArxivId) -> bytes:
         try:
@@ -102,8 +102,8 @@ class HttpSource(Source):
         return await self._fetch(f"{self.base}/{path}")
 
     async def aclose(self) -> None:
-        if self._client is not None:
-            await self._client.aclose()
+        if self._transport is not None:
+            await self._transport.aclose()
 
 
 class DirectorySource(Source):
