@@ -246,8 +246,7 @@ _HEADERS = (("User-Agent", USER_AGENT), ("Accept", "application/json"), ("Accept
 async def _attempt(transport: httpx.AsyncHTTPTransport, url: str, limits: HttpLimits) -> bytes:
     import httpx
 
-    read = limits.read_timeout
-    timeouts = {"connect": limits.connect_timeout, "read": read, "write": read, "pool": read}
+    timeouts = dict.fromkeys(("read", "write", "pool"), limits.read_timeout) | {"connect": limits.connect_timeout}
     current = url
     for _ in range(MAX_REDIRECTS + 1):
         try:
@@ -312,9 +311,8 @@ async def _with_retries(
         except _Retry as exc:
             tries = f"{attempt + 1} attempt" + ("s" if attempt else "")
             given_up = FetchError(f"{exc} (gave up after {tries})", status=exc.status, unreachable=exc.unreachable)
-            # Once one fetch of the run has given up on connecting, the others that cannot connect
-            # give up too: a run against an unreachable registry took 5.5 s (every in-flight id's
-            # retries) instead of the first id's.
+            # Once one fetch gave up on connecting, the others that cannot connect stop too (unreachable
+            # registry, 20 ids: 2.2-2.7 s, not the 5.9-6.1 s of every in-flight id's retries).
             if attempt >= limits.retries or (exc.unreachable and gave_up.is_set()):
                 if exc.unreachable:
                     gave_up.set()
@@ -341,9 +339,7 @@ async def _with_retries(
             attempt += 1
 
 
-async def fetch_bytes(
-    transport: httpx.AsyncHTTPTransport, url: str, limits: HttpLimits, *, gave_up: asyncio.Event
-) -> bytes:
+async def fetch_bytes(pool: httpx.AsyncHTTPTransport, url: str, limits: HttpLimits, *, gave_up: asyncio.Event) -> bytes:
     """GET ``url`` and return the decoded body of a 200, within ``limits``; ``gave_up`` is shared
     by a run's fetches (set when one gave up on connecting)."""
     import asyncio  # here, not at the top: resolving from pith.lock alone never needs it
@@ -353,6 +349,6 @@ async def fetch_bytes(
     if budget <= 0:
         raise FetchError(f"not asked: the {limits.deadline:g}s deadline for the whole run had passed")
     try:
-        return await asyncio.wait_for(_with_retries(transport, url, limits, started, gave_up), budget)
+        return await asyncio.wait_for(_with_retries(pool, url, limits, started, gave_up), budget)
     except asyncio.TimeoutError:
         raise FetchError(f"no complete response within the {limits.deadline:g}s deadline") from None

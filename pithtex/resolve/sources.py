@@ -88,7 +88,6 @@ class HttpSource(Source):
 
     async def resolve(self, arxiv: ArxivId) -> bytes:
         try:
-            # The query in the URL: httpx then parses one URL, not a URL and its params.
             query = urlencode({"arxiv": arxiv.versioned, "json": "true"})
             return await self._fetch(f"{self.base}/{layout.RESOLVE_ENDPOINT}?{query}")
         except NotFound:
