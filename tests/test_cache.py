@@ -28,14 +28,14 @@ def test_the_environment_overrides_the_platform_directory(cache_dir: Path) -> No
 
 def test_documents_are_keyed_by_the_hash_of_their_bytes(cache_dir: Path) -> None:
     cache = Cache()
-    cache.put_record(ArxivId("2511.00066"), RECORD)
-    cache.put_record(ArxivId("2511.00066", 4), RECORD)
+    cache.put_many([(ArxivId("2511.00066"), RECORD)], [])
+    cache.put_many([(ArxivId("2511.00066", 4), RECORD)], [])
     digest = hashlib.sha256(RECORD).hexdigest()
     assert (cache_dir / "objects" / digest[:2] / f"{digest}.json").read_bytes() == RECORD
     assert len(list((cache_dir / "objects").rglob("*.json"))) == 1  # one object, two ids in the index
     assert cache.record_for(ArxivId("2511.00066")) == RECORD
     assert cache.record_for(ArxivId("2511.00066", 3)) is None
-    cache.put_bundle("C7HZCGQ4XG57XBILJLQGM22JGT", REAL_BUNDLE.read_bytes())
+    cache.put_many([], [("C7HZCGQ4XG57XBILJLQGM22JGT", REAL_BUNDLE.read_bytes())])
     assert cache.bundle_for("C7HZCGQ4XG57XBILJLQGM22JGT") == REAL_BUNDLE.read_bytes()
     assert not [p for p in cache_dir.rglob("*.tmp")]
 
@@ -44,7 +44,7 @@ def test_documents_are_keyed_by_the_hash_of_their_bytes(cache_dir: Path) -> None
 def test_damage_is_a_miss(cache_dir: Path, damage: str) -> None:
     cache = Cache()
     arxiv = ArxivId("2511.00066")
-    cache.put_record(arxiv, RECORD)
+    cache.put_many([(arxiv, RECORD)], [])
     cache = Cache()  # a fresh reader, as the next run would be
     digest = hashlib.sha256(RECORD).hexdigest()
     obj = cache_dir / "objects" / digest[:2] / f"{digest}.json"
@@ -62,18 +62,18 @@ def test_damage_is_a_miss(cache_dir: Path, damage: str) -> None:
 
 def test_old_style_ids_and_concurrent_writers_share_one_index(cache_dir: Path) -> None:
     first, second = Cache(), Cache()
-    first.put_record(ArxivId("hep-th/9901001"), b"{}")
-    second.put_record(ArxivId("2511.00066"), RECORD)  # merges with what the first wrote
+    first.put_many([(ArxivId("hep-th/9901001"), b"{}")], [])
+    second.put_many([(ArxivId("2511.00066"), RECORD)], [])  # merges with what the first wrote
     index = json.loads((cache_dir / "index.json").read_text())
     assert sorted(index["arxiv"]) == ["2511.00066", "hep-th/9901001"]
     assert Cache().record_for(ArxivId("hep-th/9901001")) == b"{}"
 
 
 def test_a_damaged_index_is_empty(cache_dir: Path) -> None:
-    Cache().put_record(ArxivId("2511.00066"), RECORD)
+    Cache().put_many([(ArxivId("2511.00066"), RECORD)], [])
     (cache_dir / "index.json").write_text("{not json")
     assert Cache().record_for(ArxivId("2511.00066")) is None
-    Cache().put_record(ArxivId("2606.01249"), RECORD)  # rewritten whole
+    Cache().put_many([(ArxivId("2606.01249"), RECORD)], [])  # rewritten whole
     assert Cache().record_for(ArxivId("2606.01249")) == RECORD
 
 
@@ -81,8 +81,8 @@ def test_cache_info_and_clear(cache_dir: Path, capsys: pytest.CaptureFixture[str
     assert main(["cache", "info", "--json"]) == 0
     assert json.loads(capsys.readouterr().out) == {"path": str(cache_dir), "documents": 0, "bytes": 0, "ids": 0}
     cache = Cache()
-    cache.put_record(ArxivId("2511.00066"), RECORD)
-    cache.put_bundle("C7HZCGQ4XG57XBILJLQGM22JGT", REAL_BUNDLE.read_bytes())
+    cache.put_many([(ArxivId("2511.00066"), RECORD)], [])
+    cache.put_many([], [("C7HZCGQ4XG57XBILJLQGM22JGT", REAL_BUNDLE.read_bytes())])
     assert main(["cache", "info"]) == 0
     out = capsys.readouterr().out
     assert f"cache: {cache_dir}" in out and f"documents: 2 ({len(RECORD) + REAL_BUNDLE.stat().st_size} bytes)" in out

@@ -463,3 +463,37 @@ def test_nothing_listening_is_retried_then_one_line(paper: Paper, capsys: pytest
     said = next(line for line in run.err.splitlines() if "cannot reach" in line)
     assert said.startswith(f"pithtex: cannot reach http://127.0.0.1:{port}: connection failed:")
     assert "gave up after 3 attempts" in said and "--offline" in said and "--registry" in said
+
+
+def test_an_unreachable_registry_ends_with_the_first_id_that_gives_up(
+    paper: Paper, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import asyncio
+    import socket
+
+    import pithtex.resolve.http as http
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    ids = ["2401.00001", "2401.00002", "2401.00003", "2401.00004"]
+    paper.bib.write_text(bib_citing(*ids))
+    monkeypatch.setenv("PITHTEX_HTTP_RETRIES", "4")
+    monkeypatch.setenv("PITHTEX_HTTP_BACKOFF", "1")
+    monkeypatch.setenv("PITHTEX_HTTP_BACKOFF_CAP", "1")
+    first: list[object] = []
+
+    def uniform(low: float, high: float) -> float:  # the first id retries at once, the others wait 1 s each time
+        if not first:
+            first.append(asyncio.current_task())
+        return low if asyncio.current_task() is first[0] else high
+
+    monkeypatch.setattr(http.random, "uniform", uniform)
+    before = paper.state()
+    run = resolve(capsys, paper, f"http://127.0.0.1:{port}")
+    assert run.code == 1 and run.seconds < 2.5, run.seconds  # not 4 retries x 1 s for the ids in flight
+    for arxiv in ids:
+        assert f"arXiv:{arxiv}: failed: not resolved: no connection to http://127.0.0.1:{port}" in run.out
+    said = [line for line in run.err.splitlines() if "cannot reach" in line]
+    assert len(said) == 1 and "gave up after 5 attempts" in said[0]
+    assert paper.state() == before

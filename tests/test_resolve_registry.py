@@ -166,7 +166,7 @@ def test_a_damaged_cache_is_a_miss_never_an_answer(world: World, capsys: pytest.
     from pithtex.resolve.cache import Cache
 
     cache = Cache(world.cache)
-    cache.put_record(ArxivId("2511.00066"), REAL_RECORDS["2606.01249"].read_bytes())
+    cache.put_many([(ArxivId("2511.00066"), REAL_RECORDS["2606.01249"].read_bytes())], [])
     code, out, _ = resolve(capsys, world, "--offline", *key)
     assert code == 1 and "arXiv:2511.00066: failed: not in pith.lock or the cache" in out
     code, out, _ = resolve(capsys, world, *key)  # online: the registry answers again

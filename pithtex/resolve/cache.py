@@ -72,8 +72,6 @@ class Cache:
 
     def _read_index(self) -> dict[str, dict[str, str]]:
         """``{"arxiv": {id as cited: sha256}, "bundle": {suffix: sha256}}``; damage reads as empty."""
-        import json
-
         try:
             doc = json.loads(self._index_path.read_bytes())
         except (OSError, ValueError):
@@ -118,29 +116,16 @@ class Cache:
     def bundle_for(self, suffix: str) -> bytes | None:
         return self._read_object(self._index()["bundle"].get(parse_suffix(suffix)))
 
-    def put_record(self, arxiv: ArxivId, data: bytes) -> None:
-        self.put_many([(arxiv, data)], [])
-
-    def put_bundle(self, suffix: str, data: bytes) -> None:
-        self.put_many([], [(suffix, data)])
-
-    def put_many(
-        self, records: list[tuple[ArxivId, bytes]], bundles: list[tuple[str, bytes]], *, workers: int = 8
-    ) -> int:
-        """Store documents, then point the index at them in one locked, atomic update."""
+    def put_many(self, records: list[tuple[ArxivId, bytes]], bundles: list[tuple[str, bytes]]) -> int:
+        """Store documents, then point the index at them in one locked, atomic update. One by one:
+        creating a file costs ~0.2 ms in the kernel here, and 8 threads wrote 1,000 no faster."""
         from pithtex.resolve.flock import FileLock
 
         items = [("arxiv", arxiv.versioned, data) for arxiv, data in records]
         items += [("bundle", parse_suffix(suffix), data) for suffix, data in bundles]
         if not items:
             return 0
-        if len(items) < 4:
-            digests = [self._write_object(data) for _, _, data in items]
-        else:
-            from concurrent.futures import ThreadPoolExecutor
-
-            with ThreadPoolExecutor(max_workers=max(1, min(workers, 8))) as pool:
-                digests = list(pool.map(self._write_object, [data for _, _, data in items]))
+        digests = [self._write_object(data) for _, _, data in items]
         self.root.mkdir(parents=True, exist_ok=True)
         with FileLock(str(self.root / ".index.lock"), timeout=120):
             index = self._read_index()  # merge with what concurrent runs wrote

@@ -26,12 +26,13 @@ import os
 import random
 import time
 import zlib
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
 
 if TYPE_CHECKING:  # pragma: no cover
+    import asyncio
+
     import httpx
 
 __all__ = [
@@ -39,7 +40,7 @@ __all__ = [
     "HttpLimits",
     "NotFound",
     "fetch_bytes",
-    "make_client",
+    "make_transport",
     "parse_retry_after",
 ]
 
@@ -133,25 +134,27 @@ def _skip_missing_sniffio() -> None:
 _LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
-def make_client(limits: HttpLimits, concurrency: int, base_url: str | None = None) -> httpx.AsyncClient:
-    """One pooled client per run; redirects are handled by :func:`fetch_bytes`.
+def make_transport(concurrency: int, base_url: str) -> httpx.AsyncHTTPTransport:
+    """One connection pool per run, for the registry's origin (redirects stay on it, see
+    :func:`fetch_bytes`). A transport, not an ``httpx.AsyncClient``: the client's layer (URL
+    merging, cookies, hooks) cost 0.4-0.5 ms of CPU a request, a third of the network's.
 
-    Proxy settings from the environment (``HTTPS_PROXY``, ``NO_PROXY``) are
+    Proxy settings from the environment (``HTTPS_PROXY``, ``ALL_PROXY``, ``NO_PROXY``) are
     honoured, as researchers behind institutional proxies need; a proxy can
     delay or drop answers but not forge them, since everything is verified.
     A loopback registry (tests, ``pithtex serve``) never goes through a proxy.
     """
+    import urllib.request
+
     import httpx
 
     _skip_missing_sniffio()
-
-    return httpx.AsyncClient(
-        follow_redirects=False,
-        timeout=httpx.Timeout(limits.read_timeout, connect=limits.connect_timeout),
-        limits=httpx.Limits(max_connections=max(1, concurrency), max_keepalive_connections=max(1, concurrency)),
-        headers={"User-Agent": USER_AGENT, "Accept": "application/json", "Accept-Encoding": "gzip, deflate"},
-        trust_env=not (base_url and urlsplit(base_url).hostname in _LOOPBACK),
-    )
+    parts, proxies = urlsplit(base_url), urllib.request.getproxies()
+    proxy = proxies.get(parts.scheme) or proxies.get("all")
+    if parts.hostname in _LOOPBACK or (proxy and urllib.request.proxy_bypass(parts.netloc.rsplit("@", 1)[-1])):
+        proxy = None
+    size = max(1, concurrency)
+    return httpx.AsyncHTTPTransport(limits=httpx.Limits(max_connections=size, max_keepalive_connections=size), proxy=proxy)
 
 
 def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
@@ -237,13 +240,19 @@ def _same_origin(a: str, b: str) -> bool:
     return (sa.scheme, sa.hostname, sa.port) == (sb.scheme, sb.hostname, sb.port)
 
 
-async def _attempt(client: httpx.AsyncClient, url: str, params: Mapping[str, str] | None, limits: HttpLimits) -> bytes:
+_HEADERS = (("User-Agent", USER_AGENT), ("Accept", "application/json"), ("Accept-Encoding", "gzip, deflate"))
+
+
+async def _attempt(transport: httpx.AsyncHTTPTransport, url: str, limits: HttpLimits) -> bytes:
     import httpx
 
+    timeouts = dict.fromkeys(("read", "write", "pool"), limits.read_timeout) | {"connect": limits.connect_timeout}
     current = url
     for _ in range(MAX_REDIRECTS + 1):
         try:
-            async with client.stream("GET", current, params=params) as response:
+            request = httpx.Request("GET", current, headers=_HEADERS, extensions={"timeout": timeouts})
+            response = await transport.handle_async_request(request)
+            try:
                 status = response.status_code
                 if status in (301, 302, 303, 307, 308):
                     location = response.headers.get("location", "")
@@ -253,7 +262,7 @@ async def _attempt(client: httpx.AsyncClient, url: str, params: Mapping[str, str
                             f"HTTP {status}: redirect to another host ({target or 'no Location'}) not followed",
                             status=status,
                         )
-                    current, params = target, None
+                    current = target
                     continue
                 if status in (404, 410):
                     raise NotFound(f"HTTP {status}: not found", status=status)
@@ -273,6 +282,8 @@ async def _attempt(client: httpx.AsyncClient, url: str, params: Mapping[str, str
                 async for chunk in response.aiter_raw():
                     decoder.feed(chunk)
                 return decoder.finish()
+            finally:
+                await response.aclose()
         except (FetchError, _Retry):
             raise
         except httpx.RemoteProtocolError as exc:
@@ -288,18 +299,24 @@ async def _attempt(client: httpx.AsyncClient, url: str, params: Mapping[str, str
 
 
 async def _with_retries(
-    client: httpx.AsyncClient, url: str, params: Mapping[str, str] | None, limits: HttpLimits, started: float
+    transport: httpx.AsyncHTTPTransport, url: str, limits: HttpLimits, started: float, gave_up: asyncio.Event
 ) -> bytes:
     import asyncio
+    import contextlib
 
     attempt = 0
     while True:
         try:
-            return await _attempt(client, url, params, limits)
+            return await _attempt(transport, url, limits)
         except _Retry as exc:
-            if attempt >= limits.retries:
-                tries = f"{attempt + 1} attempt" + ("s" if attempt else "")
-                raise FetchError(f"{exc} (gave up after {tries})", status=exc.status, unreachable=exc.unreachable) from None
+            tries = f"{attempt + 1} attempt" + ("s" if attempt else "")
+            given_up = FetchError(f"{exc} (gave up after {tries})", status=exc.status, unreachable=exc.unreachable)
+            # Once one fetch gave up on connecting, the others that cannot connect stop too (unreachable
+            # registry, 20 ids: 2.2-2.7 s, not the 5.9-6.1 s of every in-flight id's retries).
+            if attempt >= limits.retries or (exc.unreachable and gave_up.is_set()):
+                if exc.unreachable:
+                    gave_up.set()
+                raise given_up from None
             remaining = limits.remaining(started)
             backoff = random.uniform(0, min(limits.backoff_cap, limits.backoff_base * 2**attempt))
             wait = backoff if exc.retry_after is None else max(exc.retry_after, backoff)
@@ -312,14 +329,19 @@ async def _with_retries(
                 raise FetchError(
                     f"{exc} (no time left to retry)", status=exc.status, unreachable=exc.unreachable
                 ) from None
-            await asyncio.sleep(wait)
+            if exc.unreachable:
+                with contextlib.suppress(asyncio.TimeoutError):
+                    await asyncio.wait_for(gave_up.wait(), wait)
+                if gave_up.is_set():
+                    raise given_up from None
+            else:
+                await asyncio.sleep(wait)
             attempt += 1
 
 
-async def fetch_bytes(
-    client: httpx.AsyncClient, url: str, limits: HttpLimits, *, params: Mapping[str, str] | None = None
-) -> bytes:
-    """GET ``url`` and return the decoded body of a 200, within ``limits``."""
+async def fetch_bytes(pool: httpx.AsyncHTTPTransport, url: str, limits: HttpLimits, *, gave_up: asyncio.Event) -> bytes:
+    """GET ``url`` and return the decoded body of a 200, within ``limits``; ``gave_up`` is shared
+    by a run's fetches (set when one gave up on connecting)."""
     import asyncio  # here, not at the top: resolving from pith.lock alone never needs it
 
     started = time.monotonic()
@@ -327,6 +349,6 @@ async def fetch_bytes(
     if budget <= 0:
         raise FetchError(f"not asked: the {limits.deadline:g}s deadline for the whole run had passed")
     try:
-        return await asyncio.wait_for(_with_retries(client, url, params, limits, started), budget)
+        return await asyncio.wait_for(_with_retries(pool, url, limits, started, gave_up), budget)
     except asyncio.TimeoutError:
         raise FetchError(f"no complete response within the {limits.deadline:g}s deadline") from None

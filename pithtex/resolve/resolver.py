@@ -538,7 +538,7 @@ def _resolve_locked(wanted: list[ArxivId], settings: ResolveSettings, may_write:
         print(f"pithtex: {settings.lock_path}: rewrote this lock_version {lock.converted} lock as lock_version 2 "
               "(one line per reference)", file=sys.stderr)
     if cache is not None:
-        report.cache_written = _fill_cache(cache, fresh, settings.concurrency)
+        report.cache_written = _fill_cache(cache, fresh)
     return report
 
 
@@ -571,16 +571,16 @@ def save_resolved(report: ResolveReport, settings: ResolveSettings) -> None:
     finally:
         guard.release()
     if settings.cache is not None:
-        report.cache_written = _fill_cache(settings.cache, fresh, settings.concurrency)
+        report.cache_written = _fill_cache(settings.cache, fresh)
     report.pending = {}
 
 
-def _fill_cache(cache: Cache, fresh: dict[ArxivId, _Fetched], workers: int) -> int:
+def _fill_cache(cache: Cache, fresh: dict[ArxivId, _Fetched]) -> int:
     """Store newly verified documents (the cache is an optimisation: errors are ignored)."""
     records = [(arxiv, f.record_bytes) for arxiv, f in fresh.items() if f.record_bytes is not None]
     bundles = [(f.entry.pith_number.suffix, f.bundle_bytes) for f in fresh.values() if f.bundle_bytes is not None]
     try:
-        cache.put_many(records, bundles, workers=workers)
+        cache.put_many(records, bundles)
     except OSError:
         return 0
     return len(records)

@@ -15,7 +15,6 @@ remote registry on loopback.
 from __future__ import annotations
 
 import json
-import threading
 import time
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -55,14 +54,6 @@ class MirrorServer(ThreadingHTTPServer):
         host, port = self.server_address[:2]
         host = f"[{host}]" if ":" in str(host) else host
         return f"http://{host}:{port}"
-
-    def start_in_thread(self) -> threading.Thread:
-        """Serve from a daemon thread (tests, benchmarks); stop with ``shutdown()``."""
-        thread = threading.Thread(
-            target=self.serve_forever, kwargs={"poll_interval": 0.05}, name="pithtex-serve", daemon=True
-        )
-        thread.start()
-        return thread
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -19,14 +19,16 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote, urlencode, urlsplit
 
 from pithtex.errors import UsageError
 from pithtex.ids.arxiv import ArxivId
 from pithtex.resolve import layout
-from pithtex.resolve.http import FetchError, HttpLimits, NotFound, fetch_bytes, make_client
+from pithtex.resolve.http import FetchError, HttpLimits, NotFound, fetch_bytes, make_transport
 
 if TYPE_CHECKING:  # pragma: no cover
+    import asyncio
+
     import httpx
 
 __all__ = [
@@ -72,23 +74,22 @@ class HttpSource(Source):
         # Never print credentials that may be in the URL (user:password@host).
         self.label = parts._replace(netloc=parts.netloc.rsplit("@", 1)[-1]).geturl()
         self.limits = limits
-        self._client: httpx.AsyncClient | None = None
+        self._transport: httpx.AsyncHTTPTransport | None = None
+        self._gave_up: asyncio.Event
         self._concurrency = concurrency
 
-    @property
-    def client(self) -> httpx.AsyncClient:
-        if self._client is None:
-            self._client = make_client(self.limits, self._concurrency, self.base)
-        return self._client
+    async def _fetch(self, url: str) -> bytes:
+        if self._transport is None:
+            import asyncio
+
+            self._transport = make_transport(self._concurrency, self.base)
+            self._gave_up = asyncio.Event()
+        return await fetch_bytes(self._transport, url, self.limits, gave_up=self._gave_up)
 
     async def resolve(self, arxiv: ArxivId) -> bytes:
         try:
-            return await fetch_bytes(
-                self.client,
-                f"{self.base}/{layout.RESOLVE_ENDPOINT}",
-                self.limits,
-                params={"arxiv": arxiv.versioned, "json": "true"},
-            )
+            query = urlencode({"arxiv": arxiv.versioned, "json": "true"})
+            return await self._fetch(f"{self.base}/{layout.RESOLVE_ENDPOINT}?{query}")
         except NotFound:
             # A static mirror has no resolve endpoint, but it has alias files.
             try:
@@ -97,11 +98,11 @@ class HttpSource(Source):
                 raise NotFound("unknown to the registry (HTTP 404)", status=404) from None
 
     async def get(self, path: str) -> bytes:
-        return await fetch_bytes(self.client, f"{self.base}/{path}", self.limits)
+        return await self._fetch(f"{self.base}/{path}")
 
     async def aclose(self) -> None:
-        if self._client is not None:
-            await self._client.aclose()
+        if self._transport is not None:
+            await self._transport.aclose()
 
 
 class DirectorySource(Source):

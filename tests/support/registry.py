@@ -235,7 +235,7 @@ class FaultRegistry:
 def running_mirror(directory: Path, *, delay: float = 0.0) -> Iterator[MirrorServer]:
     """``pithtex serve``'s server on 127.0.0.1, port 0, in a thread."""
     server = make_server(directory, "127.0.0.1", 0, delay=delay)
-    server.start_in_thread()
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
     try:
         yield server
     finally:
