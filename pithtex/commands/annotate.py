@@ -414,9 +414,9 @@ def _plan_bib(
     from pithtex.write.texedit import same_number
 
     name = source.name
-    say = reporter.keep_changes  # with --quiet no change is worded, only counted
+    say = reporter.keep_changes  # with --quiet no change is worded, only counted (one per edit)
     edits: dict[tuple[str, int], Any] = {}
-    messages: dict[tuple[str, int], tuple[int, str]] = {}  # (line, what changes)
+    messages: dict[tuple[str, int], tuple[int, str]] = {}  # (line, what changes), when said
     for entry in entries:
         key, arxiv_ids, annotation = entry.key, entry.arxiv, entry.pithnumber
         if key is None:
@@ -430,7 +430,8 @@ def _plan_bib(
             elif annotation is not None:
                 if prune:
                     edits[where] = RemoveField(key, annotation.field, entry.line)
-                    messages[where] = (annotation.line, f"remove {field} {current} (no arXiv reference)")
+                    if say:
+                        messages[where] = (annotation.line, f"remove {field} {current} (no arXiv reference)")
                 else:
                     reporter.warning(
                         name, annotation.line, key, f"has {field} {current} but no arXiv reference (--prune removes it)"
@@ -445,10 +446,12 @@ def _plan_bib(
         want = r.pith_number.full
         if annotation is None:
             edits[where] = SetField(key, field, want, entry.line)
-            messages[where] = (entry.line, f"add {field} {want} ({arxiv})" if say else "")
+            if say:
+                messages[where] = (entry.line, f"add {field} {want} ({arxiv})")
         elif not same_number(current, want):  # a bare suffix is right too, as check accepts it
             edits[where] = SetField(key, annotation.field, want, entry.line)
-            messages[where] = (annotation.line, f"correct {field} {current} -> {want} ({arxiv})")
+            if say:
+                messages[where] = (annotation.line, f"correct {field} {current} -> {want} ({arxiv})")
     text = source.text
     while edits:
         try:
@@ -467,6 +470,8 @@ def _plan_bib(
                 reporter.problem(name, w[1], w[0], _strip_location(exc.message, w[0]))
     for (key, _line), (line, change) in messages.items():
         reporter.change(name, line, key, change)
+    if not say:
+        reporter.dropped_changes += len(edits)  # what reporter.change does when changes are not kept
     return text
 
 
