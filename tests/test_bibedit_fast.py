@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -63,3 +65,26 @@ def test_the_one_regex_path_is_the_general_path(text: str, field: str) -> None:
 def test_the_benchmark_layouts_take_the_one_regex_path(text: str) -> None:
     assert _plain_insert(text, 0, "k", SetField("k", "pithnumber", PN, 1), "\n") is not None
     assert edit_bib(text, [SetField("k", "pithnumber", PN, 1)]) == slow(text, SetField("k", "pithnumber", PN, 1))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from([
+    "@misc{a, title = {T}}", "@misc{b,\n  note = {mail x@y.z},\n  year = 1\n}", "% @misc{c, x = 1}", "@string{s = {S}}",
+    "@misc{d, x = 1} @misc{e, y = 2}", "@misc{f,\n  x = {a\n@misc{g, y = 1}}\n}", "junk @ text", "@comment{h, z = 1}",
+]), min_size=1, max_size=8), st.randoms())
+def test_edits_in_any_order_and_at_signs_anywhere_give_one_result(blocks: list[str], rnd: object) -> None:
+    """The walk from '@' to '@' that locates entries in line order gives what the line offsets give."""
+    text = "\n".join(blocks) + "\n"
+    import bibtexparser
+
+    places = [(e.key, e.start_line + 1) for e in bibtexparser.parse_string(text).entries]
+    edits = [SetField(k, "pithnumber", PN, line) for k, line in dict.fromkeys(places)]
+    shuffled = list(edits)
+    rnd.shuffle(shuffled)  # type: ignore[attr-defined]
+    try:
+        want = edit_bib(text, list(reversed(edits)))  # reversed: every entry but the first from the line offsets
+    except BibEditError as exc:
+        with pytest.raises(BibEditError, match=re.escape(exc.message)):
+            edit_bib(text, edits)
+        return
+    assert edit_bib(text, edits) == want == edit_bib(text, shuffled)

@@ -588,19 +588,25 @@ def edit_bib(text: str, edits: Iterable[Edit], *, newline: str | None = None) ->
             line = found[0]
         grouped.setdefault((edit.key, line), []).append(edit)
 
-    lengths = _line_lengths(text)
+    lengths: list[int] | None = None  # made when the walk from '@' to '@' is lost (14 ms on the benchmark)
+    pos, base = 0, 1  # the walk: ``pos``, on line ``base``, starts the text or follows the last '@' found
     located: list[tuple[int, int, str, list[Edit], EntrySpan | tuple[int, str]]] = []
     for (key, line), entry_edits in grouped.items():
-        if not 1 <= line < len(lengths):
-            raise BibEditError(f"no entry {key!r} at line {line}", line=line, key=key)
-        begin, limit = lengths[line - 1] + line - 1, lengths[line] + line
-        start = text.find("@", begin, limit)
+        start = text.find("@", pos) if line > base or pos == 0 else -1
+        if start >= 0 and base + text.count("\n", pos, start) == line:  # the first '@' of the line
+            pos, base, limit = start + 1, line, -1
+        else:
+            lengths = lengths or _line_lengths(text)
+            if not 1 <= line < len(lengths):
+                raise BibEditError(f"no entry {key!r} at line {line}", line=line, key=key)
+            limit = lengths[line] + line
+            start = text.find("@", lengths[line - 1] + line - 1, limit)
         if len(entry_edits) == 1 and _plain(entry_edits[0]):
             insert = _plain_insert(text, start, key, entry_edits[0], default_newline)  # type: ignore[arg-type]
             if insert is not None:
                 located.append((start, *insert))
                 continue
-        start = _entry_on_line(text, start, limit, key)
+        start = _entry_on_line(text, start, limit if limit >= 0 else _line_end(text, start) + 1, key)
         if start < 0:
             raise BibEditError(f"no entry {key!r} starts at line {line}", line=line, key=key)
         try:
