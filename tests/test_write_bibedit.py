@@ -236,35 +236,3 @@ def test_file_bytes_round_trip_in_every_encoding(bib: tuple[str, list[str], set[
         assert kept == raw
     if b"\r\n" in raw:
         assert out.count(b"\r\n") == out.count(b"\n")
-
-
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(bibliography(), st.data())
-def test_a_file_edited_in_two_parts_is_the_file_edited_whole(bib: tuple[str, list[str], set[str]],
-                                                             data: st.DataObject) -> None:
-    """Two processes plan a large file's edits in two spans, cut at an entry's '@'."""
-    from pithtex.write.bibedit import entry_offset
-
-    text, keys, _ = bib
-    lines = {e.key: e.start_line + 1 for e in bibtexparser.parse_string(text).entries}
-    edits = [SetField(k, "pithnumber", PN, lines[k]) for k in keys]
-    whole = edit_bib(text, edits)
-    cut_at = data.draw(st.integers(0, len(keys)))
-    cut = len(text) if cut_at == len(keys) else entry_offset(text, keys[cut_at], lines[keys[cut_at]])
-    assert cut is not None and text[cut] == "@" if cut_at < len(keys) else True
-    head = edit_bib(text, edits[:cut_at], span=(0, cut))
-    tail = edit_bib(text, edits[cut_at:], span=(cut, len(text)))
-    assert head + tail == whole
-    if 0 < cut_at < len(keys):  # an entry outside its part is refused, not half-edited
-        with pytest.raises(BibEditError, match="outside the part"):
-            edit_bib(text, edits[cut_at - 1:cut_at + 1], span=(0, cut))
-
-
-def test_entry_offset_finds_the_entry_on_its_line() -> None:
-    from pithtex.write.bibedit import entry_offset
-
-    text = "% x\n@misc{a, title={A}} @misc{b, title={B}}\n\n@article{c,\n  title={C}\n}\n"
-    assert text[entry_offset(text, "a", 2):].startswith("@misc{a")
-    assert text[entry_offset(text, "b", 2):].startswith("@misc{b")
-    assert text[entry_offset(text, "c", 4):].startswith("@article{c")
-    assert entry_offset(text, "c", 2) is None and entry_offset(text, "a", 99) is None

@@ -412,43 +412,44 @@ def _plan_bib(
     from pithtex.write.texedit import same_number
 
     name = source.name
+    say = reporter.keep_changes  # with --quiet no change is worded, only counted (one per edit)
     edits: dict[tuple[str, int], Any] = {}
-    messages: dict[tuple[str, int], tuple[str, int, str]] = {}
+    messages: dict[tuple[str, int], tuple[int, str]] = {}  # (line, what changes), when said
     for entry in entries:
-        if entry.key is None:
+        key, arxiv_ids, annotation = entry.key, entry.arxiv, entry.pithnumber
+        if key is None:
             continue
-        current = entry.pithnumber.value.strip() if entry.pithnumber is not None else None
-        where = (entry.key, entry.line)
-        if len(entry.arxiv) > 1:
-            ids = ", ".join(str(a) for a in entry.arxiv)
-            reporter.problem(name, entry.line, entry.key, f"names several arXiv papers ({ids}); not annotated")
-            continue
-        if not entry.arxiv:
-            if current is not None:
-                line = entry.pithnumber.line if entry.pithnumber is not None else entry.line
+        current = annotation.value.strip() if annotation is not None else None
+        where = (key, entry.line)
+        if len(arxiv_ids) != 1:
+            if arxiv_ids:
+                ids = ", ".join(str(a) for a in arxiv_ids)
+                reporter.problem(name, entry.line, key, f"names several arXiv papers ({ids}); not annotated")
+            elif annotation is not None:
                 if prune:
-                    edits[where] = RemoveField(entry.key, entry.pithnumber.field, entry.line)  # type: ignore[union-attr]
-                    messages[where] = (name, line, f"remove {field} {current} (no arXiv reference)")
+                    edits[where] = RemoveField(key, annotation.field, entry.line)
+                    if say:
+                        messages[where] = (annotation.line, f"remove {field} {current} (no arXiv reference)")
                 else:
                     reporter.warning(
-                        name, line, entry.key, f"has {field} {current} but no arXiv reference (--prune removes it)"
+                        name, annotation.line, key, f"has {field} {current} but no arXiv reference (--prune removes it)"
                     )
             continue
-        arxiv = entry.arxiv[0]
+        arxiv = arxiv_ids[0]
         r = _resolution(report, arxiv)
         if r is None or not r.ok or r.pith_number is None:
             problem = r.problem if r is not None else "not resolved"
-            reporter.problem(name, entry.line, entry.key, f"{arxiv}: {problem}")
+            reporter.problem(name, entry.line, key, f"{arxiv}: {problem}")
             continue
         want = r.pith_number.full
-        if current is not None and same_number(current, want):
-            continue  # right (a bare suffix is accepted, as check accepts it)
-        existing_field = entry.pithnumber.field if entry.pithnumber is not None else field
-        edits[where] = SetField(entry.key, existing_field, want, entry.line)
-        if current is None:
-            messages[where] = (name, entry.line, f"add {field} {want} ({arxiv})")
-        else:
-            messages[where] = (name, entry.pithnumber.line, f"correct {field} {current} -> {want} ({arxiv})")  # type: ignore[union-attr]
+        if annotation is None:
+            edits[where] = SetField(key, field, want, entry.line)
+            if say:
+                messages[where] = (entry.line, f"add {field} {want} ({arxiv})")
+        elif not same_number(current, want):  # a bare suffix is right too, as check accepts it
+            edits[where] = SetField(key, annotation.field, want, entry.line)
+            if say:
+                messages[where] = (annotation.line, f"correct {field} {current} -> {want} ({arxiv})")
     text = source.text
     while edits:
         try:
@@ -465,8 +466,10 @@ def _plan_bib(
                 edits.pop(w)
                 messages.pop(w, None)
                 reporter.problem(name, w[1], w[0], _strip_location(exc.message, w[0]))
-    for (key, _line), (file, line, text_) in messages.items():
-        reporter.change(file, line, key, text_)
+    for (key, _line), (line, change) in messages.items():
+        reporter.change(name, line, key, change)
+    if not say:
+        reporter.dropped_changes += len(edits)  # what reporter.change does when changes are not kept
     return text
 
 

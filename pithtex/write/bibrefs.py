@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pithtex.ids.pith_number import InvalidPithNumber, PithNumber, parse_pith_number
+from pithtex.ids.pith_number import MAX_YEAR, MIN_YEAR, InvalidPithNumber, PithNumber, parse_pith_number
 
 __all__ = [
     "BIBREFS_SUFFIX",
@@ -132,16 +132,16 @@ def read_bibrefs(text: str) -> tuple[list[BibRef], list[tuple[int, str]]]:
     return refs, bad
 
 
+_VERIFIED_RE = re.compile(r"\\pithref\{([^{}]*)\}\{(pith:([0-9]{4}):[A-Z2-7]{26})\}")
+
+
 def last_verified(text: str) -> dict[str, str]:
-    """key -> full Pith Number of each well-formed line (the first line of a key wins)."""
+    """key -> full Pith Number of each line of :func:`read_bibrefs` whose number is one, in full
+    form (the first line of a key wins); one regex match a line (0.09 s -> 0.03 s for 20,000)."""
     out: dict[str, str] = {}
-    for ref in read_bibrefs(text)[0]:
-        try:
-            number = parse_pith_number(ref.number)
-        except InvalidPithNumber:
-            continue
-        if number.full == ref.number and is_safe_bib_key(ref.key):
-            out.setdefault(ref.key, number.full)
+    for m in map(_VERIFIED_RE.fullmatch, map(str.strip, text.splitlines())):
+        if m is not None and MIN_YEAR <= int(m[3]) <= MAX_YEAR and is_safe_bib_key(m[1]):
+            out.setdefault(m[1], m[2])
     return out
 
 

@@ -43,10 +43,6 @@ class Line:
         who = f"{self.key}: " if self.key else ""
         return f"{where}: {who}{self.text}"
 
-    def as_tuple(self) -> tuple[Any, ...]:
-        """The fields in order, plain values: ``Line(*line.as_tuple()) == line``."""
-        return (self.kind, self.file, self.line, self.key, self.text, self.code, self.details)
-
     def to_json(self) -> dict[str, Any]:
         item: dict[str, Any] = {
             "kind": self.kind,
