@@ -264,8 +264,8 @@ def by_priority(
     outside the mention-only fields is kept (the highest version any names
     wins); the other ids, wherever they are, are mentions.
     """
-    if not found:
-        return (), [], []
+    if len(found) < 2:
+        return ((found[0].arxiv,), list(found), []) if found and ranks[0] > MENTION_RANK else ((), [], list(zip(found, ranks)))
     first = found[0].arxiv.id
     if ranks[0] > MENTION_RANK and all(f.arxiv.id == first for f in found) and MENTION_RANK not in ranks:
         return entry_ids(found), list(found), []  # the common case: one paper, no commentary
@@ -661,7 +661,7 @@ def _record_fast(
         return line0 + chunk.count("\n", 0, chunk.rindex("=", 0, at + value_offset(index))) + 1
 
     _record_entry(
-        scan, m["key"], m["type"].lower(), chunk[at:m.end()], line0, ",".join(names).lower().split(","),
+        scan, m["key"], m["type"].lower(), chunk[at:m.end()], line0, ",".join(names).lower().split(",") if names else [],
         names, [p[3] for p in parts], may_cite, value_offset, eq_line,
     )
 
