@@ -86,6 +86,7 @@ from pithtex.scan.model import BibEntry, Conflict, Finding, InvalidId, PithAnnot
 from pithtex.scan.patterns import (
     _MAYBE_NUMBER_RE,
     IdMatch,
+    _parse,
     Rejected,
     could_contain_arxiv,
     find_bare_old_style,
@@ -192,13 +193,32 @@ def _inner_span(raw: str) -> tuple[int, int]:
     return start, end
 
 
+#: A value written the way arXiv, Google Scholar, DBLP and most hand-written entries write one
+#: plain new-style id: ``{2101.00001}``, ``{https://arxiv.org/abs/...}``, ``{arXiv preprint arXiv:...}``,
+#: ``"arXiv:..."``, ``{abs/...}``. Three of every four calls of _field_matches on the 20,000-entry
+#: annotate benchmark are such a value: read at once, they save 110 ms of its 450 ms scan.
+_SIMPLE_RE = re.compile(r'[{"](?:(https?://arxiv\.org/abs/)|(arXiv preprint )?(arXiv:)|(abs/))?(\d{4}\.\d{4,5}(?:v\d{1,4})?)[}"]')
+
+
 def _field_matches(
     name: str, value: str, eprint_is_arxiv: bool, archive_named: bool, journal_is_corr: bool
 ) -> tuple[list[IdMatch], list[Rejected]]:
     """All identifiers in one field value (offsets into ``value``); the flags matter for ``eprint``
     (whether it names an arXiv e-print; whether archivePrefix says so) and ``volume`` (journal CoRR)."""
+    whole = name in ID_FIELDS or (name == "eprint" and eprint_is_arxiv)
+    simple = _SIMPLE_RE.fullmatch(value)
+    if simple is not None:  # what the regexes below would find there, without them (see _SIMPLE_RE)
+        got, end = _parse(simple[5]), len(value) - 1
+        if isinstance(got, ArxivId):
+            url, prefix, abs_ = simple.group(1, 3, 4)
+            if url or prefix:
+                start = 1 if url else simple.start(3)
+                return [IdMatch(start, end, got, value[start:end], "url" if url else "prefix")], []
+            if not abs_:
+                return [IdMatch(1, end, got, value[1:end], "value")] if whole else [], []
+            return [IdMatch(5, end, got, value[1:end], "value")] if not whole and name == "volume" and journal_is_corr else [], []
     matches, rejected = find_explicit(value, bibcodes=name not in MENTION_FIELDS)
-    if name in ID_FIELDS or (name == "eprint" and eprint_is_arxiv):
+    if whole:
         m, r = parse_id_value(value, *_inner_span(value))
         if m is not None:
             matches.append(m)
