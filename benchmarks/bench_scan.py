@@ -19,6 +19,11 @@ Usage: python benchmarks/bench_scan.py [--entries 20000] [--repeat 3]
 ``--no-arxiv`` writes a 3.8 MB .bib in the same styles without a single arXiv
 reference instead (tugboat.bib's size; tugboat.bib itself is not available
 offline). Issue 17's target: scan takes at most 0.2 of bibtex-tidy's time there.
+
+``--lean [FILE] [--against ROOT]`` times the scan alone, as ``pithtex annotate``
+calls it (``scan_bib(..., entries_only=True)``, CPU of that call in a fresh
+process per round; FILE defaults to bench_annotate's 20,000-entry
+original.bib), alternating with the pithtex under ROOT (e.g. an export of main).
 """
 
 from __future__ import annotations
@@ -172,12 +177,44 @@ def measure(cmd: list[str]) -> tuple[float, int, str, float]:
     return wall, peak, proc.stdout, cpu
 
 
+_LEAN = """import sys, time
+sys.path.insert(0, sys.argv[1])
+from pithtex.scan.bib import scan_bib
+from pithtex.scan.source import read_source
+source = read_source(sys.argv[2])
+start = time.process_time()
+scan_bib(source, entries_only=True)
+print(time.process_time() - start)
+"""
+
+
+def lean(bib: Path, roots: list[Path], repeat: int) -> None:
+    times: dict[Path, list[float]] = {root: [] for root in roots}
+    for _ in range(repeat):
+        for root in roots:
+            cmd = [sys.executable, "-c", _LEAN, str(root), str(bib)]
+            out = subprocess.run(cmd, capture_output=True, text=True, check=True)
+            times[root].append(float(out.stdout))
+    first = statistics.median(times[roots[0]])
+    for root in roots:
+        cpu = statistics.median(times[root])
+        print(f"scan_bib(entries_only=True) of {bib.name}, {root}: CPU median {cpu * 1000:6.0f} ms "
+              f"best {min(times[root]) * 1000:6.0f} ms ({first / cpu:.2f}x of the first)")
+    print(f"load average {os.getloadavg()[0]:.2f}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--entries", type=int, default=20_000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--no-arxiv", action="store_true", help="a 3.8 MB .bib that cites no arXiv paper")
+    parser.add_argument("--lean", nargs="?", type=Path, const=OUT / "bench-annotate-20000" / "original.bib",
+                        help="time the scan annotate makes of FILE, in-process")
+    parser.add_argument("--against", type=Path, action="append", default=[], help="another checkout's root (--lean)")
     args = parser.parse_args()
+    if args.lean:
+        lean(args.lean, [*args.against, HERE.parent], args.repeat)
+        return 0
 
     OUT.mkdir(parents=True, exist_ok=True)
     if args.no_arxiv:

@@ -299,6 +299,39 @@ def test_fast_path_matches_bibtexparser_on_the_corpus() -> None:
 
 @SETTINGS
 @given(st.lists(PIECES, max_size=40))
+def test_entries_only_gives_the_entries_of_a_whole_scan(pieces: list[str]) -> None:
+    """A lean scan (annotate's and check's) makes no findings or notes, but the same entries and errors."""
+    source = decode_source(Path("lean.bib"), "".join(pieces).encode("utf-8"))
+    whole, lean = scan_bib(source), scan_bib(source, entries_only=True)
+    assert (lean.entries, lean.errors) == (whole.entries, whole.errors)
+
+
+def test_plain_values_are_read_as_the_regexes_read_them() -> None:
+    """bib._SIMPLE_RE's shortcut finds exactly what find_explicit and the field rules find."""
+    import itertools
+    import re
+
+    from pithtex.scan import bib
+
+    forms = ["", "https://arxiv.org/abs/", "http://arxiv.org/abs/", "arXiv preprint arXiv:", "arXiv:", "abs/"]
+    ids = ["2101.00001", "0704.0001", "1412.9999v2", "2101.00001v0", "2413.00001", "0703.0001", "1501.0001"]
+    names = ["eprint", "arxivid", "url", "journal", "note", "volume", "pages", "abstract", "number", "doi"]
+    cases = [
+        (name, quotes[0] + form + ident + quotes[1], *flags)
+        for form, ident, quotes, name, flags in itertools.product(
+            forms, ids, ["{}", '""'], names, itertools.product([False, True], repeat=3)
+        )
+    ]
+    quick = [bib._field_matches(*case) for case in cases]
+    saved, bib._SIMPLE_RE = bib._SIMPLE_RE, re.compile(r"(?!)")
+    try:
+        assert quick == [bib._field_matches(*case) for case in cases]
+    finally:
+        bib._SIMPLE_RE = saved
+
+
+@SETTINGS
+@given(st.lists(PIECES, max_size=40))
 def test_possessive_and_plain_fast_patterns_read_the_same(pieces: list[str]) -> None:
     """Python 3.10 gets the fast-path regexes without possessive quantifiers: same matches."""
     import re

@@ -56,11 +56,6 @@ class Finding:
     raw: str
 
     @property
-    def arxiv_id(self) -> str:
-        """The normalised identifier without version, e.g. ``2511.00066``."""
-        return self.arxiv.id
-
-    @property
     def version(self) -> int | None:
         return self.arxiv.version
 
@@ -226,65 +221,6 @@ class ScanResult:
         self.entries.extend(other.entries)
         self.notes.extend(other.notes)
         self.mentions.extend(other.mentions)
-
-    def to_plain(self) -> tuple[Any, ...]:
-        """The result as plain values (tuples, strings, numbers, None), e.g. for :mod:`marshal`;
-        :meth:`from_plain` gives an equal result back, with the entries' Pith annotations
-        the same objects as those in ``pithnumbers`` again."""
-        index = {id(p): i for i, p in enumerate(self.pithnumbers)}
-
-        def annotation(p: PithAnnotation | None) -> int | dict[str, Any] | None:
-            if p is None:
-                return None
-            at = index.get(id(p))
-            return p.to_json() if at is None else at
-
-        return (
-            [(f.file, f.line, f.key, f.field, f.arxiv.id, f.arxiv.version, f.raw) for f in self.findings],
-            [(c.file, c.line, c.key, tuple((a.id, a.version) for a in c.ids)) for c in self.conflicts],
-            [(p.file, p.line, p.key, p.field, p.value) for p in self.pithnumbers],
-            [(e.file, e.line, e.message, e.fatal, e.key, e.mentions_arxiv) for e in self.errors],
-            [
-                (e.file, e.line, e.end_line, e.key, e.entry_type, e.title, tuple((a.id, a.version) for a in e.arxiv),
-                 annotation(e.pithnumber), tuple((a.id, a.version) for a in e.mentions),
-                 tuple((i.line, i.field, i.raw, i.reason) for i in e.invalid))
-                for e in self.entries
-            ],
-            list(self.notes),
-            [(f.file, f.line, f.key, f.field, f.arxiv.id, f.arxiv.version, f.raw) for f in self.mentions],
-        )
-
-    @classmethod
-    def from_plain(cls, plain: tuple[Any, ...]) -> ScanResult:
-        findings, conflicts, pithnumbers, errors, entries, notes, mentions = plain
-        ids: dict[tuple[str, int | None], ArxivId] = {}
-
-        def arxiv(pair: tuple[str, int | None]) -> ArxivId:
-            known = ids.get(pair)
-            if known is None:
-                known = ids[pair] = ArxivId(*pair)
-            return known
-
-        pith = [PithAnnotation(*p) for p in pithnumbers]
-
-        def annotation(ref: int | dict[str, Any] | None) -> PithAnnotation | None:
-            if ref is None:
-                return None
-            return pith[ref] if isinstance(ref, int) else PithAnnotation(**ref)
-
-        return cls(
-            findings=[Finding(f, line, key, fld, arxiv((i, v)), raw) for f, line, key, fld, i, v, raw in findings],
-            conflicts=[Conflict(f, line, key, tuple(arxiv(a) for a in a_ids)) for f, line, key, a_ids in conflicts],
-            pithnumbers=pith,
-            errors=[ScanProblem(*e) for e in errors],
-            entries=[
-                BibEntry(f, line, end, key, kind, title, tuple(arxiv(a) for a in a_ids), annotation(p),
-                         tuple(arxiv(a) for a in m_ids), tuple(InvalidId(*i) for i in bad))
-                for f, line, end, key, kind, title, a_ids, p, m_ids, bad in entries
-            ],
-            notes=list(notes),
-            mentions=[Finding(f, line, key, fld, arxiv((i, v)), raw) for f, line, key, fld, i, v, raw in mentions],
-        )
 
     def to_json(self) -> dict[str, Any]:
         return {

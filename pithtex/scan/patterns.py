@@ -50,10 +50,10 @@ form without a colon, and never more than :data:`MAX_REJECTED` per call).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
-from pithtex.ids.arxiv import OLD_ARCHIVES, ArxivId, InvalidArxivId, parse_arxiv_id
+from pithtex.ids.arxiv import OLD_ARCHIVES, ArxivId, InvalidArxivId, is_valid_new_style, parse_arxiv_id
 
 __all__ = [
     "IdMatch",
@@ -108,6 +108,7 @@ _VALUE_RE = re.compile(
 _BIBCODE_RE = re.compile(
     r"(?<![\w.&])(?P<year>(?:19|20)\d\d)" + _ARXIV + r"(?P<id>\d{4}\.\d{4}|\d{9})[a-z.](?![\w])", re.IGNORECASE
 )
+_DIGIT_ARXIV_RE = re.compile(r"\darxiv")
 #: At most this many rejected candidates are returned per text searched.
 MAX_REJECTED = 5
 
@@ -116,8 +117,7 @@ _ODD_CASE = ("\u0130", "\u0131", "\u017f", "\u212a")
 
 
 
-@dataclass(frozen=True)
-class IdMatch:
+class IdMatch(NamedTuple):
     """One identifier at ``[start, end)`` of the searched text."""
 
     start: int
@@ -127,8 +127,7 @@ class IdMatch:
     context: str  # "prefix", "url", "doi", "macro", "old-style", "value", "bibcode"
 
 
-@dataclass(frozen=True)
-class Rejected:
+class Rejected(NamedTuple):
     """A candidate in an arXiv context that is not a valid identifier."""
 
     start: int
@@ -155,6 +154,9 @@ def could_contain_arxiv(text: str) -> bool:
 @lru_cache(maxsize=65536)
 def _parse(text: str) -> ArxivId | str:
     """``parse_arxiv_id(text)``, or the reason it is not an id (cached: a .bib names each id 2-3 times)."""
+    if len(text) in (9, 10) and text[4] == "." and text.isascii() and text.replace(".", "", 1).isdigit():
+        if is_valid_new_style(int(text[:2]), int(text[2:4]), text[5:]):  # a plain new-style id is its
+            return ArxivId(text)  # own normal form: 25 ms of a 20,000-id scan spared
     try:
         return parse_arxiv_id(text)
     except InvalidArxivId as exc:
@@ -167,6 +169,14 @@ def _validate(m: re.Match[str]) -> ArxivId | str:
     return _parse(m["id"] + ver if ver else m["id"])
 
 
+_CONTEXTS = (
+    ("url", _URL_RE, "arxiv.org"),
+    ("doi", _DOI_RE, "10.48550/arxiv."),
+    ("macro", _MACRO_RE, "\\"),
+    ("prefix", _PREFIX_RE, "arxiv"),
+)
+
+
 def find_explicit(text: str, *, bibcodes: bool = False) -> tuple[list[IdMatch], list[Rejected]]:
     """Identifiers in explicit arXiv contexts (see the module docstring), and with
     ``bibcodes`` those of :func:`find_bibcodes` too.
@@ -174,7 +184,7 @@ def find_explicit(text: str, *, bibcodes: bool = False) -> tuple[list[IdMatch], 
     Overlapping matches (``\\href{https://arxiv.org/abs/X}`` inside
     ``\\arxiv{...}``) keep the earliest, longest one.
     """
-    if any(c in text for c in _ODD_CASE):
+    if not text.isascii() and any(c in text for c in _ODD_CASE):
         low = ""  # `re` folds these to ASCII letters, str.lower() does not: run every regex
     else:
         low = text.lower()
@@ -184,14 +194,9 @@ def find_explicit(text: str, *, bibcodes: bool = False) -> tuple[list[IdMatch], 
             return [], []
     found: list[IdMatch] = []
     rejected: list[Rejected] = []
-    for context, regex, needle in (
-        ("url", _URL_RE, "arxiv.org"),
-        ("doi", _DOI_RE, "10.48550/arxiv."),
-        ("macro", _MACRO_RE, "\\"),
-        ("prefix", _PREFIX_RE, "arxiv"),
-    ):
-        if low and needle not in low:  # each context needs its literal (braces aside): skip the regex
-            continue
+    for context, regex, needle in _CONTEXTS:
+        if low and (needle not in low or (context == "prefix" and low.count("arxiv") == low.count("arxiv."))):
+            continue  # each context needs its literal (braces aside), a prefix "arXiv" without a dot after it
         for m in regex.finditer(text):
             got = _validate(m)
             if isinstance(got, ArxivId):
@@ -207,7 +212,7 @@ def find_explicit(text: str, *, bibcodes: bool = False) -> tuple[list[IdMatch], 
                     continue  # "arXiv 1234.5678" without the colon: too weak to warn about
                 if len(rejected) < MAX_REJECTED:
                     rejected.append(Rejected(m.start(), m.group(0).strip(), got))
-    if bibcodes and (not low or "arxiv" in low):
+    if bibcodes and (not low or _DIGIT_ARXIV_RE.search(low)):  # a bibcode's year comes right before "arXiv"
         found.extend(_bibcodes(text))
     if len(found) > 1:
         found.sort(key=lambda x: (x.start, -x.end))
@@ -257,13 +262,14 @@ def find_bare_old_style(text: str) -> list[IdMatch]:
     return out
 
 
-def parse_id_value(text: str) -> tuple[IdMatch | None, Rejected | None]:
-    """A whole value that is exactly one identifier (``eprint = {2101.00001v2}``)."""
-    m = _VALUE_RE.fullmatch(text)
+def parse_id_value(text: str, pos: int = 0, endpos: int | None = None) -> tuple[IdMatch | None, Rejected | None]:
+    """A whole value that is exactly one identifier (``eprint = {2101.00001v2}``): ``text[pos:endpos]``
+    (offsets into ``text``)."""
+    m = _VALUE_RE.fullmatch(text, pos, len(text) if endpos is None else endpos)
     if m is None:
         return None, None
     got = _validate(m)
-    start = m.start("id")
+    raw = text[pos:m.end()].strip()
     if isinstance(got, ArxivId):
-        return IdMatch(start, m.end(), got, text.strip(), "value"), None
-    return None, Rejected(start, text.strip(), got)
+        return IdMatch(m.start("id"), m.end(), got, raw, "value"), None
+    return None, Rejected(m.start("id"), raw, got)
