@@ -292,3 +292,34 @@ def test_a_lock_checked_out_with_crlf_line_ends_reads_and_verifies(tmp_path: Pat
     path.write_bytes(("\r\n".join(lines) + "\r\n").encode("utf-8"))
     lock = Lockfile.load(path)
     assert all(lock.verify_entry(e, trust_store_from()).ok for e in lock) and len(lock) == 3
+
+
+# -- the fast paths give what the slow ones give ------------------------------------------
+def test_the_pith_number_comparison_of_a_line_is_derive_pith_numbers(tmp_path: Path) -> None:
+    import hashlib
+
+    from pithtex.ids.pith_number import derive_suffix
+    from pithtex.resolve.lockfile import _digest_bits, _suffix_bits
+
+    for i in range(300):
+        digest = hashlib.sha256(str(i).encode()).digest()
+        other = hashlib.sha256(str(i + 1).encode()).digest()
+        assert _suffix_bits(derive_suffix(digest)) == _digest_bits(digest) != _digest_bits(other)
+        flipped = bytes([digest[16] ^ 0x40]) if i % 2 else bytes([digest[16] ^ 0x20])  # bits 130 and 131
+        assert (_digest_bits(digest[:16] + flipped + digest[17:]) == _digest_bits(digest)) == (i % 2 == 0)
+
+
+def test_a_verified_line_says_what_the_full_verifier_says(tmp_path: Path, test_key: TestKey) -> None:
+    key_file = test_key.write_key_file(tmp_path / "key.json")
+    path = tmp_path / "pith.lock"
+    _lock(path, test_key, ["2401.00001", "2401.00002"])
+    trust = trust_store_from([key_file])
+    lock = Lockfile.load(path)
+    for entry in lock:
+        fast, full = lock.verify_entry(entry, trust), lock._verify_in_full(entry, trust)
+        assert type(fast).__name__ == "VerifiedLine" and fast.ok and full.ok and fast.status == full.status
+        for name in ("kind", "pith_number", "canonical_sha256", "canonical_record", "source", "title", "key_id"):
+            assert getattr(fast, name) == getattr(full, name), name
+        assert fast.problems == [] and fast.unverified == [] and fast.summary() == full.summary()
+        assert fast.to_json("x")["checks"][0]["name"] == "lock_entry"
+        assert LockEntry.from_result(entry.requested, fast).line() == entry.line()
