@@ -579,15 +579,10 @@ class Lockfile:
 
     path: Path
     entries: dict[str, LockEntry] = field(default_factory=dict)
-    #: The exact bytes read (``None`` when the file did not exist): lets a
-    #: writer tell whether anything changed, and tests that nothing did.
-    original: bytes | None = None
     #: The ``lock_version`` of the file as read, when it was not the current one
     #: (the next :meth:`save` that writes, writes the current one).
     converted: int | None = None
     _dirty: bool = field(default=False, repr=False, compare=False)
-    #: How many entries the memo of verified lines vouched for in the last :meth:`verify_many`.
-    remembered: int = field(default=0, repr=False, compare=False)
 
     # -- reading ---------------------------------------------------------
     @classmethod
@@ -620,10 +615,10 @@ class Lockfile:
                 line = data.count(b"\n", 0, exc.start) + 1
                 raise InputError(f"{path}:{line}: malformed pith.lock: not UTF-8") from None
             entries, ordered = _read_v2(path, text)
-            return cls(path, entries, data, _dirty=not ordered)  # out of order (a merge): written back sorted
+            return cls(path, entries, _dirty=not ordered)  # out of order (a merge): written back sorted
         from pithtex.resolve.lockv1 import read_v1
 
-        return cls(path, read_v1(path, data, MAX_LOCK_BYTES), data, converted=1)
+        return cls(path, read_v1(path, data, MAX_LOCK_BYTES), converted=1)
 
     def get(self, arxiv: ArxivId) -> LockEntry | None:
         """The entry for an id exactly as cited (``2511.00066`` and ``2511.00066v4`` differ)."""
@@ -681,7 +676,6 @@ class Lockfile:
                 results[i] = _verified(entry, "remembered: this line verified before")
             else:
                 todo.append(i)
-        self.remembered = lines.hits if lines is not None else 0
         work = [entries[i] for i in todo]
         passed: bytes = b""
         half = len(work) // 2
@@ -797,6 +791,5 @@ class Lockfile:
 
         data = self.dumps()
         replace_file(self.path, data, make_parents=True)
-        self.original = data
         self._dirty = False
         return True
