@@ -324,3 +324,29 @@ def test_a_verified_line_says_what_the_full_verifier_says(tmp_path: Path, test_k
         assert fast.problems == [] and fast.unverified == [] and fast.summary() == full.summary()
         assert fast.to_json("x")["checks"][0]["name"] == "lock_entry"
         assert LockEntry.from_result(entry.requested, fast).line() == entry.line()
+
+
+def test_the_fast_read_of_a_line_gives_what_the_field_by_field_read_gives(tmp_path: Path, test_key: TestKey) -> None:
+    from pithtex.resolve.lockfile import _checked_entry
+
+    path = tmp_path / "pith.lock"
+    _lock(path, test_key, ["2401.00001", "2401.00002", "hep-th/9901001"])
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines.append(lines[1].replace('["2401.00001"', '["2401.00003v1"').replace('"id":"2401.00001"', '"id":"2401.00003"'))
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    for number, (key, fast) in enumerate(Lockfile.load(path).entries.items(), 2):
+        slow = _checked_entry(path, number, json.loads(lines[number - 1]), lines[number - 1])
+        assert fast._head is not None and slow._head is None and key == fast.key == slow.key
+        for name in ("requested", "source_version", "pith_number", "title", "key_id", "signature", "canonical_record",
+                     "state_sha256", "event_count", "canonical_sha256", "receipt", "signed_facts", "source"):
+            assert getattr(fast, name) == getattr(slow, name), name
+        assert fast == slow and fast.line() == slow.line() == lines[number - 1]
+
+
+def test_a_pith_number_of_a_year_out_of_range_is_a_malformed_line(tmp_path: Path, test_key: TestKey) -> None:
+    path = tmp_path / "pith.lock"
+    _lock(path, test_key, ["2401.00001"])
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace('","pith:2024:', '","pith:1990:'), encoding="utf-8")
+    with pytest.raises(InputError, match=r"pith.lock:2: malformed pith.lock: entry 2401.00001: year outside 1991-2999"):
+        Lockfile.load(path)

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Any, Literal
 
 from pithtex.ids.arxiv import ArxivId
@@ -169,15 +170,11 @@ class VerifiedLine(VerificationResult):
     def __init__(self, entry: Any, how: str | None = None) -> None:  # (not the dataclass's __init__)
         self._entry, self._how, self._checks = entry, how, None
 
-    pith_number = property(lambda self: self._entry.pith_number)  # type: ignore[assignment]
-    canonical_sha256 = property(lambda self: self._entry.canonical_sha256)  # type: ignore[assignment]
-    canonical_record = property(lambda self: self._entry.canonical_record)  # type: ignore[assignment]
-    receipt = property(lambda self: self._entry.receipt)  # type: ignore[assignment]
-    source = property(lambda self: self._entry.source)  # type: ignore[assignment]
-    title = property(lambda self: self._entry.title)  # type: ignore[assignment]
-    key_id = property(lambda self: self._entry.key_id)  # type: ignore[assignment]
+    pith_number, canonical_sha256, canonical_record, receipt, source, title, key_id = (  # type: ignore[assignment]
+        property(attrgetter(f"_entry.{name}")) for name in
+        ("pith_number", "canonical_sha256", "canonical_record", "receipt", "source", "title", "key_id"))
 
-    @property  # type: ignore[no-redef]
+    @property  # type: ignore[override]
     def checks(self) -> list[Check]:
         if self._checks is None:
             entry, how = self._entry, f" ({self._how})" if self._how else ""
