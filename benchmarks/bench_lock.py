@@ -9,9 +9,7 @@ the verification of its entries against a minimal `cryptography` loop.
    the cheapest plain decoding of those bytes. Target: within 1.5x;
 3. `Lockfile.verify_entry` on 2,000 entries (canonical form, SHA-256, Pith Number, title hash,
    Ed25519 under the trust store) against a loop that only hashes each record's bytes and
-   calls `Ed25519PublicKey.verify`. Target: within 1.3x;
-4. the same 2,000 verifications through `verify_entries` with two worker processes, for
-   large cold runs (see pithtex/resolve/lockfile.py).
+   calls `Ed25519PublicKey.verify`. Target: within 1.3x.
 
 The collector runs as under pithtex's command line (gc threshold 1,000,000, pithtex/cli.py).
 Rounds alternate (A B A B ...), and CPU time of this process is reported alongside wall

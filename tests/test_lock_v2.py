@@ -282,8 +282,9 @@ def test_verifying_many_entries_in_two_processes_says_what_one_does(
     # with the memo: the lines either process passed are remembered, the two changed ones are not
     first = [r.ok for r in lock.verify_many(entries, trust)]
     again = Lockfile.load(path)
-    warm = [r.ok for r in again.verify_many(list(again), trust)]
-    assert first == warm == one and again.remembered == n - 2
+    warm_results = again.verify_many(list(again), trust)
+    warm = [r.ok for r in warm_results]
+    assert first == warm == one and sum("(remembered:" in r.checks[-1].detail for r in warm_results) == n - 2
 
 
 def test_a_lock_checked_out_with_crlf_line_ends_reads_and_verifies(tmp_path: Path) -> None:
@@ -292,3 +293,60 @@ def test_a_lock_checked_out_with_crlf_line_ends_reads_and_verifies(tmp_path: Pat
     path.write_bytes(("\r\n".join(lines) + "\r\n").encode("utf-8"))
     lock = Lockfile.load(path)
     assert all(lock.verify_entry(e, trust_store_from()).ok for e in lock) and len(lock) == 3
+
+
+# -- the fast paths give what the slow ones give ------------------------------------------
+def test_the_pith_number_comparison_of_a_line_is_derive_pith_numbers(tmp_path: Path) -> None:
+    import hashlib
+
+    from pithtex.ids.pith_number import derive_suffix
+    from pithtex.resolve.lockfile import _digest_bits, _suffix_bits
+
+    for i in range(300):
+        digest = hashlib.sha256(str(i).encode()).digest()
+        other = hashlib.sha256(str(i + 1).encode()).digest()
+        assert _suffix_bits(derive_suffix(digest)) == _digest_bits(digest) != _digest_bits(other)
+        flipped = bytes([digest[16] ^ 0x40]) if i % 2 else bytes([digest[16] ^ 0x20])  # bits 130 and 131
+        assert (_digest_bits(digest[:16] + flipped + digest[17:]) == _digest_bits(digest)) == (i % 2 == 0)
+
+
+def test_a_verified_line_says_what_the_full_verifier_says(tmp_path: Path, test_key: TestKey) -> None:
+    key_file = test_key.write_key_file(tmp_path / "key.json")
+    path = tmp_path / "pith.lock"
+    _lock(path, test_key, ["2401.00001", "2401.00002"])
+    trust = trust_store_from([key_file])
+    lock = Lockfile.load(path)
+    for entry in lock:
+        fast, full = lock.verify_entry(entry, trust), lock._verify_in_full(entry, trust)
+        assert type(fast).__name__ == "VerifiedLine" and fast.ok and full.ok and fast.status == full.status
+        for name in ("kind", "pith_number", "canonical_sha256", "canonical_record", "source", "title", "key_id"):
+            assert getattr(fast, name) == getattr(full, name), name
+        assert fast.problems == [] and fast.unverified == [] and fast.summary() == full.summary()
+        assert fast.to_json("x")["checks"][0]["name"] == "lock_entry"
+        assert LockEntry.from_result(entry.requested, fast).line() == entry.line()
+
+
+def test_the_fast_read_of_a_line_gives_what_the_field_by_field_read_gives(tmp_path: Path, test_key: TestKey) -> None:
+    from pithtex.resolve.lockfile import _checked_entry
+
+    path = tmp_path / "pith.lock"
+    _lock(path, test_key, ["2401.00001", "2401.00002", "hep-th/9901001"])
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines.append(lines[1].replace('["2401.00001"', '["2401.00003v1"').replace('"id":"2401.00001"', '"id":"2401.00003"'))
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    for number, (key, fast) in enumerate(Lockfile.load(path).entries.items(), 2):
+        slow = _checked_entry(path, number, json.loads(lines[number - 1]), lines[number - 1])
+        assert fast._head is not None and slow._head is None and key == fast.key == slow.key
+        for name in ("requested", "source_version", "pith_number", "title", "key_id", "signature", "canonical_record",
+                     "state_sha256", "event_count", "canonical_sha256", "receipt", "signed_facts", "source"):
+            assert getattr(fast, name) == getattr(slow, name), name
+        assert fast == slow and fast.line() == slow.line() == lines[number - 1]
+
+
+def test_a_pith_number_of_a_year_out_of_range_is_a_malformed_line(tmp_path: Path, test_key: TestKey) -> None:
+    path = tmp_path / "pith.lock"
+    _lock(path, test_key, ["2401.00001"])
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace('","pith:2024:', '","pith:1990:'), encoding="utf-8")
+    with pytest.raises(InputError, match=r"pith.lock:2: malformed pith.lock: entry 2401.00001: year outside 1991-2999"):
+        Lockfile.load(path)

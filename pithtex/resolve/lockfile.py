@@ -80,13 +80,17 @@ HEADER = (
     'Pith Number, title, key id, signature, --deep state, signed canonical record]; written by pithtex"}'
 )
 _MAX_SAFE_INTEGER = 2**53 - 1
+_MIN_YEAR, _MAX_YEAR = f"{MIN_YEAR:04d}", f"{MAX_YEAR:04d}"  # compared as the line's four digits
 _CITED_RE = re.compile(r"(\d{4}\.\d{4,5}|[a-z][a-z-]*(?:\.[A-Z]{2})?/\d{7})(?:v([1-9]\d*))?", re.ASCII)
 _NUMBER_RE = re.compile(r"pith:(\d{4}):([A-Z2-7]{26})", re.ASCII)
 _SIG_RE = re.compile(r"[A-Za-z0-9+/]{86}==", re.ASCII)
 _HEX64 = re.compile(r"[0-9a-f]{64}", re.ASCII)
-#: The start of a canonical line: the id as cited and the Pith Number, read in one match.
-_HEAD_RE = re.compile(
-    r'\["((\d{4}\.\d{4,5}|[a-z][a-z-]*(?:\.[A-Z]{2})?/\d{7})(?:v([1-9]\d*))?)","pith:(\d{4}):([A-Z2-7]{26})",',
+#: The start of a plain v2 line up to its record: the id as cited and the Pith Number, read in one
+#: match, then a string or null (the title), a string (the key id), a signature, null (no --deep
+#: state) and the record's ``{``.
+_LINE_RE = re.compile(
+    r'\["((\d{4}\.\d{4,5}|[a-z][a-z-]*(?:\.[A-Z]{2})?/\d{7})(?:v([1-9]\d*))?)","pith:(\d{4}):([A-Z2-7]{26})",'
+    r'(?:null|"[^"\\]*(?:\\.[^"\\]*)*"),"[^"\\]*(?:\\.[^"\\]*)*","[A-Za-z0-9+/]{86}==",null,\{',
     re.ASCII,
 )
 _LONE_SURROGATE = re.compile(r"\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F])|(?<![0-9a-fA-F]{4})\\u[dD][c-fC-F]")
@@ -110,18 +114,22 @@ def lock_key(arxiv: ArxivId) -> str:
     return arxiv.versioned
 
 
-def _canonical(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+#: Canonical JSON (sorted keys, no spaces, UTF-8). One encoder: ``json.dumps`` with these options
+#: builds one per call, 1 of the 2.7 us a lock line's head costs.
+_canonical = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode
 
 
 class LockEntry:
     """One resolved citation. ``requested`` is the id as cited (version or not).
 
     ``canonical_sha256`` and ``receipt`` are computed when first asked for in
-    an entry read from a v2 lock (which keeps the signature and key id only).
+    an entry read from a v2 lock (which keeps the signature and key id only), and so are
+    ``requested`` and ``pith_number``, from the match of its line's start (``_head``): two
+    objects fewer per entry when loading, 25 of the 95 ms a 20,000-entry read spent beyond
+    ``json.loads`` (benchmarks/bench_lock.py, issue 17).
     """
 
-    __slots__ = ("requested", "source_version", "pith_number", "_digest", "canonical_record", "_receipt",
+    __slots__ = ("_requested", "source_version", "_number", "_head", "_digest", "canonical_record", "_receipt",
                  "key_id", "title", "state_sha256", "event_count", "_signature", "_line")
 
     def __init__(
@@ -140,9 +148,10 @@ class LockEntry:
         signature: str | None = None,
         line: str | None = None,
     ) -> None:
-        self.requested = requested
+        self._requested = requested
         self.source_version = source_version
-        self.pith_number = pith_number
+        self._number = pith_number
+        self._head = None
         self._digest = canonical_sha256
         self.canonical_record = canonical_record
         self._receipt = receipt
@@ -155,8 +164,23 @@ class LockEntry:
         self._line = line
 
     @property
+    def requested(self) -> ArxivId:
+        if self._requested is None:  # parts the line's regex checked (ArxivId's __init__ costs 0.3 us)
+            version = self._head[3]
+            self._requested = arxiv = object.__new__(ArxivId)
+            arxiv.__dict__.update(id=self._head[2], version=int(version) if version else None)
+        return self._requested
+
+    @property
+    def pith_number(self) -> PithNumber:
+        if self._number is None:  # parts the line's regex and the year range checked
+            self._number = number = object.__new__(PithNumber)
+            number.__dict__.update(year=int(self._head[4]), suffix=self._head[5])
+        return self._number
+
+    @property
     def key(self) -> str:
-        return lock_key(self.requested)
+        return self._head[1] if self._head is not None else lock_key(self.requested)
 
     @property
     def source(self) -> ArxivId:
@@ -200,10 +224,10 @@ class LockEntry:
     def signed_facts(self) -> tuple[Any, Any, Any]:
         """``(source id, source version, title_canon_sha256)`` as the signed canonical record
         gives them, for the cross-checks; raises ``KeyError`` when the record lacks them."""
-        facts = _signed_facts(self.canonical_record)
-        if facts is None:
+        source, metadata = self.canonical_record.get("source"), self.canonical_record.get("metadata")
+        if not isinstance(source, dict) or "id" not in source or not isinstance(metadata, dict) or "title_canon_sha256" not in metadata:
             raise KeyError("the canonical record lacks source.id or metadata.title_canon_sha256")
-        return facts
+        return source["id"], source.get("version"), metadata["title_canon_sha256"]
 
     def row(self) -> list[Any]:
         """The entry's line as values (see the module doc)."""
@@ -296,16 +320,6 @@ class LockEntry:
         )
 
 
-def _signed_facts(record: Mapping[str, Any]) -> tuple[Any, Any, Any] | None:
-    """See :attr:`LockEntry.signed_facts`; None when the record lacks them."""
-    source, metadata = record.get("source"), record.get("metadata")
-    if not isinstance(source, dict) or "id" not in source:
-        return None
-    if not isinstance(metadata, dict) or "title_canon_sha256" not in metadata:
-        return None
-    return source["id"], source.get("version"), metadata["title_canon_sha256"]
-
-
 # -- reading v2 --------------------------------------------------------------
 def _reject_float(text: str) -> Any:
     raise ValueError(f"floating-point number {text} is not allowed")
@@ -333,20 +347,23 @@ def _bad_line(path: Path, number: int, reason: str) -> InputError:
 
 
 def _read_v2(path: Path, text: str) -> tuple[dict[str, LockEntry], bool]:
-    """The entries of a v2 lock, and whether its lines were in order."""
+    """The entries of a v2 lock, and whether its lines were in order. One ``json.loads`` of all
+    lines, then a regex over each line's start (:data:`_LINE_RE`) that vouches for the types of
+    its first six values; a line it does not fit is checked field by field, for the reason."""
     if "\r" in text:  # a checkout with CRLF line ends (git's autocrlf): the lines are the same
         text = text.replace("\r\n", "\n")
-    header, _, body = text.partition("\n")
+    lines = text.split("\n")  # (no copy of the body: partition and slicing cost 5 ms each here)
+    header = lines.pop(0)
     try:
         head = json.loads(header)
     except ValueError:
         head = None
     if not isinstance(head, dict) or head.get("lock_version") != LOCK_VERSION:
         raise InputError(f"{path}:1: malformed pith.lock: the first line is not a lock_version 2 header")
-    if body.endswith("\n"):
-        body = body[:-1]
-    lines = body.split("\n") if body else []
-    if (("\\ud" in body or "\\uD" in body) and _LONE_SURROGATE.search(body)) or "" in lines:
+    if lines and not lines[-1]:
+        lines.pop()
+    # (a lone surrogate needs a backslash: most locks have none, and a one-byte search is cheap)
+    if ("\\" in text and ("\\ud" in text or "\\uD" in text) and _LONE_SURROGATE.search(text)) or "" in lines:
         for number, line in enumerate(lines, 2):
             if not line:
                 raise _bad_line(path, number, "an empty line")
@@ -365,60 +382,48 @@ def _read_v2(path: Path, text: str) -> tuple[dict[str, LockEntry], bool]:
             except (ValueError, RecursionError) as exc:
                 raise _bad_line(path, number, str(exc) or "nested too deeply") from None
         raise _bad_line(path, 2, "a line holds more than one value")  # pragma: no cover - "[1],[2]" on one line
-    entries: dict[str, LockEntry] = {}
-    previous = ""
-    ordered = True
-    for number, (row, line) in enumerate(zip(rows, lines), 2):
-        entry = _entry(path, number, row, line)
-        key = entry.key
-        if key in entries:
-            first = 2 + list(entries).index(key)
+    keys: list[str] = []
+    objects: list[LockEntry] = []
+    new, match = object.__new__, _LINE_RE.match
+    for row, line, m in zip(rows, lines, map(match, lines)):
+        record = row[6] if m is not None and type(row) is list and len(row) == 7 else None
+        source = record.get("source") if type(record) is dict else None
+        locked = source.get("version") if type(source) is dict else None
+        version = m[3] if m is not None else None
+        if (
+            type(locked) is not int or locked < 1 or (version is not None and int(version) != locked)
+            or not _MIN_YEAR <= m[4] <= _MAX_YEAR
+        ):
+            try:
+                entry = _checked_entry(path, len(keys) + 2, row, line)
+            except InputError:
+                _refuse_repeats(path, keys)  # a repeated id on an earlier line is said first
+                raise
+            keys.append(entry.key)
+        else:  # the regex vouches for the types of the first six values (a dict follows them)
+            keys.append(m[1])
+            entry = new(LockEntry)
+            entry._head, entry.source_version, entry._line = m, locked, line
+            entry._requested = entry._number = entry._digest = entry._receipt = None
+            entry.state_sha256 = entry.event_count = None
+            _, _, entry.title, entry.key_id, entry._signature, _, entry.canonical_record = row
+        objects.append(entry)
+    entries = dict(zip(keys, objects))
+    if len(entries) != len(keys):
+        _refuse_repeats(path, keys)
+    return entries, keys == sorted(keys)
+
+
+def _refuse_repeats(path: Path, keys: list[str]) -> None:
+    """Raise for the first line of ``keys`` (from line 2) whose id an earlier line has."""
+    first: dict[str, int] = {}
+    for number, key in enumerate(keys, 2):
+        if key in first:
             raise InputError(
-                f"{path}:{number}: malformed pith.lock: {key} is on line {first} already",
+                f"{path}:{number}: malformed pith.lock: {key} is on line {first[key]} already",
                 hint="a merge kept two versions of the entry: delete both and run 'pithtex resolve'",
             )
-        if key < previous:
-            ordered = False
-        previous = key
-        entries[key] = entry
-    return entries, ordered
-
-
-def _entry(path: Path, number: int, row: Any, line: str) -> LockEntry:
-    head = _HEAD_RE.match(line)
-    if head is None or type(row) is not list or len(row) != 7:
-        return _checked_entry(path, number, row, line)
-    _cited, _pith, title, key_id, signature, deep, record = row
-    source = record.get("source") if type(record) is dict else None
-    locked = source.get("version") if type(source) is dict else None
-    version = head[3]
-    if (
-        (title is not None and type(title) is not str) or type(key_id) is not str or deep is not None
-        or type(signature) is not str or not _SIG_RE.fullmatch(signature)
-        or type(locked) is not int or locked < 1 or (version is not None and int(version) != locked)
-    ):
-        return _checked_entry(path, number, row, line)
-    entry = LockEntry.__new__(LockEntry)
-    entry.requested = ArxivId(head[2], int(version) if version else None)
-    entry.source_version = locked
-    entry.pith_number = _pith_number(int(head[4]), head[5])
-    entry._digest = entry._receipt = entry.state_sha256 = entry.event_count = None
-    entry.canonical_record = record
-    entry.key_id = key_id
-    entry.title = title
-    entry._signature = signature
-    entry._line = line
-    return entry
-
-
-def _pith_number(year: int, suffix: str) -> PithNumber:
-    """A Pith Number whose suffix a regex has checked already (its constructor checks again)."""
-    if not MIN_YEAR <= year <= MAX_YEAR:
-        return PithNumber(year, suffix)  # raises, with the reason
-    number = object.__new__(PithNumber)
-    object.__setattr__(number, "year", year)
-    object.__setattr__(number, "suffix", suffix)
-    return number
+        first[key] = number
 
 
 def _checked_entry(path: Path, number: int, row: Any, line: str) -> LockEntry:
@@ -467,28 +472,18 @@ def _checked_entry(path: Path, number: int, row: Any, line: str) -> LockEntry:
 
 
 # -- verifying ---------------------------------------------------------------
-def _verify_line(entry: LockEntry, line: str, trust: TrustStore) -> VerificationResult | None:
-    """The verdict on an entry read from a v2 line when everything holds, in one pass over its
-    bytes; None when anything does not (then the full verifier says why)."""
-    from pithtex.ids.pith_number import InvalidPithNumber, derive_pith_number
+def _verify_line(entry: LockEntry, line: str, trust: TrustStore) -> bool:
+    """Whether an entry read from a v2 line verifies, in one pass over its bytes (False when
+    anything does not hold: then the full verifier says why)."""
     from pithtex.verify.checks import decode_signature_b64, is_sha256_hex, is_timestamp, title_matches
-    from pithtex.verify.result import Check, VerificationResult
 
-    row = entry.row()
-    try:
-        if _canonical(row) != line:
-            return None  # not in canonical form: the full verifier names what
-        deep = "null" if row[5] is None else _canonical(row[5])
-    except (TypeError, ValueError):
-        return None
     record = entry.canonical_record
-    # The line is canonical, so the record's bytes follow the signature and the --deep state.
-    # (Were the signature's text also in the title, this would slice wrongly, fail, and the
-    # full verifier would decide.)
-    at = line.find(f'"{entry.signature}",{deep},{{')
-    if at < 0:
-        return None
-    body = line[at + len(entry.signature or "") + len(deep) + 4:-1]
+    try:
+        body = _canonical(record)
+        if line != f"{_canonical(entry.row()[:6])[:-1]},{body}]":
+            return False  # not in canonical form: the full verifier names what
+    except (TypeError, ValueError):
+        return False
     source, meta = record.get("source"), record.get("metadata")
     if (
         record.get("schema_version") != "1.0" or type(source) is not dict or type(meta) is not dict
@@ -497,50 +492,43 @@ def _verify_line(entry: LockEntry, line: str, trust: TrustStore) -> Verification
         or not is_sha256_hex(meta.get("title_canon_sha256")) or not is_sha256_hex(meta.get("abstract_canon_sha256"))
         or not is_timestamp(meta.get("submitted_at"))
     ):
-        return None
+        return False
     cats = meta.get("cross_cats_sorted")
     if type(cats) is not list or not all(type(c) is str for c in cats) or cats != sorted(cats):
-        return None
+        return False
     digest = hashlib.sha256(body.encode("utf-8")).digest()
-    try:
-        number = derive_pith_number(digest, meta["submitted_at"])
-    except (InvalidPithNumber, ValueError):
-        return None
+    number = entry.pith_number  # a valid one: its year in range, its suffix 26 base32 characters
+    if int(meta["submitted_at"][:4]) != number.year or _suffix_bits(number.suffix) != _digest_bits(digest):
+        return False  # (derive_pith_number's base32 is pure Python: 5 us; tests/test_lock_v2.py compares)
     key = trust.get(entry.key_id)
     signature = decode_signature_b64(entry.signature)
-    if number != entry.pith_number or key is None or signature is None or not key.verify(signature, digest):
-        return None
+    if key is None or signature is None or not key.verify(signature, digest):
+        return False
     if entry.title is not None and title_matches(entry.title, meta["title_canon_sha256"]) is not True:
-        return None  # a title that cannot be confirmed: the full verifier says so
+        return False  # a title that cannot be confirmed: the full verifier says so
     entry._digest = digest.hex()
-    return VerificationResult.from_checks(
-        "record",
-        [Check("lock_entry", True, f"digest, Pith Number {number.full}, title hash and Ed25519 signature under "
-                                   f"{key.key_id} verified for {entry.source}")],
-        pith_number=number, canonical_sha256=entry._digest, canonical_record=record, receipt=entry.receipt,
-        source=entry.source, title=entry.title, key_id=key.key_id,
-    )
+    return True
+
+
+_BASE32_BITS = {ord(c): f"{i:05b}" for i, c in enumerate("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")}
+
+
+def _suffix_bits(suffix: str) -> int:
+    """The 130 bits a Pith Number's suffix spells."""
+    return int(suffix.translate(_BASE32_BITS), 2)
+
+
+def _digest_bits(digest: bytes) -> int:
+    """The first 130 bits of a digest: what its Pith Number's suffix spells."""
+    return int.from_bytes(digest[:17], "big") >> 6
 
 
 def _verified(entry: LockEntry, how: str) -> VerificationResult:
     """The result for an entry whose line :func:`_verify_line` passed elsewhere: ``how`` says where
     (a second process, or this user's memo of verified lines)."""
-    from pithtex.verify.result import Check, VerificationResult
+    from pithtex.verify.result import VerifiedLine
 
-    if entry._digest is None and entry._line is not None:  # the record's bytes, as _verify_line hashes them
-        deep = entry.row()[5]
-        mark = f'"{entry.signature}",{"null" if deep is None else _canonical(deep)},{{'
-        at = entry._line.find(mark)
-        if at >= 0:
-            entry._digest = hashlib.sha256(entry._line[at + len(mark) - 1:-1].encode("utf-8")).hexdigest()
-    source = entry.source
-    return VerificationResult.from_checks(
-        "record",
-        [Check("lock_entry", True, f"digest, Pith Number {entry.pith_number.full}, title hash and Ed25519 signature "
-                                   f"under {entry.key_id} verified for {source} ({how})")],
-        pith_number=entry.pith_number, canonical_sha256=entry.canonical_sha256, canonical_record=entry.canonical_record,
-        receipt=entry.receipt, source=source, title=entry.title, key_id=entry.key_id,
-    )
+    return VerifiedLine(entry, how)
 
 
 #: What a forked verifier works on: set just before the fork, read by the child.
@@ -552,7 +540,7 @@ def _verify_part(start: int, stop: int) -> bytes:
     assert _WORK is not None
     entries, trust = _WORK
     return bytes(
-        e._line is not None and _verify_line(e, e._line, trust) is not None for e in entries[start:stop]
+        e._line is not None and _verify_line(e, e._line, trust) for e in entries[start:stop]
     )
 
 
@@ -577,15 +565,10 @@ class Lockfile:
 
     path: Path
     entries: dict[str, LockEntry] = field(default_factory=dict)
-    #: The exact bytes read (``None`` when the file did not exist): lets a
-    #: writer tell whether anything changed, and tests that nothing did.
-    original: bytes | None = None
     #: The ``lock_version`` of the file as read, when it was not the current one
     #: (the next :meth:`save` that writes, writes the current one).
     converted: int | None = None
     _dirty: bool = field(default=False, repr=False, compare=False)
-    #: How many entries the memo of verified lines vouched for in the last :meth:`verify_many`.
-    remembered: int = field(default=0, repr=False, compare=False)
 
     # -- reading ---------------------------------------------------------
     @classmethod
@@ -598,8 +581,6 @@ class Lockfile:
             return cls(path)
         if not data.strip():
             raise InputError(f"{path}:1: empty lock file", hint="delete it to start afresh")
-        if len(data) > MAX_LOCK_BYTES:
-            raise InputError(f"{path}:1: malformed pith.lock: larger than {MAX_LOCK_BYTES} bytes")
         if data.startswith(b'{"lock_version":') and not data.startswith(b'{"lock_version":2'):
             head = data.split(b"\n", 1)[0]
             try:
@@ -618,10 +599,10 @@ class Lockfile:
                 line = data.count(b"\n", 0, exc.start) + 1
                 raise InputError(f"{path}:{line}: malformed pith.lock: not UTF-8") from None
             entries, ordered = _read_v2(path, text)
-            return cls(path, entries, data, _dirty=not ordered)  # out of order (a merge): written back sorted
+            return cls(path, entries, _dirty=not ordered)  # out of order (a merge): written back sorted
         from pithtex.resolve.lockv1 import read_v1
 
-        return cls(path, read_v1(path, data, MAX_LOCK_BYTES), data, converted=1)
+        return cls(path, read_v1(path, data, MAX_LOCK_BYTES), converted=1)
 
     def get(self, arxiv: ArxivId) -> LockEntry | None:
         """The entry for an id exactly as cited (``2511.00066`` and ``2511.00066v4`` differ)."""
@@ -651,10 +632,10 @@ class Lockfile:
 
     def _verify_one(self, entry: LockEntry, trust: TrustStore) -> tuple[VerificationResult, bool]:
         """The result, and whether the entry's line passed the one-pass verification."""
-        if entry._line is not None:
-            result = _verify_line(entry, entry._line, trust)
-            if result is not None:
-                return result, True
+        if entry._line is not None and _verify_line(entry, entry._line, trust):
+            from pithtex.verify.result import VerifiedLine
+
+            return VerifiedLine(entry), True
         return self._verify_in_full(entry, trust), False
 
     def verify_many(
@@ -679,7 +660,6 @@ class Lockfile:
                 results[i] = _verified(entry, "remembered: this line verified before")
             else:
                 todo.append(i)
-        self.remembered = lines.hits if lines is not None else 0
         work = [entries[i] for i in todo]
         passed: bytes = b""
         half = len(work) // 2
@@ -765,8 +745,6 @@ class Lockfile:
         of this lock's absolute path), not beside the sources: a run must
         leave nothing behind in the paper's directory.
         """
-        import hashlib
-
         from pithtex.resolve.cache import default_cache_dir
         from pithtex.resolve.flock import FileLock
 
@@ -795,6 +773,5 @@ class Lockfile:
 
         data = self.dumps()
         replace_file(self.path, data, make_parents=True)
-        self.original = data
         self._dirty = False
         return True

@@ -60,8 +60,6 @@ class VerifiedLines:
         self.scope = hashlib.sha256("\0".join([pithtex.__version__, str(RULES), *keys]).encode()).hexdigest()
         name = hashlib.sha256(self.lock_path.encode("utf-8", "surrogateescape")).hexdigest()[:32]
         self.path = localmac.state_dir() / "verified-lines" / name
-        #: How many lines this memo vouched for (for tests and benchmarks).
-        self.hits = 0
         self._new: set[str] = set()
         self._known = self._read()
 
@@ -85,10 +83,7 @@ class VerifiedLines:
 
     def vouches(self, line: str) -> bool:
         """Whether ``line`` verified before, under these keys and this pithtex."""
-        if self._known and _line_hash(line) in self._known:
-            self.hits += 1
-            return True
-        return False
+        return bool(self._known) and _line_hash(line) in self._known
 
     def remember(self, line: str) -> None:
         """Note that ``line`` passed the one-pass verification in this run."""
