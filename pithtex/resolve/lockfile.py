@@ -167,8 +167,7 @@ class LockEntry:
     def requested(self) -> ArxivId:
         if self._requested is None:  # parts the line's regex checked (ArxivId's __init__ costs 0.3 us)
             version = self._head[3]
-            self._requested = arxiv = object.__new__(ArxivId)
-            arxiv.__dict__.update(id=self._head[2], version=int(version) if version else None)
+            self._requested = tuple.__new__(ArxivId, (self._head[2], int(version) if version else None))
         return self._requested
 
     @property
