@@ -497,3 +497,27 @@ def test_an_unreachable_registry_ends_with_the_first_id_that_gives_up(
     said = [line for line in run.err.splitlines() if "cannot reach" in line]
     assert len(said) == 1 and "gave up after 5 attempts" in said[0]
     assert paper.state() == before
+
+
+# -- credentials --------------------------------------------------------------
+def test_credentials_in_the_registry_url_are_sent_as_basic_auth(paper: Paper, capsys: pytest.CaptureFixture[str]) -> None:
+    """A private mirror at ``http://user:token@host/``: every request (pointer, then record)
+    carries the credentials; the output never shows them."""
+    seen: list[str | None] = []
+
+    def with_auth(behaviour: Any) -> Any:
+        def behave(handler: Any) -> None:
+            seen.append(handler.headers.get("Authorization"))
+            behaviour(handler)
+
+        return behave
+
+    with FaultRegistry() as registry:
+        registry.route("resolve:2511.00066", with_auth(json_doc({"pith_number": REAL["pith_number"], "arxiv": "2511.00066"})))
+        registry.route(RECORD_PATH, with_auth(json_doc(REAL)))
+        url = registry.url.replace("http://", "http://reader:s%40cret@")
+        run = resolve(capsys, paper, url)
+    assert run.code == 0, (run.out, run.err)
+    expected = "Basic " + __import__("base64").b64encode(b"reader:s@cret").decode()
+    assert seen == [expected, expected]
+    assert "s%40cret" not in run.out + run.err and "s@cret" not in run.out + run.err

@@ -243,14 +243,29 @@ def _same_origin(a: str, b: str) -> bool:
 _HEADERS = (("User-Agent", USER_AGENT), ("Accept", "application/json"), ("Accept-Encoding", "gzip, deflate"))
 
 
+def _headers(url: str) -> tuple[tuple[str, str], ...]:
+    """The request headers, with HTTP Basic credentials when the URL carries them
+    (``https://user:token@mirror.example/``, a private mirror): the transport does not
+    read them from the URL as ``httpx.AsyncClient`` did. Redirects stay on the URL's
+    origin (:func:`_same_origin`), so the credentials never go to another host."""
+    parts = urlsplit(url)
+    if parts.username is None:
+        return _HEADERS
+    import base64
+    from urllib.parse import unquote
+
+    pair = f"{unquote(parts.username)}:{unquote(parts.password or '')}".encode()
+    return (*_HEADERS, ("Authorization", "Basic " + base64.b64encode(pair).decode("ascii")))
+
+
 async def _attempt(transport: httpx.AsyncHTTPTransport, url: str, limits: HttpLimits) -> bytes:
     import httpx
 
     timeouts = dict.fromkeys(("read", "write", "pool"), limits.read_timeout) | {"connect": limits.connect_timeout}
-    current = url
+    current, headers = url, _headers(url)
     for _ in range(MAX_REDIRECTS + 1):
         try:
-            request = httpx.Request("GET", current, headers=_HEADERS, extensions={"timeout": timeouts})
+            request = httpx.Request("GET", current, headers=headers, extensions={"timeout": timeouts})
             response = await transport.handle_async_request(request)
             try:
                 status = response.status_code
