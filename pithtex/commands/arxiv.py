@@ -2,11 +2,9 @@
 
 First the paper is built (``latexmk -pdf -recorder``: latexmk does nothing
 when the PDF is up to date; ``--no-build`` uses the ``.fls`` as it is), then
-the upload is taken from the files that build read (:mod:`pithtex.submit.plan`):
-the paper's sources and figures, ``pith.sty``, each ``.pith`` file, the
-``.bbl`` named after the main file, and an ``00README.json`` naming the
-compiler (:mod:`pithtex.submit.readme`). Never ``pith.lock``, the ``.bib``,
-caches, hidden files or files the build did not read.
+the upload is taken from the files that build read (:mod:`pithtex.submit.plan`
+says which), with an ``00README.json`` naming the compiler
+(:mod:`pithtex.submit.readme`).
 
 Exit status: 0 the upload was written (and its files listed on stdout),
 1 a problem (the build failed, or a badge or a file would be missing on

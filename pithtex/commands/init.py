@@ -185,17 +185,15 @@ def _latexmkrc(directory: Path, main: str) -> None:
 
 def _sty(directory: Path) -> None:
     import pithtex
-    from pithtex.write.sty import STY_NAME, compare_versions, installed_version, render_sty
+    from pithtex.write.sty import STY_NAME, compare_versions, installed_version, write_sty
 
     target = directory / STY_NAME
     theirs = installed_version(target)
     if theirs is not None and compare_versions(theirs, pithtex.__version__) == 1:
         _say(target, f"kept (written by pithtex {theirs}, newer than this {pithtex.__version__})")
         return
-    from pithtex.write.atomic import write_if_changed
-
     existed = target.exists()
-    written = write_if_changed(target, render_sty().encode("utf-8"))
+    written = write_sty(directory)
     _say(target, ("update" if existed else "create") if written else "up to date")
 
 
@@ -227,23 +225,22 @@ def _first_resolve(main: Path, args: argparse.Namespace) -> int:
     if not ids:
         _say(main, "cites no arXiv paper yet: nothing to resolve")
         return 0
+    done = 0
     try:
         report = resolve_ids(ids, loaded.settings)
     except OSError as exc:  # pragma: no cover - the resolver reports network failures itself
-        report = None
         reason = str(exc)
-    if report is not None and report.security:
-        for r in report.resolutions:
-            if r.status == "rejected":
-                print(f"pithtex: {r.line()}", file=sys.stderr)
-        return 1
-    failed = [] if report is None else [r for r in report.resolutions if not r.ok]
-    if report is not None and not failed:
-        _say(lock, f"{len(report.resolutions)} arXiv id(s) resolved and verified")
-        return 0
-    if report is not None:
-        reason = failed[0].line()
-    done = 0 if report is None else len(report.resolutions) - len(failed)
+    else:
+        if report.security:
+            for r in report.resolutions:
+                if r.status == "rejected":
+                    print(f"pithtex: {r.line()}", file=sys.stderr)
+            return 1
+        failed = [r for r in report.resolutions if not r.ok]
+        if not failed:
+            _say(lock, f"{len(report.resolutions)} arXiv id(s) resolved and verified")
+            return 0
+        done, reason = len(report.resolutions) - len(failed), failed[0].line()
     print(
         f"pithtex: warning: {lock}: the first resolve did not finish ({done} of {len(ids)} verified; {reason}); "
         f"everything else is set up: run 'pithtex resolve {main}' when the registry can be reached",

@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any
 
 from pithtex.errors import UsageError
 
@@ -73,7 +72,7 @@ def _read(path: str) -> bytes:
         return handle.read(MAX_DOCUMENT_BYTES + _READ_LIMIT_SLACK)
 
 
-def _unreadable(path: str, exc: OSError) -> str:
+def _unreadable(exc: OSError) -> str:
     if isinstance(exc, IsADirectoryError):
         return "is a directory"
     if isinstance(exc, FileNotFoundError):
@@ -89,7 +88,7 @@ def run(args: argparse.Namespace) -> int:
 
     trust = trust_store_from(args.trust_key)
     if args.paths.count("-") > 1:
-        raise UsageError("'-' (stdin) can be given only once", hint="pass each file once") from None
+        raise UsageError("'-' (stdin) can be given only once", hint="pass each file once")
     exit_code = 0
     for path in args.paths:
         shown = "<stdin>" if path == "-" else path
@@ -97,18 +96,14 @@ def run(args: argparse.Namespace) -> int:
             data = _read(path)
         except OSError as exc:
             # Not a verdict on the content: no JSON object, one line on stderr, exit 2.
-            print(f"pithtex: {shown}: cannot read: {_unreadable(path, exc)}", file=sys.stderr)
+            print(f"pithtex: {shown}: cannot read: {_unreadable(exc)}", file=sys.stderr)
             exit_code = 2
             continue
         result = verify_json_bytes(data, trust)
         if args.json:
-            _print_json(result.to_json(shown))
+            print(json.dumps(result.to_json(shown), ensure_ascii=False))
         else:
             print(f"{shown}: {result.summary()}")
         if not result.acceptable and exit_code == 0:
             exit_code = 1
     return exit_code
-
-
-def _print_json(obj: dict[str, Any]) -> None:
-    print(json.dumps(obj, ensure_ascii=False, sort_keys=False))

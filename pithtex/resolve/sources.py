@@ -66,8 +66,6 @@ class Source:
 class HttpSource(Source):
     """A pith.science-compatible registry (or a mirror on any web server)."""
 
-    origin = "registry"
-
     def __init__(self, base_url: str, limits: HttpLimits, concurrency: int) -> None:
         self.base = base_url.rstrip("/")
         parts = urlsplit(self.base)
@@ -180,7 +178,7 @@ def _looks_like_document(value: Any) -> bool:
     )
 
 
-def _walk(value: Any, depth: int = 0) -> Iterator[Any]:
+def _walk(value: Any) -> Iterator[Any]:
     """Breadth-first over nested dicts/lists, a few levels deep."""
     level = [value]
     for _ in range(5):

@@ -112,10 +112,8 @@ def _first_difference(a: Any, b: Any, path: str = "state") -> str:
 
 
 def check_state(checks: Checks, bundle: dict[str, Any], outcomes: list[EventOutcome]) -> str | None:
-    """Compare the bundle's ``state`` with the state recomputed from its events.
-
-    Returns the state_sha256 when the stored state was confirmed.
-    """
+    """Compare the bundle's ``state`` with the state recomputed from its events: its
+    state_sha256 when the stored state was confirmed."""
     stored = bundle.get("state")
     if not isinstance(stored, dict):
         checks.failed("state.shape", "state is missing or not an object")
