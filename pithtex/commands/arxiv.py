@@ -91,7 +91,7 @@ def run(args: argparse.Namespace) -> int:
 
     from pithtex.submit.readme import README_NAME, render_readme
 
-    members = {name: _read(upload.files[name]) for name in upload.names()}
+    members = {name: _read(path) for name, path in sorted(upload.files.items())}
     members[README_NAME] = render_readme(upload.main, upload.compiler, [n for n in members if n.endswith(".pith")])
     if tarball:
         from pithtex.submit.tarball import build_tar_gz

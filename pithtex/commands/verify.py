@@ -56,9 +56,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def _read(path: str) -> bytes:
     """The input's bytes; raises ``OSError`` (with a reason) when unreadable."""
-    from pithtex.verify.canonical import MAX_DOCUMENT_BYTES
-
     from pithtex.readfile import Unreadable, open_regular
+    from pithtex.verify.canonical import MAX_DOCUMENT_BYTES
 
     if path == "-":
         return sys.stdin.buffer.read(MAX_DOCUMENT_BYTES + _READ_LIMIT_SLACK)

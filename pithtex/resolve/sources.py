@@ -216,11 +216,7 @@ def interpret_resolve(body: bytes) -> ResolveAnswer:
     except (UnicodeDecodeError, ValueError, RecursionError):
         snippet = body[:40].decode("utf-8", errors="replace").replace("\n", " ")
         raise FetchError(f"resolve endpoint returned a body that is not JSON ({snippet!r}...)") from None
-    document = None
-    for node in _walk(doc):
-        if _looks_like_document(node):
-            document = node
-            break
+    document = next((node for node in _walk(doc) if _looks_like_document(node)), None)
     if document is not None and document is doc:
         # The whole response is a record or bundle: the caller verifies the bytes.
         suffix = _FULL_RE.fullmatch(doc.get("pith_number", "")) if isinstance(doc.get("pith_number"), str) else None

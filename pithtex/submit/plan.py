@@ -94,9 +94,6 @@ class Upload:
     problems: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
-    def names(self) -> list[str]:
-        return sorted(self.files)
-
 
 def _under(path: Path, roots: Sequence[Path]) -> bool:
     return any(path == r or r in path.parents for r in roots)

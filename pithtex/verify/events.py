@@ -123,9 +123,7 @@ def check_event(
     )
     signer = event.get("signer")
     if isinstance(signer, dict) and isinstance(signature, dict):
-        same_signer = signer.get("key_id") == signature.get("key_id") and signer.get(
-            "public_key_fingerprint"
-        ) == signature.get("public_key_fingerprint")
+        same_signer = all(signer.get(k) == signature.get(k) for k in ("key_id", "public_key_fingerprint"))
         mine.expect(
             f"{at}.signer",
             same_signer,
