@@ -197,7 +197,7 @@ def _write_directory(output: Path, members: dict[str, bytes]) -> None:
     """Fill a new directory beside ``output``, then rename it into place (all or nothing)."""
     import tempfile
 
-    parent = output.parent if str(output.parent) else Path(".")
+    parent = output.parent
     try:
         parent.mkdir(parents=True, exist_ok=True)
         temp = Path(tempfile.mkdtemp(prefix=f".{output.name}.", dir=parent))

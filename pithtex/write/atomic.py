@@ -209,9 +209,16 @@ def replace_file(
 
 
 # -- the policy for users' files -------------------------------------------
-def _real_target(path: Path) -> Path:
-    """Where writing ``path`` must go: through any symbolic links to the file they name."""
-    return Path(os.path.realpath(path)) if path.is_symlink() else path
+def _target_of(given: Path) -> tuple[Path, os.stat_result | None]:
+    """Where writing ``given`` must go (through any symbolic links to the file they name),
+    and its stat (None: no file there yet)."""
+    target = Path(os.path.realpath(given)) if given.is_symlink() else given
+    try:
+        return target, os.stat(target)
+    except FileNotFoundError:
+        return target, None
+    except OSError as exc:
+        raise _explain(given, exc) from None
 
 
 def _refuse_unless_writable(target: Path, st: os.stat_result, outcome: str) -> None:
@@ -232,17 +239,9 @@ def check_writable(path: str | os.PathLike[str]) -> None:
     Lets a command refuse before writing the first of several files.
     """
     given = Path(path)
-    target = _real_target(given)
-    try:
-        st = os.stat(target)
-    except FileNotFoundError:
-        directory = target.parent if str(target.parent) else Path(".")
-        if not os.access(directory, os.W_OK):
-            raise PithtexError(f"{given}: cannot write: permission denied; nothing was written") from None
-        return
-    except OSError as exc:
-        raise _explain(given, exc) from None
-    _refuse_unless_writable(given, st, "nothing was written")
+    target, st = _target_of(given)
+    if st is not None:
+        _refuse_unless_writable(given, st, "nothing was written")
     if not os.access(target.parent, os.W_OK):
         raise PithtexError(f"{given}: cannot write: permission denied; nothing was written")
 
@@ -257,13 +256,7 @@ def atomic_write_bytes(
     as it is.
     """
     given = Path(path)
-    target = _real_target(given)
-    try:
-        st = os.stat(target)
-    except FileNotFoundError:
-        st = None
-    except OSError as exc:
-        raise _explain(given, exc) from None
+    target, st = _target_of(given)
     if st is not None:
         _refuse_unless_writable(given, st, "the file was left unchanged")
 
