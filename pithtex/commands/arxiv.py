@@ -171,17 +171,17 @@ def _bib_uses(main: Path) -> list[BibUse]:
 def _badge_counter(lock_path: Path, field: str):  # type: ignore[no-untyped-def]
     """``count(bib)``: the entries of a .bib that would carry a badge (a pithnumber field, or an
     arXiv id pith.lock holds)."""
+    import functools
+
     from pithtex.resolve.lockfile import Lockfile
     from pithtex.scan.bib import scan_bib
     from pithtex.scan.source import read_source
     from pithtex.write.bibrefs import is_safe_bib_key
 
-    locks: list[Lockfile] = []
+    load = functools.cache(lambda: Lockfile.load(lock_path))  # only once a .bib needs it
 
     def count(bib: Path) -> int:
-        if not locks:
-            locks.append(Lockfile.load(lock_path))
-        lock = locks[0]
+        lock = load()
         n = 0
         for entry in scan_bib(read_source(bib), field_name=field).entries:
             if entry.key is None or not is_safe_bib_key(entry.key):

@@ -113,7 +113,7 @@ def _config(directory: Path, write_field: bool) -> None:
     lines = settings_lines(write_field=write_field)
     own = directory / "pithtex.toml"
     pyproject = directory / "pyproject.toml"
-    if own.exists() or (pyproject.exists() and "[tool.pithtex]" in (_read(pyproject) or "")):
+    if own.exists() or "[tool.pithtex]" in (_read(pyproject) or ""):
         kept = own if own.exists() else pyproject
         _say(kept, "up to date (kept as it is)")
         if not write_field:

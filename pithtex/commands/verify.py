@@ -1,13 +1,8 @@
-"""``pithtex verify PATH... [--json] [--trust-key FILE]``.
+"""``pithtex verify PATH... [--json] [--trust-key FILE]``: what holds for each Pith document.
 
-Reads Pith records, bundles, bare canonical records or bare receipts from
-files (``-`` is stdin) and says, per input, what holds: ``verified``,
-``unsigned``, ``signature-only`` or ``invalid`` (with every failed check).
-
-Exit codes: 0 when every input is verified, unsigned or signature-only; 1
-when any is invalid; 2 for usage errors (bad key files) or unreadable input
-(missing file, directory, permission: one line on stderr, and no JSON object
-for that input). Malformed content (not JSON, wrong shape, too large) is an
+The statuses and exit codes are the ``EPILOG`` of ``--help``. Unreadable input
+(missing file, directory, permission) is one line on stderr and no JSON object
+for that input; malformed content (not JSON, wrong shape, too large) is an
 ``invalid`` input with one clear line, not an error. Every readable input is
 reported, in order, even after an unreadable one.
 """
