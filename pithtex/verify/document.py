@@ -1,18 +1,9 @@
 """Verify any Pith document: classify it, dispatch, and check the arXiv id asked for.
 
-Kinds, in the order they are recognised:
-
-- ``bundle``: ``bundle_type`` "pith_open_graph_bundle" (or a document with
-  ``events``, ``state`` and ``bundle_signature``);
-- ``receipt``: ``kind`` "pith_receipt";
-- ``record``: ``record_type`` "pith_number_record", or ``canonical_record``
-  together with ``receipt``;
-- ``canonical_record``: a bare canonical record (``source``, ``metadata``,
-  ``schema_version``), or a document carrying ``canonical_record`` without
-  any receipt (the JSON-LD view): ``unsigned`` at best.
-
-Nothing here raises on bad content: wrong shapes and types become failed
-checks, and unreadable bytes an ``invalid`` result naming the reason.
+A document carrying ``canonical_record`` without any receipt (the JSON-LD view)
+is a ``canonical_record``: ``unsigned`` at best. Nothing here raises on bad
+content: wrong shapes and types become failed checks, and unreadable bytes an
+``invalid`` result naming the reason.
 """
 
 from __future__ import annotations
