@@ -63,11 +63,9 @@ class EventOutcome:
         return {name: self.event.get(name) for name in ("event_id", "target", "created_at", "signer", "payload")}
 
 
-def check_event(
-    checks: Checks, index: int, event: Any, trust: TrustStore, facts: CanonicalFacts, where: str = "events"
-) -> EventOutcome:
+def check_event(checks: Checks, index: int, event: Any, trust: TrustStore, facts: CanonicalFacts) -> EventOutcome:
     """Check one event of the document whose canonical record is ``facts``."""
-    at = f"{where}[{index}]"
+    at = f"events[{index}]"
     mine = Checks()
     if not isinstance(event, dict):
         mine.failed(f"{at}.shape", f"{at} is not an object")

@@ -63,12 +63,8 @@ def _parsed_has_hook(text: str, hook_id: str) -> bool:
     )
 
 
-def _newline(text: str) -> str:
-    return "\r\n" if "\r\n" in text else "\n"
-
-
 def _insert(text: str, repo: str, rev: str, hook_id: str) -> ConfigEdit:
-    nl = _newline(text)
+    nl = "\r\n" if "\r\n" in text else "\n"
     m = _REPOS.search(text)
     if m is None:
         if re.search(r"^[ \t]+repos[ \t]*:", text, re.MULTILINE):
