@@ -1,23 +1,14 @@
 """``pithtex init [DIR]``: set a paper repository up, idempotently and losslessly.
 
-In DIR (default: the current directory), for its main .tex (``--main``, else
-the one .tex with ``\\documentclass``, ``main.tex`` first):
-
-- configuration: ``pithtex.toml``, or ``[tool.pithtex]`` appended to an
-  existing ``pyproject.toml`` (:mod:`pithtex.write.tomlconfig`); an existing
-  configuration is left as it is;
-- the ``pithtex-check`` hook in ``.pre-commit-config.yaml``, inserted as text
-  into an existing file (:mod:`pithtex.write.precommit`);
-- a ``latexmkrc`` that annotates the main file before each build, or, when
-  there is one already, the two lines to add to it, printed;
-- ``pith.sty`` beside the main file (never replacing a newer release's copy);
-- a first resolve of everything the paper cites into ``pith.lock``. When the
-  registry cannot be reached that is a warning: the rest is set up, and
-  ``pithtex resolve main.tex`` finishes the job later. A security error (the
-  registry contradicting pith.lock) is exit 1, as in ``pithtex resolve``.
-
-A file that already holds what init would write is not touched, so running it
-again changes nothing. One line per file says what happened.
+What it writes in DIR (default: the current directory) for the main .tex
+(``--main``, else the one .tex with ``\\documentclass``, ``main.tex`` first) is
+the table in README.md ("Setting a paper up"); the text edits are
+:mod:`pithtex.write.tomlconfig`'s and :mod:`pithtex.write.precommit`'s. A first
+resolve that cannot reach the registry is a warning (``pithtex resolve
+main.tex`` finishes the job later); a security error (the registry
+contradicting pith.lock) is exit 1, as in ``pithtex resolve``. A file that
+already holds what init would write is not touched. One line per file says
+what happened.
 """
 
 from __future__ import annotations
