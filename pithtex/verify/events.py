@@ -152,13 +152,14 @@ def _check_known_payload(
     if not isinstance(payload, dict):
         return  # already reported by the shape check
     at = label.split(" ")[0]
-    if event["event_type"] == "record_created":
-        checks.expect(
-            f"{at}.target",
-            event.get("target") == "record",
-            f"{label}: target is record",
-            f"{label}: target {short(event.get('target'))} is not 'record'",
-        )
+    target = "record" if event["event_type"] == "record_created" else "graph"
+    checks.expect(
+        f"{at}.target",
+        event.get("target") == target,
+        f"{label}: target is {target}",
+        f"{label}: target {short(event.get('target'))} is not {target!r}",
+    )
+    if target == "record":
         checks.expect(
             f"{at}.canonical_record",
             same_json(payload.get("canonical_record"), facts.record),
@@ -179,12 +180,6 @@ def _check_known_payload(
         receipt = check_receipt(checks, f"{at}.payload.receipt", payload.get("receipt"), facts.digest, trust)
         result.receipt_key_id = receipt.key_id if receipt.key else None
     else:  # graph_snapshot
-        checks.expect(
-            f"{at}.target",
-            event.get("target") == "graph",
-            f"{label}: target is graph",
-            f"{label}: target {short(event.get('target'))} is not 'graph'",
-        )
         snapshot = payload.get("graph_snapshot")
         if not isinstance(snapshot, dict):
             checks.failed(f"{at}.payload", f"{label}: payload.graph_snapshot is missing or not an object")
