@@ -135,8 +135,7 @@ def plan_upload(
     raw = _text(main)
     if raw is None:
         raise InputError(f"{main}: no such file")
-    main_text = blank_non_text(raw)  # same offsets, no comments
-    pith_line = _line_of(main_text, _USEPACKAGE_PITH)
+    pith_line = _line_of(blank_non_text(raw), _USEPACKAGE_PITH)  # same offsets, no comments
     pith_at = f"{name}:{pith_line}" if pith_line else name
     lock_real = lock.resolve() if lock is not None else None
     seen_sty: list[Path] = []
