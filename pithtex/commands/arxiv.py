@@ -2,11 +2,9 @@
 
 First the paper is built (``latexmk -pdf -recorder``: latexmk does nothing
 when the PDF is up to date; ``--no-build`` uses the ``.fls`` as it is), then
-the upload is taken from the files that build read (:mod:`pithtex.submit.plan`):
-the paper's sources and figures, ``pith.sty``, each ``.pith`` file, the
-``.bbl`` named after the main file, and an ``00README.json`` naming the
-compiler (:mod:`pithtex.submit.readme`). Never ``pith.lock``, the ``.bib``,
-caches, hidden files or files the build did not read.
+the upload is taken from the files that build read (:mod:`pithtex.submit.plan`
+says which), with an ``00README.json`` naming the compiler
+(:mod:`pithtex.submit.readme`).
 
 Exit status: 0 the upload was written (and its files listed on stdout),
 1 a problem (the build failed, or a badge or a file would be missing on
@@ -93,7 +91,7 @@ def run(args: argparse.Namespace) -> int:
 
     from pithtex.submit.readme import README_NAME, render_readme
 
-    members = {name: _read(upload.files[name]) for name in upload.names()}
+    members = {name: _read(path) for name, path in sorted(upload.files.items())}
     members[README_NAME] = render_readme(upload.main, upload.compiler, [n for n in members if n.endswith(".pith")])
     if tarball:
         from pithtex.submit.tarball import build_tar_gz
@@ -173,17 +171,17 @@ def _bib_uses(main: Path) -> list[BibUse]:
 def _badge_counter(lock_path: Path, field: str):  # type: ignore[no-untyped-def]
     """``count(bib)``: the entries of a .bib that would carry a badge (a pithnumber field, or an
     arXiv id pith.lock holds)."""
+    import functools
+
     from pithtex.resolve.lockfile import Lockfile
     from pithtex.scan.bib import scan_bib
     from pithtex.scan.source import read_source
     from pithtex.write.bibrefs import is_safe_bib_key
 
-    locks: list[Lockfile] = []
+    load = functools.cache(lambda: Lockfile.load(lock_path))  # only once a .bib needs it
 
     def count(bib: Path) -> int:
-        if not locks:
-            locks.append(Lockfile.load(lock_path))
-        lock = locks[0]
+        lock = load()
         n = 0
         for entry in scan_bib(read_source(bib), field_name=field).entries:
             if entry.key is None or not is_safe_bib_key(entry.key):
@@ -199,7 +197,7 @@ def _write_directory(output: Path, members: dict[str, bytes]) -> None:
     """Fill a new directory beside ``output``, then rename it into place (all or nothing)."""
     import tempfile
 
-    parent = output.parent if str(output.parent) else Path(".")
+    parent = output.parent
     try:
         parent.mkdir(parents=True, exist_ok=True)
         temp = Path(tempfile.mkdtemp(prefix=f".{output.name}.", dir=parent))

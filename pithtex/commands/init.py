@@ -1,23 +1,14 @@
 """``pithtex init [DIR]``: set a paper repository up, idempotently and losslessly.
 
-In DIR (default: the current directory), for its main .tex (``--main``, else
-the one .tex with ``\\documentclass``, ``main.tex`` first):
-
-- configuration: ``pithtex.toml``, or ``[tool.pithtex]`` appended to an
-  existing ``pyproject.toml`` (:mod:`pithtex.write.tomlconfig`); an existing
-  configuration is left as it is;
-- the ``pithtex-check`` hook in ``.pre-commit-config.yaml``, inserted as text
-  into an existing file (:mod:`pithtex.write.precommit`);
-- a ``latexmkrc`` that annotates the main file before each build, or, when
-  there is one already, the two lines to add to it, printed;
-- ``pith.sty`` beside the main file (never replacing a newer release's copy);
-- a first resolve of everything the paper cites into ``pith.lock``. When the
-  registry cannot be reached that is a warning: the rest is set up, and
-  ``pithtex resolve main.tex`` finishes the job later. A security error (the
-  registry contradicting pith.lock) is exit 1, as in ``pithtex resolve``.
-
-A file that already holds what init would write is not touched, so running it
-again changes nothing. One line per file says what happened.
+What it writes in DIR (default: the current directory) for the main .tex
+(``--main``, else the one .tex with ``\\documentclass``, ``main.tex`` first) is
+the table in README.md ("Setting a paper up"); the text edits are
+:mod:`pithtex.write.tomlconfig`'s and :mod:`pithtex.write.precommit`'s. A first
+resolve that cannot reach the registry is a warning (``pithtex resolve
+main.tex`` finishes the job later); a security error (the registry
+contradicting pith.lock) is exit 1, as in ``pithtex resolve``. A file that
+already holds what init would write is not touched. One line per file says
+what happened.
 """
 
 from __future__ import annotations
@@ -113,7 +104,7 @@ def _config(directory: Path, write_field: bool) -> None:
     lines = settings_lines(write_field=write_field)
     own = directory / "pithtex.toml"
     pyproject = directory / "pyproject.toml"
-    if own.exists() or (pyproject.exists() and "[tool.pithtex]" in (_read(pyproject) or "")):
+    if own.exists() or "[tool.pithtex]" in (_read(pyproject) or ""):
         kept = own if own.exists() else pyproject
         _say(kept, "up to date (kept as it is)")
         if not write_field:
@@ -185,17 +176,15 @@ def _latexmkrc(directory: Path, main: str) -> None:
 
 def _sty(directory: Path) -> None:
     import pithtex
-    from pithtex.write.sty import STY_NAME, compare_versions, installed_version, render_sty
+    from pithtex.write.sty import STY_NAME, compare_versions, installed_version, write_sty
 
     target = directory / STY_NAME
     theirs = installed_version(target)
     if theirs is not None and compare_versions(theirs, pithtex.__version__) == 1:
         _say(target, f"kept (written by pithtex {theirs}, newer than this {pithtex.__version__})")
         return
-    from pithtex.write.atomic import write_if_changed
-
     existed = target.exists()
-    written = write_if_changed(target, render_sty().encode("utf-8"))
+    written = write_sty(directory)
     _say(target, ("update" if existed else "create") if written else "up to date")
 
 
@@ -227,23 +216,22 @@ def _first_resolve(main: Path, args: argparse.Namespace) -> int:
     if not ids:
         _say(main, "cites no arXiv paper yet: nothing to resolve")
         return 0
+    done = 0
     try:
         report = resolve_ids(ids, loaded.settings)
     except OSError as exc:  # pragma: no cover - the resolver reports network failures itself
-        report = None
         reason = str(exc)
-    if report is not None and report.security:
-        for r in report.resolutions:
-            if r.status == "rejected":
-                print(f"pithtex: {r.line()}", file=sys.stderr)
-        return 1
-    failed = [] if report is None else [r for r in report.resolutions if not r.ok]
-    if report is not None and not failed:
-        _say(lock, f"{len(report.resolutions)} arXiv id(s) resolved and verified")
-        return 0
-    if report is not None:
-        reason = failed[0].line()
-    done = 0 if report is None else len(report.resolutions) - len(failed)
+    else:
+        if report.security:
+            for r in report.resolutions:
+                if r.status == "rejected":
+                    print(f"pithtex: {r.line()}", file=sys.stderr)
+            return 1
+        failed = [r for r in report.resolutions if not r.ok]
+        if not failed:
+            _say(lock, f"{len(report.resolutions)} arXiv id(s) resolved and verified")
+            return 0
+        done, reason = len(report.resolutions) - len(failed), failed[0].line()
     print(
         f"pithtex: warning: {lock}: the first resolve did not finish ({done} of {len(ids)} verified; {reason}); "
         f"everything else is set up: run 'pithtex resolve {main}' when the registry can be reached",

@@ -1,10 +1,7 @@
 """``pithtex mirror add DIR FILE...``: file verified records and bundles into a mirror.
 
-Every file is verified (against the pinned registry key and any
-``--trust-key``) before anything is written; one invalid file and the
-mirror is left as it was (exit 1). The directory then has the registry's
-URL layout, so any static web server, or ``pithtex serve DIR``, can host it
-and ``--registry DIR`` can read it directly.
+All or nothing, as :mod:`pithtex.resolve.mirror` says: one invalid file and the
+mirror is left as it was (exit 1).
 """
 
 from __future__ import annotations

@@ -63,11 +63,7 @@ def run(args: argparse.Namespace) -> int:
     findings = [] if report.security else _crosscheck(scan.entries, report)
 
     if args.json:
-        results = []
-        for resolution in report.resolutions:
-            item = resolution.to_json()
-            item["locations"] = locations.get(resolution.requested, [])
-            results.append(item)
+        results = [{**r.to_json(), "locations": locations.get(r.requested, [])} for r in report.resolutions]
         summary = dict(report.counts(), total=len(report.resolutions), lock=str(report.lock_path),
                        lock_changed=report.lock_changed)
         print(json.dumps(

@@ -54,13 +54,10 @@ def run(args: argparse.Namespace) -> int:
         json.dump(result.to_json(), sys.stdout, indent=2, ensure_ascii=False)
         sys.stdout.write("\n")
     else:
-        out = []
-        for f in result.findings:
-            out.append(f"{f.file}:{f.line}: {f.key or '-'}  {f.arxiv}  ({f.field})\n")
-        for m in result.mentions:  # other papers an entry names in lower fields (issue 14)
-            out.append(f"{m.file}:{m.line}: {m.key or '-'}  {m.arxiv}  ({m.field}; mention)\n")
-        for p in result.pithnumbers:
-            out.append(f"{p.file}:{p.line}: {p.key or '-'}  {p.value}  ({p.field})\n")
+        out = [f"{f.file}:{f.line}: {f.key or '-'}  {f.arxiv}  ({f.field})\n" for f in result.findings]
+        # other papers an entry names in lower fields (issue 14)
+        out += [f"{m.file}:{m.line}: {m.key or '-'}  {m.arxiv}  ({m.field}; mention)\n" for m in result.mentions]
+        out += [f"{p.file}:{p.line}: {p.key or '-'}  {p.value}  ({p.field})\n" for p in result.pithnumbers]
         papers = len(result.distinct_ids())
         summary = (
             f"{_plural(len(result.findings), 'arXiv reference')} to {_plural(papers, 'paper')}"

@@ -1,7 +1,6 @@
 """``pithtex serve DIR [--host 127.0.0.1] [--port N]``: serve a mirror directory.
 
-Serves the registry's endpoints from a directory built by ``pithtex mirror
-add``, including alias resolution (``/api/pith-number/resolve?arxiv=``).
+Serves a directory built by ``pithtex mirror add`` (:mod:`pithtex.resolve.server`).
 Prints the URL it listens on (``--port 0``, the default, picks a free port),
 then serves until interrupted.
 """

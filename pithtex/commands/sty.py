@@ -22,16 +22,14 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from pithtex.write.atomic import write_if_changed
-    from pithtex.write.sty import STY_NAME, render_sty
+    from pithtex.write.sty import STY_NAME, write_sty
 
     directory: Path = args.directory
     if not directory.exists():
         raise InputError(f"{directory}: no such directory")
     if not directory.is_dir():
         raise InputError(f"{directory}: not a directory")
-    target = directory / STY_NAME
-    written = write_if_changed(target, render_sty().encode("utf-8"))
+    written = write_sty(directory)
     if not args.quiet:
-        print(f"{target}: {'written' if written else 'up to date'}")
+        print(f"{directory / STY_NAME}: {'written' if written else 'up to date'}")
     return 0

@@ -1,13 +1,8 @@
-"""``pithtex verify PATH... [--json] [--trust-key FILE]``.
+"""``pithtex verify PATH... [--json] [--trust-key FILE]``: what holds for each Pith document.
 
-Reads Pith records, bundles, bare canonical records or bare receipts from
-files (``-`` is stdin) and says, per input, what holds: ``verified``,
-``unsigned``, ``signature-only`` or ``invalid`` (with every failed check).
-
-Exit codes: 0 when every input is verified, unsigned or signature-only; 1
-when any is invalid; 2 for usage errors (bad key files) or unreadable input
-(missing file, directory, permission: one line on stderr, and no JSON object
-for that input). Malformed content (not JSON, wrong shape, too large) is an
+The statuses and exit codes are the ``EPILOG`` of ``--help``. Unreadable input
+(missing file, directory, permission) is one line on stderr and no JSON object
+for that input; malformed content (not JSON, wrong shape, too large) is an
 ``invalid`` input with one clear line, not an error. Every readable input is
 reported, in order, even after an unreadable one.
 """
@@ -17,7 +12,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any
 
 from pithtex.errors import UsageError
 
@@ -57,9 +51,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def _read(path: str) -> bytes:
     """The input's bytes; raises ``OSError`` (with a reason) when unreadable."""
-    from pithtex.verify.canonical import MAX_DOCUMENT_BYTES
-
     from pithtex.readfile import Unreadable, open_regular
+    from pithtex.verify.canonical import MAX_DOCUMENT_BYTES
 
     if path == "-":
         return sys.stdin.buffer.read(MAX_DOCUMENT_BYTES + _READ_LIMIT_SLACK)
@@ -73,7 +66,7 @@ def _read(path: str) -> bytes:
         return handle.read(MAX_DOCUMENT_BYTES + _READ_LIMIT_SLACK)
 
 
-def _unreadable(path: str, exc: OSError) -> str:
+def _unreadable(exc: OSError) -> str:
     if isinstance(exc, IsADirectoryError):
         return "is a directory"
     if isinstance(exc, FileNotFoundError):
@@ -89,7 +82,7 @@ def run(args: argparse.Namespace) -> int:
 
     trust = trust_store_from(args.trust_key)
     if args.paths.count("-") > 1:
-        raise UsageError("'-' (stdin) can be given only once", hint="pass each file once") from None
+        raise UsageError("'-' (stdin) can be given only once", hint="pass each file once")
     exit_code = 0
     for path in args.paths:
         shown = "<stdin>" if path == "-" else path
@@ -97,18 +90,14 @@ def run(args: argparse.Namespace) -> int:
             data = _read(path)
         except OSError as exc:
             # Not a verdict on the content: no JSON object, one line on stderr, exit 2.
-            print(f"pithtex: {shown}: cannot read: {_unreadable(path, exc)}", file=sys.stderr)
+            print(f"pithtex: {shown}: cannot read: {_unreadable(exc)}", file=sys.stderr)
             exit_code = 2
             continue
         result = verify_json_bytes(data, trust)
         if args.json:
-            _print_json(result.to_json(shown))
+            print(json.dumps(result.to_json(shown), ensure_ascii=False))
         else:
             print(f"{shown}: {result.summary()}")
         if not result.acceptable and exit_code == 0:
             exit_code = 1
     return exit_code
-
-
-def _print_json(obj: dict[str, Any]) -> None:
-    print(json.dumps(obj, ensure_ascii=False, sort_keys=False))

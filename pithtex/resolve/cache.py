@@ -39,7 +39,6 @@ MAX_OBJECT_BYTES = 16 * 1024 * 1024
 
 
 def default_cache_dir() -> Path:
-    """``$PITHTEX_CACHE_DIR``, else the platform's per-user cache directory."""
     override = os.environ.get(CACHE_ENV)
     if override:
         return Path(override)

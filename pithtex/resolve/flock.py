@@ -25,8 +25,7 @@ _POLL = 0.05  # seconds between attempts while another process holds the lock
 class FileLock:
     """An exclusive lock on the file at ``path`` (created if missing), held by one process at a time.
 
-    :meth:`acquire` waits up to ``timeout`` seconds, then raises
-    :class:`TimeoutError` (an ``OSError``).
+    :meth:`acquire` raises :class:`TimeoutError` (an ``OSError``) after ``timeout`` seconds.
     """
 
     def __init__(self, path: str | os.PathLike[str], timeout: float = 120.0, *, directory: bool = False) -> None:

@@ -66,8 +66,6 @@ class Source:
 class HttpSource(Source):
     """A pith.science-compatible registry (or a mirror on any web server)."""
 
-    origin = "registry"
-
     def __init__(self, base_url: str, limits: HttpLimits, concurrency: int) -> None:
         self.base = base_url.rstrip("/")
         parts = urlsplit(self.base)
@@ -180,7 +178,7 @@ def _looks_like_document(value: Any) -> bool:
     )
 
 
-def _walk(value: Any, depth: int = 0) -> Iterator[Any]:
+def _walk(value: Any) -> Iterator[Any]:
     """Breadth-first over nested dicts/lists, a few levels deep."""
     level = [value]
     for _ in range(5):
@@ -218,11 +216,7 @@ def interpret_resolve(body: bytes) -> ResolveAnswer:
     except (UnicodeDecodeError, ValueError, RecursionError):
         snippet = body[:40].decode("utf-8", errors="replace").replace("\n", " ")
         raise FetchError(f"resolve endpoint returned a body that is not JSON ({snippet!r}...)") from None
-    document = None
-    for node in _walk(doc):
-        if _looks_like_document(node):
-            document = node
-            break
+    document = next((node for node in _walk(doc) if _looks_like_document(node)), None)
     if document is not None and document is doc:
         # The whole response is a record or bundle: the caller verifies the bytes.
         suffix = _FULL_RE.fullmatch(doc.get("pith_number", "")) if isinstance(doc.get("pith_number"), str) else None

@@ -20,16 +20,9 @@ MAX_FLS_BYTES = 64 * 1024 * 1024
 
 __all__ = ["Recorded", "engine_of", "read_fls"]
 
-#: format file stem -> the engine's name as arXiv's 00README spells compilers
-_FORMATS = {
-    "pdflatex": "pdflatex",
-    "latex": "latex",  # pdfTeX in DVI mode: latex + dvips
-    "lualatex": "lualatex",
-    "luahblatex": "lualatex",
-    "xelatex": "xelatex",
-    "pdftex": "pdftex",
-    "tex": "tex",
-}
+#: format file stems that are not the engine's name as arXiv's 00README spells compilers
+#: (``latex.fmt`` is pdfTeX in DVI mode: latex + dvips)
+_ENGINES = {"luahblatex": "lualatex"}
 
 
 @dataclass(frozen=True)
@@ -50,7 +43,7 @@ def engine_of(inputs: list[Path]) -> str | None:
     """The engine a run used, from the format file it loaded."""
     for path in inputs:
         if path.suffix == ".fmt":
-            return _FORMATS.get(path.stem, path.stem)
+            return _ENGINES.get(path.stem, path.stem)
     return None
 
 

@@ -94,9 +94,6 @@ class Upload:
     problems: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
-    def names(self) -> list[str]:
-        return sorted(self.files)
-
 
 def _under(path: Path, roots: Sequence[Path]) -> bool:
     return any(path == r or r in path.parents for r in roots)
@@ -105,6 +102,17 @@ def _under(path: Path, roots: Sequence[Path]) -> bool:
 def _line_of(text: str, pattern: re.Pattern[str]) -> int | None:
     m = pattern.search(text)
     return text.count("\n", 0, m.start()) + 1 if m else None
+
+
+def _text(path: Path) -> str | None:
+    """The text of ``path``, None when it is missing (a FIFO is refused at once)."""
+    from pithtex.readfile import read_input
+    from pithtex.scan.source import MAX_SOURCE_BYTES
+
+    try:
+        return read_input(path, MAX_SOURCE_BYTES).decode("utf-8", errors="replace")
+    except FileNotFoundError:
+        return None
 
 
 def plan_upload(
@@ -124,15 +132,10 @@ def plan_upload(
     upload = Upload(root, name, recorded.engine or "pdflatex")
     from pithtex.scan.texclean import blank_non_text
 
-    from pithtex.readfile import read_input
-    from pithtex.scan.source import MAX_SOURCE_BYTES
-
-    try:
-        raw = read_input(main, MAX_SOURCE_BYTES)  # a FIFO is refused at once
-    except FileNotFoundError:
-        raise InputError(f"{main}: no such file") from None
-    main_text = blank_non_text(raw.decode("utf-8", errors="replace"))  # same offsets, no comments
-    pith_line = _line_of(main_text, _USEPACKAGE_PITH)
+    raw = _text(main)
+    if raw is None:
+        raise InputError(f"{main}: no such file")
+    pith_line = _line_of(blank_non_text(raw), _USEPACKAGE_PITH)  # same offsets, no comments
     pith_at = f"{name}:{pith_line}" if pith_line else name
     lock_real = lock.resolve() if lock is not None else None
     seen_sty: list[Path] = []
@@ -142,11 +145,7 @@ def plan_upload(
             continue
         if path.name == "pith.sty":
             seen_sty.append(path)
-        try:
-            rel = path.relative_to(root)
-        except ValueError:
-            rel = None
-        if rel is None:
+        if not path.is_relative_to(root):
             if path.name == "pith.sty":
                 continue  # said below, once
             if _under(path, trees.home):
@@ -160,6 +159,7 @@ def plan_upload(
                     "arXiv will not have it (copy it into the paper's directory)"
                 )
             continue
+        rel = path.relative_to(root)
         arcname = rel.as_posix()
         if any(part.startswith(".") for part in rel.parts):
             upload.warnings.append(f"{arcname}: a hidden file the build read; left out of the upload")
@@ -191,14 +191,7 @@ def _check_bibliography(
     main: Path, recorded: Recorded, bibs: Sequence[BibUse], badges_in: Callable[[Path], int], upload: Upload
 ) -> None:
     stem = main.stem
-    aux = main.with_suffix(".aux")
-    from pithtex.readfile import read_input
-    from pithtex.scan.source import MAX_SOURCE_BYTES
-
-    try:
-        aux_text = read_input(aux, MAX_SOURCE_BYTES).decode("utf-8", errors="replace")
-    except FileNotFoundError:
-        aux_text = ""
+    aux_text = _text(main.with_suffix(".aux")) or ""
     biblatex = any(p.suffix == ".bcf" for p in recorded.outputs)
     if ("\\bibdata{" in aux_text or biblatex) and f"{stem}.bbl" not in upload.files:
         where = bibs[0].where if bibs else main.name
@@ -210,11 +203,8 @@ def _check_bibliography(
 
     for bib in bibs:
         pith = bibrefs_path(bib.path)
-        try:
-            arcname = pith.resolve().relative_to(upload.root).as_posix()
-        except ValueError:
-            arcname = None
-        if arcname is not None and arcname in upload.files:
+        real = pith.resolve()
+        if real.is_relative_to(upload.root) and real.relative_to(upload.root).as_posix() in upload.files:
             continue
         if pith.exists():
             upload.problems.append(

@@ -44,8 +44,7 @@ def build_tar_gz(members: Mapping[str, bytes]) -> bytes:
     directories = sorted({"/".join(n.split("/")[:i]) for n in members for i in range(1, n.count("/") + 1)})
     raw = io.BytesIO()
     with tarfile.open(fileobj=raw, mode="w", format=tarfile.USTAR_FORMAT) as tar:
-        for entry in sorted([*((d + "/", None) for d in directories), *members.items()], key=lambda kv: kv[0]):
-            name, data = entry
+        for name, data in sorted([*((d + "/", None) for d in directories), *members.items()], key=lambda kv: kv[0]):
             if data is None:
                 tar.addfile(_info(name.rstrip("/"), mtime, directory=True))
             else:

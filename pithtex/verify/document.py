@@ -1,18 +1,9 @@
 """Verify any Pith document: classify it, dispatch, and check the arXiv id asked for.
 
-Kinds, in the order they are recognised:
-
-- ``bundle``: ``bundle_type`` "pith_open_graph_bundle" (or a document with
-  ``events``, ``state`` and ``bundle_signature``);
-- ``receipt``: ``kind`` "pith_receipt";
-- ``record``: ``record_type`` "pith_number_record", or ``canonical_record``
-  together with ``receipt``;
-- ``canonical_record``: a bare canonical record (``source``, ``metadata``,
-  ``schema_version``), or a document carrying ``canonical_record`` without
-  any receipt (the JSON-LD view): ``unsigned`` at best.
-
-Nothing here raises on bad content: wrong shapes and types become failed
-checks, and unreadable bytes an ``invalid`` result naming the reason.
+A document carrying ``canonical_record`` without any receipt (the JSON-LD view)
+is a ``canonical_record``: ``unsigned`` at best. Nothing here raises on bad
+content: wrong shapes and types become failed checks, and unreadable bytes an
+``invalid`` result naming the reason.
 """
 
 from __future__ import annotations
@@ -93,12 +84,7 @@ def _expected_pith_check(result: VerificationResult, expected: PithNumber | str)
     wanted = expected.full if isinstance(expected, PithNumber) else expected
     if result.pith_number is None:
         return Check("expected_pith", False, f"cannot confirm the document is for {wanted}: no Pith Number computed")
-    same = (
-        result.pith_number == expected
-        if isinstance(expected, PithNumber)
-        else result.pith_number.suffix == expected or result.pith_number.full == expected
-    )
-    if same:
+    if wanted in (result.pith_number.full, result.pith_number.suffix):  # a full number is never a suffix
         return Check("expected_pith", True, f"the document is for {wanted}")
     return Check("expected_pith", False, f"document is for {result.pith_number.full}, not {wanted}")
 
@@ -108,10 +94,7 @@ def _expected_check(result: VerificationResult, expected: ArxivId) -> Check:
         if result.kind == "receipt":
             return Check("expected", False, f"a bare receipt does not name its paper; cannot confirm it is for {expected}")
         return Check("expected", False, f"cannot confirm the document is for {expected}: no valid canonical record")
-    same = result.source.id == expected.id and (
-        expected.version is None or result.source.version == expected.version
-    )
-    if same:
+    if result.source.id == expected.id and expected.version in (None, result.source.version):
         return Check("expected", True, f"the canonical record is for {expected}")
     return Check("expected", False, f"record is for {result.source}, not {expected}")
 

@@ -63,11 +63,9 @@ class EventOutcome:
         return {name: self.event.get(name) for name in ("event_id", "target", "created_at", "signer", "payload")}
 
 
-def check_event(
-    checks: Checks, index: int, event: Any, trust: TrustStore, facts: CanonicalFacts, where: str = "events"
-) -> EventOutcome:
+def check_event(checks: Checks, index: int, event: Any, trust: TrustStore, facts: CanonicalFacts) -> EventOutcome:
     """Check one event of the document whose canonical record is ``facts``."""
-    at = f"{where}[{index}]"
+    at = f"events[{index}]"
     mine = Checks()
     if not isinstance(event, dict):
         mine.failed(f"{at}.shape", f"{at} is not an object")
@@ -123,9 +121,7 @@ def check_event(
     )
     signer = event.get("signer")
     if isinstance(signer, dict) and isinstance(signature, dict):
-        same_signer = signer.get("key_id") == signature.get("key_id") and signer.get(
-            "public_key_fingerprint"
-        ) == signature.get("public_key_fingerprint")
+        same_signer = all(signer.get(k) == signature.get(k) for k in ("key_id", "public_key_fingerprint"))
         mine.expect(
             f"{at}.signer",
             same_signer,
@@ -156,13 +152,14 @@ def _check_known_payload(
     if not isinstance(payload, dict):
         return  # already reported by the shape check
     at = label.split(" ")[0]
-    if event["event_type"] == "record_created":
-        checks.expect(
-            f"{at}.target",
-            event.get("target") == "record",
-            f"{label}: target is record",
-            f"{label}: target {short(event.get('target'))} is not 'record'",
-        )
+    target = "record" if event["event_type"] == "record_created" else "graph"
+    checks.expect(
+        f"{at}.target",
+        event.get("target") == target,
+        f"{label}: target is {target}",
+        f"{label}: target {short(event.get('target'))} is not {target!r}",
+    )
+    if target == "record":
         checks.expect(
             f"{at}.canonical_record",
             same_json(payload.get("canonical_record"), facts.record),
@@ -183,12 +180,6 @@ def _check_known_payload(
         receipt = check_receipt(checks, f"{at}.payload.receipt", payload.get("receipt"), facts.digest, trust)
         result.receipt_key_id = receipt.key_id if receipt.key else None
     else:  # graph_snapshot
-        checks.expect(
-            f"{at}.target",
-            event.get("target") == "graph",
-            f"{label}: target is graph",
-            f"{label}: target {short(event.get('target'))} is not 'graph'",
-        )
         snapshot = payload.get("graph_snapshot")
         if not isinstance(snapshot, dict):
             checks.failed(f"{at}.payload", f"{label}: payload.graph_snapshot is missing or not an object")

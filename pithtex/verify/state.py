@@ -1,28 +1,12 @@
-"""Merged state (spec section 7): recompute ``state`` from the events.
+"""Merged state (spec section 7, ``docs/pith-protocol.md``): recompute ``state`` from the events.
 
-Merge ``pith-open-graph-merge-v1``, as far as it is known (reproduced
-byte for byte on the real bundle in ``tests/fixtures/pith/``)::
-
-    {"state_type": "pith_open_graph_state", "state_version": "1.0",
-     "pith_number": <bundle pith_number>, "merge_version": <merge version>,
-     "event_count": n, "valid_event_count": n, "invalid_event_count": 0,
-     "equivocation_count": 0,
-     "current": {"canonical_record": <record_created payload.canonical_record>,
-                 "source_aliases": <bundle source_aliases>,
-                 "record_created": <entry>, "graph_snapshots": [<entry>, ...],
-                 "author_attestations": [], "timestamp_anchors": [],
-                 "storage_attestations": [], "citation_signatures": [],
-                 "replication_records": [], "corrections": [], "mirror_hints": []},
-     "equivocations": [], "invalid_events": [],
-     "applied_event_ids": [<event_id>, ...],          (bundle order)
-     "state_sha256": SHA-256 of the canonical JSON of everything above}
-
-where an entry is ``{event_id, target, created_at, signer, payload}`` of the
-event. The state can only be recomputed when every event is valid and of a
-known type, there is exactly one ``record_created``, and nothing uses
-``supersedes`` or ``prev_event`` (their rules are unknown). Otherwise the
-result is "could not be verified" (``ok=None``), never "valid", and only the
-parts that depend on known events alone are compared.
+Merge ``pith-open-graph-merge-v1``, as far as it is known (:func:`recompute_state`,
+reproduced byte for byte on the real bundle in ``tests/fixtures/pith/``). The
+state can only be recomputed when every event is valid and of a known type,
+there is exactly one ``record_created``, and nothing uses ``supersedes`` or
+``prev_event`` (their rules are unknown). Otherwise the result is "could not be
+verified" (``ok=None``), never "valid", and only the parts that depend on known
+events alone are compared.
 """
 
 from __future__ import annotations
@@ -112,10 +96,8 @@ def _first_difference(a: Any, b: Any, path: str = "state") -> str:
 
 
 def check_state(checks: Checks, bundle: dict[str, Any], outcomes: list[EventOutcome]) -> str | None:
-    """Compare the bundle's ``state`` with the state recomputed from its events.
-
-    Returns the state_sha256 when the stored state was confirmed.
-    """
+    """Compare the bundle's ``state`` with the state recomputed from its events: its
+    state_sha256 when the stored state was confirmed."""
     stored = bundle.get("state")
     if not isinstance(stored, dict):
         checks.failed("state.shape", "state is missing or not an object")

@@ -24,8 +24,6 @@ pith.sty through :func:`atomic_write_bytes`):
 Hard links: a replaced file is a new inode, so *other* hard links to the old
 one keep the old bytes (as with most editors' safe-save). Any failure becomes
 one clear :class:`~pithtex.errors.PithtexError` naming the file.
-``write_if_changed`` does not touch a file whose bytes are already right, so
-its mtime stays and nothing downstream (latexmk, editors) rebuilds.
 """
 
 from __future__ import annotations
@@ -107,20 +105,18 @@ class Snapshot:
             return True
 
 
+_REASONS = {
+    errno.ENOSPC: "the disk is full",
+    errno.EDQUOT: "the disk quota is exceeded",
+    errno.EACCES: "permission denied",
+    errno.EPERM: "permission denied",
+    errno.EROFS: "the file system is read-only",
+    errno.ELOOP: "too many levels of symbolic links",
+}
+
+
 def _explain(path: Path, exc: OSError) -> PithtexError:
-    code = exc.errno
-    if code == errno.ENOSPC:
-        what = "the disk is full"
-    elif code == errno.EDQUOT:
-        what = "the disk quota is exceeded"
-    elif code in (errno.EACCES, errno.EPERM):
-        what = "permission denied"
-    elif code == errno.EROFS:
-        what = "the file system is read-only"
-    elif code == errno.ELOOP:
-        what = "too many levels of symbolic links"
-    else:
-        what = exc.strerror or str(exc)
+    what = _REASONS.get(exc.errno) or exc.strerror or str(exc)
     return PithtexError(f"{path}: cannot write: {what}; the file was left unchanged")
 
 
@@ -213,11 +209,16 @@ def replace_file(
 
 
 # -- the policy for users' files -------------------------------------------
-def _real_target(path: Path) -> Path:
-    """Where writing ``path`` must go: through any symbolic links to the file they name."""
-    if not path.is_symlink():
-        return path
-    return Path(os.path.realpath(path))
+def _target_of(given: Path) -> tuple[Path, os.stat_result | None]:
+    """Where writing ``given`` must go (through any symbolic links to the file they name),
+    and its stat (None: no file there yet)."""
+    target = Path(os.path.realpath(given)) if given.is_symlink() else given
+    try:
+        return target, os.stat(target)
+    except FileNotFoundError:
+        return target, None
+    except OSError as exc:
+        raise _explain(given, exc) from None
 
 
 def _refuse_unless_writable(target: Path, st: os.stat_result, outcome: str) -> None:
@@ -238,17 +239,9 @@ def check_writable(path: str | os.PathLike[str]) -> None:
     Lets a command refuse before writing the first of several files.
     """
     given = Path(path)
-    target = _real_target(given)
-    try:
-        st = os.stat(target)
-    except FileNotFoundError:
-        directory = target.parent if str(target.parent) else Path(".")
-        if not os.access(directory, os.W_OK):
-            raise PithtexError(f"{given}: cannot write: permission denied; nothing was written") from None
-        return
-    except OSError as exc:
-        raise _explain(given, exc) from None
-    _refuse_unless_writable(given, st, "nothing was written")
+    target, st = _target_of(given)
+    if st is not None:
+        _refuse_unless_writable(given, st, "nothing was written")
     if not os.access(target.parent, os.W_OK):
         raise PithtexError(f"{given}: cannot write: permission denied; nothing was written")
 
@@ -256,22 +249,14 @@ def check_writable(path: str | os.PathLike[str]) -> None:
 def atomic_write_bytes(
     path: str | os.PathLike[str], data: bytes, *, expected: Snapshot | None = None
 ) -> None:
-    """Replace ``path`` (through symbolic links) with ``data`` atomically, keeping its
-    mode, owner, group and extended attributes.
+    """Replace ``path`` (through symbolic links) with ``data`` as the module doc says.
 
     With ``expected``, the file is replaced only if it still holds what
     ``expected`` recorded; otherwise :class:`FileChanged` and the file is left
-    as it is. A new file gets the permissions a plain ``open`` would give it
-    (0o666 minus the umask).
+    as it is.
     """
     given = Path(path)
-    target = _real_target(given)
-    try:
-        st = os.stat(target)
-    except FileNotFoundError:
-        st = None
-    except OSError as exc:
-        raise _explain(given, exc) from None
+    target, st = _target_of(given)
     if st is not None:
         _refuse_unless_writable(given, st, "the file was left unchanged")
 
@@ -286,12 +271,9 @@ def atomic_write_bytes(
 
 
 def write_if_changed(path: str | os.PathLike[str], data: bytes, *, expected: Snapshot | None = None) -> bool:
-    """Write ``data`` atomically unless the file already holds exactly these bytes.
-
-    Returns True when the file was written. An unchanged file is not touched
-    at all (its mtime stays), so latexmk and editors see no change.
-    ``expected`` is as for :func:`atomic_write_bytes`.
-    """
+    """Write ``data`` as :func:`atomic_write_bytes` does, and return True, unless the file
+    already holds exactly these bytes: then it is not touched at all (its mtime stays), so
+    latexmk and editors see no change."""
     target = Path(path)
     try:
         if target.stat().st_size == len(data) and target.read_bytes() == data:

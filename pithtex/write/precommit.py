@@ -14,20 +14,13 @@ must be the old document with exactly this entry added, or nothing is written.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
-__all__ = ["HookMerge", "has_hook", "hook_block", "merge_hook"]
+from pithtex.write.tomlconfig import ConfigEdit
+
+__all__ = ["has_hook", "hook_block", "merge_hook"]
 
 _REPOS = re.compile(r"^repos[ \t]*:[ \t]*(?P<rest>[^\r\n]*)(?=\r?$)", re.MULTILINE)
 _ITEM = re.compile(r"^(?P<indent>[ \t]*)-(?:[ \t]|$)")
-
-
-@dataclass(frozen=True)
-class HookMerge:
-    """The new text (None: leave the file alone) and what happened, for one message line."""
-
-    text: str | None
-    what: str
 
 
 def hook_block(repo: str, rev: str, hook_id: str, indent: str = "  ", newline: str = "\n") -> str:
@@ -70,18 +63,14 @@ def _parsed_has_hook(text: str, hook_id: str) -> bool:
     )
 
 
-def _newline(text: str) -> str:
-    return "\r\n" if "\r\n" in text else "\n"
-
-
-def _insert(text: str, repo: str, rev: str, hook_id: str) -> HookMerge:
-    nl = _newline(text)
+def _insert(text: str, repo: str, rev: str, hook_id: str) -> ConfigEdit:
+    nl = "\r\n" if "\r\n" in text else "\n"
     m = _REPOS.search(text)
     if m is None:
         if re.search(r"^[ \t]+repos[ \t]*:", text, re.MULTILINE):
-            return HookMerge(None, "its repos key is not at the top level")
+            return ConfigEdit(None, "its repos key is not at the top level")
         sep = "" if not text or text.endswith(("\n", "\r")) else nl
-        return HookMerge(text + sep + "repos:" + nl + hook_block(repo, rev, hook_id, newline=nl), "add repos")
+        return ConfigEdit(text + sep + "repos:" + nl + hook_block(repo, rev, hook_id, newline=nl), "add repos")
     rest = m["rest"].split("#", 1)[0].strip()
     line_end = text.find("\n", m.end())
     after = len(text) if line_end < 0 else line_end + 1
@@ -89,20 +78,20 @@ def _insert(text: str, repo: str, rev: str, hook_id: str) -> HookMerge:
         head = text[: m.start()] + "repos:" + text[m.end():after]
         if line_end < 0:
             head += nl
-        return HookMerge(head + hook_block(repo, rev, hook_id, newline=nl) + text[after:], "add")
+        return ConfigEdit(head + hook_block(repo, rev, hook_id, newline=nl) + text[after:], "add")
     if rest:
-        return HookMerge(None, "its repos list is written inline")
+        return ConfigEdit(None, "its repos list is written inline")
     indent = "  "
     for line in text[after:].splitlines():
         if not line.strip() or line.lstrip().startswith("#"):
             continue
         item = _ITEM.match(line)
         if item is None:
-            return HookMerge(None, "its repos key holds no list")
+            return ConfigEdit(None, "its repos key holds no list")
         indent = item["indent"]
         break
     prefix = text[:after] if line_end >= 0 else text + nl
-    return HookMerge(prefix + hook_block(repo, rev, hook_id, indent, nl) + text[after:], "add")
+    return ConfigEdit(prefix + hook_block(repo, rev, hook_id, indent, nl) + text[after:], "add")
 
 
 def _same_but_added(old: str, new: str, repo: str, rev: str, hook_id: str) -> bool:
@@ -124,14 +113,14 @@ def _same_but_added(old: str, new: str, repo: str, rev: str, hook_id: str) -> bo
     return after == wanted
 
 
-def merge_hook(text: str | None, repo: str, rev: str, hook_id: str) -> HookMerge:
+def merge_hook(text: str | None, repo: str, rev: str, hook_id: str) -> ConfigEdit:
     """The file's new text with the hook entry, or why it is left alone (``text`` None: no file yet)."""
     if text is None:
         header = "# pre-commit hooks (https://pre-commit.com); `pre-commit install` runs them on every commit.\n"
-        return HookMerge(header + "repos:\n" + hook_block(repo, rev, hook_id), "create")
+        return ConfigEdit(header + "repos:\n" + hook_block(repo, rev, hook_id), "create")
     if has_hook(text, hook_id) or _parsed_has_hook(text, hook_id):
-        return HookMerge(None, "up to date")
+        return ConfigEdit(None, "up to date")
     merged = _insert(text, repo, rev, hook_id)
     if merged.text is not None and not _same_but_added(text, merged.text, repo, rev, hook_id):
-        return HookMerge(None, "it is not YAML that pithtex can add to safely")
+        return ConfigEdit(None, "it is not YAML that pithtex can add to safely")
     return merged

@@ -80,12 +80,7 @@ def render_sty(version: str = pithtex.__version__) -> str:
 
 
 def write_sty(directory: Path, *, version: str = pithtex.__version__) -> bool:
-    """Write ``pith.sty`` into ``directory`` if its content differs.
-
-    The write is atomic (:func:`pithtex.write.atomic.write_if_changed`), so an
-    interrupted run never leaves a half-written package in a paper's sources,
-    and an up-to-date file is not touched.  Returns whether the file was written.
-    """
+    """Write ``pith.sty`` into ``directory`` (atomically) unless it is up to date; whether it was written."""
     from pithtex.write.atomic import write_if_changed
 
     return write_if_changed(Path(directory) / STY_NAME, render_sty(version).encode("utf-8"))

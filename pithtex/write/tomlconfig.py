@@ -18,7 +18,9 @@ __all__ = ["ConfigEdit", "add_tool_table", "settings_lines"]
 
 @dataclass(frozen=True)
 class ConfigEdit:
-    text: str | None  # None: leave the file alone
+    """The new text of a configuration file (None: leave it alone) and what happened, for one message line."""
+
+    text: str | None
     what: str
 
 
