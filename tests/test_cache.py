@@ -31,8 +31,11 @@ def test_documents_are_keyed_by_the_hash_of_their_bytes(cache_dir: Path) -> None
     cache.put_many([(ArxivId("2511.00066"), RECORD)], [])
     cache.put_many([(ArxivId("2511.00066", 4), RECORD)], [])
     digest = hashlib.sha256(RECORD).hexdigest()
-    assert (cache_dir / "objects" / digest[:2] / f"{digest}.json").read_bytes() == RECORD
-    assert len(list((cache_dir / "objects").rglob("*.json"))) == 1  # one object, two ids in the index
+    packs = list((cache_dir / "packs").glob("*.pack"))
+    assert [p.read_bytes() for p in packs] == [RECORD]  # stored once, two ids in the index
+    assert packs[0].name == hashlib.sha256(RECORD).hexdigest() + ".pack"
+    index = json.loads((cache_dir / "index.json").read_text())
+    assert index["arxiv"] == {"2511.00066": digest, "2511.00066v4": digest}
     assert cache.record_for(ArxivId("2511.00066")) == RECORD
     assert cache.record_for(ArxivId("2511.00066", 3)) is None
     cache.put_many([], [("C7HZCGQ4XG57XBILJLQGM22JGT", REAL_BUNDLE.read_bytes())])
@@ -40,24 +43,50 @@ def test_documents_are_keyed_by_the_hash_of_their_bytes(cache_dir: Path) -> None
     assert not [p for p in cache_dir.rglob("*.tmp")]
 
 
-@pytest.mark.parametrize("damage", ["flip-a-byte", "truncate", "bad-ref", "missing-object"])
+@pytest.mark.parametrize(
+    "damage", ["flip-a-byte", "truncate", "bad-ref", "bad-pack-name", "huge-length", "missing-pack"]
+)
 def test_damage_is_a_miss(cache_dir: Path, damage: str) -> None:
     cache = Cache()
     arxiv = ArxivId("2511.00066")
-    cache.put_many([(arxiv, RECORD)], [])
+    cache.put_many([(ArxivId("2606.01249"), b'{"other": 1}')], [])  # the record is not first in its pack
+    cache.put_many([(ArxivId("2401.00001"), b'{"before": 1}'), (arxiv, RECORD)], [])
     cache = Cache()  # a fresh reader, as the next run would be
+    assert cache.record_for(arxiv) == RECORD
+    cache = Cache()
     digest = hashlib.sha256(RECORD).hexdigest()
-    obj = cache_dir / "objects" / digest[:2] / f"{digest}.json"
-    index = cache_dir / "index.json"
+    index_path = cache_dir / "index.json"
+    index = json.loads(index_path.read_text())
+    pack = cache_dir / "packs" / f"{index['doc'][digest][0]}.pack"
+    data = pack.read_bytes()
     if damage == "flip-a-byte":
-        obj.write_bytes(RECORD[:-2] + b"!" + RECORD[-1:])
+        pack.write_bytes(data[:-2] + b"!" + data[-1:])
     elif damage == "truncate":
-        obj.write_bytes(RECORD[:100])
+        pack.write_bytes(data[:100])
     elif damage == "bad-ref":
-        index.write_text(json.dumps({"arxiv": {"2511.00066": "../../../../etc/passwd"}}))
+        index["arxiv"]["2511.00066"] = "../../../../etc/passwd"
+    elif damage == "bad-pack-name":
+        index["doc"][digest][0] = "../../../../etc/passwd"
+    elif damage == "huge-length":
+        index["doc"][digest][2] = 1 << 40
     else:
-        obj.unlink()
+        pack.unlink()
+    index_path.write_text(json.dumps(index))
     assert cache.record_for(arxiv) is None
+    cache.put_many([(arxiv, RECORD)], [])  # damage is repaired by the next write
+    assert Cache().record_for(arxiv) == RECORD
+
+
+def test_a_cache_in_the_older_layout_reads_as_empty(cache_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    digest = hashlib.sha256(RECORD).hexdigest()
+    (cache_dir / "objects" / digest[:2]).mkdir(parents=True)
+    (cache_dir / "objects" / digest[:2] / f"{digest}.json").write_bytes(RECORD)
+    (cache_dir / "index.json").write_text(json.dumps({"arxiv": {"2511.00066": digest}, "bundle": {}}))
+    assert Cache().record_for(ArxivId("2511.00066")) is None
+    Cache().put_many([(ArxivId("2606.01249"), b"{}")], [])
+    assert json.loads((cache_dir / "index.json").read_text())["arxiv"] == {"2606.01249": hashlib.sha256(b"{}").hexdigest()}
+    assert main(["cache", "clear"]) == 0
+    assert not (cache_dir / "objects").exists() and not (cache_dir / "packs").exists()
 
 
 def test_old_style_ids_and_concurrent_writers_share_one_index(cache_dir: Path) -> None:

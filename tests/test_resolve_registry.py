@@ -155,9 +155,12 @@ def test_a_damaged_cache_is_a_miss_never_an_answer(world: World, capsys: pytest.
     key = ["--trust-key", str(world.key_file)]
     assert resolve(capsys, world, *key)[0] == 0
     world.lock.unlink()
-    for path in world.cache.rglob("*.json"):  # flip a byte in every cached document
+    index = json.loads((world.cache / "index.json").read_text())
+    assert len(index["doc"]) == 5
+    for pack, offset, length in index["doc"].values():  # flip a byte in every cached document
+        path = world.cache / "packs" / f"{pack}.pack"
         data = bytearray(path.read_bytes())
-        data[len(data) // 2] ^= 0x01
+        data[offset + length // 2] ^= 0x01
         path.write_bytes(bytes(data))
     code, out, _ = resolve(capsys, world, "--offline", *key)
     assert code == 1 and out.count("not in pith.lock or the cache (--offline; run 'pithtex resolve' online to add it)") == 5

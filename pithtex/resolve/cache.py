@@ -5,18 +5,24 @@ Why: resolving the same citation for a second paper (or after deleting
 
 Layout (under ``$PITHTEX_CACHE_DIR`` or the platform cache directory)::
 
-    objects/<sha256[:2]>/<sha256>.json     documents, keyed by the SHA-256 of their bytes
-    index.json                             {"arxiv": {id as cited: sha256 of the record last
-                                            verified for it}, "bundle": {suffix: sha256}}
+    packs/<sha256>.pack    the documents one run stored, one after another; named by
+                           the SHA-256 of the pack's bytes
+    index.json             {"doc": {sha256 of a document: [pack, offset, length]},
+                            "arxiv": {id as cited: sha256 of the record last verified
+                            for it}, "bundle": {suffix: sha256}}
 
-One index file rather than a file per id: a cold run of 1,000 ids then
-writes 1,001 files, not 2,000, and a warm one reads one.
-Nothing read from here is trusted: an object whose bytes do not hash to its
+One pack a run, not a file a document: creating a file costs 0.2-0.6 ms in the
+kernel here, so the 1,000 objects of a cold ``resolve`` of 1,000 ids took
+0.23-0.6 s (bare ``os.open``/``write``/``rename``, load 1-3), 4-10% of the
+6.25 s the registry's latency costs (benchmarks/bench_resolve.py, target 1.15x);
+a pack and the index are two files whatever the count.
+Nothing read from here is trusted: a document whose bytes do not hash to its
 name is ignored, and the resolver re-verifies every document (signature,
 Pith Number, the arXiv id asked for) each time it reads one. Every write is
-atomic (a rename), and objects are immutable, so concurrent runs cannot
-corrupt it. Writes are not fsynced: after a power cut an object may be
-missing or empty, which is a miss, never a wrong answer.
+atomic (a rename), and packs are immutable, so concurrent runs cannot
+corrupt it. Writes are not fsynced: after a power cut a pack may be
+missing or short, which is a miss, never a wrong answer. A cache in the
+older layout (``objects/``) reads as empty; ``pithtex cache clear`` removes it.
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from pithtex.ids.arxiv import ArxivId
 from pithtex.ids.pith_number import parse_suffix
@@ -35,7 +42,7 @@ from pithtex.write.atomic import replace_file
 __all__ = ["CACHE_ENV", "Cache", "CacheInfo", "default_cache_dir"]
 
 CACHE_ENV = "PITHTEX_CACHE_DIR"
-MAX_OBJECT_BYTES = 16 * 1024 * 1024
+MAX_OBJECT_BYTES = 16 * 1024 * 1024  # a document longer than this is damage: never read
 
 
 def default_cache_dir() -> Path:
@@ -62,50 +69,48 @@ class Cache:
         self.root = Path(root) if root is not None else default_cache_dir()
         self._loaded: dict[str, dict[str, str]] | None = None
 
-    def _object(self, digest: str) -> Path:
-        return self.root / "objects" / digest[:2] / f"{digest}.json"
+    def _pack(self, name: str) -> Path:
+        return self.root / "packs" / f"{name}.pack"
 
     @property
     def _index_path(self) -> Path:
         return self.root / "index.json"
 
-    def _read_index(self) -> dict[str, dict[str, str]]:
-        """``{"arxiv": {id as cited: sha256}, "bundle": {suffix: sha256}}``; damage reads as empty."""
+    def _read_index(self) -> dict[str, dict[str, Any]]:
+        """``{"doc": {sha256: [pack, offset, length]}, "arxiv": {id as cited: sha256}, "bundle":
+        {suffix: sha256}}``; damage reads as empty, a malformed entry as absent."""
         try:
             doc = json.loads(self._index_path.read_bytes())
         except (OSError, ValueError):
             doc = None
-        index: dict[str, dict[str, str]] = {"arxiv": {}, "bundle": {}}
+        index: dict[str, dict[str, Any]] = {"doc": {}, "arxiv": {}, "bundle": {}}
         if isinstance(doc, dict):
             for kind in index:
                 table = doc.get(kind)
                 if isinstance(table, dict):
-                    index[kind] = {k: v for k, v in table.items() if isinstance(k, str) and _is_digest(v)}
+                    keep = _is_location if kind == "doc" else _is_digest
+                    index[kind] = {k: v for k, v in table.items() if isinstance(k, str) and keep(v)}
         return index
 
-    def _index(self) -> dict[str, dict[str, str]]:
+    def _index(self) -> dict[str, dict[str, Any]]:
         if self._loaded is None:
             self._loaded = self._read_index()
         return self._loaded
 
     def _read_object(self, digest: str | None) -> bytes | None:
-        if digest is None or not _is_digest(digest):
+        where = self._index()["doc"].get(digest) if digest is not None else None
+        if where is None:
             return None
+        pack, offset, length = where
         try:
-            with self._object(digest).open("rb") as handle:
-                data = handle.read(MAX_OBJECT_BYTES + 1)
+            with self._pack(pack).open("rb") as handle:
+                handle.seek(offset)
+                data = handle.read(length)
         except OSError:
             return None
-        if len(data) > MAX_OBJECT_BYTES or hashlib.sha256(data).hexdigest() != digest:
+        if len(data) != length or hashlib.sha256(data).hexdigest() != digest:
             return None  # damaged: treat as a miss; a later write replaces it
         return data
-
-    def _write_object(self, data: bytes) -> str:
-        digest = hashlib.sha256(data).hexdigest()
-        target = self._object(digest)
-        if self._read_object(digest) is None:  # absent or damaged
-            replace_file(target, data, mode=0o600, durable=False, make_parents=True)
-        return digest
 
     # -- the resolver's view ----------------------------------------------
     def record_for(self, arxiv: ArxivId) -> bytes | None:
@@ -116,20 +121,36 @@ class Cache:
         return self._read_object(self._index()["bundle"].get(parse_suffix(suffix)))
 
     def put_many(self, records: list[tuple[ArxivId, bytes]], bundles: list[tuple[str, bytes]]) -> int:
-        """Store documents, then point the index at them in one locked, atomic update. One by one:
-        creating a file costs ~0.2 ms in the kernel here, and 8 threads wrote 1,000 no faster."""
+        """Store documents in one new pack, then point the index at them in one locked, atomic
+        update (merged with what concurrent runs wrote)."""
         from pithtex.resolve.flock import FileLock
 
         items = [("arxiv", arxiv.versioned, data) for arxiv, data in records]
         items += [("bundle", parse_suffix(suffix), data) for suffix, data in bundles]
         if not items:
             return 0
-        digests = [self._write_object(data) for _, _, data in items]
+        digests = [hashlib.sha256(data).hexdigest() for _, _, data in items]
+        parts: list[bytes] = []
+        places: dict[str, tuple[int, int]] = {}
+        offset = 0
+        for (_, _, data), digest in zip(items, digests):
+            if digest not in places and self._read_object(digest) is None:  # absent or damaged
+                places[digest] = (offset, len(data))
+                parts.append(data)
+                offset += len(data)
+        pack = b"".join(parts)
+        name = hashlib.sha256(pack).hexdigest()
+        if parts:
+            replace_file(self._pack(name), pack, mode=0o600, durable=False, make_parents=True)
         self.root.mkdir(parents=True, exist_ok=True)
         with FileLock(str(self.root / ".index.lock"), timeout=120):
-            index = self._read_index()  # merge with what concurrent runs wrote
-            for (kind, name, _), digest in zip(items, digests):
-                index[kind][name] = digest
+            index = self._read_index()
+            for digest, (at, length) in places.items():
+                index["doc"][digest] = [name, at, length]
+            for (kind, key, _), digest in zip(items, digests):
+                index[kind][key] = digest
+            for kind in ("arxiv", "bundle"):  # ids whose document is gone (an older layout's) are dropped
+                index[kind] = {k: v for k, v in index[kind].items() if v in index["doc"]}
             body = json.dumps(index, sort_keys=True, separators=(",", ":")).encode("utf-8")
             replace_file(self._index_path, body, mode=0o600, durable=False, make_parents=True)
         self._loaded = index
@@ -137,21 +158,27 @@ class Cache:
 
     # -- pithtex cache info|clear -----------------------------------------
     def info(self) -> CacheInfo:
-        objects = size = 0
-        for path in (self.root / "objects").rglob("*.json") if (self.root / "objects").is_dir() else ():
-            objects += 1
-            size += path.stat().st_size
         index = self._read_index()
-        return CacheInfo(self.root, objects, size, len(index["arxiv"]) + len(index["bundle"]))
+        sizes = [where[2] for where in index["doc"].values()]
+        return CacheInfo(self.root, len(sizes), sum(sizes), len(index["arxiv"]) + len(index["bundle"]))
 
     def clear(self) -> int:
-        """Remove everything pithtex cached; returns the number of objects removed."""
+        """Remove everything pithtex cached; returns the number of documents removed."""
         count = self.info().objects
         self._index_path.unlink(missing_ok=True)  # the index first: a concurrent reader then sees a miss
-        shutil.rmtree(self.root / "objects", ignore_errors=True)
+        for old in ("packs", "objects"):  # (objects/: the layout before packs)
+            shutil.rmtree(self.root / old, ignore_errors=True)
         self._loaded = None
         return count
 
 
 def _is_digest(value: object) -> bool:
     return isinstance(value, str) and len(value) == 64 and all(c in "0123456789abcdef" for c in value)
+
+
+def _is_location(value: object) -> bool:
+    """``[pack, offset, length]``: a pack's name (a digest, so never a path) and two counts."""
+    return (
+        isinstance(value, list) and len(value) == 3 and _is_digest(value[0])
+        and type(value[1]) is int and value[1] >= 0 and type(value[2]) is int and 0 <= value[2] <= MAX_OBJECT_BYTES
+    )
