@@ -45,7 +45,8 @@ REGISTRY_ENV = "PITHTEX_REGISTRY"
 
 
 _FIELDS = "registry field lock self_id concurrency trust_keys bibrefs write_field config_file warnings"
-_DEFAULTS = (DEFAULT_REGISTRY, DEFAULT_FIELD, Path(DEFAULT_LOCK_NAME), None, DEFAULT_CONCURRENCY, (), True, True, None, ())
+_DEFAULTS = (DEFAULT_REGISTRY, DEFAULT_FIELD, Path(DEFAULT_LOCK_NAME), None, DEFAULT_CONCURRENCY, (), True, True, None,
+             ())
 
 
 class Config(namedtuple("Config", _FIELDS, defaults=_DEFAULTS)):

@@ -140,20 +140,18 @@ class InvalidId(namedtuple("InvalidId", "line field raw reason")):
         return f"{self.raw!r} in {self.field} is not a valid arXiv identifier ({self.reason})"
 
 
-class BibEntry(
-    namedtuple("BibEntry", "file line end_line key entry_type title arxiv pithnumber mentions invalid", defaults=((), ()))
-):
+class BibEntry(namedtuple("BibEntry", "file line end_line key entry_type title arxiv pithnumber mentions invalid",
+                          defaults=((), ()))):
     """One .bib entry (or ``\\bibitem``), whether or not it cites arXiv.
 
-    ``file``, ``line``, ``end_line``, ``key`` (or None), ``entry_type``; ``line`` is the line of the ``@`` (or ``\\bibitem``), ``end_line`` the
-    line of its closing delimiter. ``title`` is the raw field value with TeX
-    markup kept (outer braces/quotes removed), or None. ``arxiv`` holds each
-    distinct paper the entry names once, in order of first appearance, with
-    the highest version named for it (None when none was named): one paper,
-    unless the entry is a :class:`Conflict`. ``mentions`` holds the other
-    papers it names in fields of lower priority, the same way. ``pithnumber`` is its
-    :class:`PithAnnotation` or None; ``invalid`` holds the :class:`InvalidId` it writes as an
-    arXiv id but cannot be one (ignored by the scan).
+    ``file``, ``line``, ``end_line``, ``key`` (or None), ``entry_type``: ``line`` is the line of
+    the ``@`` (or ``\\bibitem``), ``end_line`` the line of its closing delimiter. ``title`` is
+    the raw field value with TeX markup kept (outer braces/quotes removed), or None. ``arxiv``
+    holds each distinct paper the entry names once, in order of first appearance, with the
+    highest version named for it (None when none was named): one paper, unless the entry is a
+    :class:`Conflict`. ``mentions`` holds the other papers it names in fields of lower priority,
+    the same way. ``pithnumber`` is its :class:`PithAnnotation` or None; ``invalid`` holds the
+    :class:`InvalidId` it writes as an arXiv id but cannot be one (ignored by the scan).
     """
 
     __slots__ = ()
