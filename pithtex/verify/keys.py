@@ -28,7 +28,6 @@ from collections import namedtuple
 from pathlib import Path
 
 from pithtex.errors import SecurityError, UsageError
-from pithtex.verify.ed25519_points import why_unsafe_public_key
 
 TYPE_CHECKING = False  # `pithtex check` imports neither typing nor dataclasses (~7 ms of its start-up)
 if TYPE_CHECKING:  # pragma: no cover
@@ -191,6 +190,7 @@ def parse_key_document(doc: Any, origin: str = "key") -> TrustedKey:
     if any(raw != encodings[0] for raw in encodings):
         raise bad("public_key_b64 and public_key_hex are different keys")
     raw = encodings[0]
+    from pithtex.verify.ed25519_points import why_unsafe_public_key  # here: a check without extra keys needs none
     reason = why_unsafe_public_key(raw)
     if reason:
         raise bad(f"unsafe Ed25519 public key: {reason}", hint="refuse this key; ask its owner for the real one")
