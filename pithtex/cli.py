@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import argparse
 import gc
-import importlib
 import os
 import sys
-from collections.abc import Sequence
 
 TYPE_CHECKING = False  # typing itself costs `pithtex check` 5 ms of start-up
 if TYPE_CHECKING:  # pragma: no cover
+    from collections.abc import Sequence
     from typing import NoReturn
 
 from pithtex import __version__
@@ -95,7 +94,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if name not in COMMANDS:
         print(f"pithtex: unknown command {name!r}; commands: {', '.join(COMMANDS)}", file=sys.stderr)
         return 2
-    module = importlib.import_module(f"pithtex.commands.{name}")
+    __import__(f"pithtex.commands.{name}")  # importlib.import_module, without importing importlib
+    module = sys.modules[f"pithtex.commands.{name}"]
     parser = argparse.ArgumentParser(prog=f"pithtex {name}", description=COMMANDS[name], formatter_class=_HelpFormatter)
     module.configure(parser)
     args = parser.parse_args(argv[1:])  # exits 2 on usage errors

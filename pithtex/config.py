@@ -17,13 +17,15 @@ from __future__ import annotations
 
 import os
 import sys
-import dataclasses
-from dataclasses import dataclass, replace
+from collections import namedtuple
 from pathlib import Path
-from typing import Any
 
 from pithtex.errors import UsageError
-from pithtex.ids.arxiv import ArxivId, InvalidArxivId, parse_arxiv_id
+from pithtex.ids.arxiv import InvalidArxivId, parse_arxiv_id
+
+TYPE_CHECKING = False  # `pithtex check` imports neither typing nor dataclasses (~7 ms of its start-up)
+if TYPE_CHECKING:  # pragma: no cover
+    from typing import Any
 
 __all__ = [
     "DEFAULT_CONCURRENCY",
@@ -42,26 +44,32 @@ DEFAULT_CONCURRENCY = 8
 REGISTRY_ENV = "PITHTEX_REGISTRY"
 
 
-@dataclass(frozen=True)
-class Config:
+_FIELDS = "registry field lock self_id concurrency trust_keys bibrefs write_field config_file warnings"
+_DEFAULTS = (DEFAULT_REGISTRY, DEFAULT_FIELD, Path(DEFAULT_LOCK_NAME), None, DEFAULT_CONCURRENCY, (), True, True, None,
+             ())
+
+
+class Config(namedtuple("Config", _FIELDS, defaults=_DEFAULTS)):
     """Settings shared by resolve, annotate and check (before command-line flags).
 
-    ``lock`` is an absolute path; ``config_file`` is where the settings came
-    from (``None`` when only defaults and the environment applied).
+    ``lock`` is an absolute path; ``self_id`` an ArxivId or None; ``trust_keys`` a tuple of
+    paths; ``write_field`` False: Pith Numbers go to pith.lock and refs.pith only, the .bib
+    is never edited (generated bibliographies: see pithtex.commands.nofield); ``config_file``
+    is where the settings came from (``None`` when only defaults and the environment applied).
+    ``warnings`` (a tuple of str) take no part in equality. A named tuple, not a dataclass:
+    `pithtex check` imports no dataclasses.
     """
 
-    registry: str = DEFAULT_REGISTRY
-    field: str = DEFAULT_FIELD
-    lock: Path = Path(DEFAULT_LOCK_NAME)
-    self_id: ArxivId | None = None
-    concurrency: int = DEFAULT_CONCURRENCY
-    trust_keys: tuple[Path, ...] = ()
-    bibrefs: bool = True
-    #: False: Pith Numbers go to pith.lock and refs.pith only, the .bib is never edited
-    #: (generated bibliographies: see pithtex.commands.nofield)
-    write_field: bool = True
-    config_file: Path | None = None
-    warnings: tuple[str, ...] = dataclasses.field(default=(), compare=False)
+    __slots__ = ()
+
+    def __eq__(self, other: object) -> bool:
+        return self[:-1] == other[:-1] if other.__class__ is self.__class__ else NotImplemented  # type: ignore[index]
+
+    def __ne__(self, other: object) -> bool:
+        return not self == other if other.__class__ is self.__class__ else NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self[:-1])
 
 
 # key -> (expected python type(s), description for messages)
@@ -165,7 +173,7 @@ def _apply_table(config: Config, path: Path, table: dict[str, Any]) -> Config:
             changes["registry"] = _registry_relative_to(value, base)
         else:
             changes[name] = value
-    return replace(config, config_file=path, warnings=tuple(warnings), **changes)
+    return config._replace(config_file=path, warnings=tuple(warnings), **changes)
 
 
 def _registry_relative_to(value: str, base: Path) -> str:
@@ -190,5 +198,5 @@ def load_config(inputs: list[Path] | tuple[Path, ...] = (), *, environ: dict[str
         config = _apply_table(config, *found)
     registry = env.get(REGISTRY_ENV)
     if registry:
-        config = replace(config, registry=registry)
+        config = config._replace(registry=registry)
     return config

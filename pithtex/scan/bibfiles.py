@@ -29,7 +29,7 @@ deeper than :data:`MAX_DEPTH`. Only an unreadable root file raises
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections import namedtuple
 from pathlib import Path
 
 from pithtex.errors import InputError
@@ -50,24 +50,17 @@ _BIBLATEX_RE = re.compile(
 _INPUT_KIND = "input"
 
 
-@dataclass(frozen=True)
-class BibFile:
+class BibFile(namedtuple("BibFile", "path file line command problem external kind", defaults=(None, False, "bib"))):
     """One .bib a root .tex uses (or an input problem met on the way, ``kind="input"``).
 
     ``path`` is where BibTeX/biber open it: the root file's directory joined
     with the name as written (absolute names stay absolute), or, when
     ``external``, the file kpsewhich found. ``file`` and ``line`` say which
     .tex line named it; ``command`` is that command as written, for messages.
-    ``problem`` is None when the file is there.
+    ``problem`` is None when the file is there. A named tuple: `pithtex check` imports no dataclasses.
     """
 
-    path: Path
-    file: str
-    line: int
-    command: str
-    problem: str | None = None
-    external: bool = False
-    kind: str = "bib"
+    __slots__ = ()
 
     @property
     def usable(self) -> bool:

@@ -24,13 +24,15 @@ import binascii
 import hashlib
 import os
 import re
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from collections import namedtuple
 from pathlib import Path
-from typing import Any
 
 from pithtex.errors import SecurityError, UsageError
-from pithtex.verify.ed25519_points import why_unsafe_public_key
+
+TYPE_CHECKING = False  # `pithtex check` imports neither typing nor dataclasses (~7 ms of its start-up)
+if TYPE_CHECKING:  # pragma: no cover
+    from collections.abc import Iterable, Iterator, Sequence
+    from typing import Any
 
 __all__ = [
     "ENV_TRUST_KEYS",
@@ -55,12 +57,10 @@ class InvalidKey(UsageError):
     """A key file or key document that is malformed or unsafe to trust."""
 
 
-@dataclass(frozen=True)
-class TrustedKey:
-    """An Ed25519 public key pithtex trusts, under its ``key_id``."""
+class TrustedKey(namedtuple("TrustedKey", "key_id public_bytes")):
+    """An Ed25519 public key pithtex trusts (``public_bytes``, raw), under its ``key_id``."""
 
-    key_id: str
-    public_bytes: bytes
+    __slots__ = ()
 
     @property
     def fingerprint_hex(self) -> str:
@@ -190,6 +190,7 @@ def parse_key_document(doc: Any, origin: str = "key") -> TrustedKey:
     if any(raw != encodings[0] for raw in encodings):
         raise bad("public_key_b64 and public_key_hex are different keys")
     raw = encodings[0]
+    from pithtex.verify.ed25519_points import why_unsafe_public_key  # here: a check without extra keys needs none
     reason = why_unsafe_public_key(raw)
     if reason:
         raise bad(f"unsafe Ed25519 public key: {reason}", hint="refuse this key; ask its owner for the real one")

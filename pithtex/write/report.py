@@ -9,34 +9,30 @@ the bytes written are the original's except for the edited lines.
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from collections import namedtuple
 
-from pithtex.scan.source import SourceText
-
+TYPE_CHECKING = False  # `pithtex check` imports neither typing nor dataclasses (~7 ms of its start-up)
 if TYPE_CHECKING:  # pragma: no cover
+    from typing import Any, Literal
+
     from pithtex.crosscheck.model import CrossFinding
+    from pithtex.scan.source import SourceText
+
+    Kind = Literal["change", "problem", "warning", "info"]
 
 __all__ = ["FilePlan", "Line", "Reporter", "encode_like"]
-
-Kind = Literal["change", "problem", "warning", "info"]
 
 #: Information worth a line in human output; other info (``title-verified``,
 #: ``title-unchecked``: one per entry) is for ``--json`` consumers only.
 SHOWN_INFO = frozenset({"version-drift"})
 
 
-@dataclass(frozen=True)
-class Line:
-    """One reportable thing at one place, with a stable ``code`` for CI and editors."""
+class Line(namedtuple("Line", "kind file line key text code details", defaults=(None, None))):
+    """One reportable thing at one place, with a stable ``code`` for CI and editors: ``kind``
+    (change, problem, warning or info), ``file``, ``line`` and ``key`` (or None), ``text``, and
+    optional ``details`` (a dict). A named tuple: `pithtex check` imports no dataclasses."""
 
-    kind: Kind
-    file: str
-    line: int | None
-    key: str | None
-    text: str
-    code: str | None = None
-    details: dict[str, Any] | None = None
+    __slots__ = ()
 
     def __str__(self) -> str:
         where = self.file if self.line is None else f"{self.file}:{self.line}"
@@ -57,7 +53,6 @@ class Line:
         return item
 
 
-@dataclass
 class Reporter:
     """Collects lines; prints them in order at the end (or as JSON).
 
@@ -68,10 +63,11 @@ class Reporter:
     (callers may look at ``keep_changes`` before wording a change).
     """
 
-    lines: list[Line] = field(default_factory=list)
-    keep_info: bool = True
-    keep_changes: bool = True
-    dropped_changes: int = 0
+    def __init__(
+        self, lines: list[Line] | None = None, keep_info: bool = True, keep_changes: bool = True, dropped_changes: int = 0
+    ) -> None:
+        self.lines = [] if lines is None else lines
+        self.keep_info, self.keep_changes, self.dropped_changes = keep_info, keep_changes, dropped_changes
 
     def change(self, file: str, line: int | None, key: str | None, text: str, *, code: str | None = None) -> None:
         if not self.keep_changes:
@@ -137,12 +133,10 @@ def encode_like(source: SourceText, text: str) -> bytes:
     return (b"\xef\xbb\xbf" + data) if source.bom else data
 
 
-@dataclass
-class FilePlan:
-    """A file and the text it should have."""
+class FilePlan(namedtuple("FilePlan", "source new_text")):
+    """A file (its SourceText) and the text it should have."""
 
-    source: SourceText
-    new_text: str
+    __slots__ = ()
 
     @property
     def changed(self) -> bool:
