@@ -343,10 +343,11 @@ def test_possessive_and_plain_fast_patterns_read_the_same(pieces: list[str]) -> 
     from pithtex.scan.bib import _fast_patterns
 
     text = "".join(pieces)
-    fast_entry, fast_field, fast_other = (re.compile(p) for p in _fast_patterns(True))
-    plain_entry, plain_field, plain_other = (re.compile(p) for p in _fast_patterns(False))
+    fast_head, fast_field, fast_other = (re.compile(p) for p in _fast_patterns(True))
+    plain_head, plain_field, plain_other = (re.compile(p) for p in _fast_patterns(False))
     for start in [0, *(i for i, c in enumerate(text) if c == "@")]:
-        for fast, plain in ((fast_entry, plain_entry), (fast_other, plain_other)):
+        for fast, plain in ((fast_head, plain_head), (fast_other, plain_other)):
             a, b = fast.match(text, start), plain.match(text, start)
             assert (a and a.span(), a and a.groupdict()) == (b and b.span(), b and b.groupdict())
     assert fast_field.findall(text) == plain_field.findall(text)
+    assert fast_field.split(text) == plain_field.split(text)

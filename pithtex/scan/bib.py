@@ -260,18 +260,18 @@ def _first(lows: list[str], values: list[str], *names: str) -> str | None:
     return None
 
 
+_FIELD_RANKS = {
+    **{n: LINK_RANK for n in LINK_FIELDS}, **{n: EPRINT_RANK for n in ID_FIELDS | {"eprint"}},
+    **{n: NOTE_RANK for n in NOTE_FIELDS}, **{n: MENTION_RANK for n in MENTION_FIELDS},
+}
+
+
 def rank(name: str, context: str) -> int:
     """The priority of an id found in field ``name`` (lower case) in ``context`` (see
-    :class:`pithtex.scan.patterns.IdMatch`): the ``*_RANK`` constants."""
-    if name in MENTION_FIELDS:
-        return MENTION_RANK
-    if name in NOTE_FIELDS:
-        return NOTE_RANK
-    if name == "eprint" or name in ID_FIELDS:
-        return EPRINT_RANK
-    if context == "doi":
-        return ARXIV_DOI_RANK
-    return LINK_RANK if name in LINK_FIELDS else OTHER_RANK
+    :class:`pithtex.scan.patterns.IdMatch`): the ``*_RANK`` constants. An arXiv DOI
+    outranks the links and other fields, not the eprint fields, notes or mentions."""
+    r = _FIELD_RANKS.get(name, OTHER_RANK)
+    return ARXIV_DOI_RANK if context == "doi" and OTHER_RANK <= r <= LINK_RANK else r
 
 
 _F = TypeVar("_F", Finding, IdMatch)
@@ -466,7 +466,7 @@ def _relevant(text: str, low: str | None, start: int, end: int, pith_field: str)
             return True
     return _BRACED_ARXIV_RE.search(low, start, end) is not None  # Ar{X}iv: ~1% of a scan
 def _fast_patterns(possessive: bool) -> tuple[str, str, str]:
-    """The fast path's regexes: a whole plainly well-formed entry, one of its fields as
+    """The fast path's regexes: the head of an entry (``@type{key,``), one of its fields as
     (name, value), and a plain ``@string``, ``@comment`` or ``@preamble``.
 
     A field is ``name = value`` and its comma, the value ``{...}`` (braces
@@ -489,45 +489,49 @@ def _fast_patterns(possessive: bool) -> tuple[str, str, str]:
     value = braced + "|" + quoted + "|" + word
     name = r'[^\s=,{}"#%\\@()]+'
     field = r"\s*(" + name + r")\s*=\s*(" + value + r")\s*(?:,|(?=\}))"
-    bare_field = r"\s*" + name + r"\s*=\s*(?:" + value + r")\s*(?:,|(?=\}))"
-    entry = (
-        r'[^\S\n]*@(?P<type>\w+)[ \t]*\{\s*(?P<key>[^\s,{}()"=#%\\@]+)\s*,'
-        r"(?P<fields>(?:" + bare_field + ")" + rest + r")\s*\}"
-    )
+    head = r'[^\S\n]*@(?P<type>\w+)[ \t]*\{\s*(?P<key>[^\s,{}()"=#%\\@]+)\s*,'
     part = "(?:" + braced + r'|"(?:' + string_run + "|" + braced + ")" + rest + '"|' + word + ")"
     other = (
         r"[^\S\n]*@(?P<type>\w+)[ \t]*(?:\{\s*(?P<skey>" + name + r")\s*=\s*(?P<value>" + part
         + r"(?:\s*#\s*" + part + ")" + rest + r")\s*\}|" + braced + ")"
     )
-    return entry, field, other
+    return head, field, other
 
 
-_FAST_ENTRY_RE, _FAST_FIELD_RE, _FAST_OTHER_RE = (re.compile(p) for p in _fast_patterns(sys.version_info >= (3, 11)))
+_FAST_HEAD_RE, _FAST_FIELD_RE, _FAST_OTHER_RE = (re.compile(p) for p in _fast_patterns(sys.version_info >= (3, 11)))
 _UNUSUAL = ("\\{", "\\}", '\\"')
 #: bibtexparser reads a block whose type starts with one of these (``@commentary{``) as that kind.
 _NOT_ENTRIES = ("comment", "preamble", "string")
 
 
-def _fast_block(chunk: str) -> tuple[re.Match[str], tuple[str, ...], tuple[str, ...]] | tuple[re.Match[str], None, None] | None:
-    """The block in ``chunk`` if it is plainly well-formed, else None: an entry's match and its
-    fields' names and values, or the match of an ``@string``, ``@comment`` or ``@preamble``."""
+def _fast_block(chunk: str) -> tuple[re.Match[str], int, list[str], list[str]] | tuple[re.Match[str], int, None, None] | None:
+    """The block in ``chunk`` if it is plainly well-formed, else None: an entry's head match,
+    the offset after its closing brace and its fields' names and values, or the match of an
+    ``@string``, ``@comment`` or ``@preamble``, its end and None.
+
+    An entry's fields are cut from the rest of the chunk with one ``split``: it is plainly
+    well-formed when the fields follow one another with nothing between them, then ``}``
+    (one pass over the fields, not a match of the whole entry and then a ``findall``:
+    the fast path's regexes took 95 ms of the 20,000-entry annotate benchmark, now 60).
+    """
     if ("\\" in chunk and any(u in chunk for u in _UNUSUAL)) or '{"}' in chunk:
         return None
-    m = _FAST_ENTRY_RE.match(chunk)
+    m = _FAST_HEAD_RE.match(chunk)
     if m is not None and not m["type"].lower().startswith(_NOT_ENTRIES):
-        if chunk.find("@", m.end()) >= 0:
+        parts = _FAST_FIELD_RE.split(chunk[m.end():])  # [between, name, value, between, name, ..., after]
+        after = parts[-1].lstrip()
+        if (len(parts) > 1 and parts[0]) or any(parts[3:-1:3]) or after[:1] != "}" or "@" in after:
             return None
-        fields = _FAST_FIELD_RE.findall(chunk, m.start("fields"), m.end())  # to the end: the last field looks ahead for '}'
-        names, values = zip(*fields) if fields else ((), ())
+        names = parts[1::3]
         if len(set(names)) != len(names):
             return None  # duplicate fields: let bibtexparser report them
-        return m, names, values
+        return m, len(chunk) - len(after) + 1, names, parts[2::3]
     m = _FAST_OTHER_RE.match(chunk)
     if m is None or chunk.find("@", m.end()) >= 0:
         return None
     kind = m["type"].lower()
     if kind.startswith(("comment", "preamble")) or (kind.startswith("string") and m["skey"] is not None):
-        return m, None, None
+        return m, m.end(), None, None
     return None
 
 
@@ -598,9 +602,14 @@ def _scan_fast(text: str, scan: _Scan) -> None:
                     return
                 run_start = -1
             if quick:
-                m, names, values = quick
-                if names is not None:
-                    _record_fast(chunk, m, names, values, line, scan, _relevant(text, low, start, end, scan.pith_field))
+                m, stop, names, values = quick
+                if names is not None:  # an entry: its head matched by m, chunk[:stop]
+                    at = m.start("type") - 1
+                    _record_entry(
+                        scan, m["key"], m["type"].lower(), chunk[at:stop], line,
+                        ",".join(names).lower().split(",") if names else [], names, values,
+                        _relevant(text, low, start, end, scan.pith_field), m.end() - at,
+                    )
                 elif m["skey"] is not None:
                     scan.define(m["skey"], m["value"])
         line += chunk.count("\n")
@@ -697,18 +706,6 @@ def _scan_entry(entry: object, line_offset: int, scan: _Scan) -> None:
         scan, entry.key, entry.entry_type, raw, own_line0 + line_offset,  # type: ignore[attr-defined]
         [n.lower() for n in names], names, [f.value for f in parsed], True,
         lambda i: (_value_offset(raw, own_line0, parsed[i]), parsed[i].start_line + line_offset + 1),
-    )
-
-
-def _record_fast(
-    chunk: str, m: re.Match[str], names: tuple[str, ...], values: tuple[str, ...], line0: int, scan: _Scan,
-    may_cite: bool,
-) -> None:
-    """One entry the fast path read (``m`` matched it in ``chunk``); its ``@`` is on 0-based line ``line0``."""
-    at = m.start("type") - 1
-    _record_entry(
-        scan, m["key"], m["type"].lower(), chunk[at:m.end()], line0, ",".join(names).lower().split(",") if names else [],
-        names, values, may_cite, m.start("fields") - at,
     )
 
 
