@@ -22,6 +22,8 @@ CASES = [
     # bibtexparser ends an @string at the first } outside braces, in quotes too
     "@string{a = \"x}y\"}\n@misc{z, journal = a, volume = {abs/1810.04805}}\n",
     "@string{a = \"Co\" # {R} # \"R\"}\n@string{b = a}\n@misc{z, journal = b, volume = {abs/1810.04805}}\n",
+    "@string{ = {x}}\n@string{a b = {CoRR}}\n@string{c = {C} # \"o{R}R\" # {}}\n@string{d = \"x\" y = {z}}\n"
+    "@misc{z, journal = c, volume = {abs/1810.04805}}\n@misc{y, journal = {a b}}\n",
     "@preamble{\"\\newcommand{\\noopsort}[1]{}\"}\n@comment{ @misc{c, eprint={2101.00001}} }\n@misc{d, eprint={2101.00002}}\n",
 ]
 

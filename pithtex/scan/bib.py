@@ -467,21 +467,21 @@ def _relevant(text: str, low: str | None, start: int, end: int, pith_field: str)
     return _BRACED_ARXIV_RE.search(low, start, end) is not None  # Ar{X}iv: ~1% of a scan
 def _fast_patterns(possessive: bool) -> tuple[str, str, str]:
     """The fast path's regexes: the head of an entry (``@type{key,``), one of its fields as
-    (name, value), and a plain ``@string``, ``@comment`` or ``@preamble``.
+    (name, value), and a block in balanced braces (``@string``, ``@comment``, ``@preamble``).
 
     A field is ``name = value`` and its comma, the value ``{...}`` (braces
     nested up to four deep, no ``\\{``), ``"..."`` or a bare word. Every
     alternative starts with its own character, so the parse is unambiguous:
     possessive quantifiers (Python 3.11+) give the same matches, only sooner.
     bibtexparser ends an ``@string``, ``@comment`` or ``@preamble`` at the first
-    ``}`` outside braces, in quotes or not: a quoted ``@string`` value has balanced
-    braces here. Reading those blocks here spares a .bib without unusual entries
-    the import of bibtexparser: 60 ms of the 3.8 MB ``bench_scan.py --no-arxiv`` scan.
+    ``}`` outside braces, in quotes or not. Reading those blocks here spares a
+    .bib without unusual entries the import of bibtexparser: 60 ms of the 3.8 MB
+    ``bench_scan.py --no-arxiv`` scan.
     """
     if possessive:
-        run, rest, quoted, string_run = r"[^{}]++", "*+", r'"(?:[^"\\]++|\\[^"])*+"', r'[^"{}]++'
+        run, rest, quoted = r"[^{}]++", "*+", r'"(?:[^"\\]++|\\[^"])*+"'
     else:  # single characters: a nested `(?:x+)*` backtracks exponentially on a failed match
-        run, rest, quoted, string_run = r"[^{}]", "*", r'"(?:[^"\\]|\\[^"])*"', r'[^"{}]'
+        run, rest, quoted = r"[^{}]", "*", r'"(?:[^"\\]|\\[^"])*"'
     braced = r"\{[^{}]" + rest + r"\}"
     for _ in range(3):
         braced = r"\{(?:" + run + "|" + braced + ")" + rest + r"\}"
@@ -490,11 +490,7 @@ def _fast_patterns(possessive: bool) -> tuple[str, str, str]:
     name = r'[^\s=,{}"#%\\@()]+'
     field = r"\s*(" + name + r")\s*=\s*(" + value + r")\s*(?:,|(?=\}))"
     head = r'[^\S\n]*@(?P<type>\w+)[ \t]*\{\s*(?P<key>[^\s,{}()"=#%\\@]+)\s*,'
-    part = "(?:" + braced + r'|"(?:' + string_run + "|" + braced + ")" + rest + '"|' + word + ")"
-    other = (
-        r"[^\S\n]*@(?P<type>\w+)[ \t]*(?:\{\s*(?P<skey>" + name + r")\s*=\s*(?P<value>" + part
-        + r"(?:\s*#\s*" + part + ")" + rest + r")\s*\}|" + braced + ")"
-    )
+    other = r"[^\S\n]*@(?P<type>\w+)[ \t]*(?P<body>" + braced + ")"
     return head, field, other
 
 
@@ -504,10 +500,10 @@ _UNUSUAL = ("\\{", "\\}", '\\"')
 _NOT_ENTRIES = ("comment", "preamble", "string")
 
 
-def _fast_block(chunk: str) -> tuple[re.Match[str], int, list[str], list[str]] | tuple[re.Match[str], int, None, None] | None:
-    """The block in ``chunk`` if it is plainly well-formed, else None: an entry's head match,
-    the offset after its closing brace and its fields' names and values, or the match of an
-    ``@string``, ``@comment`` or ``@preamble``, its end and None.
+def _fast_block(chunk: str) -> tuple[re.Match[str], int, list[str] | None, list[str] | None] | None:
+    """The block in ``chunk`` if it is plainly well-formed, else None: an entry's head match, the
+    offset after its closing brace and its fields' names and values; or the match of an ``@comment``,
+    ``@preamble`` or ``@string``, its end, None and (for an ``@string``) its key and value.
 
     An entry's fields are cut from the rest of the chunk with one ``split``: it is plainly
     well-formed when the fields follow one another with nothing between them, then ``}``
@@ -529,10 +525,13 @@ def _fast_block(chunk: str) -> tuple[re.Match[str], int, list[str], list[str]] |
     m = _FAST_OTHER_RE.match(chunk)
     if m is None or chunk.find("@", m.end()) >= 0:
         return None
-    kind = m["type"].lower()
-    if kind.startswith(("comment", "preamble")) or (kind.startswith("string") and m["skey"] is not None):
+    kind, body = m["type"].lower(), m["body"]
+    if kind.startswith(("comment", "preamble")):
         return m, m.end(), None, None
-    return None
+    eq = body.find("=")
+    if not kind.startswith("string") or eq < 0 or any(c in body[1:eq] for c in '{}",@'):
+        return None  # (bibtexparser: "Expected equals sign")
+    return m, m.end(), None, [body[1:eq].strip(), body[eq + 1:-1].strip()]
 
 
 @dataclass
@@ -610,8 +609,8 @@ def _scan_fast(text: str, scan: _Scan) -> None:
                         ",".join(names).lower().split(",") if names else [], names, values,
                         _relevant(text, low, start, end, scan.pith_field), m.end() - at,
                     )
-                elif m["skey"] is not None:
-                    scan.define(m["skey"], m["value"])
+                elif values is not None:
+                    scan.define(*values)
         line += chunk.count("\n")
         start = end
     if run_start >= 0:
