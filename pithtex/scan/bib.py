@@ -767,9 +767,8 @@ def _record_entry(
                 continue
             if k == "eprint":
                 a = _first(lows, values, "archiveprefix", "eprinttype")
-                archive = _unbraced(field_text(a, strings)).strip().lower() if a is not None else None
-                archive_named = archive is not None and "arxiv" in archive
-                eprint_is_arxiv = archive is None or archive_named
+                archive_named = a is not None and "arxiv" in _unbraced(field_text(a, strings)).lower()
+                eprint_is_arxiv = a is None or archive_named
             elif k == "volume":
                 j = _first(lows, values, "journal", "journaltitle")
                 journal = field_text(j, strings) if j is not None else ""
