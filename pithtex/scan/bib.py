@@ -76,9 +76,8 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from typing import TypeVar
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from pithtex.ids.arxiv import ArxivId
@@ -122,20 +121,6 @@ _MONTHS = {
     m: m.capitalize()
     for m in ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 }
-
-
-@contextmanager
-def _quiet_bibtexparser() -> Iterator[None]:
-    """bibtexparser logs every failed block; we report them ourselves, with lines."""
-    import logging  # here: only the slow path (bibtexparser) needs it
-
-    log = logging.getLogger("bibtexparser")
-    previous = log.level
-    log.setLevel(logging.CRITICAL + 1)
-    try:
-        yield
-    finally:
-        log.setLevel(previous)
 
 
 def _split_concatenation(raw: str) -> list[str]:
@@ -548,10 +533,6 @@ class _Scan:
     seen_keys: dict[str, int] = field(default_factory=dict)  # entry key -> line of its first entry
     #: @string keys as written: bibtexparser ignores a later @string of the same key.
     string_keys: set[str] = field(default_factory=set)
-    skipped: frozenset[str] = SKIPPED_FIELDS  # fields not scanned: SKIPPED_FIELDS and the Pith Number field
-
-    def __post_init__(self) -> None:
-        self.skipped = SKIPPED_FIELDS | {self.pith_field}
 
     def define(self, key: str, value: str) -> None:
         """An ``@string``."""
@@ -631,18 +612,24 @@ def _scan_slow(text: str, line_offset: int, scan: _Scan, *, stop_line: int | Non
     """Scan ``text`` (starting at 0-based line ``line_offset``) with bibtexparser.
 
     Returns False when bibtexparser itself failed (reported as fatal)."""
+    import logging
+
     from bibtexparser import model as bm
     from bibtexparser.splitter import Splitter
 
     name, result = scan.name, scan.result
+    log = logging.getLogger("bibtexparser")  # it logs every failed block; we report them, with lines
+    previous = log.level
     try:
-        with _quiet_bibtexparser():
-            library = Splitter(text).split()
+        log.setLevel(logging.CRITICAL + 1)
+        library = Splitter(text).split()
     except Exception as exc:  # bibtexparser bug: report, do not crash
         result.errors.append(
             ScanProblem(name, None, f"cannot parse this file ({type(exc).__name__}: {exc})", fatal=True)
         )
         return False
+    finally:
+        log.setLevel(previous)
     for block in library.blocks:
         line = (block.start_line or 0) + line_offset + 1
         if stop_line is not None and line > stop_line:
@@ -760,10 +747,10 @@ def _record_entry(
         findings: list[Finding | IdMatch] = []  # lean: the matches alone (entry_ids reads their ids)
         ranks: list[int] = []  # each finding's field priority (see rank)
         eprint_is_arxiv = archive_named = journal_is_corr = False  # worked out at eprint and volume
-        maybe, skipped = _MAYBE_NUMBER_RE.search, scan.skipped
+        maybe = _MAYBE_NUMBER_RE.search
         for index, k in enumerate(lows):
             value = values[index]
-            if k in skipped or maybe(value) is None:
+            if k in SKIPPED_FIELDS or k == pith_field or maybe(value) is None:
                 continue
             if k == "eprint":
                 a = _first(lows, values, "archiveprefix", "eprinttype")
