@@ -267,6 +267,10 @@ PIECES = st.sampled_from([
     "journal = {Ar{X}iv:1607.06450},", "note = {{A}r{X}iv:1405.1234 [math.{RT}]},", "webnote = {arXiv:2111.11387},",
     "adsurl = {https://ui.adsabs.harvard.edu/abs/2016arXiv160706450B},", "abstract = {see arXiv:1409.0473},",
     "eprinttype = {{A}r{X}iv},", "journal = {{A}r{X}iv},",
+    # @string, @comment and @preamble the fast path reads
+    "@string{corr = \"Co{R}R\" # { } # x}\n", "@STRING{ Corr = {Nature} }", "@string{corr = \"a}b\"}\n",
+    "@stringx{corr = {CoRR}}\n", "@strings{k5, title = {t}}\n", "@commentary{k6, eprint = {2101.00001}}\n",
+    "@preamble{{\\noop{x}} # \"y\"}\n", "@preamble{x = {y}}", "@string{corr}", "journal = Corr,",
 ])
 
 
@@ -339,9 +343,11 @@ def test_possessive_and_plain_fast_patterns_read_the_same(pieces: list[str]) -> 
     from pithtex.scan.bib import _fast_patterns
 
     text = "".join(pieces)
-    fast_entry, fast_field = (re.compile(p) for p in _fast_patterns(True))
-    plain_entry, plain_field = (re.compile(p) for p in _fast_patterns(False))
+    fast_head, fast_field, fast_other = (re.compile(p) for p in _fast_patterns(True))
+    plain_head, plain_field, plain_other = (re.compile(p) for p in _fast_patterns(False))
     for start in [0, *(i for i, c in enumerate(text) if c == "@")]:
-        a, b = fast_entry.match(text, start), plain_entry.match(text, start)
-        assert (a and a.span(), a and a.groupdict()) == (b and b.span(), b and b.groupdict())
+        for fast, plain in ((fast_head, plain_head), (fast_other, plain_other)):
+            a, b = fast.match(text, start), plain.match(text, start)
+            assert (a and a.span(), a and a.groupdict()) == (b and b.span(), b and b.groupdict())
     assert fast_field.findall(text) == plain_field.findall(text)
+    assert fast_field.split(text) == plain_field.split(text)

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from pithtex.errors import InputError
 
-__all__ = ["SourceText", "UnreadableSource", "detect_newline", "line_of_offset", "read_source", "decode_source"]
+__all__ = ["SourceText", "UnreadableSource", "detect_newline", "read_source", "decode_source"]
 
 
 class UnreadableSource(InputError):
@@ -73,11 +73,6 @@ def detect_newline(text: str) -> str:
     if lf:
         return "\n"
     return ""
-
-
-def line_of_offset(text: str, offset: int) -> int:
-    """1-based line of character ``offset`` in ``text`` (lines end at ``\\n``)."""
-    return text.count("\n", 0, offset) + 1
 
 
 _UTF16_32_BOMS = (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
