@@ -430,8 +430,10 @@ def _from_cache(cache: Cache, arxiv: ArxivId, settings: ResolveSettings) -> _Fet
     return _Fetched(LockEntry.from_result(arxiv, record, deep=bundle), "cache")
 
 
-def resolve_ids(ids: Iterable[ArxivId], settings: ResolveSettings) -> ResolveReport:
-    """Resolve every id (see the module doc); writes the lock and cache only if nothing was rejected."""
+def resolve_ids(ids: Iterable[ArxivId], settings: ResolveSettings, *, lock: Lockfile | None = None) -> ResolveReport:
+    """Resolve every id (see the module doc); writes the lock and cache only if nothing was rejected.
+    ``lock``: ``settings.lock_path`` as the caller read it, for a run that writes nothing (one that
+    writes reads it again, under the writers' lock)."""
     wanted = list(dict.fromkeys(ids))
     may_write = settings.write and not settings.locked
     guard = Lockfile(settings.lock_path).file_lock() if may_write and wanted else None
@@ -441,15 +443,18 @@ def resolve_ids(ids: Iterable[ArxivId], settings: ResolveSettings) -> ResolveRep
         except OSError as exc:
             raise InputError(f"{settings.lock_path}: cannot lock for writing: {exc.strerror or exc}") from None
     try:
-        return _resolve_locked(wanted, settings, may_write)
+        return _resolve_locked(wanted, settings, may_write, None if may_write else lock)
     finally:
         if guard is not None:
             guard.release()
 
 
-def _resolve_locked(wanted: list[ArxivId], settings: ResolveSettings, may_write: bool) -> ResolveReport:
+def _resolve_locked(
+    wanted: list[ArxivId], settings: ResolveSettings, may_write: bool, lock: Lockfile | None
+) -> ResolveReport:
     cache = settings.cache
-    lock = Lockfile.load(settings.lock_path)
+    if lock is None:
+        lock = Lockfile.load(settings.lock_path)
     done: dict[ArxivId, Resolution] = {}
     fresh: dict[ArxivId, _Fetched] = {}
     to_fetch: list[ArxivId] = []
