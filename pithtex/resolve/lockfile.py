@@ -405,27 +405,24 @@ def _read_v2(path: Path, text: str) -> tuple[dict[str, LockEntry], bool]:
     objects: list[LockEntry] = []
     new, match = object.__new__, _LINE_RE.match
     for row, line, m in zip(rows, lines, map(match, lines)):
-        record = row[6] if m is not None and type(row) is list and len(row) == 7 else None
-        source = record.get("source") if type(record) is dict else None
-        locked = source.get("version") if type(source) is dict else None
-        version = m[3] if m is not None else None
-        if (
-            type(locked) is not int or locked < 1 or (version is not None and int(version) != locked)
-            or not _MIN_YEAR <= m[4] <= _MAX_YEAR
-        ):
-            try:
-                entry = _checked_entry(path, len(keys) + 2, row, line)
-            except InputError:
-                _refuse_repeats(path, keys)  # a repeated id on an earlier line is said first
-                raise
-            keys.append(entry.key)
-        else:  # the regex vouches for the types of the first six values (a dict follows them)
+        try:
+            locked = row[6]["source"]["version"] if m is not None and len(row) == 7 else None
+        except (TypeError, KeyError, IndexError):
+            locked = None
+        if type(locked) is int and locked > 0 and (m[3] is None or int(m[3]) == locked) and _MIN_YEAR <= m[4] <= _MAX_YEAR:
+            # the regex vouches for the types of the first six values (a dict follows them)
             keys.append(m[1])
-            entry = new(LockEntry)
+            objects.append(entry := new(LockEntry))
             entry._head, entry.source_version, entry._line = m, locked, line
-            entry._requested = entry._number = entry._digest = entry._receipt = None
-            entry.state_sha256 = entry.event_count = None
+            entry._requested = entry._number = entry._digest = entry._receipt = entry.state_sha256 = entry.event_count = None
             _, _, entry.title, entry.key_id, entry._signature, _, entry.canonical_record = row
+            continue
+        try:
+            entry = _checked_entry(path, len(keys) + 2, row, line)
+        except InputError:
+            _refuse_repeats(path, keys)  # a repeated id on an earlier line is said first
+            raise
+        keys.append(entry.key)
         objects.append(entry)
     entries = dict(zip(keys, objects))
     if len(entries) != len(keys):
@@ -602,7 +599,7 @@ class Lockfile:
             data = read_lock_bytes(path)
         except FileNotFoundError:
             return cls(path)
-        if not data.strip():
+        if not data or data.isspace():  # (no stripped copy of 12 MB)
             raise InputError(f"{path}:1: empty lock file", hint="delete it to start afresh")
         if data.startswith(b'{"lock_version":') and not data.startswith(b'{"lock_version":2'):
             head = data.split(b"\n", 1)[0]
