@@ -336,10 +336,9 @@ def _checked_int(text: str) -> int:
 
 
 _DECODE = {"parse_float": _reject_float, "parse_constant": _reject_constant, "parse_int": _checked_int}
-#: The integers a lock holds (versions, event counts) by their text: a ``parse_int`` in C, which a
-#: larger one misses (then the lock is read again with :func:`_checked_int`). The number it is kept
-#: for: the strict read within 1.5x ``json.loads`` (benchmarks/bench_lock.py); calling
-#: :func:`_checked_int` for each line's version cost 8 ms of 20,000 entries' 130.
+#: The integers a lock holds (versions, event counts) by their text, a ``parse_int`` in C; a lock
+#: with another is read again with :func:`_checked_int`, which costs 8 ms more of 20,000 entries'
+#: 130 (benchmarks/bench_lock.py: the strict read within 1.5x ``json.loads``).
 _SMALL_INTS = {str(i): i for i in range(-1024, 1025)} | {"-0": 0}
 
 
@@ -376,22 +375,18 @@ def _read_v2(path: Path, text: str) -> tuple[dict[str, LockEntry], bool]:
             if _LONE_SURROGATE.search(line):
                 raise _bad_line(path, number, "a string with a lone surrogate (\\ud800-\\udfff)")
     first, last = lines[0], lines[-1]
-    lines[0] = f"[{first}"  # (one copy of 12 MB fewer than "[" + ... + "]")
-    lines[-1] = f"{lines[-1]}]"
-    joined = ",".join(lines)
-    lines[0], lines[-1] = first, last
+    lines[0] = f"[{first}"
+    lines[-1] = f"{lines[-1]}]"  # (one copy of 12 MB fewer than "[" + ... + "]")
+    joined, lines[0], lines[-1] = ",".join(lines), first, last
     rows = None
-    try:
-        rows = json.loads(joined, parse_float=_reject_float, parse_constant=_reject_constant,
-                          parse_int=_SMALL_INTS.__getitem__)
-    except KeyError:  # an integer outside -1024..1024: read again, checking each
+    for parse_int in (_SMALL_INTS.__getitem__, _checked_int):  # (an integer past the table: check each)
         try:
-            rows = json.loads(joined, **_DECODE)
+            rows = json.loads(joined, parse_float=_reject_float, parse_constant=_reject_constant, parse_int=parse_int)
+        except KeyError:
+            continue
         except (ValueError, RecursionError):
             pass
-    except (ValueError, RecursionError):
-        pass
-    del joined
+        break
     if rows is None or len(rows) != len(lines):  # find the line, and say what is wrong with it
         for number, line in enumerate(lines, 2):
             try:
