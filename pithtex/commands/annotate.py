@@ -124,10 +124,11 @@ def run(args: argparse.Namespace) -> int:
     settings = dataclasses.replace(options.settings_from(args, config), write=False, remember=writing)
 
     wanted: list[ArxivId] = [e.arxiv[0] for e in entries if len(e.arxiv) == 1]
+    lock = None
     if self_id is not None and texs:
-        self_id = _self_in_lock(self_id, settings)
+        self_id, lock = _self_in_lock(self_id, settings)
         wanted.append(self_id)
-    report = _resolve(wanted, settings) if wanted else None
+    report = _resolve(wanted, settings, lock) if wanted else None
     if report is not None and report.security:
         for r in report.resolutions:
             if r.status == "rejected":
@@ -346,20 +347,22 @@ def _scan(
     return entries
 
 
-def _self_in_lock(self_id: ArxivId, settings: Any) -> ArxivId:
-    """``--self`` as the lock spells it (``2606.01249`` -> the lock's ``2606.01249v1``)."""
+def _self_in_lock(self_id: ArxivId, settings: Any) -> tuple[ArxivId, Any]:
+    """``--self`` as the lock spells it (``2606.01249`` -> the lock's ``2606.01249v1``), and the
+    lock as read, for :func:`_resolve` (read once: 0.13 s of 20,000 entries)."""
     from pithtex.commands.options import self_in_lock
     from pithtex.resolve.lockfile import Lockfile
 
     if not settings.lock_path.is_file():
-        return self_id
-    return self_in_lock(self_id, Lockfile.load(settings.lock_path))
+        return self_id, None
+    lock = Lockfile.load(settings.lock_path)
+    return self_in_lock(self_id, lock), lock
 
 
-def _resolve(wanted: list[ArxivId], settings: Any) -> ResolveReport:
+def _resolve(wanted: list[ArxivId], settings: Any, lock: Any = None) -> ResolveReport:
     from pithtex.resolve.resolver import resolve_ids
 
-    return resolve_ids(wanted, settings)
+    return resolve_ids(wanted, settings, lock=lock)
 
 
 def _emit(reporter: Reporter, args: argparse.Namespace, *, quiet: bool = False, change_prefix: str = "") -> None:

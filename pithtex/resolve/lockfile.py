@@ -336,6 +336,10 @@ def _checked_int(text: str) -> int:
 
 
 _DECODE = {"parse_float": _reject_float, "parse_constant": _reject_constant, "parse_int": _checked_int}
+#: The integers a lock holds (versions, event counts) by their text, a ``parse_int`` in C; a lock
+#: with another is read again with :func:`_checked_int`, which costs 8 ms more of 20,000 entries'
+#: 130 (benchmarks/bench_lock.py: the strict read within 1.5x ``json.loads``).
+_SMALL_INTS = {str(i): i for i in range(-1024, 1025)} | {"-0": 0}
 
 
 def _bad_line(path: Path, number: int, reason: str) -> InputError:
@@ -361,6 +365,8 @@ def _read_v2(path: Path, text: str) -> tuple[dict[str, LockEntry], bool]:
         raise InputError(f"{path}:1: malformed pith.lock: the first line is not a lock_version 2 header")
     if lines and not lines[-1]:
         lines.pop()
+    if not lines:
+        return {}, True
     # (a lone surrogate needs a backslash: most locks have none, and a one-byte search is cheap)
     if ("\\" in text and ("\\ud" in text or "\\uD" in text) and _LONE_SURROGATE.search(text)) or "" in lines:
         for number, line in enumerate(lines, 2):
@@ -368,10 +374,19 @@ def _read_v2(path: Path, text: str) -> tuple[dict[str, LockEntry], bool]:
                 raise _bad_line(path, number, "an empty line")
             if _LONE_SURROGATE.search(line):
                 raise _bad_line(path, number, "a string with a lone surrogate (\\ud800-\\udfff)")
-    try:
-        rows = json.loads(f"[{','.join(lines)}]", **_DECODE)
-    except (ValueError, RecursionError):
-        rows = None
+    first, last = lines[0], lines[-1]
+    lines[0] = f"[{first}"
+    lines[-1] = f"{lines[-1]}]"  # (one copy of 12 MB fewer than "[" + ... + "]")
+    joined, lines[0], lines[-1] = ",".join(lines), first, last
+    rows = None
+    for parse_int in (_SMALL_INTS.__getitem__, _checked_int):  # (an integer past the table: check each)
+        try:
+            rows = json.loads(joined, parse_float=_reject_float, parse_constant=_reject_constant, parse_int=parse_int)
+        except KeyError:
+            continue
+        except (ValueError, RecursionError):
+            pass
+        break
     if rows is None or len(rows) != len(lines):  # find the line, and say what is wrong with it
         for number, line in enumerate(lines, 2):
             try:
@@ -385,27 +400,24 @@ def _read_v2(path: Path, text: str) -> tuple[dict[str, LockEntry], bool]:
     objects: list[LockEntry] = []
     new, match = object.__new__, _LINE_RE.match
     for row, line, m in zip(rows, lines, map(match, lines)):
-        record = row[6] if m is not None and type(row) is list and len(row) == 7 else None
-        source = record.get("source") if type(record) is dict else None
-        locked = source.get("version") if type(source) is dict else None
-        version = m[3] if m is not None else None
-        if (
-            type(locked) is not int or locked < 1 or (version is not None and int(version) != locked)
-            or not _MIN_YEAR <= m[4] <= _MAX_YEAR
-        ):
-            try:
-                entry = _checked_entry(path, len(keys) + 2, row, line)
-            except InputError:
-                _refuse_repeats(path, keys)  # a repeated id on an earlier line is said first
-                raise
-            keys.append(entry.key)
-        else:  # the regex vouches for the types of the first six values (a dict follows them)
+        try:
+            locked = row[6]["source"]["version"] if m is not None and len(row) == 7 else None
+        except (TypeError, KeyError, IndexError):
+            locked = None
+        if type(locked) is int and locked > 0 and (m[3] is None or int(m[3]) == locked) and _MIN_YEAR <= m[4] <= _MAX_YEAR:
+            # the regex vouches for the types of the first six values (a dict follows them)
             keys.append(m[1])
-            entry = new(LockEntry)
+            objects.append(entry := new(LockEntry))
             entry._head, entry.source_version, entry._line = m, locked, line
-            entry._requested = entry._number = entry._digest = entry._receipt = None
-            entry.state_sha256 = entry.event_count = None
+            entry._requested = entry._number = entry._digest = entry._receipt = entry.state_sha256 = entry.event_count = None
             _, _, entry.title, entry.key_id, entry._signature, _, entry.canonical_record = row
+            continue
+        try:
+            entry = _checked_entry(path, len(keys) + 2, row, line)
+        except InputError:
+            _refuse_repeats(path, keys)  # a repeated id on an earlier line is said first
+            raise
+        keys.append(entry.key)
         objects.append(entry)
     entries = dict(zip(keys, objects))
     if len(entries) != len(keys):
@@ -474,12 +486,16 @@ def _checked_entry(path: Path, number: int, row: Any, line: str) -> LockEntry:
 def _verify_line(entry: LockEntry, line: str, trust: TrustStore) -> bool:
     """Whether an entry read from a v2 line verifies, in one pass over its bytes (False when
     anything does not hold: then the full verifier says why)."""
-    from pithtex.verify.checks import decode_signature_b64, is_sha256_hex, is_timestamp, title_matches
+    from pithtex.verify.checks import decode_signature_b64, is_sha256_hex, is_timestamp, title_canon_sha256
 
-    record = entry.canonical_record
+    record, head = entry.canonical_record, entry._head
     try:
         body = _canonical(record)
-        if line != f"{_canonical(entry.row()[:6])[:-1]},{body}]":
+        # The six values before the record as :data:`_LINE_RE` read them are their canonical form
+        # when they hold no escape (then each string serialises as itself); else serialised to compare.
+        # The number it is kept for: cold annotate on 20,000 entries (benchmarks/RESULTS.md, issue 17).
+        head = head[0][:-1] if head is not None and "\\" not in head[0] else f"{_canonical(entry.row()[:6])[:-1]},"
+        if line != f"{head}{body}]":
             return False  # not in canonical form: the full verifier names what
     except (TypeError, ValueError):
         return False
@@ -503,18 +519,19 @@ def _verify_line(entry: LockEntry, line: str, trust: TrustStore) -> bool:
     signature = decode_signature_b64(entry.signature)
     if key is None or signature is None or not key.verify(signature, digest):
         return False
-    if entry.title is not None and title_matches(entry.title, meta["title_canon_sha256"]) is not True:
+    if entry.title is not None and title_canon_sha256(entry.title) != meta["title_canon_sha256"]:
         return False  # a title that cannot be confirmed: the full verifier says so
     entry._digest = digest.hex()
     return True
 
 
-_BASE32_BITS = {ord(c): f"{i:05b}" for i, c in enumerate("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")}
+#: RFC 4648 base32 digits as ``int(..., 32)``'s (one character each: ``str.translate``'s fast case).
+_BASE32_DIGITS = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", "0123456789abcdefghijklmnopqrstuv")
 
 
 def _suffix_bits(suffix: str) -> int:
-    """The 130 bits a Pith Number's suffix spells."""
-    return int(suffix.translate(_BASE32_BITS), 2)
+    """The 130 bits a Pith Number's suffix spells (0.5 us; 4.5 us as binary digits)."""
+    return int(suffix.translate(_BASE32_DIGITS), 32)
 
 
 def _digest_bits(digest: bytes) -> int:
@@ -523,8 +540,7 @@ def _digest_bits(digest: bytes) -> int:
 
 
 def _verified(entry: LockEntry, how: str) -> VerificationResult:
-    """The result for an entry whose line :func:`_verify_line` passed elsewhere: ``how`` says where
-    (a second process, or this user's memo of verified lines)."""
+    """The result for an entry whose line :func:`_verify_line` passed in a second process."""
     from pithtex.verify.result import VerifiedLine
 
     return VerifiedLine(entry, how)
@@ -578,7 +594,7 @@ class Lockfile:
             data = read_lock_bytes(path)
         except FileNotFoundError:
             return cls(path)
-        if not data.strip():
+        if not data or data.isspace():  # (no stripped copy of 12 MB)
             raise InputError(f"{path}:1: empty lock file", hint="delete it to start afresh")
         if data.startswith(b'{"lock_version":') and not data.startswith(b'{"lock_version":2'):
             head = data.split(b"\n", 1)[0]
@@ -647,6 +663,8 @@ class Lockfile:
         process verifies the second half meanwhile; an entry it does not pass, or any failure of
         it, is verified here."""
         global _WORK
+        from pithtex.verify.result import VerifiedLine
+
         lines = None
         if memo != "off" and any(e._line is not None for e in entries):
             from pithtex.resolve.verified_lines import VerifiedLines
@@ -654,9 +672,10 @@ class Lockfile:
             lines = VerifiedLines(self.path, trust)
         results: list[VerificationResult | None] = [None] * len(entries)
         todo: list[int] = []
+        vouched = iter(lines.vouches([e._line for e in entries if e._line is not None]) if lines is not None else ())
         for i, entry in enumerate(entries):
-            if lines is not None and entry._line is not None and lines.vouches(entry._line):
-                results[i] = _verified(entry, "remembered: this line verified before")
+            if entry._line is not None and next(vouched, False):
+                results[i] = VerifiedLine(entry, "remembered: this line verified before")
             else:
                 todo.append(i)
         work = [entries[i] for i in todo]
@@ -684,12 +703,13 @@ class Lockfile:
             (_verified(e, "by a second process"), True) if i < len(passed) and passed[i] else self._verify_one(e, trust)
             for i, e in enumerate(work[half:])
         ]
+        new = []
         for i, (result, line_passed) in zip(todo, mine + rest):
             results[i] = result
-            if line_passed and lines is not None and memo == "write":
-                lines.remember(entries[i]._line)  # type: ignore[arg-type]
-        if lines is not None and memo == "write":
-            lines.save(e._line for e in self.entries.values() if e._line is not None)
+            if line_passed:
+                new.append(entries[i]._line)
+        if lines is not None and memo == "write" and new:
+            lines.save([e._line for e in self.entries.values() if e._line is not None], new)
         return results  # type: ignore[return-value]
 
     def _verify_in_full(self, entry: LockEntry, trust: TrustStore) -> VerificationResult:

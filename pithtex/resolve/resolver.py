@@ -116,7 +116,6 @@ class ResolveReport:
     unreachable: str | None = None
     #: Verified material a ``write=False`` run did not write: :func:`save_resolved` writes it later.
     pending: dict[ArxivId, _Fetched] = field(default_factory=dict, repr=False, compare=False)
-    _index: dict[ArxivId, Resolution] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property
     def security(self) -> bool:
@@ -128,10 +127,11 @@ class ResolveReport:
         return all(r.ok for r in self.resolutions)
 
     def get(self, arxiv: ArxivId) -> Resolution | None:
-        """The resolution of ``arxiv`` as cited (indexed on first use)."""
-        if len(self._index) != len(self.resolutions):
-            self._index = {r.requested: r for r in self.resolutions}
-        return self._index.get(arxiv)
+        """The resolution of ``arxiv`` as cited. The first call indexes the resolutions and makes
+        the index's own ``get`` this report's (a 20,000-entry annotate asks 60,000 times: 9 ms as
+        a method); the report is complete by then."""
+        self.get = {r.requested: r for r in self.resolutions}.get  # type: ignore[method-assign]
+        return self.get(arxiv)
 
     def counts(self) -> dict[str, int]:
         counts = {"verified": 0, "failed": 0, "rejected": 0}
@@ -398,9 +398,7 @@ def _tofu(lock: Lockfile, new: dict[ArxivId, _Fetched]) -> dict[ArxivId, str]:
 
 # -- the whole run ----------------------------------------------------------
 def _from_lock(lock: Lockfile, arxiv: ArxivId, entry: LockEntry, result: VerificationResult) -> Resolution:
-    """The resolution of ``arxiv`` by its lock ``entry``, given its offline re-verification."""
-    if result.ok:
-        return Resolution(arxiv, "verified", entry.pith_number, None, entry, "lock")
+    """The resolution of ``arxiv`` by its lock ``entry`` that does not verify offline."""
     return Resolution(
         arxiv, "failed", None,
         f"{lock.path.name} entry {entry.key!r} does not verify: {_problems(result)} "
@@ -432,16 +430,11 @@ def _from_cache(cache: Cache, arxiv: ArxivId, settings: ResolveSettings) -> _Fet
     return _Fetched(LockEntry.from_result(arxiv, record, deep=bundle), "cache")
 
 
-def _unique(ids: Iterable[ArxivId]) -> list[ArxivId]:
-    seen: dict[ArxivId, None] = {}
-    for arxiv in ids:
-        seen.setdefault(arxiv, None)
-    return list(seen)
-
-
-def resolve_ids(ids: Iterable[ArxivId], settings: ResolveSettings) -> ResolveReport:
-    """Resolve every id (see the module doc); writes the lock and cache only if nothing was rejected."""
-    wanted = _unique(ids)
+def resolve_ids(ids: Iterable[ArxivId], settings: ResolveSettings, *, lock: Lockfile | None = None) -> ResolveReport:
+    """Resolve every id (see the module doc); writes the lock and cache only if nothing was rejected.
+    ``lock``: ``settings.lock_path`` as the caller read it, for a run that writes nothing (one that
+    writes reads it again, under the writers' lock)."""
+    wanted = list(dict.fromkeys(ids))
     may_write = settings.write and not settings.locked
     guard = Lockfile(settings.lock_path).file_lock() if may_write and wanted else None
     if guard is not None:
@@ -450,25 +443,29 @@ def resolve_ids(ids: Iterable[ArxivId], settings: ResolveSettings) -> ResolveRep
         except OSError as exc:
             raise InputError(f"{settings.lock_path}: cannot lock for writing: {exc.strerror or exc}") from None
     try:
-        return _resolve_locked(wanted, settings, may_write)
+        return _resolve_locked(wanted, settings, may_write, None if may_write else lock)
     finally:
         if guard is not None:
             guard.release()
 
 
-def _resolve_locked(wanted: list[ArxivId], settings: ResolveSettings, may_write: bool) -> ResolveReport:
+def _resolve_locked(
+    wanted: list[ArxivId], settings: ResolveSettings, may_write: bool, lock: Lockfile | None
+) -> ResolveReport:
     cache = settings.cache
-    lock = Lockfile.load(settings.lock_path)
+    if lock is None:
+        lock = Lockfile.load(settings.lock_path)
     done: dict[ArxivId, Resolution] = {}
     fresh: dict[ArxivId, _Fetched] = {}
     to_fetch: list[ArxivId] = []
     from_lock: list[tuple[ArxivId, LockEntry]] = []
+    entries, deep_online = lock.entries, settings.deep and not settings.offline and not settings.locked
     for arxiv in wanted:
-        entry = lock.get(arxiv)
-        needs_deep = settings.deep and entry is not None and entry.event_count is None
-        if entry is not None and not settings.update and not (needs_deep and not settings.offline and not settings.locked):
+        entry = None if settings.update else entries.get(arxiv.versioned)
+        if entry is not None and not (deep_online and entry.event_count is None):
             from_lock.append((arxiv, entry))
             continue
+        entry = lock.get(arxiv)
         if settings.locked:
             reason = "not in" if entry is None else "--deep needs state not in"
             done[arxiv] = Resolution(
@@ -493,7 +490,8 @@ def _resolve_locked(wanted: list[ArxivId], settings: ResolveSettings, may_write:
     results = lock.verify_many([entry for _, entry in from_lock], settings.trust,
                                memo="write" if remember else "read")
     for (arxiv, entry), result in zip(from_lock, results):
-        done[arxiv] = _from_lock(lock, arxiv, entry, result)
+        done[arxiv] = Resolution(arxiv, "verified", entry.pith_number, None, entry, "lock") if result.ok \
+            else _from_lock(lock, arxiv, entry, result)
 
     unreachable: str | None = None
     if to_fetch:
