@@ -52,15 +52,16 @@ import json
 import os
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 from pithtex.errors import InputError
 from pithtex.ids.arxiv import ArxivId, InvalidArxivId, parse_arxiv_id
 from pithtex.ids.pith_number import MAX_YEAR, MIN_YEAR, InvalidPithNumber, PithNumber
 
+TYPE_CHECKING = False  # (no typing import on `pithtex check`'s start-up)
 if TYPE_CHECKING:  # pragma: no cover
+    from typing import Any
+
     from pithtex.resolve.flock import FileLock
     from pithtex.verify.keys import TrustStore
     from pithtex.verify.result import VerificationResult
@@ -574,16 +575,22 @@ def _second_process_allowed() -> bool:
     return threading.active_count() == 1
 
 
-@dataclass
 class Lockfile:
     """The entries of one ``pith.lock`` (an empty lock when the file does not exist)."""
 
-    path: Path
-    entries: dict[str, LockEntry] = field(default_factory=dict)
-    #: The ``lock_version`` of the file as read, when it was not the current one
-    #: (the next :meth:`save` that writes, writes the current one).
-    converted: int | None = None
-    _dirty: bool = field(default=False, repr=False, compare=False)
+    def __init__(
+        self, path: Path, entries: dict[str, LockEntry] | None = None, converted: int | None = None,
+        _dirty: bool = False,
+    ) -> None:
+        self.path = path
+        self.entries: dict[str, LockEntry] = {} if entries is None else entries
+        #: The ``lock_version`` of the file as read, when it was not the current one
+        #: (the next :meth:`save` that writes, writes the current one).
+        self.converted = converted
+        self._dirty = _dirty
+
+    def __repr__(self) -> str:
+        return f"Lockfile({str(self.path)!r}, {len(self.entries)} entries)"
 
     # -- reading ---------------------------------------------------------
     @classmethod

@@ -77,8 +77,6 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Callable, Sequence
-from typing import TypeVar
-from dataclasses import dataclass, field
 
 from pithtex.ids.arxiv import ArxivId
 from pithtex.scan.model import BibEntry, Conflict, Finding, InvalidId, PithAnnotation, ScanProblem, ScanResult
@@ -259,7 +257,11 @@ def rank(name: str, context: str) -> int:
     return ARXIV_DOI_RANK if context == "doi" and OTHER_RANK <= r <= LINK_RANK else r
 
 
-_F = TypeVar("_F", Finding, IdMatch)
+TYPE_CHECKING = False  # (no typing import on `pithtex check`'s start-up)
+if TYPE_CHECKING:  # pragma: no cover
+    from typing import TypeVar
+
+    _F = TypeVar("_F", Finding, IdMatch)
 
 
 def by_priority(
@@ -519,20 +521,22 @@ def _fast_block(chunk: str) -> tuple[re.Match[str], int, list[str] | None, list[
     return m, m.end(), None, [body[1:eq].strip(), body[eq + 1:-1].strip()]
 
 
-@dataclass
 class _Scan:
     """What one .bib scan carries from block to block."""
 
-    name: str  # the file, as findings name it
-    pith_field: str  # the Pith Number field, lower case
-    result: ScanResult
-    #: Only entries and errors will be read (:meth:`ScanResult.entries_only`): the
-    #: findings with their lines, the notes and the conflicts are not made.
-    lean: bool = False
-    strings: dict[str, str] = field(default_factory=dict)  # @string macros read so far
-    seen_keys: dict[str, int] = field(default_factory=dict)  # entry key -> line of its first entry
-    #: @string keys as written: bibtexparser ignores a later @string of the same key.
-    string_keys: set[str] = field(default_factory=set)
+    __slots__ = ("name", "pith_field", "result", "lean", "strings", "seen_keys", "string_keys")
+
+    def __init__(self, name: str, pith_field: str, result: ScanResult, lean: bool = False) -> None:
+        self.name = name  # the file, as findings name it
+        self.pith_field = pith_field  # the Pith Number field, lower case
+        self.result = result
+        #: Only entries and errors will be read (:meth:`ScanResult.entries_only`): the
+        #: findings with their lines, the notes and the conflicts are not made.
+        self.lean = lean
+        self.strings: dict[str, str] = {}  # @string macros read so far
+        self.seen_keys: dict[str, int] = {}  # entry key -> line of its first entry
+        #: @string keys as written: bibtexparser ignores a later @string of the same key.
+        self.string_keys: set[str] = set()
 
     def define(self, key: str, value: str) -> None:
         """An ``@string``."""

@@ -15,8 +15,7 @@ with one clear line, as do missing files and directories.
 from __future__ import annotations
 
 import codecs
-import dataclasses
-from dataclasses import dataclass
+from collections import namedtuple
 from pathlib import Path
 
 from pithtex.errors import InputError
@@ -36,24 +35,19 @@ class UnreadableSource(InputError):
         self.reason = reason
 
 
-@dataclass(frozen=True)
-class SourceText:
-    """A source file, decoded.
+class SourceText(namedtuple("SourceText", "path text encoding bom newline raw note identity", defaults=(None, None))):
+    """A source file, decoded: ``path``, ``text``, ``encoding``, ``bom``, ``newline``, ``raw``,
+    ``note``, ``identity``.
 
     ``newline`` is ``"\\n"``, ``"\\r\\n"``, ``"mixed"`` (both, or a lone
     ``\\r``) or ``""`` (no line break at all). ``note`` is a message for the
-    user when decoding needed a fallback, else None.
+    user when decoding needed a fallback, else None. ``identity`` is
+    ``(st_dev, st_ino, st_size, st_mtime_ns)`` of the file as read (None for
+    bytes not read from a file). A named tuple, like the records of
+    :mod:`pithtex.scan.model`: no dataclasses import on `pithtex check`'s start-up.
     """
 
-    path: Path
-    text: str
-    encoding: str
-    bom: bool
-    newline: str
-    raw: bytes
-    note: str | None = None
-    #: ``(st_dev, st_ino, st_size, st_mtime_ns)`` of the file as read (None for bytes not read from a file).
-    identity: tuple[int, int, int, int] | None = None
+    __slots__ = ()
 
     @property
     def name(self) -> str:
@@ -142,4 +136,4 @@ def read_source(path: str | Path) -> SourceText:
         hint = f"name the files in it, e.g. {name.rstrip('/')}/*.bib" if "directory" in exc.reason else exc.hint
         raise UnreadableSource(name, exc.reason, hint=hint) from None
     source = decode_source(path, raw)
-    return dataclasses.replace(source, identity=(st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns))
+    return source._replace(identity=(st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns))

@@ -11,14 +11,17 @@ import base64
 import binascii
 import hashlib
 import re
-from dataclasses import dataclass
-from typing import Any
+from collections import namedtuple
 
 from pithtex.ids.arxiv import ArxivId, InvalidArxivId, parse_arxiv_id
 from pithtex.ids.pith_number import InvalidPithNumber, PithNumber, derive_pith_number
 from pithtex.verify.canonical import canonical_json, canonical_sha256
 from pithtex.verify.keys import TrustedKey, TrustStore
 from pithtex.verify.result import UNTRUSTED_NOTE, Check
+
+TYPE_CHECKING = False  # (no typing or dataclasses import on `pithtex check`'s start-up)
+if TYPE_CHECKING:  # pragma: no cover
+    from typing import Any
 
 __all__ = [
     "CanonicalFacts",
@@ -125,14 +128,11 @@ def title_matches(title: Any, expected_sha256: Any) -> bool | None:
     return False if _PLAIN_TITLE_RE.fullmatch(title) else None
 
 
-@dataclass
-class CanonicalFacts:
-    """What a well-formed canonical record establishes (digest, number, source)."""
+class CanonicalFacts(namedtuple("CanonicalFacts", "record digest pith_number source")):
+    """What a well-formed canonical record establishes: ``record`` (the dict), ``digest``,
+    ``pith_number``, ``source`` (an ArxivId)."""
 
-    record: dict[str, Any]
-    digest: str
-    pith_number: PithNumber
-    source: ArxivId
+    __slots__ = ()
 
     @property
     def raw_id(self) -> str:
@@ -317,12 +317,11 @@ def check_paper(checks: Checks, where: str, paper: Any, facts: CanonicalFacts) -
     return title if isinstance(title, str) else None
 
 
-@dataclass
-class SignatureOutcome:
-    """The key that produced a valid signature, when one did."""
+class SignatureOutcome(namedtuple("SignatureOutcome", "key key_id")):
+    """The key that produced a valid signature (``key``, a TrustedKey), when one did, and the
+    ``key_id`` the signature named."""
 
-    key: TrustedKey | None
-    key_id: str | None
+    __slots__ = ()
 
 
 def check_signature_block(

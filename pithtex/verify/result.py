@@ -22,18 +22,23 @@ output, and whatever they cover (e.g. an unknown event) is not evidence.
 
 from __future__ import annotations
 
+from collections import namedtuple
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from operator import attrgetter
-from typing import Any, Literal
 
 from pithtex.ids.arxiv import ArxivId
 from pithtex.ids.pith_number import PithNumber
 
 __all__ = ["UNTRUSTED_NOTE", "Check", "Kind", "Status", "VerificationResult", "VerifiedLine", "derive_status"]
 
-Kind = Literal["record", "bundle", "canonical_record", "receipt", "unknown"]
-Status = Literal["verified", "unsigned", "signature-only", "invalid"]
+TYPE_CHECKING = False  # (no typing or dataclasses import on `pithtex check`'s start-up)
+if TYPE_CHECKING:  # pragma: no cover
+    from typing import Any, Literal
+
+    Kind = Literal["record", "bundle", "canonical_record", "receipt", "unknown"]
+    Status = Literal["verified", "unsigned", "signature-only", "invalid"]
+else:
+    Kind = Status = str
 
 #: Why a key named by a document is refused (said once per human line).
 UNTRUSTED_NOTE = " (keys shipped inside a document are never trusted; add one with --trust-key)"
@@ -49,13 +54,11 @@ _STATUS_BY_KIND: dict[str, Status] = {
 }
 
 
-@dataclass(frozen=True)
-class Check:
-    """One thing that was checked: ``ok`` True, False, or None (could not be verified)."""
+class Check(namedtuple("Check", "name ok detail")):
+    """One thing that was checked: ``name``, ``ok`` (True, False, or None: could not be
+    verified) and ``detail``."""
 
-    name: str
-    ok: bool | None
-    detail: str
+    __slots__ = ()
 
     def to_json(self) -> dict[str, Any]:
         return {"name": self.name, "ok": self.ok, "detail": self.detail}
@@ -68,26 +71,49 @@ def derive_status(kind: str, checks: Iterable[Check]) -> Status:
     return _STATUS_BY_KIND[kind]
 
 
-@dataclass
 class VerificationResult:
-    """What holds about one document, and why."""
+    """What holds about one document, and why.
 
-    kind: Kind
-    status: Status
+    ``source`` is from the verified canonical record, with its version; ``title`` is
+    ``paper.title`` (record) or the graph snapshot's title (bundle): a hint, confirmed only
+    when a check named ``title`` passed; ``event_count`` is the number of events whose
+    content hash and signature verified. (A plain class: no dataclasses import on
+    `pithtex check`'s start-up. The class-level Nones are the defaults
+    :class:`VerifiedLine` reads.)
+    """
+
     pith_number: PithNumber | None = None
     canonical_sha256: str | None = None
     canonical_record: dict[str, Any] | None = None
     receipt: dict[str, Any] | None = None
-    #: From the verified canonical record, with its version.
     source: ArxivId | None = None
-    #: ``paper.title`` (record) or the graph snapshot's title (bundle): a hint,
-    #: confirmed only when a check named ``title`` passed.
     title: str | None = None
     state_sha256: str | None = None
-    #: Number of events whose content hash and signature verified.
     event_count: int | None = None
     key_id: str | None = None
-    checks: list[Check] = field(default_factory=list)
+
+    def __init__(
+        self,
+        kind: Kind,
+        status: Status,
+        pith_number: PithNumber | None = None,
+        canonical_sha256: str | None = None,
+        canonical_record: dict[str, Any] | None = None,
+        receipt: dict[str, Any] | None = None,
+        source: ArxivId | None = None,
+        title: str | None = None,
+        state_sha256: str | None = None,
+        event_count: int | None = None,
+        key_id: str | None = None,
+        checks: list[Check] | None = None,
+    ) -> None:
+        self.kind, self.status, self.pith_number, self.canonical_sha256 = kind, status, pith_number, canonical_sha256
+        self.canonical_record, self.receipt, self.source, self.title = canonical_record, receipt, source, title
+        self.state_sha256, self.event_count, self.key_id = state_sha256, event_count, key_id
+        self.checks = [] if checks is None else checks
+
+    def __repr__(self) -> str:
+        return f"<VerificationResult {self.summary()}>"
 
     @classmethod
     def from_checks(cls, kind: Kind, checks: list[Check], **fields: Any) -> VerificationResult:
@@ -167,7 +193,7 @@ class VerifiedLine(VerificationResult):
     kind = "record"
     status = "verified"
 
-    def __init__(self, entry: Any, how: str | None = None) -> None:  # (not the dataclass's __init__)
+    def __init__(self, entry: Any, how: str | None = None) -> None:  # (not the base class's __init__)
         self._entry, self._how, self._checks = entry, how, None
 
     pith_number, canonical_sha256, canonical_record, receipt, source, title, key_id = (  # type: ignore[assignment]
