@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pithtex.ids.pith_number import PithNumber, parse_pith_number
-from pithtex.write.bibrefs import HEADER, is_safe_bib_key, render_bibrefs
+from pithtex.write.bibrefs import HEADER, all_safe_bib_keys, is_safe_bib_key, render_bibrefs
 
 A = "pith:2026:C7HZCGQ4XG57XBILJLQGM22JGT"
 B = "pith:2025:SPDDBVRNS36U3W2AYSQMMOTDSD"
@@ -42,3 +42,9 @@ def test_render_is_the_pair_by_pair_check(pairs: list[tuple[str, object]]) -> No
         assert str(got.value) == str(exc)
         return
     assert render_bibrefs(pairs) == want  # type: ignore[arg-type]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.one_of(st.sampled_from(KEYS), st.text(max_size=4), st.none(), st.integers()), max_size=6))
+def test_all_safe_bib_keys_is_each_key_safe(keys: list[object]) -> None:
+    assert all_safe_bib_keys(keys) == all(map(is_safe_bib_key, keys))  # type: ignore[arg-type]

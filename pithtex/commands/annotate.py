@@ -413,7 +413,7 @@ def _plan_bib(
 
     name = source.name
     say = reporter.keep_changes  # with --quiet no change is worded, only counted (one per edit)
-    get = report.get if report is not None else {}.get
+    get = {r.requested: r for r in report.resolutions}.get if report is not None else {}.get  # as report.get
     edits: dict[tuple[str, int], Any] = {}
     messages: dict[tuple[str, int], tuple[int, str]] = {}  # (line, what changes), when said
     for entry in entries:
@@ -604,10 +604,11 @@ def _bibrefs(
     removes both the field and the line). Only keys gone from the .bib lose
     their line (no badge can show for them).
     """
-    from pithtex.write.bibrefs import bibrefs_path, is_safe_bib_key, render_bibrefs
+    from pithtex.write.bibrefs import all_safe_bib_keys, bibrefs_path, is_safe_bib_key, render_bibrefs
 
     out: dict[Path, bytes] = {}
-    get = report.get if report is not None else {}.get
+    get = {r.requested: r for r in report.resolutions}.get if report is not None else {}.get  # as report.get
+    safe = all_safe_bib_keys(e.key for e in entries if e.key is not None)
     for path in bibs:
         target = bibrefs_path(path)
         previous = _previous_bibrefs(target)
@@ -619,7 +620,7 @@ def _bibrefs(
             if key is None or key in keys or entry.file != name:
                 continue  # BibTeX and biber use the first entry of a key, and so does the badge
             keys.add(key)
-            if not is_safe_bib_key(key):
+            if not (safe or is_safe_bib_key(key)):
                 continue
             arxiv = entry.arxiv
             r = get(arxiv[0]) if len(arxiv) == 1 else None

@@ -573,6 +573,7 @@ def edit_bib(text: str, edits: Iterable[Edit], *, newline: str | None = None) ->
     located: list[tuple[int, int, str, list[Edit] | int, EntrySpan | str]] = []
     general = False
     patterns: dict[str, re.Pattern[str] | None] = {}  # field -> _plain_entry(field), None when not _plain
+    plain_value = _PLAIN_VALUE.fullmatch
     for (key, line), entry_edits in grouped.items():
         start = text.find("@", pos) if line > base or pos == 0 else -1
         if start >= 0 and base + text.count("\n", pos, start) == line:  # the first '@' of the line
@@ -584,11 +585,10 @@ def edit_bib(text: str, edits: Iterable[Edit], *, newline: str | None = None) ->
             limit = lengths[line] + line
             start = text.find("@", lengths[line - 1] + line - 1, limit)
         if len(entry_edits) == 1 and start >= 0 and isinstance(edit := entry_edits[0], SetField):
-            name = edit.field
-            if name not in patterns:
-                patterns[name] = _plain_entry(name.lower()) if _PLAIN_NAME.fullmatch(name) else None
-            pattern = patterns[name]
-            if pattern is not None and _PLAIN_VALUE.fullmatch(edit.value):
+            pattern = patterns.get(name := edit.field, False)
+            if pattern is False:
+                pattern = patterns[name] = _plain_entry(name.lower()) if _PLAIN_NAME.fullmatch(name) else None
+            if pattern is not None and plain_value(edit.value):
                 m = pattern.match(text, start)
                 if m is not None and m[1] == key and ")" not in key:  # (with a ')' _HEAD reads a shorter key)
                     located.append((start, m.end(), key, *_plain_insert(text, m, edit, default_newline)))

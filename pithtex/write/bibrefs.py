@@ -34,6 +34,7 @@ from pithtex.ids.pith_number import MAX_YEAR, MIN_YEAR, InvalidPithNumber, PithN
 __all__ = [
     "BIBREFS_SUFFIX",
     "BibRef",
+    "all_safe_bib_keys",
     "bibrefs_path",
     "bibrefs_problems",
     "is_safe_bib_key",
@@ -75,6 +76,19 @@ def is_safe_bib_key(key: str) -> bool:
     return not any(ch in _FORBIDDEN or ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in key)
 
 
+def all_safe_bib_keys(keys: Iterable[str]) -> bool:
+    """Whether :func:`is_safe_bib_key` holds for every key: ASCII keys all at once, in C (each key in turn
+    took 5 of the 16 ms render_bibrefs spent on 20,000 lines, and as much again in annotate)."""
+    keys = list(keys)
+    try:
+        joined = "".join(keys)
+    except TypeError:
+        return False
+    if joined.isascii():
+        return joined.isprintable() and " " not in joined and _FORBIDDEN.isdisjoint(joined) and "" not in keys
+    return all(map(is_safe_bib_key, keys))
+
+
 def render_bibrefs(
     pairs: Iterable[tuple[str, str | PithNumber]],
     *,
@@ -89,11 +103,9 @@ def render_bibrefs(
     ``pith:YYYY:SUFFIX`` form, or for one key given two different numbers.
     """
     pairs = list(pairs)
-    try:  # every key checked at once, in C, as is_safe_bib_key would (3 of the 16 ms of 20,000 lines)
+    try:
         numbers = _numbers(pairs, check=False)
-        keys = "".join(numbers)
-        if not (keys.isascii() and keys.isprintable() and " " not in keys and _FORBIDDEN.isdisjoint(keys)
-                and "" not in numbers or all(map(is_safe_bib_key, numbers))):
+        if not all_safe_bib_keys(numbers):
             raise ValueError
     except (TypeError, ValueError):
         numbers = _numbers(pairs, check=True)  # raises the first problem, in order
