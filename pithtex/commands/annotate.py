@@ -416,43 +416,43 @@ def _plan_bib(
 
     name = source.name
     say = reporter.keep_changes  # with --quiet no change is worded, only counted (one per edit)
+    get = {r.requested: r for r in report.resolutions}.get if report is not None else {}.get  # as report.get
     edits: dict[tuple[str, int], Any] = {}
     messages: dict[tuple[str, int], tuple[int, str]] = {}  # (line, what changes), when said
     for entry in entries:
-        key, arxiv_ids, annotation = entry.key, entry.arxiv, entry.pithnumber
+        key, arxiv_ids, annotation, line = entry.key, entry.arxiv, entry.pithnumber, entry.line
         if key is None:
             continue
-        current = annotation.value.strip() if annotation is not None else None
-        where = (key, entry.line)
         if len(arxiv_ids) != 1:
             if arxiv_ids:
                 ids = ", ".join(str(a) for a in arxiv_ids)
-                reporter.problem(name, entry.line, key, f"names several arXiv papers ({ids}); not annotated")
+                reporter.problem(name, line, key, f"names several arXiv papers ({ids}); not annotated")
             elif annotation is not None:
+                current = annotation.value.strip()
                 if prune:
-                    edits[where] = RemoveField(key, annotation.field, entry.line)
+                    edits[key, line] = RemoveField(key, annotation.field, line)
                     if say:
-                        messages[where] = (annotation.line, f"remove {field} {current} (no arXiv reference)")
+                        messages[key, line] = (annotation.line, f"remove {field} {current} (no arXiv reference)")
                 else:
                     reporter.warning(
                         name, annotation.line, key, f"has {field} {current} but no arXiv reference (--prune removes it)"
                     )
             continue
         arxiv = arxiv_ids[0]
-        r = _resolution(report, arxiv)
-        if r is None or not r.ok or r.pith_number is None:
-            problem = r.problem if r is not None else "not resolved"
-            reporter.problem(name, entry.line, key, f"{arxiv}: {problem}")
+        r = get(arxiv)
+        number = r.pith_number if r is not None else None
+        if number is None or r.status != "verified":  # r.ok without its property call
+            reporter.problem(name, line, key, f"{arxiv}: {r.problem if r is not None else 'not resolved'}")
             continue
-        want = r.pith_number.full
+        want = number.full
         if annotation is None:
-            edits[where] = SetField(key, field, want, entry.line)
+            edits[key, line] = SetField(key, field, want, line)
             if say:
-                messages[where] = (entry.line, f"add {field} {want} ({arxiv})")
-        elif not same_number(current, want):  # a bare suffix is right too, as check accepts it
-            edits[where] = SetField(key, annotation.field, want, entry.line)
+                messages[key, line] = (line, f"add {field} {want} ({arxiv})")
+        elif not same_number(current := annotation.value.strip(), want):  # a bare suffix is right too, as check accepts it
+            edits[key, line] = SetField(key, annotation.field, want, line)
             if say:
-                messages[where] = (annotation.line, f"correct {field} {current} -> {want} ({arxiv})")
+                messages[key, line] = (annotation.line, f"correct {field} {current} -> {want} ({arxiv})")
     text = source.text
     while edits:
         try:
@@ -607,9 +607,11 @@ def _bibrefs(
     removes both the field and the line). Only keys gone from the .bib lose
     their line (no badge can show for them).
     """
-    from pithtex.write.bibrefs import bibrefs_path, is_safe_bib_key, render_bibrefs
+    from pithtex.write.bibrefs import all_safe_bib_keys, bibrefs_path, is_safe_bib_key, render_bibrefs
 
     out: dict[Path, bytes] = {}
+    get = {r.requested: r for r in report.resolutions}.get if report is not None else {}.get  # as report.get
+    safe = all_safe_bib_keys(e.key for e in entries if e.key is not None)
     for path in bibs:
         target = bibrefs_path(path)
         previous = _previous_bibrefs(target)
@@ -617,18 +619,18 @@ def _bibrefs(
         keys: set[str] = set()
         name = str(path)
         for entry in entries:
-            if entry.file != name or entry.key is None:
-                continue
-            if entry.key in keys:
+            key = entry.key
+            if key is None or key in keys or entry.file != name:
                 continue  # BibTeX and biber use the first entry of a key, and so does the badge
-            keys.add(entry.key)
-            if not is_safe_bib_key(entry.key):
+            keys.add(key)
+            if not (safe or is_safe_bib_key(key)):
                 continue
-            r = _resolution(report, entry.arxiv[0]) if len(entry.arxiv) == 1 else None
-            if r is not None and r.ok and r.pith_number is not None:
-                pairs.append((entry.key, r.pith_number))
-            elif entry.key in previous and (entry.arxiv or (entry.pithnumber is not None and not prune)):
-                pairs.append((entry.key, previous[entry.key]))  # the last verified line stays
+            arxiv = entry.arxiv
+            r = get(arxiv[0]) if len(arxiv) == 1 else None
+            if r is not None and r.pith_number is not None and r.status == "verified":  # r.ok
+                pairs.append((key, r.pith_number))
+            elif key in previous and (arxiv or (entry.pithnumber is not None and not prune)):
+                pairs.append((key, previous[key]))  # the last verified line stays
         if not pairs and not always and not target.exists():
             continue
         out[target] = render_bibrefs(pairs, bib_name=path.name, name=target.name).encode("utf-8")
