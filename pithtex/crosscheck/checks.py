@@ -439,7 +439,7 @@ def crosscheck(
                 links.append((i, known))
             signed = cache.get(a, cache)
             if signed is cache:
-                signed = cache[a] = _signed(facts_for(a))
+                signed = cache[a] = _signed(facts_for(a), title_info)
             if signed is None:
                 if title_info:
                     todo.append((n, entry, a))
@@ -456,12 +456,12 @@ def crosscheck(
 
     def facts_of(a: ArxivId) -> RecordFacts | None:
         """The facts of an id cited, built when first asked for."""
-        if a not in built:
-            signed = cache[a]
-            if signed is None:
-                return None
-            found = signed[4]
-            built[a] = found if isinstance(found, RecordFacts) else RecordFacts.from_lock_entry(found)
+        signed = cache[a]
+        found = None if signed is None else signed[4]
+        if found is None or isinstance(found, RecordFacts):
+            return found
+        if a not in built:  # a lock entry's facts as from_lock_entry builds them from its signed facts
+            built[a] = RecordFacts(ArxivId(signed[0], signed[1]), found.pith_number, signed[2], found.title)  # type: ignore[index]
         return built[a]
 
     papers: dict[str, list[RecordFacts]] = {}  # of a paper cited in several versions, all its facts
@@ -485,8 +485,9 @@ def crosscheck(
             found = _check_title(entry, a, facts, allowed, known_pairs, info=title_info)
             if found is not None:
                 findings.append(found)
-        if facts is None:
-            continue
+        if facts is None or (facts.latest is None and facts.source.id not in papers
+                             and (a.version is None or a.version == facts.source.version)):
+            continue  # cannot drift (see the first pass)
         newest = _newest(papers.get(facts.source.id) or (facts,))
         if newest is not None and newest != facts.latest:
             pinned = a.version if a.version is not None else facts.source.version
@@ -502,16 +503,17 @@ def crosscheck(
     return findings
 
 
-def _signed(found: Any) -> tuple[str, int | None, str, Any, Any] | None:
-    """``(source id, version, title_canon_sha256, latest, found)`` of what ``facts_for`` found, without
-    building the facts of a lock entry whose signed facts :meth:`RecordFacts.from_lock_entry` takes as they are."""
+def _signed(found: Any, every: bool) -> tuple[str, int | None, str, Any, Any] | None:
+    """``(source id, version, title_canon_sha256, latest, found)`` of what ``facts_for`` found; unless
+    ``every`` pair needs facts, not building those of a lock entry whose signed facts
+    :meth:`RecordFacts.from_lock_entry` takes as they are."""
     if found is None:
         return None
     if not isinstance(found, RecordFacts):  # a verified lock entry
         try:
             source_id, version, digest = found.signed_facts
             cited = found.requested.id  # equal to source_id, and already hashed
-            if source_id == cited and type(version) is int and type(digest) is str:
+            if not every and source_id == cited and type(version) is int and type(digest) is str:
                 return cited, version, digest, None, found
             found = RecordFacts.from_lock_entry(found)
         except (KeyError, TypeError, ValueError):
