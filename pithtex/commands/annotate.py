@@ -257,10 +257,12 @@ def _summary_line(
         if not entry.arxiv:
             not_arxiv += 1
             continue
-        r = _resolution(report, entry.arxiv[0]) if len(entry.arxiv) == 1 else None
-        current = entry.pithnumber.value.strip() if entry.pithnumber is not None else None
-        if r is not None and r.ok and r.pith_number is not None and current is not None:
-            if same_number(current, r.pith_number.full):
+        if entry.pithnumber is None or len(entry.arxiv) != 1:
+            continue
+        r = _resolution(report, entry.arxiv[0])
+        if r is not None and r.ok and r.pith_number is not None:
+            current, wanted = entry.pithnumber.value.strip(), r.pith_number.full
+            if current == wanted or same_number(current, wanted):
                 unchanged += 1
     problems = len(reporter.problems)
     verbs = ("added", "corrected") if writing else ("to add", "to correct")
@@ -385,17 +387,15 @@ def _crosscheck(
     """Title, duplicate and version checks; returns the keys that must not be annotated."""
     if report is None:
         return set()
-    from pithtex.crosscheck import RecordFacts, crosscheck, mismatched_keys
+    from pithtex.crosscheck import crosscheck, mismatched_keys
 
-    facts: dict[ArxivId, RecordFacts] = {}  # of each id resolved: a dict's get is the cheapest facts_for
-    for r in report.resolutions:
-        if r.status == "verified" and r.entry is not None and r.pith_number is not None:
-            try:
-                facts[r.requested] = RecordFacts.from_lock_entry(r.entry)
-            except (KeyError, TypeError, ValueError):
-                pass
+    verified = {  # crosscheck builds facts from a lock entry only when a check needs more than its title hash
+        r.requested: r.entry
+        for r in report.resolutions
+        if r.status == "verified" and r.entry is not None and r.pith_number is not None
+    }
     findings = crosscheck(
-        [e for e in entries if e.arxiv], facts.get, allow_title_mismatch=allowed, title_info=reporter.keep_info
+        [e for e in entries if e.arxiv], verified.get, allow_title_mismatch=allowed, title_info=reporter.keep_info
     )
     for f in findings:
         reporter.finding(f)

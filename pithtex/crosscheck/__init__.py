@@ -11,7 +11,7 @@ Usage from a command (``resolve``, ``annotate``, ``check``)::
         return RecordFacts.from_lock_entry(  # its signed_facts, pith_number and hint title
             entry,
             latest=None)                  # (version, PithNumber) of the latest version, if known
-        # or RecordFacts.from_canonical_record(record, number, title=...)
+        # or RecordFacts.from_canonical_record(record, number, title=...), or the entry itself (built if needed)
 
     findings = crosscheck(scan.entries, facts_for, allow_title_mismatch=args.allow_title_mismatch)
     for f in findings:                    # sorted by file, then line

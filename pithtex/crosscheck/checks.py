@@ -16,7 +16,7 @@ only: the checks trust them.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import replace
 from typing import Any, Protocol
 
@@ -38,7 +38,7 @@ from pithtex.crosscheck.titles import (
     title_matches,
 )
 from pithtex.ids.arxiv import ArxivId
-from pithtex.ids.pith_number import PithNumber
+from pithtex.ids.pith_number import InvalidPithNumber, PithNumber, parse_pith_reference
 
 __all__ = [
     "BibEntryLike",
@@ -65,7 +65,7 @@ class BibEntryLike(Protocol):
     pithnumber: Any  # PithAnnotation | str | PithNumber | None
 
 
-FactsFor = Callable[[ArxivId], "RecordFacts | None"]
+FactsFor = Callable[[ArxivId], Any]  # RecordFacts, a verified lock entry, or None
 
 
 def _cited(arxiv: ArxivId, facts: RecordFacts | None) -> str:
@@ -269,8 +269,6 @@ def _pith_suffix(value: Any) -> str | None:
     suffix = getattr(value, "suffix", None)
     if isinstance(suffix, str):
         return suffix
-    from pithtex.ids.pith_number import InvalidPithNumber, parse_pith_reference
-
     try:
         ref = parse_pith_reference(str(value))
     except InvalidPithNumber:
@@ -289,6 +287,31 @@ def find_duplicates(entries: Iterable[BibEntryLike], facts_for: FactsFor | None 
     finding is located at and names: its field is the wrong one.
     """
     entries = list(entries)
+    owner: dict[str, int] = {}  # arXiv id, or "pith " and a suffix -> the first entry naming it
+    links: list[tuple[int, int]] = []  # (entry, an earlier entry naming the same paper)
+    for i, entry in enumerate(entries):
+        for a in entry.arxiv:
+            first = owner.setdefault(a.id, i)
+            if first != i:
+                links.append((i, first))
+        if getattr(entry, "pithnumber", None) is not None:
+            _own_pith(entry, i, owner, links)
+    return _duplicates(entries, links, facts_for)
+
+
+def _own_pith(entry: BibEntryLike, i: int, owner: dict[str, int], links: list[tuple[int, int]]) -> None:
+    """Note the paper ``entry``'s pithnumber names, as :func:`find_duplicates` does its arXiv ids."""
+    suffix = _pith_suffix(entry.pithnumber)
+    if suffix:
+        first = owner.setdefault("pith " + suffix, i)
+        if first != i:
+            links.append((i, first))
+
+
+def _duplicates(entries: list[BibEntryLike], links: list[tuple[int, int]], facts_for: FactsFor | None) -> list[CrossFinding]:
+    """:func:`find_duplicates`' findings, from its links between entries naming the same paper."""
+    if not links:
+        return []
     parent = list(range(len(entries)))
 
     def find(i: int) -> int:
@@ -297,19 +320,10 @@ def find_duplicates(entries: Iterable[BibEntryLike], facts_for: FactsFor | None 
             i = parent[i]
         return i
 
-    owner: dict[str, int] = {}  # arXiv id, or "pith " and a suffix -> the first entry naming it
     joined: set[int] = set()  # entries sharing a paper with another: the only groups of two or more
-    for i, entry in enumerate(entries):
-        idents = [a.id for a in entry.arxiv] if len(entry.arxiv) != 1 else [entry.arxiv[0].id]
-        annotation = getattr(entry, "pithnumber", None)
-        suffix = _pith_suffix(annotation) if annotation is not None else None
-        if suffix:
-            idents.append("pith " + suffix)
-        for ident in idents:
-            first = owner.setdefault(ident, i)
-            if first != i:
-                parent[find(i)] = find(first)
-                joined.update((i, first))
+    for i, first in links:
+        parent[find(i)] = find(first)
+        joined.update((i, first))
 
     groups: dict[int, list[int]] = {}
     for i in sorted(joined):  # in file order, as the groups' first members come
@@ -398,43 +412,83 @@ def crosscheck(
 
     ``facts_for`` is called once per distinct arXiv id cited (as cited, with
     its version when one was given) and returns facts from a verified record,
-    or None. Keys in ``allow_title_mismatch`` turn ``title-mismatch`` errors
+    or None; or the verified ``pith.lock`` entry itself, whose facts
+    (:meth:`RecordFacts.from_lock_entry`; None if that raises) are then built only
+    for an entry a check needs more than its signed title hash for (a warm 20,000-entry
+    annotate's cross-checks: 0.6x the time of building every entry's facts first). Keys in ``allow_title_mismatch`` turn ``title-mismatch`` errors
     into warnings that say so. Version drift uses each fact's ``latest`` and,
     when the bibliography cites one paper in several versions, the latest
     version any of its citations resolved to.
     """
     entries = list(entries)
     allow = set(allow_title_mismatch)
-    cache: dict[ArxivId, RecordFacts | None] = {}
-    latest: dict[str, tuple[int, PithNumber]] = {}  # per paper, the latest version any facts know of
-    pairs: list[tuple[BibEntryLike, ArxivId, RecordFacts | None]] = []
-    for entry in entries:
-        for a in entry.arxiv if len(entry.arxiv) < 2 else dict.fromkeys(entry.arxiv):
-            facts = cache.get(a, cache)
-            if facts is cache:
-                facts = cache[a] = facts_for(a)
-                if facts is not None:  # its latest, then its own version (the first of equals counts)
-                    sid, version = facts.source
-                    known = latest.get(sid)
-                    if facts.latest is not None and (known is None or facts.latest[0] > known[0]):
-                        latest[sid] = known = facts.latest
-                    if version is not None and (known is None or version > known[0]):
-                        latest[sid] = (version, facts.pith_number)
-            pairs.append((entry, a, facts))  # type: ignore[arg-type]
-    known_pairs = _Neighbours(p for p in pairs if p[2] is not None)
+    cache: dict[ArxivId, tuple[Any, ...] | None] = {}  # id -> what the first pass reads of its facts (_signed)
+    todo: list[tuple[int, BibEntryLike, ArxivId]] = []  # (n, entry, id) of the pairs that may say something
+    owner: dict[str, int] = {}  # as in find_duplicates
+    links: list[tuple[int, int]] = []
+    n = 0
+    # One pass over the entries and their (entry, id) pairs, which notes duplicates too: only a title
+    # that no reading of matches the signed hash, or a pair that may drift, is looked at again;
+    # without title_info that is nearly none.
+    for i, entry in enumerate(entries):
+        arxiv = entry.arxiv
+        for a in arxiv if len(arxiv) < 2 else dict.fromkeys(arxiv):
+            n += 1
+            known = owner.setdefault(a.id, i)
+            if known != i:
+                links.append((i, known))
+            signed = cache.get(a, cache)
+            if signed is cache:
+                signed = cache[a] = _signed(facts_for(a), title_info)
+            if signed is None:
+                if title_info:
+                    todo.append((n, entry, a))
+                continue
+            title = entry.title
+            # The only facts of its paper, without latest, drift only if cited in another version.
+            if (title_info or signed[3] is not None or (a.version is not None and a.version != signed[1])
+                    or (title and not title_matches(title.strip(), signed[2]))):
+                todo.append((n, entry, a))
+        if getattr(entry, "pithnumber", None) is not None:
+            _own_pith(entry, i, owner, links)
+
+    built: dict[ArxivId, RecordFacts] = {}
+
+    def facts_of(a: ArxivId) -> RecordFacts | None:
+        """The facts of an id cited, built when first asked for."""
+        signed = cache[a]
+        found = None if signed is None else signed[4]
+        if found is None or isinstance(found, RecordFacts):
+            return found
+        if a not in built:  # a lock entry's facts as from_lock_entry builds them from its signed facts
+            built[a] = RecordFacts(ArxivId(signed[0], signed[1]), found.pith_number, signed[2], found.title)  # type: ignore[index]
+        return built[a]
+
+    papers: dict[str, list[RecordFacts]] = {}  # of a paper cited in several versions, all its facts
+    sids = [signed[0] for signed in cache.values() if signed is not None]
+    if len(set(sids)) < len(sids):  # each such citation's drift depends on the others
+        seen: set[str] = set()
+        shared = {sid for sid in sids if sid in seen or seen.add(sid)}  # type: ignore[func-returns-value]
+        for a, signed in cache.items():
+            if signed is not None and signed[0] in shared:
+                papers.setdefault(signed[0], []).append(facts_of(a))  # type: ignore[arg-type]
+        more = [p for p in _pairs(entries, cache) if cache[p[2]][0] in shared]  # type: ignore[index]
+        todo = sorted({p[0]: p for p in todo + more}.values(), key=lambda p: p[0])
+    known_pairs = _Neighbours((e, a, facts_of(a)) for _, e, a in _pairs(entries, cache))
 
     findings: list[CrossFinding] = []
-    for entry, a, facts in pairs:
+    for _, entry, a in todo:
+        facts = facts_of(a)
         title = entry.title
-        # Without title_info, only a title that no reading of matches the signed hash says anything.
         if title_info or (title and facts is not None and not title_matches(title.strip(), facts.title_canon_sha256)):
             allowed = entry.key is not None and entry.key in allow
             found = _check_title(entry, a, facts, allowed, known_pairs, info=title_info)
             if found is not None:
                 findings.append(found)
-        if facts is None:
-            continue
-        newest = latest.get(facts.source.id)
+        if facts is None or (facts.latest is None and facts.source.id not in papers
+                             and (a.version is None or a.version == facts.source.version)):
+            continue  # cannot drift (see the first pass)
+        newest = _newest(papers.get(facts.source.id) or (facts,))
         if newest is not None and newest != facts.latest:
             pinned = a.version if a.version is not None else facts.source.version
             if pinned is None or newest[0] > pinned:  # else no drift, whichever latest is used
@@ -443,10 +497,51 @@ def crosscheck(
             drift = check_version_drift(entry, a, facts)
             if drift is not None:
                 findings.append(drift)
-    findings.extend(find_duplicates(entries, cache.get))  # every id cited is in the cache
+    findings.extend(_duplicates(entries, links, facts_of))
     order = {f: i for i, f in enumerate(dict.fromkeys(str(e.file) for e in entries))} if findings else {}
     findings.sort(key=lambda f: (order.get(f.file, len(order)), f.line))
     return findings
+
+
+def _signed(found: Any, every: bool) -> tuple[str, int | None, str, Any, Any] | None:
+    """``(source id, version, title_canon_sha256, latest, found)`` of what ``facts_for`` found; unless
+    ``every`` pair needs facts, not building those of a lock entry whose signed facts
+    :meth:`RecordFacts.from_lock_entry` takes as they are."""
+    if found is None:
+        return None
+    if not isinstance(found, RecordFacts):  # a verified lock entry
+        try:
+            source_id, version, digest = found.signed_facts
+            cited = found.requested.id  # equal to source_id, and already hashed
+            if not every and source_id == cited and type(version) is int and type(digest) is str:
+                return cited, version, digest, None, found
+            found = RecordFacts.from_lock_entry(found)
+        except (KeyError, TypeError, ValueError):
+            return None
+    return found.source.id, found.source.version, found.title_canon_sha256, found.latest, found
+
+
+def _pairs(entries: list[BibEntryLike], cache: dict[ArxivId, Any]) -> Iterator[tuple[int, BibEntryLike, ArxivId]]:
+    """``(n, entry, id)`` of each id an entry cites that has facts, numbered as :func:`crosscheck` does."""
+    n = 0
+    for entry in entries:
+        arxiv = entry.arxiv
+        for a in arxiv if len(arxiv) < 2 else dict.fromkeys(arxiv):
+            n += 1
+            if cache[a] is not None:
+                yield n, entry, a
+
+
+def _newest(known: Iterable[RecordFacts]) -> tuple[int, PithNumber] | None:
+    """The latest version of a paper that any of its facts know of (the first of equals counts)."""
+    newest = None
+    for facts in known:
+        if facts.latest is not None and (newest is None or facts.latest[0] > newest[0]):
+            newest = facts.latest
+        version = facts.source.version
+        if version is not None and (newest is None or version > newest[0]):
+            newest = (version, facts.pith_number)
+    return newest
 
 
 def has_errors(findings: Iterable[CrossFinding]) -> bool:
