@@ -7,7 +7,6 @@ generated records are signed by a test key the trust store is told about.
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -248,14 +247,14 @@ def test_no_title_or_no_record_is_unchecked(real):
 
 
 def test_a_record_without_a_usable_hash_is_unchecked(real):
-    facts = replace(real["2511.00066"], title_canon_sha256="")
+    facts = real["2511.00066"]._replace(title_canon_sha256="")
     finding = check_title(entry("k", SHARP_TITLE, "2511.00066"), parse_arxiv_id("2511.00066"), facts)
     assert (finding.code, finding.details["reason"]) == ("title-unchecked", "no-signed-hash")
 
 
 def test_without_a_plain_registry_title_a_hash_mismatch_is_still_an_error(real):
     """Issue 13: a missing unsigned hint cannot downgrade a signed mismatch."""
-    facts = replace(real["2511.00066"], title=None)
+    facts = real["2511.00066"]._replace(title=None)
     finding = check_title(entry("k", "Attention Is All You Need", "2511.00066"), parse_arxiv_id("2511.00066"), facts)
     assert (finding.code, finding.severity) == ("title-mismatch", "error")
     assert finding.details["comparison"] == "unavailable"
@@ -275,7 +274,7 @@ def test_without_a_plain_registry_title_a_hash_mismatch_is_still_an_error(real):
 ])
 def test_the_unsigned_registry_title_never_decides(real, hint):
     """Issue 13: a plain title that agrees with the entry but not with the signed hash changes nothing."""
-    facts = replace(real["2511.00066"], title=hint)
+    facts = real["2511.00066"]._replace(title=hint)
     finding = check_title(entry("k", "Attention Is All You Need", "2511.00066"), parse_arxiv_id("2511.00066"), facts)
     assert (finding.code, finding.severity) == ("title-mismatch", "error")
     assert finding.details["registry_title_signed"] is False
@@ -283,7 +282,7 @@ def test_the_unsigned_registry_title_never_decides(real, hint):
     assert "does not match the signed hash either, so it is not used. The arXiv id is probably wrong." in finding.message
     assert mismatched_keys([finding]) == {"k"}
     # A different unsigned title does not hide a wrong id either.
-    facts2 = replace(real["2511.00066"], title="Completely Unrelated Words Here")
+    facts2 = real["2511.00066"]._replace(title="Completely Unrelated Words Here")
     wrong = check_title(entry("k", "Attention Is All You Need", "2511.00066"), parse_arxiv_id("2511.00066"), facts2)
     assert wrong.severity == "error"
 
@@ -310,7 +309,7 @@ def versions(signer):
 
 def test_citing_an_older_version_is_reported_with_the_later_pith_number(versions):
     v1, v3 = versions
-    facts = replace(v1, latest=(3, v3.pith_number))
+    facts = v1._replace(latest=(3, v3.pith_number))
     e = entry("three", "A Paper in Three Versions", "2402.00007v1", line=4)
     findings = crosscheck([e], lambda a: facts)
     assert [f.code for f in findings] == ["title-verified", "version-drift"]
@@ -326,7 +325,7 @@ def test_citing_an_older_version_is_reported_with_the_later_pith_number(versions
 
 def test_no_drift_at_the_latest_version_or_when_unknown(versions):
     v1, v3 = versions
-    latest = replace(v3, latest=(3, v3.pith_number))
+    latest = v3._replace(latest=(3, v3.pith_number))
     assert check_version_drift(entry("k", None, "2402.00007v3"), parse_arxiv_id("2402.00007v3"), latest) is None
     assert check_version_drift(entry("k", None, "2402.00007v1"), parse_arxiv_id("2402.00007v1"), v1) is None
     assert check_version_drift(entry("k", None, "2402.00007v1"), parse_arxiv_id("2402.00007v1"), None) is None
@@ -334,7 +333,7 @@ def test_no_drift_at_the_latest_version_or_when_unknown(versions):
 
 def test_an_unversioned_citation_pinned_to_an_old_version_drifts(versions):
     v1, v3 = versions
-    facts = replace(v1, latest=(3, v3.pith_number))
+    facts = v1._replace(latest=(3, v3.pith_number))
     drift = check_version_drift(entry("k", None, "2402.00007"), parse_arxiv_id("2402.00007"), facts)
     assert drift is not None and drift.message.startswith("resolved to arXiv:2402.00007v1;")
 
@@ -504,7 +503,7 @@ _TEXISH = st.lists(
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(title=_TEXISH, hint=st.one_of(st.none(), _TEXISH))
 def test_no_title_ever_makes_the_check_raise(real, title, hint):
-    facts = replace(real["2511.00066"], title=hint)
+    facts = real["2511.00066"]._replace(title=hint)
     finding = check_title(entry("k", title, "2511.00066"), parse_arxiv_id("2511.00066"), facts)
     assert finding.code in CODES and finding.severity in ("error", "warning", "info")
     assert str(finding).startswith("refs.bib:1: k: ")
@@ -523,7 +522,7 @@ _IDS = ["2511.00066", "2511.00066v4", "2606.01249", "2602.19327v3", "2101.00001"
 def test_leaving_out_the_title_information_leaves_every_other_finding(real, rows, unusable, allow):
     facts = dict(real)
     if unusable:  # a record without a usable title hash: title-unchecked
-        facts["2606.01249"] = replace(facts["2606.01249"], title_canon_sha256="none")
+        facts["2606.01249"] = facts["2606.01249"]._replace(title_canon_sha256="none")
     entries = [entry(key, title, *ids, line=10 * i + 1) for i, (key, title, ids) in enumerate(rows)]
     every = crosscheck(entries, lookup(facts), allow_title_mismatch=allow)
     fewer = crosscheck(entries, lookup(facts), allow_title_mismatch=allow, title_info=False)

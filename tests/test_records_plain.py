@@ -16,6 +16,7 @@ from pithtex.ids.arxiv import ArxivId
 from pithtex.ids.pith_number import PithNumber
 from pithtex.scan.model import BibEntry, Finding, PithAnnotation, ScanProblem, ScanResult
 from pithtex.write.report import Line, Reporter
+from tests.support.example import offline_paper
 
 SUFFIX = "C7HZCGQ4XG57XBILJLQGM22JGT"
 
@@ -94,3 +95,21 @@ def test_check_path_modules_import_neither_dataclasses_nor_typing() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_a_whole_check_run_imports_no_dataclasses(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`pithtex check --no-cache` on the example paper, start to exit code, as a process:
+    ``import dataclasses`` (with inspect, ast, dis) was ~5-9 ms of its start-up."""
+    paper = offline_paper(tmp_path, monkeypatch)
+    monkeypatch.setenv("PITHTEX_STATE_DIR", str(tmp_path / "state"))
+    run = [sys.executable, "-m", "pithtex"]
+    subprocess.run([*run, "annotate", "--quiet", "refs.bib", "main.tex"], cwd=paper, check=True)
+    code = (
+        "import sys\n"
+        "from pithtex.cli import main\n"
+        "sys.argv = ['pithtex', 'check', '--no-cache', 'refs.bib', 'main.tex']\n"
+        "print('exit', main())\n"
+        "print(sorted({'dataclasses', 'inspect'} & set(sys.modules)))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=paper, capture_output=True, text=True, check=True).stdout
+    assert out.splitlines()[-2:] == ["exit 0", "[]"], out

@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Collection, Iterable, Iterator
-from dataclasses import replace
-from typing import Any, Protocol
 
 from pithtex.crosscheck.model import (
     DUPLICATE_REFERENCE,
@@ -41,8 +39,6 @@ from pithtex.ids.arxiv import ArxivId
 from pithtex.ids.pith_number import InvalidPithNumber, PithNumber, parse_pith_reference
 
 __all__ = [
-    "BibEntryLike",
-    "FactsFor",
     "check_title",
     "check_version_drift",
     "crosscheck",
@@ -54,18 +50,23 @@ __all__ = [
 ]
 
 
-class BibEntryLike(Protocol):
-    """The attributes of the scanner's ``BibEntry`` that the checks read."""
+TYPE_CHECKING = False  # (no typing import on `pithtex check`'s start-up)
+if TYPE_CHECKING:  # pragma: no cover
+    from typing import Any, Protocol
 
-    file: Any  # str or Path: shown as given
-    line: int
-    key: str | None
-    title: str | None
-    arxiv: tuple[ArxivId, ...]
-    pithnumber: Any  # PithAnnotation | str | PithNumber | None
+    class BibEntryLike(Protocol):
+        """The attributes of the scanner's ``BibEntry`` that the checks read."""
+
+        file: Any  # str or Path: shown as given
+        line: int
+        key: str | None
+        title: str | None
+        arxiv: tuple[ArxivId, ...]
+        pithnumber: Any  # PithAnnotation | str | PithNumber | None
+
+    FactsFor = Callable[[ArxivId], Any]  # RecordFacts, a verified lock entry, or None
 
 
-FactsFor = Callable[[ArxivId], Any]  # RecordFacts, a verified lock entry, or None
 
 
 def _cited(arxiv: ArxivId, facts: RecordFacts | None) -> str:
@@ -492,7 +493,7 @@ def crosscheck(
         if newest is not None and newest != facts.latest:
             pinned = a.version if a.version is not None else facts.source.version
             if pinned is None or newest[0] > pinned:  # else no drift, whichever latest is used
-                facts = replace(facts, latest=newest)
+                facts = facts._replace(latest=newest)
         if facts.latest is not None:
             drift = check_version_drift(entry, a, facts)
             if drift is not None:

@@ -25,9 +25,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections import namedtuple
 from pathlib import Path
-from typing import Any
+
+TYPE_CHECKING = False  # (no typing import on `pithtex check`'s start-up)
+if TYPE_CHECKING:  # pragma: no cover
+    from typing import Any
 
 from pithtex.ids.pith_number import MAX_YEAR, MIN_YEAR, InvalidPithNumber, PithNumber, parse_pith_number
 
@@ -127,13 +130,11 @@ def _numbers(pairs: list[tuple[str, str | PithNumber]], *, check: bool) -> dict[
 _LINE_RE = re.compile(r"\\pithref\{([^{}]*)\}\{([^{}]*)\}")
 
 
-@dataclass(frozen=True)
-class BibRef:
-    """One ``\\pithref{key}{number}`` line of a ``.pith`` file (``number`` as written)."""
+class BibRef(namedtuple("BibRef", "line key number")):
+    """One ``\\pithref{key}{number}`` line of a ``.pith`` file: ``line``, ``key``, ``number`` (as
+    written). A named tuple: no dataclasses import on `pithtex check`'s start-up."""
 
-    line: int
-    key: str
-    number: str
+    __slots__ = ()
 
 
 def read_bibrefs(text: str) -> tuple[list[BibRef], list[tuple[int, str]]]:
