@@ -28,6 +28,7 @@ from collections import namedtuple
 from pathlib import Path
 
 from pithtex.errors import SecurityError, UsageError
+from pithtex.verify.ed25519 import verify as ed25519_verify
 
 TYPE_CHECKING = False  # `pithtex check` imports neither typing nor dataclasses (~7 ms of its start-up)
 if TYPE_CHECKING:  # pragma: no cover
@@ -73,25 +74,8 @@ class TrustedKey(namedtuple("TrustedKey", "key_id public_bytes")):
         return base64.b32encode(hashlib.sha256(self.public_bytes).digest()).decode("ascii")[:26]
 
     def verify(self, signature: bytes, message: bytes) -> bool:
-        """Whether ``signature`` is a valid Ed25519 signature of ``message``."""
-        from cryptography.exceptions import InvalidSignature
-
-        if len(signature) != 64:
-            return False
-        key = _PUBLIC_KEYS.get(self.public_bytes)
-        if key is None:  # loading the key costs as much as a verification: once per key
-            from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-
-            key = _PUBLIC_KEYS[self.public_bytes] = Ed25519PublicKey.from_public_bytes(self.public_bytes)
-        try:
-            key.verify(signature, message)
-        except InvalidSignature:
-            return False
-        return True
-
-
-#: Loaded public keys by their raw bytes (see TrustedKey.verify).
-_PUBLIC_KEYS: dict[bytes, Any] = {}
+        """Whether ``signature`` is a valid Ed25519 signature of ``message`` (:mod:`pithtex.verify.ed25519`)."""
+        return ed25519_verify(self.public_bytes, signature, message)
 
 
 class TrustStore:
