@@ -62,10 +62,6 @@ class ArxivId(namedtuple("ArxivId", "id version", defaults=(None,))):
     __slots__ = ()
 
     @property
-    def is_old_style(self) -> bool:
-        return "/" in self.id
-
-    @property
     def versioned(self) -> str:
         """``2511.00066v4``, or the bare id when no version was named."""
         return self.id if self.version is None else f"{self.id}v{self.version}"
@@ -147,7 +143,7 @@ def parse_arxiv_id(text: str) -> ArxivId:
             raise InvalidArxivId(text, "too many digits")
         if not is_valid_new_style(yy, mm, num):
             raise InvalidArxivId(text, "outside the ranges arXiv has issued")
-        return ArxivId(body[:end], _parse_version(text, rest) if rest else None)
+        return ArxivId(body[:end], _parse_version(text, rest))
     m = _OLD_RE.match(body)
     if m:
         archive = m["archive"].lower()
