@@ -40,7 +40,6 @@ class MirrorAdded:
     kind: str
     source: ArxivId
     pith_number: str
-    written: tuple[str, ...]
 
 
 def _load_index(root: Path) -> dict[str, dict[str, Any]]:
@@ -179,19 +178,16 @@ def _file_all(root: Path, checked: list[tuple[Path, bytes, VerificationResult]])
     for path, data, result in sorted(checked, key=lambda item: item[2].kind != "record"):
         assert result.source is not None and result.pith_number is not None
         suffix = result.pith_number.suffix
-        written: list[str] = []
         if result.kind == "record":
-            written.append(layout.record_path(suffix))
+            copies = [layout.record_path(suffix)]
         else:
+            copies = [layout.bundle_path(suffix), layout.well_known_bundle_path(suffix)]
             doc = json.loads(data)
-            written += [layout.bundle_path(suffix), layout.well_known_bundle_path(suffix)]
             if isinstance(doc.get("state"), dict):
                 state = json.dumps(doc["state"], indent=2, ensure_ascii=False).encode("utf-8") + b"\n"
                 replace_file(root / layout.state_path(suffix), state, make_parents=True)
-                written.append(layout.state_path(suffix))
-        for relative in written:
-            if relative != layout.state_path(suffix):
-                replace_file(root / relative, data, make_parents=True)
+        for relative in copies:
+            replace_file(root / relative, data, make_parents=True)
         # Alias files carry the record itself (or the bundle when no record is mirrored).
         has_record = (root / layout.record_path(suffix)).is_file()
         alias_body = data if result.kind == "record" or not has_record else (root / layout.record_path(suffix)).read_bytes()
@@ -207,8 +203,7 @@ def _file_all(root: Path, checked: list[tuple[Path, bytes, VerificationResult]])
                 entry["kind"] = "record" if has_record else "bundle"
                 index[alias.versioned] = entry
                 replace_file(root / layout.alias_path(alias), alias_body, make_parents=True)
-                written.append(layout.alias_path(alias))
-        added.append(MirrorAdded(path, result.kind, versioned, result.pith_number.full, tuple(written)))
+        added.append(MirrorAdded(path, result.kind, versioned, result.pith_number.full))
     body = json.dumps({"arxiv": index}, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
     replace_file(root / layout.ALIAS_INDEX, body.encode("utf-8"), make_parents=True)
     return added
