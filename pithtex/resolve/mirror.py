@@ -82,9 +82,7 @@ def _is_manifest(data: bytes) -> bool:
     return isinstance(doc, dict) and doc.get("manifest_type") == "pith_mirror_manifest"
 
 
-def add_to_mirror(
-    root: Path, files: list[Path], trust: TrustStore, skipped: list[str] | None = None
-) -> list[MirrorAdded]:
+def add_to_mirror(root: Path, files: list[Path], trust: TrustStore, skipped: list[str]) -> list[MirrorAdded]:
     """Verify ``files`` and file them into the mirror at ``root`` (created if needed).
 
     A mirror manifest among them (``mirror add DIR *.json`` in a directory that holds one) is
@@ -100,8 +98,7 @@ def add_to_mirror(
     for path in files:
         data = _read_input(path)
         if _is_manifest(data):
-            if skipped is not None:
-                skipped.append(f"{path}: a mirror manifest (pith_mirror_manifest), not a record or bundle: skipped")
+            skipped.append(f"{path}: a mirror manifest (pith_mirror_manifest), not a record or bundle: skipped")
             continue
         result = verify_json_bytes(data, trust)
         if result.kind not in ("record", "bundle"):
