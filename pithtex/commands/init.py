@@ -201,10 +201,8 @@ def _first_resolve(main: Path, args: argparse.Namespace) -> int:
     from pithtex.commands.options import load_settings
     from pithtex.resolve.resolver import resolve_ids
 
-    ns = argparse.Namespace(
-        registry=args.registry, lock=None, offline=args.offline, locked=False, update=False, deep=False,
-        concurrency=None, quiet=True, trust_key=args.trust_key, json=False,
-    )
+    # the resolution flags init has; load_settings reads the others' absence as their defaults
+    ns = argparse.Namespace(registry=args.registry, offline=args.offline, trust_key=args.trust_key, quiet=True)
     loaded = load_settings(ns, [main])
     scan = scan_paths_with_bibs([main], field_name=loaded.config.field)
     for problem in scan.errors:
