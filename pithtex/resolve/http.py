@@ -26,7 +26,7 @@ import os
 import random
 import time
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
 
@@ -96,9 +96,7 @@ class HttpLimits:
 
     def for_run(self) -> HttpLimits:
         """These limits, with the deadline counted once from now for every fetch that follows."""
-        import dataclasses
-
-        return dataclasses.replace(self, until=time.monotonic() + self.deadline)
+        return replace(self, until=time.monotonic() + self.deadline)
 
     @classmethod
     def from_env(cls) -> HttpLimits:
