@@ -79,6 +79,11 @@ class RefStatus:
     def location(self) -> str:
         return f"{self.file}:{self.line}"
 
+    @property
+    def message(self) -> str:
+        """``key: status: first note``, as stderr and SARIF give a problem."""
+        return (f"{self.key}: " if self.key else "") + self.status + (f": {self.notes[0]}" if self.notes else "")
+
     def to_json(self) -> dict[str, Any]:
         return {
             "key": self.key,
