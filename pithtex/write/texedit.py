@@ -144,14 +144,10 @@ def _newline(text: str) -> str:
     return "\r\n" if crlf and crlf * 2 >= text.count("\n") else "\n"
 
 
-def _next_line_start(text: str, pos: int) -> int:
-    end = text.find("\n", pos)
-    return len(text) if end < 0 else end + 1
-
-
 def _insert_lines(text: str, after: int, limit: int, lines: list[str], newline: str) -> str:
     """Insert whole ``lines`` at the start of the line following offset ``after``."""
-    at = _next_line_start(text, after)
+    end = text.find("\n", after)
+    at = len(text) if end < 0 else end + 1
     block = "".join(line + newline for line in lines)
     if at > limit:  # the statement shares its line with \begin{document}: split before it
         return text[:limit] + block + text[limit:]
