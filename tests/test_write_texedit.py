@@ -95,6 +95,16 @@ def test_mask_keeps_escaped_percent_and_length() -> None:
     assert "q" not in masked and masked.endswith("end")
 
 
+def test_preamble_masking_is_the_scans() -> None:
+    """analyse_preamble looks through scan.texclean's masking: \\newif\\iffoo in a skipped \\iffalse opens
+    nothing, \\iff is not a conditional, and a verbatim \\usepackage{pith} is not live."""
+    head, tail = "\\documentclass{article}\n", "\\usepackage{pith}\n\\begin{document}\n"
+    assert analyse_preamble(head + "\\iffalse\n\\newif\\iffoo\n\\fi\n" + tail).pith_package_end is not None
+    assert analyse_preamble(head + "\\iffalse $a \\iff b$ \\fi\n" + tail).pith_package_end is not None
+    verbatim = head + "\\begin{verbatim}\n\\usepackage{pith}\n\\end{verbatim}\n\\begin{document}\n"
+    assert analyse_preamble(verbatim).pith_package_end is None
+
+
 def test_same_number() -> None:
     assert same_number(f"pith:2026:{SUFFIX}", SUFFIX)
     assert not same_number(f"pith:2025:{SUFFIX}", f"pith:2026:{SUFFIX}")
