@@ -76,17 +76,15 @@ def _read(path: Path) -> str | None:
 
 def find_main(directory: Path) -> Path:
     """The directory's root .tex: ``main.tex`` if it is one, else the only one."""
-    from pithtex.scan.source import read_source
-    from pithtex.scan.texclean import blank_non_text
+    from pithtex.commands.inputs import is_root
 
     roots = []
     for path in sorted(directory.glob("*.tex")):
         try:
-            text = read_source(path).text  # bounded; a FIFO is passed over at once, never waited on
+            if is_root(path):  # bounded; a FIFO is passed over at once, never waited on
+                roots.append(path)
         except InputError:
             continue
-        if "\\documentclass" in blank_non_text(text):
-            roots.append(path)
     if not roots:
         raise UsageError(f"{directory}: no .tex file with \\documentclass here", hint="give --main FILE")
     for path in roots:
