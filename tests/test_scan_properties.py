@@ -213,7 +213,7 @@ def test_braces_around_letters_of_arxiv_keep_a_reference(
     letters of "arXiv" in it (``Ar{X}iv:``, ``{A}r{X}iv``, ``{{arXiv}}``...): in a .bib and in a .bbl."""
     field, template = form
     if "{bibcode}" in template:
-        if arxiv.is_old_style or arxiv.version is not None:
+        if "/" in arxiv.id or arxiv.version is not None:
             arxiv = ArxivId("1607.06450")  # a bibcode names a new-style id, without version
         digits = arxiv.id if arxiv.id < "15" else arxiv.id.replace(".", "")
         template = template.replace("{bibcode}", f"20{arxiv.id[:2]}arXiv{digits}B")

@@ -28,6 +28,11 @@ def test_blanking_keeps_offsets_and_lines() -> None:
     assert clean.splitlines()[1].rstrip() == "\\% b \\\\"
 
 
+def test_a_newif_in_a_skipped_branch_opens_no_conditional() -> None:
+    clean = blank_non_text("\\iffalse \\newif\\ifdraft arXiv:1501.00006 \\fi arXiv:1810.04805\n")
+    assert "1501" not in clean and clean.rstrip().endswith("arXiv:1810.04805")
+
+
 def test_comments_verbatim_and_conditionals(tmp_path: Path) -> None:
     _write(tmp_path, {"a.tex": (
         "50\\% of arXiv:1706.03762\n"                 # 1 found: \% is not a comment

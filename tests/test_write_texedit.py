@@ -8,7 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pithtex.write.texedit import TexEditError, analyse_preamble, ensure_pith_preamble, mask_inactive, same_number
+from pithtex.scan.texclean import blank_non_text
+from pithtex.write.texedit import TexEditError, analyse_preamble, ensure_pith_preamble, same_number
 
 SUFFIX = "C7HZCGQ4XG57XBILJLQGM22JGT"
 OTHER = "SPDDBVRNS36U3W2AYSQMMOTDSD"
@@ -86,12 +87,22 @@ def test_two_numbers_are_an_error() -> None:
 
 def test_mask_keeps_escaped_percent_and_length() -> None:
     text = "a\\%b % c\n\\\\% d\n\\iffalse x \\ifx y\\fi z\\fi w\n\\begin{comment}\nq\n\\end{comment}\nend"
-    masked = mask_inactive(text)
+    masked = blank_non_text(text)  # what analyse_preamble looks through
     assert len(masked) == len(text)
     assert masked.splitlines()[0] == "a\\%b    "
     assert masked.splitlines()[1] == "\\\\   "
     assert masked.splitlines()[2].strip() == "w"
     assert "q" not in masked and masked.endswith("end")
+
+
+def test_preamble_masking_is_the_scans() -> None:
+    """analyse_preamble looks through scan.texclean's masking: \\newif\\iffoo in a skipped \\iffalse opens
+    nothing, \\iff is not a conditional, and a verbatim \\usepackage{pith} is not live."""
+    head, tail = "\\documentclass{article}\n", "\\usepackage{pith}\n\\begin{document}\n"
+    assert analyse_preamble(head + "\\iffalse\n\\newif\\iffoo\n\\fi\n" + tail).pith_package_end is not None
+    assert analyse_preamble(head + "\\iffalse $a \\iff b$ \\fi\n" + tail).pith_package_end is not None
+    verbatim = head + "\\begin{verbatim}\n\\usepackage{pith}\n\\end{verbatim}\n\\begin{document}\n"
+    assert analyse_preamble(verbatim).pith_package_end is None
 
 
 def test_same_number() -> None:

@@ -76,17 +76,15 @@ def _read(path: Path) -> str | None:
 
 def find_main(directory: Path) -> Path:
     """The directory's root .tex: ``main.tex`` if it is one, else the only one."""
-    from pithtex.scan.source import read_source
-    from pithtex.scan.texclean import blank_non_text
+    from pithtex.commands.inputs import is_root
 
     roots = []
     for path in sorted(directory.glob("*.tex")):
         try:
-            text = read_source(path).text  # bounded; a FIFO is passed over at once, never waited on
+            if is_root(path):  # bounded; a FIFO is passed over at once, never waited on
+                roots.append(path)
         except InputError:
             continue
-        if "\\documentclass" in blank_non_text(text):
-            roots.append(path)
     if not roots:
         raise UsageError(f"{directory}: no .tex file with \\documentclass here", hint="give --main FILE")
     for path in roots:
@@ -201,10 +199,8 @@ def _first_resolve(main: Path, args: argparse.Namespace) -> int:
     from pithtex.commands.options import load_settings
     from pithtex.resolve.resolver import resolve_ids
 
-    ns = argparse.Namespace(
-        registry=args.registry, lock=None, offline=args.offline, locked=False, update=False, deep=False,
-        concurrency=None, quiet=True, trust_key=args.trust_key, json=False,
-    )
+    # the resolution flags init has; load_settings reads the others' absence as their defaults
+    ns = argparse.Namespace(registry=args.registry, offline=args.offline, trust_key=args.trust_key, quiet=True)
     loaded = load_settings(ns, [main])
     scan = scan_paths_with_bibs([main], field_name=loaded.config.field)
     for problem in scan.errors:

@@ -122,7 +122,7 @@ def tex_bib_files(bibs: list[Path], texs: list[Path], *, skip_unreadable: bool =
     seen = {_key(p) for p in bibs}
     for tex in texs:
         try:
-            if not _is_root(tex):
+            if not is_root(tex):
                 continue
             found = find_bib_files(tex, consulted=out.consulted)
         except InputError:
@@ -156,7 +156,7 @@ def scan_paths_with_bibs(paths: list[Path], *, field_name: str = "pithnumber") -
     return result
 
 
-def _is_root(tex: Path) -> bool:
+def is_root(tex: Path) -> bool:
     """Whether ``tex`` has a (live, not commented-out) ``\\documentclass``."""
     from pithtex.scan.source import read_source
     from pithtex.scan.texclean import blank_non_text

@@ -107,9 +107,7 @@ def run(args: argparse.Namespace) -> int:
         write_if_changed(args.output, text.encode("utf-8"))
     print(f"pithtex: {report.summary()}", file=sys.stderr)
     for ref in report.problems:
-        who = f"{ref.key}: " if ref.key else ""
-        why = f": {ref.notes[0]}" if ref.notes else ""
-        print(f"{ref.location}: {who}{ref.status}{why}", file=sys.stderr)
+        print(f"{ref.location}: {ref.message}", file=sys.stderr)
     return 1 if report.problems else 0
 
 

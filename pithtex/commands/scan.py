@@ -27,8 +27,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _plural(n: int, word: str, plural: str | None = None) -> str:
-    return f"{n} {word if n == 1 else (plural or word + 's')}"
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word if n == 1 else word + 's'}"
 
 
 def run(args: argparse.Namespace) -> int:

@@ -17,9 +17,6 @@ from pithtex.errors import UsageError
 
 __all__ = ["configure", "run"]
 
-_READ_LIMIT_SLACK = 1
-
-
 EPILOG = """\
 statuses:
   verified        every check passed under a trusted key (record or bundle)
@@ -50,30 +47,20 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def _read(path: str) -> bytes:
-    """The input's bytes; raises ``OSError`` (with a reason) when unreadable."""
+    """The input's bytes, one past the size limit (so that too large shows); raises ``OSError``
+    with the reason as ``strerror`` when unreadable."""
     from pithtex.readfile import Unreadable, open_regular
     from pithtex.verify.canonical import MAX_DOCUMENT_BYTES
 
     if path == "-":
-        return sys.stdin.buffer.read(MAX_DOCUMENT_BYTES + _READ_LIMIT_SLACK)
+        return sys.stdin.buffer.read(MAX_DOCUMENT_BYTES + 1)
     try:
-        handle = open_regular(path)  # a FIFO or device is refused at once, never waited on
+        with open_regular(path) as handle:  # a FIFO or device is refused at once, never waited on
+            return handle.read(MAX_DOCUMENT_BYTES + 1)
+    except FileNotFoundError:
+        raise OSError(0, "no such file") from None
     except Unreadable as exc:
-        if "directory" in exc.reason:
-            raise IsADirectoryError(exc.reason) from None
-        raise OSError(0, exc.reason) from None
-    with handle:
-        return handle.read(MAX_DOCUMENT_BYTES + _READ_LIMIT_SLACK)
-
-
-def _unreadable(exc: OSError) -> str:
-    if isinstance(exc, IsADirectoryError):
-        return "is a directory"
-    if isinstance(exc, FileNotFoundError):
-        return "no such file"
-    if isinstance(exc, PermissionError):
-        return "permission denied"
-    return exc.strerror or str(exc)
+        raise OSError(0, "is a directory" if "directory" in exc.reason else exc.reason) from None
 
 
 def run(args: argparse.Namespace) -> int:
@@ -90,7 +77,7 @@ def run(args: argparse.Namespace) -> int:
             data = _read(path)
         except OSError as exc:
             # Not a verdict on the content: no JSON object, one line on stderr, exit 2.
-            print(f"pithtex: {shown}: cannot read: {_unreadable(exc)}", file=sys.stderr)
+            print(f"pithtex: {shown}: cannot read: {exc.strerror or exc}", file=sys.stderr)
             exit_code = 2
             continue
         result = verify_json_bytes(data, trust)

@@ -25,7 +25,6 @@ __all__ = [
     "normal_id",
     "parse_arxiv_id",
     "is_valid_new_style",
-    "is_valid_old_style",
 ]
 
 #: Archives that used old-style identifiers (before April 2007).
@@ -62,10 +61,6 @@ class ArxivId(namedtuple("ArxivId", "id version", defaults=(None,))):
     __slots__ = ()
 
     @property
-    def is_old_style(self) -> bool:
-        return "/" in self.id
-
-    @property
     def versioned(self) -> str:
         """``2511.00066v4``, or the bare id when no version was named."""
         return self.id if self.version is None else f"{self.id}v{self.version}"
@@ -97,14 +92,6 @@ def is_valid_new_style(yy: int, mm: int, number: str) -> bool:
     if len(number) == 5:
         return yymm >= 1501
     return False
-
-
-def is_valid_old_style(archive: str, yy: int, mm: int, number: str) -> bool:
-    """Whether ``archive/YYMMNNN`` is inside the ranges arXiv has issued."""
-    if archive not in OLD_ARCHIVES or not 1 <= mm <= 12 or int(number) == 0:
-        return False
-    year = 1900 + yy if yy >= 91 else 2000 + yy
-    return (1991, 8) <= (year, mm) <= (2007, 3)
 
 
 def _parse_version(text: str, rest: str) -> int | None:
@@ -147,7 +134,7 @@ def parse_arxiv_id(text: str) -> ArxivId:
             raise InvalidArxivId(text, "too many digits")
         if not is_valid_new_style(yy, mm, num):
             raise InvalidArxivId(text, "outside the ranges arXiv has issued")
-        return ArxivId(body[:end], _parse_version(text, rest) if rest else None)
+        return ArxivId(body[:end], _parse_version(text, rest))
     m = _OLD_RE.match(body)
     if m:
         archive = m["archive"].lower()
@@ -157,7 +144,8 @@ def parse_arxiv_id(text: str) -> ArxivId:
             raise InvalidArxivId(text, "too many digits")
         if archive not in OLD_ARCHIVES:
             raise InvalidArxivId(text, f"unknown arXiv archive {m['archive']!r}")
-        if not is_valid_old_style(archive, yy, mm, num):
+        year = 1900 + yy if yy >= 91 else 2000 + yy  # old style: August 1991 to March 2007
+        if not 1 <= mm <= 12 or int(num) == 0 or not (1991, 8) <= (year, mm) <= (2007, 3):
             raise InvalidArxivId(text, "outside the ranges arXiv has issued")
         return ArxivId(f"{archive}/{m['yy']}{m['mm']}{num}", _parse_version(text, rest))
     raise InvalidArxivId(text, "expected YYMM.NNNNN or archive/YYMMNNN")

@@ -25,17 +25,14 @@ __all__ = [
     "derive_suffix",
     "parse_pith_number",
     "parse_pith_reference",
-    "parse_short_pith_number",
     "parse_suffix",
 ]
 
 SUFFIX_LENGTH = 26
-SHORT_LENGTHS = (8, 12, 16)
 MIN_YEAR, MAX_YEAR = 1991, 2999
 
 _SUFFIX_RE = re.compile(r"[A-Z2-7]{26}")
 _FULL_RE = re.compile(r"pith:(?P<year>\d{4}):(?P<suffix>.*)", re.DOTALL | re.ASCII)
-_SHORT_RE = re.compile(r"pith:(?P<prefix>[A-Z2-7]{8})")
 _SUBMITTED_AT_RE = re.compile(r"(?P<year>\d{4})-\d\d-\d\dT", re.ASCII)
 
 
@@ -96,12 +93,6 @@ class PithNumber:
     def short(self) -> str:
         return f"pith:{self.suffix[:8]}"
 
-    def alias(self, length: int) -> str:
-        """The ``pith_short_<length>`` alias: a prefix of the suffix."""
-        if length not in SHORT_LENGTHS:
-            raise ValueError(f"no pith_short_{length} alias (lengths: {SHORT_LENGTHS})")
-        return self.suffix[:length]
-
     def __str__(self) -> str:
         return self.full
 
@@ -161,14 +152,6 @@ def parse_pith_reference(text: str) -> PithNumber | str:
     return parse_suffix(stripped)
 
 
-def parse_short_pith_number(text: str) -> str:
-    """Parse ``pith:XXXXXXXX`` and return the 8-character prefix."""
-    m = _SHORT_RE.fullmatch(text.strip()) if isinstance(text, str) else None
-    if not m:
-        raise InvalidPithNumber(text, "expected pith: and 8 base32 characters")
-    return m["prefix"]
-
-
 def derive_suffix(digest: bytes | str) -> str:
     """The suffix for a SHA-256 digest (32 raw bytes or 64 hex characters)."""
     raw = bytes.fromhex(digest) if isinstance(digest, str) else digest
@@ -179,14 +162,10 @@ def derive_suffix(digest: bytes | str) -> str:
     return base64.b32encode(raw[:20]).decode("ascii")[:SUFFIX_LENGTH]
 
 
-def year_of_submission(submitted_at: str) -> int:
-    """The year of an RFC 3339 ``submitted_at`` timestamp (``2026-02-22T20:21:00Z``)."""
+def derive_pith_number(digest: bytes | str, submitted_at: str) -> PithNumber:
+    """The Pith Number of a canonical record, from its digest and the year of its RFC 3339
+    ``submitted_at`` (``2026-02-22T20:21:00Z``)."""
     m = _SUBMITTED_AT_RE.match(submitted_at) if isinstance(submitted_at, str) else None
     if not m:
         raise ValueError(f"submitted_at is not an RFC 3339 timestamp: {submitted_at!r}")
-    return int(m["year"])
-
-
-def derive_pith_number(digest: bytes | str, submitted_at: str) -> PithNumber:
-    """The Pith Number of a canonical record, from its digest and ``submitted_at``."""
-    return PithNumber(year_of_submission(submitted_at), derive_suffix(digest))
+    return PithNumber(int(m["year"]), derive_suffix(digest))

@@ -26,7 +26,7 @@ lock) is a note on the reference, not a status.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -70,7 +70,6 @@ class RefStatus:
     status: str
     notes: tuple[str, ...] = ()
     url: str | None = None
-    details: dict[str, Any] = field(default_factory=dict)
 
     @property
     def problem(self) -> bool:
@@ -79,6 +78,11 @@ class RefStatus:
     @property
     def location(self) -> str:
         return f"{self.file}:{self.line}"
+
+    @property
+    def message(self) -> str:
+        """``key: status: first note``, as stderr and SARIF give a problem."""
+        return (f"{self.key}: " if self.key else "") + self.status + (f": {self.notes[0]}" if self.notes else "")
 
     def to_json(self) -> dict[str, Any]:
         return {

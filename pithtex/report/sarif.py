@@ -51,13 +51,11 @@ def to_sarif(report: Report) -> dict[str, Any]:
         artifact: dict[str, Any] = {"uri": uri}
         if relative:
             artifact["uriBaseId"] = "%SRCROOT%"
-        who = f"{ref.key}: " if ref.key else ""
-        message = f"{who}{ref.status}" + (f": {ref.notes[0]}" if ref.notes else "")
         results.append({
             "ruleId": rule_id,
             "ruleIndex": index[rule_id],
             "level": level,
-            "message": {"text": message},
+            "message": {"text": ref.message},
             "locations": [{"physicalLocation": {"artifactLocation": artifact, "region": {"startLine": ref.line}}}],
             "partialFingerprints": {"pithtexReference/v1": f"{ref.key}:{rule_id}"},
             "properties": {"status": ref.status, "key": ref.key,

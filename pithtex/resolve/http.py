@@ -26,7 +26,7 @@ import os
 import random
 import time
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
 
@@ -88,17 +88,15 @@ class HttpLimits:
     #: from the start of each fetch). Set by the resolver for a whole run.
     until: float | None = None
 
-    def remaining(self, started: float | None = None) -> float:
-        """Seconds left for a fetch that started at ``started`` (now, when None)."""
+    def remaining(self, started: float) -> float:
+        """Seconds left for a fetch that started at ``started``."""
         now = time.monotonic()
-        left = self.deadline - (now - (now if started is None else started))
+        left = self.deadline - (now - started)
         return left if self.until is None else min(left, self.until - now)
 
     def for_run(self) -> HttpLimits:
         """These limits, with the deadline counted once from now for every fetch that follows."""
-        import dataclasses
-
-        return dataclasses.replace(self, until=time.monotonic() + self.deadline)
+        return replace(self, until=time.monotonic() + self.deadline)
 
     @classmethod
     def from_env(cls) -> HttpLimits:
@@ -176,16 +174,14 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
     return max(0.0, when.timestamp() - current)
 
 
-class _Retry(Exception):
-    """An attempt failed in a way worth retrying."""
+class _Retry(FetchError):
+    """An attempt failed in a way worth retrying (never escapes :func:`_with_retries`)."""
 
     def __init__(
         self, message: str, retry_after: float | None = None, status: int | None = None, unreachable: bool = False
     ) -> None:
-        super().__init__(message)
+        super().__init__(message, status=status, unreachable=unreachable)
         self.retry_after = retry_after
-        self.status = status
-        self.unreachable = unreachable
 
 
 class _BoundedDecoder:
@@ -299,7 +295,7 @@ async def _attempt(transport: httpx.AsyncHTTPTransport, url: str, limits: HttpLi
                 return decoder.finish()
             finally:
                 await response.aclose()
-        except (FetchError, _Retry):
+        except FetchError:  # _Retry included
             raise
         except httpx.RemoteProtocolError as exc:
             raise _Retry(f"connection broken: {exc}") from None

@@ -40,7 +40,6 @@ class MirrorAdded:
     kind: str
     source: ArxivId
     pith_number: str
-    written: tuple[str, ...]
 
 
 def _load_index(root: Path) -> dict[str, dict[str, Any]]:
@@ -83,9 +82,7 @@ def _is_manifest(data: bytes) -> bool:
     return isinstance(doc, dict) and doc.get("manifest_type") == "pith_mirror_manifest"
 
 
-def add_to_mirror(
-    root: Path, files: list[Path], trust: TrustStore, skipped: list[str] | None = None
-) -> list[MirrorAdded]:
+def add_to_mirror(root: Path, files: list[Path], trust: TrustStore, skipped: list[str]) -> list[MirrorAdded]:
     """Verify ``files`` and file them into the mirror at ``root`` (created if needed).
 
     A mirror manifest among them (``mirror add DIR *.json`` in a directory that holds one) is
@@ -101,8 +98,7 @@ def add_to_mirror(
     for path in files:
         data = _read_input(path)
         if _is_manifest(data):
-            if skipped is not None:
-                skipped.append(f"{path}: a mirror manifest (pith_mirror_manifest), not a record or bundle: skipped")
+            skipped.append(f"{path}: a mirror manifest (pith_mirror_manifest), not a record or bundle: skipped")
             continue
         result = verify_json_bytes(data, trust)
         if result.kind not in ("record", "bundle"):
@@ -179,19 +175,16 @@ def _file_all(root: Path, checked: list[tuple[Path, bytes, VerificationResult]])
     for path, data, result in sorted(checked, key=lambda item: item[2].kind != "record"):
         assert result.source is not None and result.pith_number is not None
         suffix = result.pith_number.suffix
-        written: list[str] = []
         if result.kind == "record":
-            written.append(layout.record_path(suffix))
+            copies = [layout.record_path(suffix)]
         else:
+            copies = [layout.bundle_path(suffix), layout.well_known_bundle_path(suffix)]
             doc = json.loads(data)
-            written += [layout.bundle_path(suffix), layout.well_known_bundle_path(suffix)]
             if isinstance(doc.get("state"), dict):
                 state = json.dumps(doc["state"], indent=2, ensure_ascii=False).encode("utf-8") + b"\n"
                 replace_file(root / layout.state_path(suffix), state, make_parents=True)
-                written.append(layout.state_path(suffix))
-        for relative in written:
-            if relative != layout.state_path(suffix):
-                replace_file(root / relative, data, make_parents=True)
+        for relative in copies:
+            replace_file(root / relative, data, make_parents=True)
         # Alias files carry the record itself (or the bundle when no record is mirrored).
         has_record = (root / layout.record_path(suffix)).is_file()
         alias_body = data if result.kind == "record" or not has_record else (root / layout.record_path(suffix)).read_bytes()
@@ -207,8 +200,7 @@ def _file_all(root: Path, checked: list[tuple[Path, bytes, VerificationResult]])
                 entry["kind"] = "record" if has_record else "bundle"
                 index[alias.versioned] = entry
                 replace_file(root / layout.alias_path(alias), alias_body, make_parents=True)
-                written.append(layout.alias_path(alias))
-        added.append(MirrorAdded(path, result.kind, versioned, result.pith_number.full, tuple(written)))
+        added.append(MirrorAdded(path, result.kind, versioned, result.pith_number.full))
     body = json.dumps({"arxiv": index}, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
     replace_file(root / layout.ALIAS_INDEX, body.encode("utf-8"), make_parents=True)
     return added

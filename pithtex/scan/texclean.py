@@ -11,8 +11,9 @@ the offset, and the line, in the original file.
   ``lstlisting``, ``minted`` and ``comment`` environments are skipped up to
   their ``\\end{...}`` (to the end of the file if there is none, as TeX would).
 - ``\\iffalse`` skips to its matching ``\\fi``, counting nested ``\\if...``
-  conditionals as TeX does and ignoring comments; an ``\\else`` at the outer
-  level ends the skipped part (what follows is live text).
+  conditionals as TeX does (not ``\\newif\\iffoo``, a definition) and ignoring
+  comments; an ``\\else`` at the outer level ends the skipped part (what follows
+  is live text).
 """
 
 from __future__ import annotations
@@ -32,7 +33,8 @@ _TOKEN_RE = re.compile(
     r"|(?P<iffalse>\\iffalse)(?![a-zA-Z@])"
     r"|\\verb\*?(?P<delim>[^a-zA-Z\s*])"
 )
-_COND_RE = re.compile(r"\\\\|\\%|%|\\(?P<name>if[a-zA-Z@]*|fi|else)(?![a-zA-Z@])")
+#: ``\newif\iffoo`` defines a conditional, it opens none (in a skipped branch, \iffoo is not yet defined)
+_COND_RE = re.compile(r"\\\\|\\%|%|\\newif\s*\\if[a-zA-Z@]*|\\(?P<name>if[a-zA-Z@]*|fi|else)(?![a-zA-Z@])")
 _NOT_CONDITIONALS = frozenset({"iff"})  # \iff is the symbol "if and only if"
 _NON_NEWLINE = re.compile(r"[^\n]")
 

@@ -18,7 +18,7 @@ from pithtex.errors import InputError
 #: a recorder file lists each file a run opened, a line each: a few hundred KB for a large paper
 MAX_FLS_BYTES = 64 * 1024 * 1024
 
-__all__ = ["Recorded", "engine_of", "read_fls"]
+__all__ = ["Recorded", "read_fls"]
 
 #: format file stems that are not the engine's name as arXiv's 00README spells compilers
 #: (``latex.fmt`` is pdfTeX in DVI mode: latex + dvips)
@@ -29,22 +29,13 @@ _ENGINES = {"luahblatex": "lualatex"}
 class Recorded:
     """What one TeX run opened: absolute, normalised paths (symlinks not followed)."""
 
-    fls: Path
     inputs: tuple[Path, ...]
     outputs: frozenset[Path]
-    engine: str | None
+    engine: str | None  # from the format file the run loaded
 
     def read_only(self) -> list[Path]:
         """The files the run read and did not write itself (its .aux, .out, .toc are left out)."""
         return [p for p in self.inputs if p not in self.outputs]
-
-
-def engine_of(inputs: list[Path]) -> str | None:
-    """The engine a run used, from the format file it loaded."""
-    for path in inputs:
-        if path.suffix == ".fmt":
-            return _ENGINES.get(path.stem, path.stem)
-    return None
 
 
 def read_fls(path: Path) -> Recorded:
@@ -80,4 +71,5 @@ def read_fls(path: Path) -> Recorded:
     if pwd is None:
         raise InputError(f"{path}: not a TeX recorder file (no PWD line)")
     ordered = list(inputs)
-    return Recorded(Path(path), tuple(ordered), frozenset(outputs), engine_of(ordered))
+    engine = next((_ENGINES.get(p.stem, p.stem) for p in ordered if p.suffix == ".fmt"), None)
+    return Recorded(tuple(ordered), frozenset(outputs), engine)

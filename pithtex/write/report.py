@@ -35,9 +35,13 @@ class Line(namedtuple("Line", "kind file line key text code details", defaults=(
     __slots__ = ()
 
     def __str__(self) -> str:
+        return self.with_prefix("")
+
+    def with_prefix(self, prefix: str) -> str:
+        """``file:line: key: <prefix>text`` (annotate --check prefixes its changes with ``would ``)."""
         where = self.file if self.line is None else f"{self.file}:{self.line}"
         who = f"{self.key}: " if self.key else ""
-        return f"{where}: {who}{self.text}"
+        return f"{where}: {who}{prefix}{self.text}"
 
     def to_json(self) -> dict[str, Any]:
         item: dict[str, Any] = {
@@ -63,11 +67,9 @@ class Reporter:
     (callers may look at ``keep_changes`` before wording a change).
     """
 
-    def __init__(
-        self, lines: list[Line] | None = None, keep_info: bool = True, keep_changes: bool = True, dropped_changes: int = 0
-    ) -> None:
-        self.lines = [] if lines is None else lines
-        self.keep_info, self.keep_changes, self.dropped_changes = keep_info, keep_changes, dropped_changes
+    def __init__(self, keep_info: bool = True, keep_changes: bool = True) -> None:
+        self.lines: list[Line] = []
+        self.keep_info, self.keep_changes, self.dropped_changes = keep_info, keep_changes, 0
 
     def change(self, file: str, line: int | None, key: str | None, text: str, *, code: str | None = None) -> None:
         if not self.keep_changes:
@@ -105,7 +107,7 @@ class Reporter:
         for line in self.lines:
             if line.kind == "change":
                 if not quiet:
-                    print(_prefixed(line, change_prefix))
+                    print(line.with_prefix(change_prefix))
             elif line.kind == "warning":
                 if not quiet:
                     print(f"{line} (warning)", file=sys.stderr)
@@ -114,12 +116,6 @@ class Reporter:
                     print(f"{line} (info)", file=sys.stderr)
             else:
                 print(str(line), file=sys.stderr)
-
-
-def _prefixed(line: Line, prefix: str) -> str:
-    where = line.file if line.line is None else f"{line.file}:{line.line}"
-    who = f"{line.key}: " if line.key else ""
-    return f"{where}: {who}{prefix}{line.text}"
 
 
 def encode_like(source: SourceText, text: str) -> bytes:

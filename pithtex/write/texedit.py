@@ -2,9 +2,10 @@
 
 A root ``.tex`` file is the author's own prose: pithtex adds at most two whole
 lines to it and changes nothing else. To know what is really there it masks
-what TeX never sees (``%`` comments, ``\\iffalse ... \\fi`` and
-``comment`` environments) and then looks for the commands in what is left:
-a ``\\usepackage{pith}`` that is commented out does not count, and a
+what TeX never sees (``%`` comments, ``\\iffalse ... \\fi``, ``comment`` and
+verbatim environments: :func:`pithtex.scan.texclean.blank_non_text`, the masking
+the scan itself uses) and then looks for the commands in what is left: a
+``\\usepackage{pith}`` that is commented out does not count, and a
 ``\\pithnumber`` inside ``\\iffalse`` is not "the" number.
 
 Placement: ``\\usepackage{pith}`` goes on its own line after the last active
@@ -27,7 +28,6 @@ __all__ = [
     "TexEditError",
     "analyse_preamble",
     "ensure_pith_preamble",
-    "mask_inactive",
     "same_number",
 ]
 
@@ -63,62 +63,6 @@ class TexEdit(namedtuple("TexEdit", "text added_package added_number replaced_nu
     __slots__ = ()
 
 
-_PERCENT = re.compile(r"(?<!\\)(?:\\\\)*%")
-_COND = re.compile(r"\\(newif\s*\\if[A-Za-z@]*|iffalse|if[A-Za-z@]*|fi|else)(?![A-Za-z@])")
-_COMMENT_ENV = re.compile(r"\\begin\s*\{comment\}|\\end\s*\{comment\}")
-
-
-def _blank_out(chars: list[str], start: int, end: int) -> None:
-    for i in range(start, end):
-        if chars[i] not in "\r\n":
-            chars[i] = " "
-
-
-def mask_inactive(text: str) -> str:
-    """``text`` with comments and never-typeset regions blanked (same length, same newlines)."""
-    chars = list(text)
-    # 1. % comments, line by line
-    for m in _PERCENT.finditer(text):
-        start = m.end() - 1
-        end = text.find("\n", start)
-        end = len(text) if end < 0 else end
-        _blank_out(chars, start, end)
-    stripped = "".join(chars)
-    # 2. \iffalse ... \fi (counting nested \if...\fi), \begin{comment} ... \end{comment}
-    depth = 0
-    region = 0
-    for m in _COND.finditer(stripped):
-        word = m.group(1)
-        if word.startswith("newif"):
-            continue
-        if depth == 0:
-            if word == "iffalse":
-                depth, region = 1, m.start()
-            continue
-        if word == "fi" or (word == "else" and depth == 1):
-            if word == "fi":
-                depth -= 1
-            else:
-                depth = 0
-            if depth == 0:
-                _blank_out(chars, region, m.end())
-        elif word not in ("else",):
-            depth += 1
-    if depth > 0:
-        _blank_out(chars, region, len(chars))
-    stripped = "".join(chars)
-    inside = None
-    for m in _COMMENT_ENV.finditer(stripped):
-        if m.group(0).startswith("\\begin") and inside is None:
-            inside = m.start()
-        elif m.group(0).startswith("\\end") and inside is not None:
-            _blank_out(chars, inside, m.end())
-            inside = None
-    if inside is not None:
-        _blank_out(chars, inside, len(chars))
-    return "".join(chars)
-
-
 def _skip_group(text: str, pos: int, opener: str, closer: str) -> int:
     """Offset after the group opened at ``text[pos]``, or -1."""
     depth = 0
@@ -136,22 +80,20 @@ def _skip_group(text: str, pos: int, opener: str, closer: str) -> int:
 _WS = re.compile(r"\s*")
 
 
-def _command_args(masked: str, pos: int) -> tuple[str | None, int, int, int] | None:
-    """After a command name at ``pos``: ([options], arg_start, arg_end, end) of ``[..]{..}``."""
+def _command_args(masked: str, pos: int) -> tuple[int, int, int] | None:
+    """After a command name at ``pos``: (arg_start, arg_end, end) of ``[..]{..}`` (options skipped)."""
     p = _WS.match(masked, pos).end()  # type: ignore[union-attr]
-    options = None
     if p < len(masked) and masked[p] == "[":
         q = _skip_group(masked, p, "[", "]")
         if q < 0:
             return None
-        options = masked[p + 1 : q - 1]
         p = _WS.match(masked, q).end()  # type: ignore[union-attr]
     if p >= len(masked) or masked[p] != "{":
         return None
     q = _skip_group(masked, p, "{", "}")
     if q < 0:
         return None
-    return options, p + 1, q - 1, q
+    return p + 1, q - 1, q
 
 
 _COMMANDS = re.compile(r"\\(documentclass|usepackage|RequirePackage|pithnumber|begin\s*\{document\})(?![A-Za-z@])")
@@ -159,7 +101,9 @@ _COMMANDS = re.compile(r"\\(documentclass|usepackage|RequirePackage|pithnumber|b
 
 def analyse_preamble(text: str) -> Preamble:
     """Find ``\\documentclass``, the ``\\usepackage`` lines, pith and ``\\pithnumber``."""
-    masked = mask_inactive(text)
+    from pithtex.scan.texclean import blank_non_text
+
+    masked = blank_non_text(text)
     documentclass_end = None
     begin_document = None
     last_usepackage_end = None
@@ -173,7 +117,7 @@ def analyse_preamble(text: str) -> Preamble:
         args = _command_args(masked, m.end())
         if args is None:
             continue
-        _options, arg_start, arg_end, end = args
+        arg_start, arg_end, end = args
         if name == "documentclass":
             if documentclass_end is None:
                 documentclass_end = end
@@ -200,14 +144,10 @@ def _newline(text: str) -> str:
     return "\r\n" if crlf and crlf * 2 >= text.count("\n") else "\n"
 
 
-def _next_line_start(text: str, pos: int) -> int:
-    end = text.find("\n", pos)
-    return len(text) if end < 0 else end + 1
-
-
 def _insert_lines(text: str, after: int, limit: int, lines: list[str], newline: str) -> str:
     """Insert whole ``lines`` at the start of the line following offset ``after``."""
-    at = _next_line_start(text, after)
+    end = text.find("\n", after)
+    at = len(text) if end < 0 else end + 1
     block = "".join(line + newline for line in lines)
     if at > limit:  # the statement shares its line with \begin{document}: split before it
         return text[:limit] + block + text[limit:]
