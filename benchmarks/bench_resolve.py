@@ -46,7 +46,7 @@ from pithtex.verify.keys import trust_store_from  # noqa: E402
 from tests.support.registry import bib_citing  # noqa: E402
 from tests.support.signing import TestKey, make_record  # noqa: E402
 
-OUT = REPO / "benchmarks" / "out" / "resolve"
+OUT = Path(os.environ.get("PITHTEX_BENCH_OUT") or REPO / "benchmarks" / "out") / "resolve"  # (the smoke test: a tmp dir)
 
 
 def arxiv_ids(count: int) -> list[str]:
@@ -71,7 +71,7 @@ def build(count: int, reuse: bool) -> tuple[Path, Path, Path]:
         path.write_text(json.dumps(make_record(key, arxiv, 1, f"Benchmark Paper {arxiv}")))
         files.append(path)
     mirror = OUT / "mirror"
-    add_to_mirror(mirror, files, trust_store_from([key_file]))
+    add_to_mirror(mirror, files, trust_store_from([key_file]), [])
     bib = OUT / "paper" / "refs.bib"
     bib.parent.mkdir()
     bib.write_text(bib_citing(*arxiv_ids(count)))
