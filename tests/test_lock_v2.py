@@ -4,6 +4,7 @@ verification of the canonical form, and real-git merges of two coauthors' additi
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from tests.support.example import copy_example, example_bytes
 from pithtex.cli import main
 from pithtex.errors import InputError
 from pithtex.ids.arxiv import ArxivId
-from pithtex.ids.pith_number import derive_pith_number
+from pithtex.ids.pith_number import MAX_YEAR, MIN_YEAR, derive_pith_number
 from pithtex.resolve.lockfile import HEADER, LockEntry, Lockfile
 from pithtex.verify.canonical import canonical_sha256
 from pithtex.verify.keys import trust_store_from
@@ -134,9 +135,18 @@ def _real_v2(path: Path) -> list[str]:
         (lambda ls: [ls[0], '["2511.00066"]', *ls[2:]], "2", "expected [id"),
         (lambda ls: [ls[0].replace(":2,", ":7,"), *ls[1:]], "1", "unsupported lock_version 7"),
         (lambda ls: [ls[0], ls[2].replace('"version":3', '"version":2'), *ls[3:]], "2", "cited as v3 but locked to v2"),
+        # the lines are read as one array: what the newlines keep apart is told by line
+        (lambda ls: [ls[0], "", *ls[1:]], "2", "empty line"),
+        (lambda ls: [*ls, ""], "5", "empty line"),
+        (lambda ls: [ls[0], f"{ls[1]},{ls[2]}", *ls[3:]], "2", "not JSON: Extra data"),
+        (lambda ls: [ls[0], ls[1][:300], ls[1][300:], *ls[2:]], "2", "not JSON"),
+        (lambda ls: [ls[0], ls[1], ls[2].replace(",null,{", ",null,[],{"), *ls[3:]], "3", "expected [id"),
+        (lambda ls: [ls[0], ls[1].replace('"pith-v1-2026-05"', "7"), *ls[2:]], "2", "is not a string"),
+        (lambda ls: [ls[0], ls[1].replace(",null,{", ',{"x":1},{'), *ls[2:]], "2", "--deep state is malformed"),
     ],
     ids=["json", "float", "nan", "integer", "surrogate", "empty", "repeated", "id", "number", "shape", "version",
-         "cited-version"],
+         "cited-version", "empty-first", "empty-last", "two-on-one-line", "one-on-two-lines", "eight-values",
+         "key-id-type", "deep"],
 )
 def test_a_malformed_v2_lock_is_one_line_with_file_and_line(tmp_path: Path, change, line: str, fragment: str) -> None:
     path = tmp_path / "pith.lock"
@@ -158,8 +168,11 @@ def test_a_malformed_v2_lock_is_one_line_with_file_and_line(tmp_path: Path, chan
         lambda line: line.replace("Sharpness-Guided", "Sharpness-Free"),  # a title the signed hash refutes
         lambda line: line.replace("pith:2025:SPDD", "pith:2025:ABCD"),  # a number the record does not give
         lambda line: line.replace('"pith-v1-2026-05"', '"another-key"'),  # a key nobody trusts
+        # a signature that is not base64 of 64 bytes: read as a string, refused where it counts
+        lambda line: re.sub(r'","[A-Za-z0-9+/]{86}==",', '","not base64!",', line),
+        lambda line: re.sub(r'","([A-Za-z0-9+/]{86})==",', '","\\1",', line),  # no padding
     ],
-    ids=["record", "space", "repeated-key", "escape", "title", "number", "key"],
+    ids=["record", "space", "repeated-key", "escape", "title", "number", "key", "signature", "unpadded"],
 )
 def test_a_line_that_is_not_exactly_what_was_signed_does_not_verify(tmp_path: Path, change) -> None:
     path = tmp_path / "pith.lock"
@@ -350,3 +363,19 @@ def test_a_pith_number_of_a_year_out_of_range_is_a_malformed_line(tmp_path: Path
     path.write_text(text.replace('","pith:2024:', '","pith:1990:'), encoding="utf-8")
     with pytest.raises(InputError, match=r"pith.lock:2: malformed pith.lock: entry 2401.00001: year outside 1991-2999"):
         Lockfile.load(path)
+
+
+@pytest.mark.parametrize("year", [MIN_YEAR - 1, MIN_YEAR, 2026, MAX_YEAR, MAX_YEAR + 1])
+def test_the_fast_read_knows_the_year_range_of_a_pith_number(tmp_path: Path, test_key: TestKey, year: int) -> None:
+    """The regex of a line's start spells out MIN_YEAR-MAX_YEAR: a year outside is the slow
+    path's error, one inside reads as it would field by field."""
+    path = tmp_path / "pith.lock"
+    _lock(path, test_key, ["2401.00001"])
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace('","pith:2024:', f'","pith:{year}:'), encoding="utf-8")
+    if MIN_YEAR <= year <= MAX_YEAR:
+        (entry,) = Lockfile.load(path)
+        assert entry._head is not None and entry.pith_number.year == year
+    else:
+        with pytest.raises(InputError, match=rf"pith.lock:2: .*: year outside {MIN_YEAR}-{MAX_YEAR}"):
+            Lockfile.load(path)

@@ -34,8 +34,8 @@ refuses floats, NaN, integers outside +-(2**53-1), lone surrogates and
 repeated ids (a ``file:line:`` message). What makes an entry trustworthy is
 checked when it is verified, in one pass over its bytes: the line must be
 exactly the canonical serialisation of its values (so a record with repeated
-keys, escapes or spaces fails), the SHA-256 of the record's bytes is the
-digest the signature covers, and the Pith Number derives from it.
+keys, escapes or spaces fails), the signature strict base64 of 64 bytes over
+the SHA-256 of the record's bytes, and the Pith Number must derive from it.
 
 A ``lock_version`` 1 lock (pretty-printed JSON, :mod:`pithtex.resolve.lockv1`)
 is read and verified the same way, and written as v2 the next time the lock
@@ -60,7 +60,7 @@ from pithtex.ids.pith_number import MAX_YEAR, MIN_YEAR, InvalidPithNumber, PithN
 
 TYPE_CHECKING = False  # (no typing import on `pithtex check`'s start-up)
 if TYPE_CHECKING:  # pragma: no cover
-    from typing import Any
+    from typing import Any, NoReturn
 
     from pithtex.resolve.flock import FileLock
     from pithtex.verify.keys import TrustStore
@@ -81,17 +81,14 @@ HEADER = (
     'Pith Number, title, key id, signature, --deep state, signed canonical record]; written by pithtex"}'
 )
 _MAX_SAFE_INTEGER = 2**53 - 1
-_MIN_YEAR, _MAX_YEAR = f"{MIN_YEAR:04d}", f"{MAX_YEAR:04d}"  # compared as the line's four digits
 _CITED_RE = re.compile(r"(\d{4}\.\d{4,5}|[a-z][a-z-]*(?:\.[A-Z]{2})?/\d{7})(?:v([1-9]\d*))?", re.ASCII)
 _NUMBER_RE = re.compile(r"pith:(\d{4}):([A-Z2-7]{26})", re.ASCII)
-_SIG_RE = re.compile(r"[A-Za-z0-9+/]{86}==", re.ASCII)
 _HEX64 = re.compile(r"[0-9a-f]{64}", re.ASCII)
-#: The start of a plain v2 line up to its record: the id as cited and the Pith Number, read in one
-#: match, then a string or null (the title), a string (the key id), a signature, null (no --deep
-#: state) and the record's ``{``.
+#: The start of a plain v2 line: the id as cited and the Pith Number (its year in range), read in
+#: one match. The other values' types are checked as Python types: a regex over them too cost a
+#: ninth of a 20,000-entry read's instructions (callgrind; benchmarks/RESULTS.md, issue 17).
 _LINE_RE = re.compile(
-    r'\["((\d{4}\.\d{4,5}|[a-z][a-z-]*(?:\.[A-Z]{2})?/\d{7})(?:v([1-9]\d*))?)","pith:(\d{4}):([A-Z2-7]{26})",'
-    r'(?:null|"[^"\\]*(?:\\.[^"\\]*)*"),"[^"\\]*(?:\\.[^"\\]*)*","[A-Za-z0-9+/]{86}==",null,\{',
+    r'\["((\d{4}\.\d{4,5}|[a-z][a-z-]*(?:\.[A-Z]{2})?/\d{7})(?:v([1-9]\d*))?)","pith:(199[1-9]|2\d{3}):([A-Z2-7]{26})",',
     re.ASCII,
 )
 _LONE_SURROGATE = re.compile(r"\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F])|(?<![0-9a-fA-F]{4})\\u[dD][c-fC-F]")
@@ -352,33 +349,30 @@ def _bad_line(path: Path, number: int, reason: str) -> InputError:
 
 def _read_v2(path: Path, text: str) -> tuple[dict[str, LockEntry], bool]:
     """The entries of a v2 lock, and whether its lines were in order. One ``json.loads`` of all
-    lines, then a regex over each line's start (:data:`_LINE_RE`) that vouches for the types of
-    its first six values; a line it does not fit is checked field by field, for the reason."""
+    lines, then a regex over each line's start (:data:`_LINE_RE`) that vouches for the id and
+    the Pith Number, and the types of the other values; a line that does not fit is checked field
+    by field, for the reason. The signature's form is checked where it counts, when it is verified."""
     if "\r" in text:  # a checkout with CRLF line ends (git's autocrlf): the lines are the same
         text = text.replace("\r\n", "\n")
-    lines = text.split("\n")  # (no copy of the body: partition and slicing cost 5 ms each here)
-    header = lines.pop(0)
+    start = text.find("\n") + 1
     try:
-        head = json.loads(header)
+        head = json.loads(text[:start - 1] if start else text)
     except ValueError:
         head = None
     if not isinstance(head, dict) or head.get("lock_version") != LOCK_VERSION:
         raise InputError(f"{path}:1: malformed pith.lock: the first line is not a lock_version 2 header")
-    if lines and not lines[-1]:
-        lines.pop()
-    if not lines:
+    if not start or start == len(text):
         return {}, True
+    if not text.endswith("\n"):
+        text += "\n"  # (the last line without its newline)
     # (a lone surrogate needs a backslash: most locks have none, and a one-byte search is cheap)
-    if ("\\" in text and ("\\ud" in text or "\\uD" in text) and _LONE_SURROGATE.search(text)) or "" in lines:
-        for number, line in enumerate(lines, 2):
-            if not line:
-                raise _bad_line(path, number, "an empty line")
-            if _LONE_SURROGATE.search(line):
-                raise _bad_line(path, number, "a string with a lone surrogate (\\ud800-\\udfff)")
-    first, last = lines[0], lines[-1]
-    lines[0] = f"[{first}"
-    lines[-1] = f"{lines[-1]}]"  # (one copy of 12 MB fewer than "[" + ... + "]")
-    joined, lines[0], lines[-1] = ",".join(lines), first, last
+    if "\\" in text and ("\\ud" in text or "\\uD" in text) and _LONE_SURROGATE.search(text):
+        _refuse_bad_line(path, text[start:-1])
+    # One array of all lines, their newlines replaced; each line is cut out as its entry is made
+    # (str.split and a join cost a ninth more instructions: callgrind, benchmarks/RESULTS.md).
+    body = text[start:-1].replace("\n", ",")
+    joined = f"[{body}]"
+    del body
     rows = None
     for parse_int in (_SMALL_INTS.__getitem__, _checked_int):  # (an integer past the table: check each)
         try:
@@ -388,30 +382,33 @@ def _read_v2(path: Path, text: str) -> tuple[dict[str, LockEntry], bool]:
         except (ValueError, RecursionError):
             pass
         break
-    if rows is None or len(rows) != len(lines):  # find the line, and say what is wrong with it
-        for number, line in enumerate(lines, 2):
-            try:
-                json.loads(line, **_DECODE)
-            except json.JSONDecodeError as exc:
-                raise _bad_line(path, number, f"not JSON: {exc.msg} at column {exc.colno}") from None
-            except (ValueError, RecursionError) as exc:
-                raise _bad_line(path, number, str(exc) or "nested too deeply") from None
-        raise _bad_line(path, 2, "a line holds more than one value")  # pragma: no cover - "[1],[2]" on one line
+    del joined
+    if rows is None:  # an empty line (",,") among them, or a line that is not JSON
+        _refuse_bad_line(path, text[start:-1])
     keys: list[str] = []
     objects: list[LockEntry] = []
-    new, match = object.__new__, _LINE_RE.match
-    for row, line, m in zip(rows, lines, map(match, lines)):
+    new, match, find, pos = object.__new__, _LINE_RE.match, text.find, start
+    for row in rows:
+        end = find("\n", pos)
+        if end < 0:  # more values than lines: one holds two
+            _refuse_bad_line(path, text[start:-1])
+        line, pos = text[pos:end], end + 1
+        m = match(line)
         try:
-            locked = row[6]["source"]["version"] if m is not None and len(row) == 7 else None
-        except (TypeError, KeyError, IndexError):
+            _, _, title, key_id, signature, deep, record = row
+            locked = record["source"]["version"]
+        except (TypeError, KeyError, IndexError, ValueError):
             locked = None
-        if type(locked) is int and locked > 0 and (m[3] is None or int(m[3]) == locked) and _MIN_YEAR <= m[4] <= _MAX_YEAR:
-            # the regex vouches for the types of the first six values (a dict follows them)
+        if (
+            m is not None and type(locked) is int and locked > 0 and deep is None and type(key_id) is str
+            and type(signature) is str and (title is None or type(title) is str)
+            and (m[3] is None or int(m[3]) == locked)
+        ):  # the regex vouches for the id and the Pith Number (its year in range)
             keys.append(m[1])
             objects.append(entry := new(LockEntry))
-            entry._head, entry.source_version, entry._line = m, locked, line
+            entry._head, entry.source_version, entry._line, entry.canonical_record = m, locked, line, record
             entry._requested = entry._number = entry._digest = entry._receipt = entry.state_sha256 = entry.event_count = None
-            _, _, entry.title, entry.key_id, entry._signature, _, entry.canonical_record = row
+            entry.title, entry.key_id, entry._signature = title, key_id, signature
             continue
         try:
             entry = _checked_entry(path, len(keys) + 2, row, line)
@@ -420,10 +417,31 @@ def _read_v2(path: Path, text: str) -> tuple[dict[str, LockEntry], bool]:
             raise
         keys.append(entry.key)
         objects.append(entry)
+    if pos != len(text):  # fewer values than lines: one runs on into the next
+        _refuse_bad_line(path, text[start:-1])
     entries = dict(zip(keys, objects))
     if len(entries) != len(keys):
         _refuse_repeats(path, keys)
     return entries, keys == sorted(keys)
+
+
+def _refuse_bad_line(path: Path, body: str) -> NoReturn:
+    """Raise for the first of the lines of ``body`` (from line 2) that is empty, holds a lone
+    surrogate, is not JSON or holds more than one value: what the read of all of them at once found."""
+    for number, line in enumerate(body.split("\n"), 2):
+        if not line:
+            raise _bad_line(path, number, "an empty line")
+        if _LONE_SURROGATE.search(line):
+            raise _bad_line(path, number, "a string with a lone surrogate (\\ud800-\\udfff)")
+        try:
+            value = json.loads(line, **_DECODE)
+        except json.JSONDecodeError as exc:
+            raise _bad_line(path, number, f"not JSON: {exc.msg} at column {exc.colno}") from None
+        except (ValueError, RecursionError) as exc:
+            raise _bad_line(path, number, str(exc) or "nested too deeply") from None
+        if type(value) is not list or len(value) != 7:
+            raise _bad_line(path, number, "expected [id, Pith Number, title, key id, signature, deep, record]")
+    raise _bad_line(path, 2, "the lines do not read as one value each")  # pragma: no cover - each was read alone
 
 
 def _refuse_repeats(path: Path, keys: list[str]) -> None:
@@ -458,8 +476,8 @@ def _checked_entry(path: Path, number: int, row: Any, line: str) -> LockEntry:
         raise _bad_line(path, number, f"entry {cited}: {pith!r} is not a Pith Number")
     if title is not None and type(title) is not str:
         raise _bad_line(path, number, f"entry {cited}: the title is not a string")
-    if type(key_id) is not str or type(signature) is not str or not _SIG_RE.fullmatch(signature):
-        raise _bad_line(path, number, f"entry {cited}: the key id or signature is malformed")
+    if type(key_id) is not str or type(signature) is not str:  # (the signature's form: when verified)
+        raise _bad_line(path, number, f"entry {cited}: the key id or signature is not a string")
     state = count = None
     if deep is not None:
         if type(deep) is not dict or set(deep) != {"event_count", "state_sha256"}:
@@ -492,11 +510,15 @@ def _verify_line(entry: LockEntry, line: str, trust: TrustStore) -> bool:
     record, head = entry.canonical_record, entry._head
     try:
         body = _canonical(record)
-        # The six values before the record as :data:`_LINE_RE` read them are their canonical form
-        # when they hold no escape (then each string serialises as itself); else serialised to compare.
+        # The six values before the record are their canonical form when they hold no escape (JSON
+        # read them: then each string serialises as itself, quoted); else serialised to compare.
         # The number it is kept for: cold annotate on 20,000 entries (benchmarks/RESULTS.md, issue 17).
-        head = head[0][:-1] if head is not None and "\\" not in head[0] else f"{_canonical(entry.row()[:6])[:-1]},"
-        if line != f"{head}{body}]":
+        if head is not None and line.find("\\", 0, len(line) - len(body) - 1) < 0:
+            title = "null" if entry.title is None else f'"{entry.title}"'
+            expected = f'{head[0]}{title},"{entry.key_id}","{entry._signature}",null,{body}]'
+        else:
+            expected = f"{_canonical(entry.row()[:6])[:-1]},{body}]"
+        if line != expected:
             return False  # not in canonical form: the full verifier names what
     except (TypeError, ValueError):
         return False
