@@ -216,6 +216,62 @@ def test_refuses_without_the_bbl_and_after_a_failed_build(tmp_path: Path) -> Non
     assert not (root / "main-arxiv.tar.gz").exists()
 
 
+@pytest.mark.tex
+@pytest.mark.slow
+def test_upload_from_a_build_into_an_aux_dir_has_the_bbl_beside_main(tmp_path: Path) -> None:
+    """latexmk's $aux_dir and $out_dir: TeX wrote and read main.fls, main.aux and main.bbl in
+    build/aux; arXiv builds in one folder, so main.bbl goes beside main.tex. A main.fls and a
+    main.aux beside main.tex from an earlier build without them are stale: the newest build counts."""
+    root = example(tmp_path)
+    env = env_for(tmp_path)
+    annotate(root, env)
+    first = pithtex("arxiv", "main.tex", "-o", str(tmp_path / "first.tgz"), cwd=root, env=env)
+    assert first.returncode == 0, first.stderr
+    (root / "main.bbl").unlink()  # (TeX would read it, and so would the upload, until bibtex wrote build/aux's)
+    stale = (root / "main.fls").read_bytes()
+    with (root / "latexmkrc").open("a") as rc:
+        rc.write("$aux_dir = 'build/aux';\n$out_dir = 'build';\n")
+    proc = pithtex("arxiv", "main.tex", "-o", str(tmp_path / "upload.tgz"), cwd=root, env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert (root / "build" / "aux" / "main.fls").is_file() and (root / "build" / "main.pdf").is_file()
+    assert (root / "main.fls").read_bytes() == stale
+    expected = ["00README.json", "main.bbl", "main.tex", "pith.sty", "refs.pith", "sections", "sections/outlook.tex"]
+    assert sorted(members(tmp_path / "upload.tgz")) == expected
+    clean = tmp_path / "arxiv"
+    clean.mkdir()
+    with tarfile.open(tmp_path / "upload.tgz") as tar:
+        tar.extractall(clean)
+    assert (clean / "main.bbl").read_bytes() == (root / "build" / "aux" / "main.bbl").read_bytes()
+    result = compile_latex(clean, "main.tex", engine="pdflatex", runs=2, bib=None)
+    text = pdf_text(result.pdf)
+    for badge in BADGES:
+        assert badge in text, text
+    again = pithtex("arxiv", "main.tex", "--no-build", "-o", str(tmp_path / "again.tgz"), cwd=root, env=env)
+    assert again.returncode == 0, again.stderr
+    assert (tmp_path / "again.tgz").read_bytes() == (tmp_path / "upload.tgz").read_bytes()
+
+
+def test_two_files_of_one_name_in_the_upload_are_a_problem(tmp_path: Path) -> None:
+    from pithtex.submit.fls import Recorded
+    from pithtex.submit.plan import TexTrees, plan_upload
+
+    root = tmp_path / "paper"
+    (root / "build").mkdir(parents=True)
+    for name in ("main.tex", "main.bbl", "build/main.bbl", "build/fig.pdf"):
+        (root / name).write_text("x\n")
+    recorded = Recorded(tuple(root / n for n in ("main.tex", "main.bbl", "build/main.bbl", "build/fig.pdf")),
+                        frozenset(), "pdflatex")
+    upload = plan_upload(root / "main.tex", recorded, [], badges_in=lambda bib: 0, lock=None,
+                         trees=TexTrees((), ()), build_dir=root / "build")
+    assert sorted(upload.files) == ["fig.pdf", "main.bbl", "main.tex"]
+    assert upload.problems == [
+        f"main.bbl: the build read both {root / 'main.bbl'} and {root / 'build' / 'main.bbl'}, and arXiv has one "
+        "folder (delete the one the build should not read, and build again)"
+    ]
+    plain = plan_upload(root / "main.tex", recorded, [], badges_in=lambda bib: 0, lock=None, trees=TexTrees((), ()))
+    assert sorted(plain.files) == ["build/fig.pdf", "build/main.bbl", "main.bbl", "main.tex"] and not plain.problems
+
+
 def test_usage_errors_are_exit_2(tmp_path: Path) -> None:
     env = dict(os.environ)
     (tmp_path / "refs.bib").write_text("")
@@ -227,7 +283,10 @@ def test_usage_errors_are_exit_2(tmp_path: Path) -> None:
         assert proc.returncode == 2 and proc.stderr.splitlines()[0] == message
     (tmp_path / "main.tex").write_text("\\documentclass{article}\\begin{document}x\\end{document}\n")
     proc = pithtex("arxiv", "main.tex", "--no-build", cwd=tmp_path, env=env)
-    assert proc.returncode == 2 and proc.stderr.splitlines()[0] == "pithtex: main.fls: no such file"
+    assert proc.returncode == 2 and proc.stderr.splitlines()[0] == (
+        "pithtex: main.fls: no such file (nor one in a folder below that records a build of main.tex)"
+    )
+    assert "an $out_dir or $aux_dir inside the paper's directory" in proc.stderr
 
 
 def test_fls_is_read_relative_to_pwd_once_per_file(tmp_path: Path) -> None:

@@ -2,8 +2,9 @@
 
 First the paper is built (``latexmk -pdf -recorder``: latexmk does nothing
 when the PDF is up to date; ``--no-build`` uses the ``.fls`` as it is), then
-the upload is taken from the files that build read (:mod:`pithtex.submit.plan`
-says which), with an ``00README.json`` naming the compiler
+the upload is taken from the files that build read (the ``.fls`` beside
+MAIN.tex, or in latexmk's ``$aux_dir`` below it; :mod:`pithtex.submit.plan`
+says which files), with an ``00README.json`` naming the compiler
 (:mod:`pithtex.submit.readme`).
 
 Exit status: 0 the upload was written (and its files listed on stdout),
@@ -25,6 +26,7 @@ from pithtex.errors import InputError, PithtexError, UsageError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover
+    from pithtex.submit.fls import Recorded
     from pithtex.submit.plan import BibUse
 
 
@@ -48,7 +50,6 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from pithtex.config import load_config
-    from pithtex.submit.fls import read_fls
     from pithtex.submit.plan import TexTrees, plan_upload
 
     main: Path = args.main
@@ -65,19 +66,17 @@ def run(args: argparse.Namespace) -> int:
 
     if not args.no_build:
         _build(main)
-    fls = main.with_suffix(".fls")
-    _regular(fls, hint="build with 'latexmk -pdf -recorder', or leave out --no-build")
-    recorded = read_fls(fls)
+    fls, recorded = _last_build(main)
     upload = plan_upload(
         main, recorded, _bib_uses(main), badges_in=_badge_counter(lock_path, field), lock=lock_path,
-        trees=TexTrees.from_kpsewhich(),
+        trees=TexTrees.from_kpsewhich(), build_dir=fls.parent,
     )
     if args.no_build:
         built = fls.stat().st_mtime_ns
         newer = [name for name, path in upload.files.items() if path.stat().st_mtime_ns > built]
         if newer:
             upload.warnings.append(
-                f"{fls.name} is older than {', '.join(sorted(newer))}: the build's file list may be out of date "
+                f"{fls.relative_to(main.parent)} is older than {', '.join(sorted(newer))}: the build's file list may be out of date "
                 "(build again, or leave out --no-build)"
             )
     for warning in upload.warnings:
@@ -132,6 +131,36 @@ def _regular(path: Path, hint: str | None = None) -> None:
         raise InputError(f"{path}: no such file", hint=hint) from None
     except Unreadable as exc:
         raise InputError(f"{path}: {exc.reason}") from None
+
+
+def _last_build(main: Path) -> tuple[Path, Recorded]:
+    """The recorder file of ``main``'s last build, read: ``MAIN.fls`` beside it, or where latexmk
+    has an ``$out_dir`` or ``$aux_dir`` in the paper's directory, the one in a folder below it (two
+    deep at most, not hidden); of several that record a run on ``main``, the newest."""
+    from pithtex.submit.fls import read_fls
+
+    name, root = main.with_suffix(".fls").name, main.parent
+    candidates = []
+    for folder, subfolders, files in os.walk(root):
+        depth = len(Path(folder).relative_to(root).parts)
+        subfolders[:] = [d for d in subfolders if not d.startswith(".")] if depth < 2 else []
+        if name in files:
+            candidates.append(Path(folder) / name)
+    source = Path(os.path.normpath(main.absolute()))
+    builds = []
+    for fls in candidates:
+        _regular(fls)
+        recorded = read_fls(fls)
+        if source in recorded.inputs:
+            builds.append((fls.stat().st_mtime_ns, fls, recorded))
+    if not builds:
+        raise InputError(
+            f"{main.with_suffix('.fls')}: no such file (nor one in a folder below that records a build of {main.name})",
+            hint="build with 'latexmk -pdf -recorder' (an $out_dir or $aux_dir inside the paper's directory), "
+                 "or leave out --no-build",
+        )
+    _, fls, recorded = max(builds, key=lambda b: b[0])
+    return fls, recorded
 
 
 _ERROR_LINE = re.compile(r"^(?:\S+:\d+: |! )")

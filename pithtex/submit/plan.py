@@ -123,11 +123,16 @@ def plan_upload(
     badges_in: Callable[[Path], int],
     lock: Path | None,
     trees: TexTrees,
+    build_dir: Path | None = None,
 ) -> Upload:
     """The upload of ``main`` built as ``recorded`` says. ``bibs`` are the .bib files its
     bibliography uses; ``badges_in(bib)`` counts the entries of a .bib that would get a
-    badge (a Pith Number in pith.lock or a pithnumber field)."""
+    badge (a Pith Number in pith.lock or a pithnumber field). ``build_dir`` is where the build
+    wrote (latexmk's ``$aux_dir``; the .fls is there): TeX found a file it read there (the
+    ``.bbl``) before looking beside ``main``, and on arXiv, which builds in one folder, the file
+    must be beside ``main``."""
     root = main.parent.resolve()
+    build = build_dir.resolve() if build_dir is not None and build_dir.resolve() != root else None
     name = main.name
     upload = Upload(root, name, recorded.engine or "pdflatex")
     from pithtex.scan.texclean import blank_non_text
@@ -159,7 +164,7 @@ def plan_upload(
                     "arXiv will not have it (copy it into the paper's directory)"
                 )
             continue
-        rel = path.relative_to(root)
+        rel = path.relative_to(build if build is not None and path.is_relative_to(build) else root)
         arcname = rel.as_posix()
         if any(part.startswith(".") for part in rel.parts):
             upload.warnings.append(f"{arcname}: a hidden file the build read; left out of the upload")
@@ -172,14 +177,18 @@ def plan_upload(
         if not path.is_file():
             upload.problems.append(f"{arcname}: the build read it, but it is no longer there (build again)")
             continue
-        upload.files[arcname] = path
+        if upload.files.setdefault(arcname, path) != path:
+            upload.problems.append(
+                f"{arcname}: the build read both {upload.files[arcname]} and {path}, and arXiv has one folder "
+                "(delete the one the build should not read, and build again)"
+            )
 
     if seen_sty and "pith.sty" not in upload.files:
         upload.problems.append(
             f"{pith_at}: \\usepackage{{pith}} loads {seen_sty[0]}, which is not in the upload "
             f"(run 'pithtex sty {main.parent}' and build again)"
         )
-    _check_bibliography(main, recorded, bibs, badges_in, upload)
+    _check_bibliography(main, recorded, bibs, badges_in, upload, build or root)
     if upload.compiler not in ARXIV_COMPILERS:
         upload.warnings.append(
             f"{name}: built with {upload.compiler}; arXiv's LaTeX compilers are {' and '.join(ARXIV_COMPILERS)}"
@@ -188,10 +197,11 @@ def plan_upload(
 
 
 def _check_bibliography(
-    main: Path, recorded: Recorded, bibs: Sequence[BibUse], badges_in: Callable[[Path], int], upload: Upload
+    main: Path, recorded: Recorded, bibs: Sequence[BibUse], badges_in: Callable[[Path], int], upload: Upload,
+    build: Path,
 ) -> None:
     stem = main.stem
-    aux_text = _text(main.with_suffix(".aux")) or ""
+    aux_text = _text(build / f"{stem}.aux") or ""
     biblatex = any(p.suffix == ".bcf" for p in recorded.outputs)
     if ("\\bibdata{" in aux_text or biblatex) and f"{stem}.bbl" not in upload.files:
         where = bibs[0].where if bibs else main.name
