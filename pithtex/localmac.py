@@ -25,28 +25,17 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
-import sys
 from pathlib import Path
 
-__all__ = ["SECRET_BYTES", "secret", "state_dir", "tag"]
+__all__ = ["SECRET_BYTES", "secret", "tag"]
 
 SECRET_BYTES = 32
 
 
-def state_dir() -> Path:
-    override = os.environ.get("PITHTEX_STATE_DIR")
-    if override:
-        return Path(override)
-    if sys.platform.startswith("linux"):  # what platformdirs answers there, without importing it
-        base = os.environ.get("XDG_STATE_HOME", "").strip()
-        return (Path(base) if base else Path.home() / ".local" / "state") / "pithtex"
-    import platformdirs
-
-    return Path(platformdirs.user_state_dir("pithtex", appauthor=False))
-
-
 def secret(create: bool) -> bytes | None:
     """The per-user secret; ``None`` when it does not exist (and ``create`` is false) or cannot be had."""
+    from pithtex.userdirs import state_dir
+
     path = state_dir() / "stamp.key"
     try:
         data = path.read_bytes()

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sys
 from pathlib import Path
 
 import pytest
 
 from pithtex.cli import main
 from pithtex.ids.arxiv import ArxivId
-from pithtex.resolve.cache import Cache, default_cache_dir
+from pithtex.resolve.cache import Cache
+from pithtex.userdirs import cache_dir as default_cache_dir
+from pithtex.userdirs import state_dir
 from tests.support.registry import isolate
 from tests.support.signing import REAL_BUNDLE, REAL_RECORDS
 
@@ -24,6 +27,23 @@ def cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def test_the_environment_overrides_the_platform_directory(cache_dir: Path) -> None:
     assert default_cache_dir() == cache_dir and Cache().root == cache_dir
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the XDG folders are Linux's")
+def test_without_an_override_the_folders_are_what_platformdirs_says(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import platformdirs
+
+    for name in ("PITHTEX_CACHE_DIR", "PITHTEX_STATE_DIR"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    for xdg in ("", "  ", str(tmp_path / "xdg")):
+        monkeypatch.setenv("XDG_CACHE_HOME", xdg)
+        monkeypatch.setenv("XDG_STATE_HOME", xdg)
+        assert default_cache_dir() == Path(platformdirs.user_cache_dir("pithtex", appauthor=False))
+        assert state_dir() == Path(platformdirs.user_state_dir("pithtex", appauthor=False))
+    assert default_cache_dir() == tmp_path / "xdg" / "pithtex" == state_dir()
+    monkeypatch.delenv("XDG_CACHE_HOME")
+    assert default_cache_dir() == tmp_path / "home" / ".cache" / "pithtex"
 
 
 def test_documents_are_keyed_by_the_hash_of_their_bytes(cache_dir: Path) -> None:

@@ -37,21 +37,12 @@ from typing import Any
 
 from pithtex.ids.arxiv import ArxivId
 from pithtex.ids.pith_number import parse_suffix
+from pithtex.userdirs import cache_dir
 from pithtex.write.atomic import replace_file
 
-__all__ = ["CACHE_ENV", "Cache", "CacheInfo", "default_cache_dir"]
+__all__ = ["Cache", "CacheInfo"]
 
-CACHE_ENV = "PITHTEX_CACHE_DIR"
 MAX_OBJECT_BYTES = 16 * 1024 * 1024  # a document longer than this is damage: never read
-
-
-def default_cache_dir() -> Path:
-    override = os.environ.get(CACHE_ENV)
-    if override:
-        return Path(override)
-    import platformdirs
-
-    return Path(platformdirs.user_cache_dir("pithtex", appauthor=False))
 
 
 @dataclass(frozen=True)
@@ -66,7 +57,7 @@ class Cache:
     """A content-keyed store of documents the resolver has verified."""
 
     def __init__(self, root: Path | None = None) -> None:
-        self.root = Path(root) if root is not None else default_cache_dir()
+        self.root = Path(root) if root is not None else cache_dir()
         self._loaded: dict[str, dict[str, str]] | None = None
 
     def _pack(self, name: str) -> Path:

@@ -793,11 +793,11 @@ class Lockfile:
         of this lock's absolute path), not beside the sources: a run must
         leave nothing behind in the paper's directory.
         """
-        from pithtex.resolve.cache import default_cache_dir
+        from pithtex.userdirs import cache_dir
         from pithtex.resolve.flock import FileLock
 
         name = hashlib.sha256(str(self.path.resolve()).encode("utf-8")).hexdigest()[:32]
-        directory = default_cache_dir() / "locks"
+        directory = cache_dir() / "locks"
         try:
             directory.mkdir(parents=True, exist_ok=True)
             usable = os.access(directory, os.W_OK)

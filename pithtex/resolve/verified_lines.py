@@ -15,7 +15,7 @@ again. Any changed byte is another hash: verified in full, as if there were no m
 that failed is never listed.
 
 One file per lock (named by the SHA-256 of its absolute path) in ``verified-lines/`` of the
-per-user state directory (:func:`pithtex.localmac.state_dir`). Its first line is one
+per-user state directory (:func:`pithtex.userdirs.state_dir`). Its first line is one
 HMAC-SHA256, under :mod:`pithtex.localmac`'s per-user key, over its scope (pithtex's version,
 :data:`RULES`, the trusted keys' ids and fingerprints), the lock's path and the hashes. A file
 whose tag does not match (planted, shared through a CI cache, copied from another user) or
@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pithtex import localmac
+from pithtex.userdirs import state_dir
 
 if TYPE_CHECKING:  # pragma: no cover
     from pithtex.verify.keys import TrustStore
@@ -62,7 +63,7 @@ class VerifiedLines:
         keys = sorted(f"{key.key_id} {key.fingerprint_hex}" for key in trust)
         self.scope = hashlib.sha256("\0".join([pithtex.__version__, str(RULES), *keys]).encode()).hexdigest()
         name = hashlib.sha256(self.lock_path.encode("utf-8", "surrogateescape")).hexdigest()[:32]
-        self.path = localmac.state_dir() / "verified-lines" / name
+        self.path = state_dir() / "verified-lines" / name
         self._known = self._read()
 
     def _tag(self, key: bytes, body: str) -> str:

@@ -33,7 +33,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
-import sys
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -47,16 +46,9 @@ _CONFIG_NAMES = ("pithtex.toml", "pyproject.toml")
 
 
 def _stamp_dir() -> Path:
-    override = os.environ.get("PITHTEX_CACHE_DIR")
-    if override:
-        return Path(override) / "check-ok"
-    if sys.platform.startswith("linux"):  # what platformdirs answers there, without importing it
-        base = os.environ.get("XDG_CACHE_HOME", "").strip()
-        root = Path(base) if base else Path.home() / ".cache"
-        return root / "pithtex" / "check-ok"
-    import platformdirs  # as pithtex.resolve.cache.default_cache_dir, without its imports
+    from pithtex.userdirs import cache_dir
 
-    return Path(platformdirs.user_cache_dir("pithtex", appauthor=False)) / "check-ok"
+    return cache_dir() / "check-ok"
 
 
 def _file_digest(path: Path) -> str:
