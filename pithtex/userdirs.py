@@ -1,13 +1,7 @@
-"""The two per-user folders pithtex keeps things in between runs.
-
-The cache (``$PITHTEX_CACHE_DIR``): verified records, check stamps, the lock files that
-serialise writes of a ``pith.lock``; anything in it may be lost or shared (a CI cache).
-The state (``$PITHTEX_STATE_DIR``): the per-user secret (:mod:`pithtex.localmac`) and the memo
-of verified lock lines, which must not travel with a shared cache.
-
-Else the platform's folders, as platformdirs names them; on Linux that is
-``$XDG_CACHE_HOME`` or ``~/.cache``, ``$XDG_STATE_HOME`` or ``~/.local/state``, then
-``pithtex``, computed here without importing platformdirs (``pithtex check``'s start-up).
+"""The per-user folders: the cache (``$PITHTEX_CACHE_DIR``: records, check stamps, lock-file
+locks; may be lost or shared) and the state (``$PITHTEX_STATE_DIR``: the per-user secret and the
+memo of verified lock lines, never shared). Else the platform's, as platformdirs names them (on
+Linux computed here, without importing it: ``pithtex check``'s start-up).
 """
 
 from __future__ import annotations
