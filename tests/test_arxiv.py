@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -249,6 +250,52 @@ def test_upload_from_a_build_into_an_aux_dir_has_the_bbl_beside_main(tmp_path: P
     again = pithtex("arxiv", "main.tex", "--no-build", "-o", str(tmp_path / "again.tgz"), cwd=root, env=env)
     assert again.returncode == 0, again.stderr
     assert (tmp_path / "again.tgz").read_bytes() == (tmp_path / "upload.tgz").read_bytes()
+
+
+@pytest.mark.tex
+@pytest.mark.slow
+def test_a_biblatex_bbl_arxivs_default_tex_live_cannot_read_is_a_warning(tmp_path: Path) -> None:
+    """biber here (TeX Live 2022) writes bbl format 3.2, which arXiv's TeX Live 2023 reads and
+    its default, 2025, does not: the upload is written, with a warning that says what to do."""
+    require_tex("biber")
+    root = example(tmp_path)
+    main = root / "main.tex"
+    text = main.read_text().replace("\\usepackage{natbib}", "\\usepackage[backend=biber]{biblatex}\n\\addbibresource{refs.bib}")
+    main.write_text(text.replace("\\bibliographystyle{plainnat}\n\\bibliography{refs}", "\\printbibliography").replace(
+        "\\citep", "\\cite"))
+    env = env_for(tmp_path)
+    annotate(root, env)
+    proc = pithtex("arxiv", "main.tex", "-o", str(tmp_path / "upload.tgz"), cwd=root, env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert "main.bbl" in members(tmp_path / "upload.tgz")
+    head = re.search(r"bbl format version (\S+) ", (root / "main.bbl").read_text())
+    assert head is not None
+    warning = (f"pithtex: warning: main.bbl: biblatex bbl format version {head[1]}; arXiv's default, TeX Live 2025, "
+               "reads 3.3 and would print no bibliography")
+    if head[1] == "3.3":  # a newer TeX Live than this test was written on: nothing to say
+        assert "bbl format" not in proc.stderr
+    else:
+        assert warning in proc.stderr, proc.stderr
+        assert ("choose TeX Live 2023 when you submit" in proc.stderr) == (head[1] == "3.2")
+    quiet = pithtex("arxiv", "main.tex", "--no-build", "-q", "-o", str(tmp_path / "quiet.tgz"), cwd=root, env=env)
+    assert quiet.returncode == 0 and quiet.stderr == ""
+
+
+def test_the_bbl_format_warning_names_the_tex_live_that_reads_it(tmp_path: Path) -> None:
+    from pithtex.submit.plan import Upload, _check_bbl_format
+
+    for version, says in (("3.3", None), ("3.2", "choose TeX Live 2023 when you submit, or build the .bbl with a "
+                                                   "biblatex that writes 3.3"),
+                          ("3.1", "(build the .bbl with a biblatex that writes 3.3)")):
+        bbl = tmp_path / "main.bbl"
+        bbl.write_text(f"% $ biblatex auxiliary file $\n% $ biblatex bbl format version {version} $\n% Do not modify\n")
+        upload = Upload(tmp_path, "main.tex", "pdflatex")
+        _check_bbl_format(bbl, "main.bbl", upload)
+        assert (upload.warnings == []) if says is None else (says in upload.warnings[0]), upload.warnings
+    bbl.write_text("\\begin{thebibliography}{1}\n")  # BibTeX's: no format version
+    upload = Upload(tmp_path, "main.tex", "pdflatex")
+    _check_bbl_format(bbl, "main.bbl", upload)
+    assert upload.warnings == []
 
 
 def test_two_files_of_one_name_in_the_upload_are_a_problem(tmp_path: Path) -> None:

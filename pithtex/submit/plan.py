@@ -39,6 +39,12 @@ AUX_SUFFIXES = frozenset({
 #: The compilers arXiv's 00README names for LaTeX (pdfLaTeX, or LaTeX + dvips).
 ARXIV_COMPILERS = ("pdflatex", "latex")
 
+#: The biblatex ``.bbl`` format each TeX Live arXiv offers reads (its default first): a ``.bbl``
+#: of another format prints no bibliography there ("wrong format version"). arXiv's help
+#: (faq/mistakes.md, ".bbl version mismatch") gives TeX Live 2023's as 3.2; biblatex 3.20 and
+#: later, TeX Live 2024 and 2025's, write 3.3. Known, not asked: a warning, never a refusal.
+ARXIV_BBL_FORMATS = (("TeX Live 2025", "3.3"), ("TeX Live 2023", "3.2"))
+_BBL_FORMAT = re.compile(r"^% \$ biblatex bbl format version (\S+) \$", re.MULTILINE)
 _USEPACKAGE_PITH = re.compile(r"\\(?:usepackage|RequirePackage)\s*(?:\[[^\]]*\]\s*)?\{[^}]*\bpith\b[^}]*\}")
 
 
@@ -209,6 +215,8 @@ def _check_bibliography(
             f"{where}: {stem}.bbl is not in the build (run {'biber' if biblatex else 'bibtex'}, "
             "or latexmk, and build again); arXiv needs it for the bibliography and its badges"
         )
+    if biblatex and f"{stem}.bbl" in upload.files:
+        _check_bbl_format(upload.files[f"{stem}.bbl"], f"{stem}.bbl", upload)
     from pithtex.write.bibrefs import bibrefs_path
 
     for bib in bibs:
@@ -230,3 +238,19 @@ def _check_bibliography(
                 f"{bib.where}: {bib.command}: {pith.name} is missing, so {count} badge{'s' if count != 1 else ''} "
                 f"would not print (run 'pithtex annotate {bib.path.name}')"
             )
+
+
+def _check_bbl_format(path: Path, name: str, upload: Upload) -> None:
+    """A warning when arXiv's default TeX Live would not read this biblatex ``.bbl`` (see
+    :data:`ARXIV_BBL_FORMATS`), and which TeX Live to choose there instead."""
+    m = _BBL_FORMAT.search((_text(path) or "")[:2000])
+    (default, expected), *others = ARXIV_BBL_FORMATS
+    if m is None or m[1] == expected:
+        return
+    instead = [tl for tl, version in others if version == m[1]]
+    then = (f"choose {instead[0]} when you submit, or " if instead else "") + (
+        f"build the .bbl with a biblatex that writes {expected}")
+    upload.warnings.append(
+        f"{name}: biblatex bbl format version {m[1]}; arXiv's default, {default}, reads {expected} and would "
+        f"print no bibliography ({then})"
+    )
