@@ -298,6 +298,40 @@ def test_the_bbl_format_warning_names_the_tex_live_that_reads_it(tmp_path: Path)
     assert upload.warnings == []
 
 
+@pytest.mark.tex
+@pytest.mark.slow
+def test_an_include_from_a_subfolder_is_a_problem(tmp_path: Path) -> None:
+    """arXiv's TeX may write in the upload's top folder only: \\include{sections/outlook} needs
+    sections/outlook.aux, so the build there fails; \\input is fine (the example's own)."""
+    root = example(tmp_path)
+    main = root / "main.tex"
+    main.write_text(main.read_text().replace("\\input{sections/outlook}", "\\include{sections/outlook}"))
+    env = env_for(tmp_path)
+    annotate(root, env)
+    proc = pithtex("arxiv", "main.tex", "-o", str(tmp_path / "upload.tgz"), cwd=root, env=env)
+    assert proc.returncode == 1
+    assert proc.stderr.splitlines()[0] == (
+        "main.tex: \\include{sections/outlook} writes sections/outlook.aux in a subfolder, which arXiv's TeX "
+        "may not write (use \\input there, or move the file beside the main file)"
+    )
+    assert not (tmp_path / "upload.tgz").exists()
+
+
+def test_a_file_name_arxiv_would_rename_is_a_problem(tmp_path: Path) -> None:
+    from pithtex.submit.fls import Recorded
+    from pithtex.submit.plan import TexTrees, plan_upload
+
+    root = tmp_path / "paper"
+    (root / "figs").mkdir(parents=True)
+    names = ("main.tex", "figs/my plot.pdf", "figs/a&b.png", "figs/fine-name_2.pdf")
+    for name in names:
+        (root / name).write_text("x\n")
+    upload = plan_upload(root / "main.tex", Recorded(tuple(root / n for n in names), frozenset(), "pdflatex"), [],
+                         badges_in=lambda bib: 0, lock=None, trees=TexTrees((), ()))
+    assert [p.split(":")[0] for p in upload.problems] == ["figs/my plot.pdf", "figs/a&b.png"]
+    assert "arXiv turns spaces, '&', ':' and '\\' in file names into '_'" in upload.problems[0]
+
+
 def test_two_files_of_one_name_in_the_upload_are_a_problem(tmp_path: Path) -> None:
     from pithtex.submit.fls import Recorded
     from pithtex.submit.plan import TexTrees, plan_upload

@@ -12,8 +12,9 @@ A problem is something that would make the PDF arXiv builds differ from the
 one built here: a file from outside the paper's directory (TEXMFHOME,
 ``../macros.tex``), ``pith.sty`` not in the upload, a bibliography without
 its ``.bbl``, a bibliography with Pith Numbers but no ``.pith`` file beside
-it (its badges would not print). Each is one line, ``file:line: ...`` where
-the line is known.
+it (its badges would not print), a file name arXiv renames, an ``\\include``
+of a file in a subfolder (its ``.aux`` cannot be written there on arXiv).
+Each is one line, ``file:line: ...`` where the line is known.
 """
 
 from __future__ import annotations
@@ -44,6 +45,9 @@ ARXIV_COMPILERS = ("pdflatex", "latex")
 #: (faq/mistakes.md, ".bbl version mismatch") gives TeX Live 2023's as 3.2; biblatex 3.20 and
 #: later, TeX Live 2024 and 2025's, write 3.3. Known, not asked: a warning, never a refusal.
 ARXIV_BBL_FORMATS = (("TeX Live 2025", "3.3"), ("TeX Live 2023", "3.2"))
+#: What arXiv renames in an uploaded file's name (to ``_``): help/faq/mistakes.md, "Spaces and
+#: other inappropriate characters in filenames".
+_RENAMED_ON_ARXIV = re.compile(r"[\s&:\\]")
 _BBL_FORMAT = re.compile(r"^% \$ biblatex bbl format version (\S+) \$", re.MULTILINE)
 _USEPACKAGE_PITH = re.compile(r"\\(?:usepackage|RequirePackage)\s*(?:\[[^\]]*\]\s*)?\{[^}]*\bpith\b[^}]*\}")
 
@@ -187,6 +191,19 @@ def plan_upload(
             upload.problems.append(
                 f"{arcname}: the build read both {upload.files[arcname]} and {path}, and arXiv has one folder "
                 "(delete the one the build should not read, and build again)"
+            )
+        elif _RENAMED_ON_ARXIV.search(arcname):
+            upload.problems.append(
+                f"{arcname}: arXiv turns spaces, '&', ':' and '\\' in file names into '_', so its build would not "
+                "find this file (rename it, and where the paper names it)"
+            )
+    for path in sorted(recorded.outputs):  # arXiv's TeX may write in the top folder only
+        base = build if build is not None and path.is_relative_to(build) else root
+        if path.suffix == ".aux" and path.is_relative_to(base) and len(path.relative_to(base).parts) > 1:
+            rel = path.relative_to(base).with_suffix("").as_posix()
+            upload.problems.append(
+                f"{name}: \\include{{{rel}}} writes {rel}.aux in a subfolder, which arXiv's TeX may not write "
+                "(use \\input there, or move the file beside the main file)"
             )
 
     if seen_sty and "pith.sty" not in upload.files:
