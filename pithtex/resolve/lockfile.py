@@ -793,8 +793,8 @@ class Lockfile:
         of this lock's absolute path), not beside the sources: a run must
         leave nothing behind in the paper's directory.
         """
-        from pithtex.userdirs import cache_dir
         from pithtex.resolve.flock import FileLock
+        from pithtex.userdirs import cache_dir
 
         name = hashlib.sha256(str(self.path.resolve()).encode("utf-8")).hexdigest()[:32]
         directory = cache_dir() / "locks"
