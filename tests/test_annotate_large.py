@@ -1,8 +1,7 @@
 """`pithtex annotate` and `pithtex check` on a large bibliography with every kind of entry.
 
-One process does it all (the forked second process is gone, see issue 17): the
-run must say and write the same thing every time, and what it writes must be
-what a later ``check`` accepts, for a file with every kind of entry annotate
+The run must say and write the same thing every time, and what it writes must
+be what a later ``check`` accepts, for a file with every kind of entry annotate
 treats differently.
 """
 

@@ -4,6 +4,7 @@ verification of the canonical form, and real-git merges of two coauthors' additi
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 from pathlib import Path
@@ -298,6 +299,59 @@ def test_verifying_many_entries_in_two_processes_says_what_one_does(
     warm_results = again.verify_many(list(again), trust)
     warm = [r.ok for r in warm_results]
     assert first == warm == one and sum("(remembered:" in r.checks[-1].detail for r in warm_results) == n - 2
+
+
+def _many(tmp_path: Path, key: TestKey) -> tuple[Lockfile, object]:
+    from pithtex.resolve import lockfile
+
+    key_file = key.write_key_file(tmp_path / "key.json")
+    path = tmp_path / "pith.lock"
+    _lock(path, key, [f"2401.{i:05d}" for i in range(1, lockfile.POOL_ENTRIES + 11)])
+    return Lockfile.load(path), trust_store_from([key_file])
+
+
+def test_a_second_process_that_fails_costs_time_not_verdicts(
+    tmp_path: Path, test_key: TestKey, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The child dies half way (an exception in it): the parent trusts none of what it may have
+    written, and verifies the second half itself."""
+    from pithtex.resolve import lockfile
+
+    if not lockfile._second_process_allowed():
+        pytest.skip("one CPU here: no second process")
+    lock, trust = _many(tmp_path, test_key)
+    parent, real = os.getpid(), lockfile._verify_line
+    calls: list[int] = []
+
+    def dies_in_the_child(entry, line, trust):  # type: ignore[no-untyped-def]
+        if os.getpid() != parent:
+            raise RuntimeError("the second process fails")
+        calls.append(1)
+        return real(entry, line, trust)
+
+    monkeypatch.setattr(lockfile, "_verify_line", dies_in_the_child)
+    results = lock.verify_many(list(lock), trust, memo="off")
+    assert all(r.ok for r in results) and len(calls) == len(results)  # every entry verified here
+    assert not any("second process" in r.checks[-1].detail for r in results)
+
+
+def test_an_interrupted_parent_leaves_no_second_process_behind(
+    tmp_path: Path, test_key: TestKey, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pithtex.resolve import lockfile
+
+    if not lockfile._second_process_allowed():
+        pytest.skip("one CPU here: no second process")
+    lock, trust = _many(tmp_path, test_key)
+    forked: list[int] = []
+    real_fork = lockfile._fork_verifier
+    monkeypatch.setattr(lockfile, "_fork_verifier", lambda *a: (c := real_fork(*a), forked.append(c[0]), c)[0])
+    monkeypatch.setattr(Lockfile, "_verify_one", lambda self, e, t: (_ for _ in ()).throw(KeyboardInterrupt()))
+    with pytest.raises(KeyboardInterrupt):
+        lock.verify_many(list(lock), trust, memo="off")
+    (pid,) = forked
+    with pytest.raises(ChildProcessError):  # killed and reaped: no zombie, nothing running on
+        os.waitpid(pid, os.WNOHANG)
 
 
 def test_a_lock_checked_out_with_crlf_line_ends_reads_and_verifies(tmp_path: Path) -> None:

@@ -569,17 +569,49 @@ def _verified(entry: LockEntry, how: str) -> VerificationResult:
     return VerifiedLine(entry, how)
 
 
-#: What a forked verifier works on: set just before the fork, read by the child.
-_WORK: tuple[list[LockEntry], Any] | None = None
+def _fork_verifier(entries: list[LockEntry], trust: TrustStore) -> tuple[int, int] | None:
+    """A child process that verifies ``entries`` in one pass each (:func:`_verify_line`), writes one
+    byte a verdict to a pipe and exits: its pid and the pipe's end to read, or None when there is
+    no fork. A bare ``os.fork``, not ``multiprocessing``: its import and pool cost 45 ms of a cold
+    20,000-entry run here, the fork and pipe 2 (benchmarks/RESULTS.md, issue 17)."""
+    try:
+        read_end, write_end = os.pipe()
+    except OSError:
+        return None
+    try:
+        pid = os.fork()
+    except OSError:
+        os.close(read_end)
+        os.close(write_end)
+        return None
+    if pid == 0:  # the child: never returns to the caller's code, whatever happens
+        status = 1
+        try:
+            os.close(read_end)
+            left = memoryview(bytes(e._line is not None and _verify_line(e, e._line, trust) for e in entries))
+            while left:
+                left = left[os.write(write_end, left):]
+            status = 0
+        finally:
+            os._exit(status)
+    os.close(write_end)
+    return pid, read_end
 
 
-def _verify_part(start: int, stop: int) -> bytes:
-    """In the child: whether each of entries ``start:stop`` of :data:`_WORK` verifies, one byte each."""
-    assert _WORK is not None
-    entries, trust = _WORK
-    return bytes(
-        e._line is not None and _verify_line(e, e._line, trust) for e in entries[start:stop]
-    )
+def _verdicts(child: tuple[int, int], *, kill: bool = False) -> bytes:
+    """What the child of :func:`_fork_verifier` found, once it has exited; nothing unless it
+    exited with 0 having written every byte (an entry it did not pass is verified in full here)."""
+    import signal
+
+    pid, read_end = child
+    if kill:
+        os.kill(pid, signal.SIGKILL)
+    try:
+        with os.fdopen(read_end, "rb") as pipe:
+            data = pipe.read()
+    finally:
+        _, status = os.waitpid(pid, 0)
+    return data if status == 0 else b""
 
 
 def _second_process_allowed() -> bool:
@@ -691,7 +723,6 @@ class Lockfile:
         From :data:`POOL_ENTRIES` left to verify on (on Linux, with two CPUs), a forked second
         process verifies the second half meanwhile; an entry it does not pass, or any failure of
         it, is verified here."""
-        global _WORK
         from pithtex.verify.result import VerifiedLine
 
         lines = None
@@ -708,26 +739,15 @@ class Lockfile:
             else:
                 todo.append(i)
         work = [entries[i] for i in todo]
-        passed: bytes = b""
         half = len(work) // 2
-        if len(work) >= POOL_ENTRIES and _second_process_allowed():
-            import multiprocessing
-
-            _WORK = (work, trust)
-            try:
-                with multiprocessing.get_context("fork").Pool(1) as pool:
-                    pending = pool.apply_async(_verify_part, (half, len(work)))
-                    mine = [self._verify_one(e, trust) for e in work[:half]]
-                    try:
-                        passed = pending.get(timeout=600)
-                    except Exception:  # noqa: BLE001 - the second process failed: verify here
-                        passed = b""
-            except OSError:  # no fork here after all
-                mine = [self._verify_one(e, trust) for e in work[:half]]
-            finally:
-                _WORK = None
-        else:
+        child = _fork_verifier(work[half:], trust) if len(work) >= POOL_ENTRIES and _second_process_allowed() else None
+        try:
             mine = [self._verify_one(e, trust) for e in work[:half]]
+        except BaseException:
+            if child is not None:
+                _verdicts(child, kill=True)
+            raise
+        passed = _verdicts(child) if child is not None else b""
         rest = [
             (_verified(e, "by a second process"), True) if i < len(passed) and passed[i] else self._verify_one(e, trust)
             for i, e in enumerate(work[half:])
