@@ -70,9 +70,11 @@ __all__ = ["LOCK_VERSION", "POOL_ENTRIES", "LockEntry", "Lockfile", "lock_key"]
 
 #: From this many entries to verify at once, a second process verifies half of them
 #: (:meth:`Lockfile.verify_many`): Ed25519 is most of a cold run's time, and on two cores
-#: this halves it. Below it a fork costs more than it saves. The number it is kept for:
-#: cold ``annotate`` on 20,000 entries (benchmarks/RESULTS.md, issue 17).
-POOL_ENTRIES = 2000
+#: this halves it. The number it is kept for: cold ``annotate`` on 20,000 entries
+#: (benchmarks/RESULTS.md, issue 17). Where it starts (medians of 7, 2 runs): 100 entries
+#: 14 ms in one process, 17-30 in two; 300: 45 -> 31; 1,000: 115-138 -> 76-92. So from 500,
+#: clear of where a fork of a larger process costs more than it saves.
+POOL_ENTRIES = 500
 
 LOCK_VERSION = 2
 MAX_LOCK_BYTES = 256 * 1024 * 1024
