@@ -71,8 +71,8 @@ __all__ = ["LOCK_VERSION", "POOL_ENTRIES", "LockEntry", "Lockfile", "lock_key"]
 #: From this many entries to verify at once, a second process verifies half of them
 #: (:meth:`Lockfile.verify_many`): Ed25519 is most of a cold run's time, and on two cores
 #: this halves it. The number it is kept for: cold ``annotate`` on 20,000 entries
-#: (benchmarks/RESULTS.md, issue 17). Where it starts (medians of 7, 2 runs): 100 entries
-#: 14 ms in one process, 17-30 in two; 300: 45 -> 31; 1,000: 115-138 -> 76-92. So from 500,
+#: (benchmarks/RESULTS.md, issue 17). Where it starts (benchmarks/bench_pool.py): 100 entries
+#: 9 ms in one process, 16 in two; 300: 25 -> 20; 500: 42 -> 28; 1,000: 85 -> 52. So from 500,
 #: clear of where a fork of a larger process costs more than it saves.
 POOL_ENTRIES = 500
 
