@@ -310,9 +310,10 @@ def test_an_include_from_a_subfolder_is_a_problem(tmp_path: Path) -> None:
     annotate(root, env)
     proc = pithtex("arxiv", "main.tex", "-o", str(tmp_path / "upload.tgz"), cwd=root, env=env)
     assert proc.returncode == 1
+    line = _line(main, "\\include{sections/outlook}")
     assert proc.stderr.splitlines()[0] == (
-        "main.tex: \\include{sections/outlook} writes sections/outlook.aux in a subfolder, which arXiv's TeX "
-        "may not write (use \\input there, or move the file beside the main file)"
+        f"main.tex:{line}: \\include{{sections/outlook}} writes sections/outlook.aux in a subfolder, which arXiv's "
+        "TeX may not write (use \\input there, or move the file beside the main file)"
     )
     assert not (tmp_path / "upload.tgz").exists()
 

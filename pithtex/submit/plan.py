@@ -202,8 +202,8 @@ def plan_upload(
         if path.suffix == ".aux" and path.is_relative_to(base) and len(path.relative_to(base).parts) > 1:
             rel = path.relative_to(base).with_suffix("").as_posix()
             upload.problems.append(
-                f"{name}: \\include{{{rel}}} writes {rel}.aux in a subfolder, which arXiv's TeX may not write "
-                "(use \\input there, or move the file beside the main file)"
+                f"{_include_at(upload, rel) or name}: \\include{{{rel}}} writes {rel}.aux in a subfolder, which "
+                "arXiv's TeX may not write (use \\input there, or move the file beside the main file)"
             )
 
     if seen_sty and "pith.sty" not in upload.files:
@@ -271,3 +271,16 @@ def _check_bbl_format(path: Path, name: str, upload: Upload) -> None:
         f"{name}: biblatex bbl format version {m[1]}; arXiv's default, {default}, reads {expected} and would "
         f"print no bibliography ({then})"
     )
+
+
+def _include_at(upload: Upload, rel: str) -> str | None:
+    """``file:line`` of the ``\\include{rel}`` in the upload's .tex files, outside comments."""
+    from pithtex.scan.texclean import blank_non_text
+
+    pattern = re.compile(r"\\include\s*\{\s*" + re.escape(rel) + r"(?:\.tex)?\s*\}")
+    for arcname, path in upload.files.items():
+        text = _text(path) if path.suffix == ".tex" else None
+        line = _line_of(blank_non_text(text), pattern) if text else None
+        if line is not None:
+            return f"{arcname}:{line}"
+    return None
