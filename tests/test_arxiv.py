@@ -228,12 +228,20 @@ def test_upload_from_a_build_into_an_aux_dir_has_the_bbl_beside_main(tmp_path: P
     annotate(root, env)
     first = pithtex("arxiv", "main.tex", "-o", str(tmp_path / "first.tgz"), cwd=root, env=env)
     assert first.returncode == 0, first.stderr
-    (root / "main.bbl").unlink()  # (TeX would read it, and so would the upload, until bibtex wrote build/aux's)
     stale = (root / "main.fls").read_bytes()
     with (root / "latexmkrc").open("a") as rc:
         rc.write("$aux_dir = 'build/aux';\n$out_dir = 'build';\n")
+    # the main.bbl beside main.tex is found first while build/aux has none: TeX reads it, latexmk
+    # sees nothing to do for BibTeX, and the upload would carry it, so the run says so
+    kept = pithtex("arxiv", "main.tex", "-o", str(tmp_path / "kept.tgz"), cwd=root, env=env)
+    assert kept.returncode == 0, kept.stderr
+    assert ("pithtex: warning: main.bbl: the build read the one beside main.tex, not one in build/aux, where this "
+            "build's BibTeX or biber writes: it may be left from an earlier build (delete it and build again)") in kept.stderr
+    (root / "main.bbl").unlink()
+    shutil.rmtree(root / "build")
     proc = pithtex("arxiv", "main.tex", "-o", str(tmp_path / "upload.tgz"), cwd=root, env=env)
     assert proc.returncode == 0, proc.stderr
+    assert "main.bbl" not in proc.stderr
     assert (root / "build" / "aux" / "main.fls").is_file() and (root / "build" / "main.pdf").is_file()
     assert (root / "main.fls").read_bytes() == stale
     expected = ["00README.json", "main.bbl", "main.tex", "pith.sty", "refs.pith", "sections", "sections/outlook.tex"]

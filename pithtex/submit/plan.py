@@ -232,8 +232,15 @@ def _check_bibliography(
             f"{where}: {stem}.bbl is not in the build (run {'biber' if biblatex else 'bibtex'}, "
             "or latexmk, and build again); arXiv needs it for the bibliography and its badges"
         )
-    if biblatex and f"{stem}.bbl" in upload.files:
-        _check_bbl_format(upload.files[f"{stem}.bbl"], f"{stem}.bbl", upload)
+    bbl = upload.files.get(f"{stem}.bbl")
+    if bbl is not None and build != upload.root and not bbl.is_relative_to(build):
+        upload.warnings.append(
+            f"{stem}.bbl: the build read the one beside {main.name}, not one in "
+            f"{build.relative_to(upload.root) if build.is_relative_to(upload.root) else build}, "
+            "where this build's BibTeX or biber writes: it may be left from an earlier build (delete it and build again)"
+        )
+    if biblatex and bbl is not None:
+        _check_bbl_format(bbl, f"{stem}.bbl", upload)
     from pithtex.write.bibrefs import bibrefs_path
 
     for bib in bibs:
