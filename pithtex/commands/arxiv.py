@@ -149,8 +149,7 @@ def _last_build(main: Path) -> tuple[Path, Recorded]:
     source = Path(os.path.normpath(main.absolute()))
     builds = []
     for fls in candidates:
-        _regular(fls)
-        recorded = read_fls(fls)
+        recorded = read_fls(fls)  # (a FIFO or device is refused there, before reading)
         if source in recorded.inputs:
             builds.append((fls.stat().st_mtime_ns, fls, recorded))
     if not builds:

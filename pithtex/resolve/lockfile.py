@@ -85,6 +85,7 @@ HEADER = (
 _MAX_SAFE_INTEGER = 2**53 - 1
 _CITED_RE = re.compile(r"(\d{4}\.\d{4,5}|[a-z][a-z-]*(?:\.[A-Z]{2})?/\d{7})(?:v([1-9]\d*))?", re.ASCII)
 _NUMBER_RE = re.compile(r"pith:(\d{4}):([A-Z2-7]{26})", re.ASCII)
+_SHAPE = "expected [id, Pith Number, title, key id, signature, deep, record]"
 _HEX64 = re.compile(r"[0-9a-f]{64}", re.ASCII)
 #: The start of a plain v2 line: the id as cited and the Pith Number (its year in range), read in
 #: one match. The other values' types are checked as Python types: a regex over them too cost a
@@ -442,7 +443,7 @@ def _refuse_bad_line(path: Path, body: str) -> NoReturn:
         except (ValueError, RecursionError) as exc:
             raise _bad_line(path, number, str(exc) or "nested too deeply") from None
         if type(value) is not list or len(value) != 7:
-            raise _bad_line(path, number, "expected [id, Pith Number, title, key id, signature, deep, record]")
+            raise _bad_line(path, number, _SHAPE)
     raise _bad_line(path, 2, "the lines do not read as one value each")  # pragma: no cover - each was read alone
 
 
@@ -461,7 +462,7 @@ def _refuse_repeats(path: Path, keys: list[str]) -> None:
 def _checked_entry(path: Path, number: int, row: Any, line: str) -> LockEntry:
     """:func:`_entry` for a line that is not plainly well-formed: says what is wrong with it."""
     if type(row) is not list or len(row) != 7:
-        raise _bad_line(path, number, "expected [id, Pith Number, title, key id, signature, deep, record]")
+        raise _bad_line(path, number, _SHAPE)
     cited, pith, title, key_id, signature, deep, record = row
     m = _CITED_RE.fullmatch(cited) if type(cited) is str else None
     if m is None:

@@ -143,6 +143,9 @@ def plan_upload(
     must be beside ``main``."""
     root = main.parent.resolve()
     build = build_dir.resolve() if build_dir is not None and build_dir.resolve() != root else None
+
+    def base(path: Path) -> Path:  # the folder a file's name in the upload is relative to
+        return build if build is not None and path.is_relative_to(build) else root
     name = main.name
     upload = Upload(root, name, recorded.engine or "pdflatex")
     from pithtex.scan.texclean import blank_non_text
@@ -174,7 +177,7 @@ def plan_upload(
                     "arXiv will not have it (copy it into the paper's directory)"
                 )
             continue
-        rel = path.relative_to(build if build is not None and path.is_relative_to(build) else root)
+        rel = path.relative_to(base(path))
         arcname = rel.as_posix()
         if any(part.startswith(".") for part in rel.parts):
             upload.warnings.append(f"{arcname}: a hidden file the build read; left out of the upload")
@@ -198,9 +201,9 @@ def plan_upload(
                 "find this file (rename it, and where the paper names it)"
             )
     for path in sorted(recorded.outputs):  # arXiv's TeX may write in the top folder only
-        base = build if build is not None and path.is_relative_to(build) else root
-        if path.suffix == ".aux" and path.is_relative_to(base) and len(path.relative_to(base).parts) > 1:
-            rel = path.relative_to(base).with_suffix("").as_posix()
+        folder = base(path)
+        if path.suffix == ".aux" and path.is_relative_to(folder) and len(path.relative_to(folder).parts) > 1:
+            rel = path.relative_to(folder).with_suffix("").as_posix()
             upload.problems.append(
                 f"{_include_at(upload, rel) or name}: \\include{{{rel}}} writes {rel}.aux in a subfolder, which "
                 "arXiv's TeX may not write (use \\input there, or move the file beside the main file)"
