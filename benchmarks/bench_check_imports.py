@@ -6,6 +6,9 @@ Each PYTHON is a venv's interpreter with pithtex installed by `pip install .` (w
 it). Rounds alternate (before, after, bibtex-tidy --modify on a fresh copy of refs.bib) so the shared
 machine's load falls on all three alike; medians of wall and CPU time, ratios to bibtex-tidy.
 bibtex-tidy is the one benchmarks/bench_annotate.py installs in benchmarks/out/node.
+
+A third command is the floor no change to pithtex's own modules can go below: AFTER_PYTHON importing
+just the standard-library modules that the after run loads (listed by running it once in-process).
 """
 
 from __future__ import annotations
@@ -32,6 +35,17 @@ def timed(cmd: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, float]
     return wall, (after.children_user - before.children_user) + (after.children_system - before.children_system)
 
 
+def stdlib_modules(python: str, paper: Path, env: dict[str, str]) -> list[str]:
+    """The standard-library modules (public names) that ``python``'s pithtex check --no-cache loads."""
+    script = ("import sys; before = set(sys.modules); from pithtex.cli import main; "
+              "main(['check', '--no-cache', 'refs.bib', 'main.tex']); "
+              "names = [m for m in set(sys.modules) - before if m.split('.')[0] in sys.stdlib_module_names]; "
+              "print(' '.join(sorted(n for n in names if not any(p.startswith('_') for p in n.split('.')))), "
+              "file=sys.stderr)")
+    proc = subprocess.run([python, "-c", script], cwd=paper, env=env, capture_output=True, text=True, check=True)
+    return proc.stderr.split()
+
+
 def main() -> None:
     before_py, after_py = sys.argv[1], sys.argv[2]
     rounds = int(sys.argv[3]) if len(sys.argv) > 3 else 15
@@ -49,6 +63,7 @@ def main() -> None:
         subprocess.run([before_py, "-m", "pithtex", "annotate", "--quiet", "refs.bib", "main.tex"], cwd=paper,
                        env=env, check=True)
         jobs = {
+            "floor": [after_py, "-c", "import " + ", ".join(stdlib_modules(after_py, paper, env))],
             "before": [before_py, "-m", "pithtex", "check", "--no-cache", "refs.bib", "main.tex"],
             "after": [after_py, "-m", "pithtex", "check", "--no-cache", "refs.bib", "main.tex"],
             "tidy": [str(TIDY), "tidy.bib", "--modify"],
@@ -62,6 +77,8 @@ def main() -> None:
                 shutil.copy2(paper / "refs.bib", tmp / "tidy.bib")
                 results[label].append(timed(cmd, tmp if label == "tidy" else paper, env))
     med = {k: (statistics.median(w for w, _ in v), statistics.median(c for _, c in v)) for k, v in results.items()}
+    print(f"stdlib floor            {med['floor'][0]:.3f} s (CPU {med['floor'][1]:.3f})  ratio to bibtex-tidy "
+          f"{med['floor'][0] / med['tidy'][0]:.2f}: {' '.join(jobs['floor'][2].split()[1:])}")
     for label in ("before", "after"):
         ratios = sorted(a[0] / t[0] for a, t in zip(results[label], results["tidy"]))
         print(f"check --no-cache {label:6s} {med[label][0]:.3f} s (CPU {med[label][1]:.3f})  ratio to bibtex-tidy "

@@ -77,37 +77,50 @@ _ID = (
 # The word "arXiv" with braces anywhere around or between its letters, as bibtool and
 # exporters protect capitals (``Ar{X}iv``, ``{A}r{X}iv``, ``{arXiv}``): BibTeX drops them.
 _ARXIV = r"[{}]*a[{}]*r[{}]*x[{}]*i[{}]*v[{}]*"
-_PREFIX_RE = re.compile(
-    r"(?<![a-zA-Z\\])" + _ARXIV[5:]  # from the "a": a match never starts with a brace
-    + r"(?:\s*:[{}\s]*|\s+(?:[{}]*(?:preprint|e-?prints?)[{}]*[\s:]+)?[{}]*)" + _ID
-    + r"(?:\s*\[[a-zA-Z.\-{}]+\])?",
-    re.IGNORECASE,
-)
-_URL_RE = re.compile(
-    r"(?<![\w-])(?:https?://)?(?:[a-z0-9-]+\.)*" + _ARXIV + r"\.org/+(?:abs|pdf|ps|format|html)/+(?:arxiv:)?"
-    + _ID + r"(?:\.pdf)?",
-    re.IGNORECASE,
-)
-_DOI_RE = re.compile(r"(?<![\w.])10\.48550/" + _ARXIV + r"\.(?!\s)" + _ID, re.IGNORECASE)
-_MACRO_RE = re.compile(
-    r"\\(?:arxiv|eprint|arxivlink|arxivref)\s*(?:\[[^\]\n]*\])?\s*\{\s*(?:arxiv\s*:\s*)?" + _ID
-    + r"\s*\}",
-    re.IGNORECASE,
-)
-_BARE_OLD_RE = re.compile(
-    r"(?<![\w./\\-])(?P<id>[a-zA-Z]+(?:-[a-zA-Z]+)?(?:\.[a-zA-Z]{2,5}(?:-[a-zA-Z]{2,5})?)?/\d{7})"
-    r"(?P<ver>[vV]\d{1,4})?(?![\w-]|\.\d)"
-)
-_VALUE_RE = re.compile(
-    r"\s*(?:" + _ARXIV + r"\s*:[{}\s]*)?" + _ID + r"(?:\s*\[[a-zA-Z.\-{}]+\])?\s*",
-    re.IGNORECASE,
-)
-# An ADS bibcode of an arXiv e-print: year, "arXiv", the id (its dot dropped for
-# 5-digit numbers: 2016arXiv160706450B; kept for 4-digit ones: 2014arXiv1412.6980K),
-# then the first author's initial or a dot.
-_BIBCODE_RE = re.compile(
-    r"(?<![\w.&])(?P<year>(?:19|20)\d\d)" + _ARXIV + r"(?P<id>\d{4}\.\d{4}|\d{9})[a-z.](?![\w])", re.IGNORECASE
-)
+#: The recognisers' patterns (source, flags), compiled by :func:`_regex` when first used: a scan
+#: whose every value matches ``scan.bib``'s one-id regex (the example paper's .bib) needs none of the
+#: four largest (prefix, value, doi, bibcode), and compiling them is 2.5 ms of the 58 ms that
+#: ``pithtex check --no-cache`` takes on the example (benchmarks/RESULTS.md, issue 17, fifth pass).
+_SOURCES = {
+    "prefix": (
+        r"(?<![a-zA-Z\\])" + _ARXIV[5:]  # from the "a": a match never starts with a brace
+        + r"(?:\s*:[{}\s]*|\s+(?:[{}]*(?:preprint|e-?prints?)[{}]*[\s:]+)?[{}]*)" + _ID
+        + r"(?:\s*\[[a-zA-Z.\-{}]+\])?",
+        re.IGNORECASE,
+    ),
+    "url": (
+        r"(?<![\w-])(?:https?://)?(?:[a-z0-9-]+\.)*" + _ARXIV + r"\.org/+(?:abs|pdf|ps|format|html)/+(?:arxiv:)?"
+        + _ID + r"(?:\.pdf)?",
+        re.IGNORECASE,
+    ),
+    "doi": (r"(?<![\w.])10\.48550/" + _ARXIV + r"\.(?!\s)" + _ID, re.IGNORECASE),
+    "macro": (
+        r"\\(?:arxiv|eprint|arxivlink|arxivref)\s*(?:\[[^\]\n]*\])?\s*\{\s*(?:arxiv\s*:\s*)?" + _ID
+        + r"\s*\}",
+        re.IGNORECASE,
+    ),
+    "old-style": (
+        r"(?<![\w./\\-])(?P<id>[a-zA-Z]+(?:-[a-zA-Z]+)?(?:\.[a-zA-Z]{2,5}(?:-[a-zA-Z]{2,5})?)?/\d{7})"
+        r"(?P<ver>[vV]\d{1,4})?(?![\w-]|\.\d)",
+        0,
+    ),
+    "value": (r"\s*(?:" + _ARXIV + r"\s*:[{}\s]*)?" + _ID + r"(?:\s*\[[a-zA-Z.\-{}]+\])?\s*", re.IGNORECASE),
+    # An ADS bibcode of an arXiv e-print: year, "arXiv", the id (its dot dropped for
+    # 5-digit numbers: 2016arXiv160706450B; kept for 4-digit ones: 2014arXiv1412.6980K),
+    # then the first author's initial or a dot.
+    "bibcode": (
+        r"(?<![\w.&])(?P<year>(?:19|20)\d\d)" + _ARXIV + r"(?P<id>\d{4}\.\d{4}|\d{9})[a-z.](?![\w])",
+        re.IGNORECASE,
+    ),
+}
+
+
+@lru_cache(maxsize=None)
+def _regex(name: str) -> re.Pattern[str]:
+    """The compiled pattern ``name`` of :data:`_SOURCES`."""
+    return re.compile(*_SOURCES[name])
+
+
 _DIGIT_ARXIV_RE = re.compile(r"\darxiv")
 #: At most this many rejected candidates are returned per text searched.
 MAX_REJECTED = 5
@@ -169,12 +182,7 @@ def _validate(m: re.Match[str]) -> ArxivId | str:
     return _parse(m["id"] + ver if ver else m["id"])
 
 
-_CONTEXTS = (
-    ("url", _URL_RE, "arxiv.org"),
-    ("doi", _DOI_RE, "10.48550/arxiv."),
-    ("macro", _MACRO_RE, "\\"),
-    ("prefix", _PREFIX_RE, "arxiv"),
-)
+_CONTEXTS = (("url", "arxiv.org"), ("doi", "10.48550/arxiv."), ("macro", "\\"), ("prefix", "arxiv"))
 
 
 def find_explicit(text: str, *, bibcodes: bool = False) -> tuple[list[IdMatch], list[Rejected]]:
@@ -194,10 +202,10 @@ def find_explicit(text: str, *, bibcodes: bool = False) -> tuple[list[IdMatch], 
             return [], []
     found: list[IdMatch] = []
     rejected: list[Rejected] = []
-    for context, regex, needle in _CONTEXTS:
+    for context, needle in _CONTEXTS:
         if low and (needle not in low or (context == "prefix" and low.count("arxiv") == low.count("arxiv."))):
             continue  # each context needs its literal (braces aside), a prefix "arXiv" without a dot after it
-        for m in regex.finditer(text):
+        for m in _regex(context).finditer(text):
             got = _validate(m)
             if isinstance(got, ArxivId):
                 start, raw = m.start(), m.group(0).strip()
@@ -240,7 +248,7 @@ def find_bibcodes(text: str) -> list[IdMatch]:
 
 def _bibcodes(text: str) -> list[IdMatch]:
     out = []
-    for m in _BIBCODE_RE.finditer(text):
+    for m in _regex("bibcode").finditer(text):
         digits = m["id"]
         got = _parse(digits if "." in digits else f"{digits[:4]}.{digits[4:]}")
         if isinstance(got, ArxivId) and got.id[:2] == m["year"][2:]:
@@ -253,7 +261,7 @@ def find_bare_old_style(text: str) -> list[IdMatch]:
     if "/" not in text:
         return []
     out = []
-    for m in _BARE_OLD_RE.finditer(text):
+    for m in _regex("old-style").finditer(text):
         if m["id"].split("/")[0].split(".")[0].lower() not in OLD_ARCHIVES:
             continue
         got = _validate(m)
@@ -265,7 +273,7 @@ def find_bare_old_style(text: str) -> list[IdMatch]:
 def parse_id_value(text: str, pos: int = 0, endpos: int | None = None) -> tuple[IdMatch | None, Rejected | None]:
     """A whole value that is exactly one identifier (``eprint = {2101.00001v2}``): ``text[pos:endpos]``
     (offsets into ``text``)."""
-    m = _VALUE_RE.fullmatch(text, pos, len(text) if endpos is None else endpos)
+    m = _regex("value").fullmatch(text, pos, len(text) if endpos is None else endpos)
     if m is None:
         return None, None
     got = _validate(m)
