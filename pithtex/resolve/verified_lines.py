@@ -2,9 +2,10 @@
 
 The number it exists for: warm ``pithtex annotate --offline`` on 20,000 entries
 (``benchmarks/bench_annotate.py 20000``). With nothing remembered, warm costs what cold
-costs, 20,000 Ed25519 verifications (about 5 s of CPU here): 2.7-2.95x bibtex-tidy's time
-(CPU 6.8-8.0 s); with this memo 0.96-1.15x (CPU 2.9-3.5 s), measured side by side in one
-session (benchmarks/RESULTS.md, issue 17, "verified-line memo").
+costs, 20,000 Ed25519 verifications: 1.53-1.60x bibtex-tidy's time (CPU 3.7 s, half of the
+verifications in a second process); with this memo 0.63-0.66x (CPU 1.0 s), measured side by
+side in one run (benchmarks/RESULTS.md, issue 17, "Fifth pass"; first measured in
+"verified-line memo").
 
 What is remembered is the SHA-256 of each v2 lock line that passed the one-pass
 verification (:func:`pithtex.resolve.lockfile._verify_line`), nothing else. A line is the
