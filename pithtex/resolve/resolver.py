@@ -111,7 +111,6 @@ class ResolveReport:
     resolutions: list[Resolution]
     lock_path: Path
     lock_changed: bool = False
-    cache_written: int = 0
     #: Said once when no connection to the registry could be made (each id it failed says less).
     unreachable: str | None = None
     #: Verified material a ``write=False`` run did not write: :func:`save_resolved` writes it later.
@@ -536,7 +535,7 @@ def _resolve_locked(
         print(f"pithtex: {settings.lock_path}: rewrote this lock_version {lock.converted} lock as lock_version 2 "
               "(one line per reference)", file=sys.stderr)
     if cache is not None:
-        report.cache_written = _fill_cache(cache, fresh)
+        _fill_cache(cache, fresh)
     return report
 
 
@@ -569,16 +568,15 @@ def save_resolved(report: ResolveReport, settings: ResolveSettings) -> None:
     finally:
         guard.release()
     if settings.cache is not None:
-        report.cache_written = _fill_cache(settings.cache, fresh)
+        _fill_cache(settings.cache, fresh)
     report.pending = {}
 
 
-def _fill_cache(cache: Cache, fresh: dict[ArxivId, _Fetched]) -> int:
+def _fill_cache(cache: Cache, fresh: dict[ArxivId, _Fetched]) -> None:
     """Store newly verified documents (the cache is an optimisation: errors are ignored)."""
     records = [(arxiv, f.record_bytes) for arxiv, f in fresh.items() if f.record_bytes is not None]
     bundles = [(f.entry.pith_number.suffix, f.bundle_bytes) for f in fresh.values() if f.bundle_bytes is not None]
     try:
         cache.put_many(records, bundles)
     except OSError:
-        return 0
-    return len(records)
+        pass
