@@ -416,6 +416,15 @@ def test_fewer_events_than_the_lock_recorded_is_a_rollback(
     assert run.code == 1
     assert f"SECURITY: rollback: the registry gave a bundle for {number} with 2 events, but pith.lock recorded 3" in run.out
     assert paper.state() == before
+    # A refresh without --deep of the same record keeps what --deep recorded, so the rollback
+    # is still refused after it (it used to set the deep state to null, and then take 2 events).
+    with FaultRegistry() as registry:
+        registry.serve_record("2401.00001", record).route(f"/pith/{suffix}/bundle.json", json_doc(shorter))
+        assert resolve(capsys, paper, registry.url, "--update").code == 0
+        assert v1_doc(paper.lock)["entries"]["2401.00001"]["event_count"] == 3
+        run = resolve(capsys, paper, registry.url, "--deep", "--update")
+    assert run.code == 1 and "SECURITY: rollback:" in run.out
+    assert v1_doc(paper.lock)["entries"]["2401.00001"]["event_count"] == 3
 
 
 def test_an_older_version_than_the_lock_pinned_is_a_rollback(

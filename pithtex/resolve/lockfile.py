@@ -790,8 +790,13 @@ class Lockfile:
 
     # -- writing ---------------------------------------------------------
     def put(self, entry: LockEntry) -> None:
-        """Add or replace the entry for its id as cited (marks the lock changed if it differs)."""
+        """Add or replace the entry for its id as cited (marks the lock changed if it differs).
+        The same record fetched without ``--deep`` keeps the ``--deep`` state the lock recorded:
+        that count is what refuses a later bundle with fewer events (a rollback)."""
         known = self.entries.get(entry.key)
+        if (known is not None and entry.event_count is None and known.event_count is not None
+                and known.canonical_sha256 == entry.canonical_sha256):
+            entry.state_sha256, entry.event_count = known.state_sha256, known.event_count
         if known is None or known.line() != entry.line():
             self._dirty = True
         self.entries[entry.key] = entry
