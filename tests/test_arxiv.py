@@ -139,8 +139,10 @@ def test_upload_compiles_alone_with_pdflatex(tmp_path: Path) -> None:
     fls = root / "main.fls"
     os.utime(root / "main.tex", ns=(fls.stat().st_mtime_ns + 10**9,) * 2)
     stale = pithtex("arxiv", "main.tex", "--no-build", "-o", str(tmp_path / "stale.tgz"), cwd=root, env=env)
-    assert stale.returncode == 0
-    assert "pithtex: warning: main.fls is older than main.tex: the build's file list may be out of date" in stale.stderr
+    assert stale.returncode == 1 and not (tmp_path / "stale.tgz").exists()
+    assert stale.stderr.splitlines()[0] == (
+        "main.fls: older than main.tex: the last build is out of date (build again, or leave out --no-build)"
+    )
 
 
 def _paper_without_latexmkrc(tmp_path: Path, env: dict[str, str]) -> Path:
@@ -173,6 +175,33 @@ def test_refuses_when_the_bibliography_badges_have_no_pith_file(tmp_path: Path) 
 
 @pytest.mark.tex
 @pytest.mark.slow
+def test_refuses_numbers_and_badges_that_pith_lock_does_not_confirm(tmp_path: Path) -> None:
+    env = env_for(tmp_path)
+    root = _paper_without_latexmkrc(tmp_path, env)  # no latexmkrc hook to run pithtex before the build
+    pith, tex = root / "refs.pith", root / "main.tex"
+    own, other = "SPDDBVRNS36U3W2AYSQMMOTDSD", "3VRARFE3CFBERUCMJGDAWSCMAE"  # vanngo2025sharpness, gao2026trust
+    good = pith.read_text()
+    assert own in good and other in good
+    pith.write_text(good.replace(f"2025:{own}", f"2026:{other}", 1))  # another paper's badge, by hand
+    out = tmp_path / "upload.tar.gz"
+    proc = pithtex("arxiv", "main.tex", "-o", str(out), cwd=root, env=env)
+    assert proc.returncode == 1 and not out.exists()
+    first = proc.stderr.splitlines()[0]
+    assert first.startswith("refs.pith:") and "vanngo2025sharpness" in first, proc.stderr
+    assert "nothing was written: the upload would carry numbers or badges that 'pithtex check main.tex' does not " \
+        "confirm" in proc.stderr
+    pith.write_text(good)
+    number = tex.read_text().split("\\pithnumber{", 1)[1].split("}", 1)[0]
+    tex.write_text(tex.read_text().replace(f"\\pithnumber{{{number}}}", f"\\pithnumber{{{other}}}"))
+    proc = pithtex("arxiv", "main.tex", "-o", str(out), cwd=root, env=env)
+    assert proc.returncode == 1 and not out.exists()
+    assert proc.stderr.splitlines()[0].startswith("main.tex:"), proc.stderr
+    tex.write_text(tex.read_text().replace(f"\\pithnumber{{{other}}}", f"\\pithnumber{{{number}}}"))
+    assert pithtex("arxiv", "main.tex", "-o", str(out), cwd=root, env=env).returncode == 0 and out.exists()
+
+
+@pytest.mark.tex
+@pytest.mark.slow
 def test_refuses_pith_sty_from_texmfhome_and_files_outside_the_paper(tmp_path: Path) -> None:
     env = env_for(tmp_path)
     root = _paper_without_latexmkrc(tmp_path, env)
@@ -192,6 +221,19 @@ def test_refuses_pith_sty_from_texmfhome_and_files_outside_the_paper(tmp_path: P
     assert lines[1].startswith(f"main.tex:{pith_line}: \\usepackage{{pith}} loads {home / 'pith.sty'}, "
                                "which is not in the upload (run 'pithtex sty ")
     assert len(lines) == 3 and not out.exists()
+    # What the hint says works: pith.sty beside the paper, a forced build, and the upload is written.
+    main.write_text(main.read_text().replace("\\input{../common/macros}\n", ""))
+    hint = lines[1].split("(run ", 1)[1].rstrip(")")
+    assert hint.startswith("'pithtex sty ") and "then 'latexmk -g -pdf -recorder main.tex'" in hint
+    assert pithtex("arxiv", "main.tex", "-o", str(out), cwd=root, env=env).returncode == 1  # (rebuilt: still home's)
+    assert pithtex("sty", str(root), cwd=root, env=env).returncode == 0
+    stuck = pithtex("arxiv", "main.tex", "-o", str(out), cwd=root, env=env)  # latexmk: up to date, so the same
+    assert stuck.returncode == 1 and "loads " + str(home / "pith.sty") in stuck.stderr  # build: what -g is for
+    subprocess.run(["latexmk", "-g", "-pdf", "-recorder", "-interaction=nonstopmode", "main.tex"], cwd=root, env=env,
+                   capture_output=True, check=True)
+    again = pithtex("arxiv", "main.tex", "-o", str(out), cwd=root, env=env)
+    assert again.returncode == 0, again.stderr
+    assert "pith.sty" in members(out)
 
 
 @pytest.mark.tex

@@ -7,9 +7,15 @@ MAIN.tex, or in latexmk's ``$aux_dir`` below it; :mod:`pithtex.submit.plan`
 says which files), with an ``00README.json`` naming the compiler
 (:mod:`pithtex.submit.readme`).
 
+Once the upload is planned, ``pithtex check`` runs on MAIN.tex as it would on
+a commit: the upload carries the paper's numbers and badges, so a number that
+pith.lock does not confirm (a hand-edited ``.pith`` file, a ``\\pithnumber``
+of another paper) stops it.
+
 Exit status: 0 the upload was written (and its files listed on stdout),
-1 a problem (the build failed, or a badge or a file would be missing on
-arXiv: one line each, nothing written), 2 usage or unreadable input.
+1 a problem (the build failed, pithtex check found a problem, or a badge or a
+file would be missing on arXiv: one line each, nothing written), 2 usage or
+unreadable input.
 """
 
 from __future__ import annotations
@@ -74,9 +80,9 @@ def run(args: argparse.Namespace) -> int:
     if args.no_build:
         built = fls.stat().st_mtime_ns
         newer = [name for name, path in upload.files.items() if path.stat().st_mtime_ns > built]
-        if newer:
-            upload.warnings.append(
-                f"{fls.relative_to(main.parent)} is older than {', '.join(sorted(newer))}: the build's file list may be out of date "
+        if newer:  # what changed since may cite or read what the upload lacks (its .bbl, a figure)
+            upload.problems.append(
+                f"{fls.relative_to(main.parent)}: older than {', '.join(sorted(newer))}: the last build is out of date "
                 "(build again, or leave out --no-build)"
             )
     for warning in upload.warnings:
@@ -87,6 +93,11 @@ def run(args: argparse.Namespace) -> int:
             print(problem, file=sys.stderr)
         print("pithtex: nothing was written: the upload would miss what the PDF built here uses", file=sys.stderr)
         return 1
+    checked = _check(main, args)
+    if checked != 0:
+        print(f"pithtex: nothing was written: the upload would carry numbers or badges that 'pithtex check "
+              f"{main.name}' does not confirm (see above)", file=sys.stderr)
+        return checked
 
     from pithtex.submit.readme import README_NAME, render_readme
 
@@ -131,6 +142,19 @@ def _regular(path: Path, hint: str | None = None) -> None:
         raise InputError(f"{path}: no such file", hint=hint) from None
     except Unreadable as exc:
         raise InputError(f"{path}: {exc.reason}") from None
+
+
+def _check(main: Path, args: argparse.Namespace) -> int:
+    """``pithtex check --quiet MAIN.tex`` (offline; its .bib files, their .pith files and the paper's own
+    number) with this run's ``--lock`` and ``--field``: its exit status, its problems said on stderr."""
+    from pithtex.cli import main as pithtex
+
+    argv = ["check", "--quiet", str(main)]
+    if args.lock is not None:
+        argv += ["--lock", str(args.lock)]
+    if args.field is not None:
+        argv += ["--field", args.field]
+    return pithtex(argv)
 
 
 def _last_build(main: Path) -> tuple[Path, Recorded]:

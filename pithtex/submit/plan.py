@@ -212,7 +212,8 @@ def plan_upload(
     if seen_sty and "pith.sty" not in upload.files:
         upload.problems.append(
             f"{pith_at}: \\usepackage{{pith}} loads {seen_sty[0]}, which is not in the upload "
-            f"(run 'pithtex sty {main.parent}' and build again)"
+            f"(run 'pithtex sty {main.parent}', then 'latexmk -g -pdf -recorder {main.name}': latexmk alone "
+            "does not see that a new pith.sty comes first)"
         )
     _check_bibliography(main, recorded, bibs, badges_in, upload, build or root)
     if upload.compiler not in ARXIV_COMPILERS:
