@@ -144,10 +144,14 @@ def _real_v2(path: Path) -> list[str]:
         (lambda ls: [ls[0], ls[1], ls[2].replace(",null,{", ",null,[],{"), *ls[3:]], "3", "expected [id"),
         (lambda ls: [ls[0], ls[1].replace('"pith-v1-2026-05"', "7"), *ls[2:]], "2", "is not a string"),
         (lambda ls: [ls[0], ls[1].replace(",null,{", ',{"x":1},{'), *ls[2:]], "2", "--deep state is malformed"),
+        (lambda ls: [ls[0], ls[1][:ls[1].index("Sharpness") + 5]], "2", "not JSON: Unterminated string starting at (column "),
+        (lambda ls: [ls[0], "<<<<<<< HEAD", ls[1], "=======", ls[2], ">>>>>>> theirs", *ls[3:]], "2",
+         "pith.lock has a git merge conflict marker"),
+        (lambda ls: ["<<<<<<< HEAD", *ls, "=======", ">>>>>>> theirs"], "1", "pith.lock has a git merge conflict marker"),
     ],
     ids=["json", "float", "nan", "integer", "surrogate", "empty", "repeated", "id", "number", "shape", "version",
          "cited-version", "empty-first", "empty-last", "two-on-one-line", "one-on-two-lines", "eight-values",
-         "key-id-type", "deep"],
+         "key-id-type", "deep", "truncated", "conflict", "conflict-first"],
 )
 def test_a_malformed_v2_lock_is_one_line_with_file_and_line(tmp_path: Path, change, line: str, fragment: str) -> None:
     path = tmp_path / "pith.lock"
@@ -263,8 +267,19 @@ def test_without_the_union_driver_neighbouring_additions_conflict_loudly(tmp_pat
     repo = _repo(tmp_path, test_key, ["2401.00010", "2401.00040"], attributes=False)
     merged = _coauthors(repo, test_key, mine=["2401.00030"], theirs=["2401.00020"])
     assert merged.returncode != 0 and "CONFLICT" in merged.stdout + merged.stderr
-    with pytest.raises(InputError):  # conflict markers are not a lock
+    with pytest.raises(InputError) as info:  # conflict markers are not a lock, and the message says what they are
         Lockfile.load(repo / "pith.lock")
+    assert "git merge conflict marker" in info.value.message and "both sides" in (info.value.hint or "")
+
+
+def test_a_byte_order_mark_is_read_past_and_not_written_back(tmp_path: Path) -> None:
+    path = tmp_path / "pith.lock"
+    lines = _real_v2(path)
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())  # as an editor on Windows saves it
+    lock = Lockfile.load(path)
+    assert len(lock.entries) == len(lines) - 1 and not lock.changed
+    lock._dirty = True  # the next write: the same lines, without the mark
+    assert lock.save() and path.read_text(encoding="utf-8").splitlines() == lines
 
 
 # -- many entries: a second process ------------------------------------------------------

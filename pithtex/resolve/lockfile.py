@@ -432,6 +432,8 @@ def _refuse_bad_line(path: Path, body: str) -> NoReturn:
     """Raise for the first of the lines of ``body`` (from line 2) that is empty, holds a lone
     surrogate, is not JSON or holds more than one value: what the read of all of them at once found."""
     for number, line in enumerate(body.split("\n"), 2):
+        if line.startswith(_CONFLICT_MARKERS):
+            raise _conflict(path, number)
         if not line:
             raise _bad_line(path, number, "an empty line")
         if _LONE_SURROGATE.search(line):
@@ -439,12 +441,23 @@ def _refuse_bad_line(path: Path, body: str) -> NoReturn:
         try:
             value = json.loads(line, **_DECODE)
         except json.JSONDecodeError as exc:
-            raise _bad_line(path, number, f"not JSON: {exc.msg} at column {exc.colno}") from None
+            raise _bad_line(path, number, f"not JSON: {exc.msg} (column {exc.colno})") from None
         except (ValueError, RecursionError) as exc:
             raise _bad_line(path, number, str(exc) or "nested too deeply") from None
         if type(value) is not list or len(value) != 7:
             raise _bad_line(path, number, _SHAPE)
     raise _bad_line(path, 2, "the lines do not read as one value each")  # pragma: no cover - each was read alone
+
+
+#: What git writes around the two sides of a conflicting merge (``<<<<<<< HEAD`` ...).
+_CONFLICT_MARKERS = ("<<<<<<<", "=======", ">>>>>>>", "|||||||")
+
+
+def _conflict(path: Path, number: int) -> InputError:
+    return InputError(
+        f"{path}:{number}: pith.lock has a git merge conflict marker",
+        hint="keep the lines of both sides (one line per reference), delete the marker lines, then run 'pithtex check'",
+    )
 
 
 def _refuse_repeats(path: Path, keys: list[str]) -> None:
@@ -658,6 +671,10 @@ class Lockfile:
             data = read_lock_bytes(path)
         except FileNotFoundError:
             return cls(path)
+        if data.startswith(b"\xef\xbb\xbf"):  # a UTF-8 byte order mark (an editor's): not part of the lock
+            data = data[3:]
+        if data.startswith(tuple(m.encode() for m in _CONFLICT_MARKERS)):
+            raise _conflict(path, 1)
         if not data or data.isspace():  # (no stripped copy of 12 MB)
             raise InputError(f"{path}:1: empty lock file", hint="delete it to start afresh")
         if data.startswith(b'{"lock_version":') and not data.startswith(b'{"lock_version":2'):
