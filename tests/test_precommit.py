@@ -68,6 +68,11 @@ def test_hooks_fail_then_annotate_then_pass(tmp_path: Path) -> None:
     assert (paper / "refs.bib").read_text().count("pithnumber") == 3
     assert (paper / "pith.sty").exists()
 
+    git(paper, "add", "-u")  # the edited .bib and .tex, not the new pith.sty and refs.pith
+    partial = hook("pithtex-check")
+    assert partial.returncode == 1, partial.stdout + partial.stderr
+    for name in ("pith.sty", "refs.pith"):  # pre-commit leaves untracked files in place: said, not missed
+        assert f"{name}: git does not track this file, which this run read" in partial.stdout
     git(paper, "add", "-A")
     again = hook("pithtex-check")
     assert again.returncode == 0, again.stdout + again.stderr

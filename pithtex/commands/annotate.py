@@ -99,6 +99,10 @@ def run(args: argparse.Namespace) -> int:
         if stamp.passed_before():
             if stamp.summary and not args.quiet:
                 print(f"pithtex: {stamp.summary}", file=sys.stderr)
+            if os.environ.get("PRE_COMMIT") == "1":  # ...and the commit has all it needs
+                from pithtex.commands.committed import untracked_after_stamp
+
+                return untracked_after_stamp(stamp.depends, args)
             return 0  # the same run found nothing to do on these exact bytes
     found = tex_bib_files(bibs, texs)  # main.tex brings the .bib files it uses
     bibs = found.bibs
@@ -189,6 +193,10 @@ def run(args: argparse.Namespace) -> int:
         if report is not None and pending:
             save_resolved(report, dataclasses.replace(settings, write=True))
         _write(planned)
+    if os.environ.get("PRE_COMMIT") == "1":
+        from pithtex.commands.committed import report_untracked
+
+        report_untracked([settings.lock_path, *config.trust_keys, *extra, *found.consulted], reporter)
     if args.diff:
         for plan in changed_plans:
             sys.stdout.write(plan.diff())

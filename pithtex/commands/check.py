@@ -186,8 +186,12 @@ def run(args: argparse.Namespace) -> int:
             files,
             texs,
         )
-        if stamp.passed_before():
-            return 0  # these exact bytes passed before: nothing to say
+        if stamp.passed_before():  # these exact bytes passed before: nothing to say...
+            if os.environ.get("PRE_COMMIT") == "1":  # ...unless the commit leaves out what they need
+                from pithtex.commands.committed import untracked_after_stamp
+
+                return untracked_after_stamp(stamp.depends, args)
+            return 0
 
     from pithtex.config import load_config
     from pithtex.commands import options
@@ -239,6 +243,14 @@ def run(args: argparse.Namespace) -> int:
     loading = [path for path in texs if _check_tex(path, self_id, verified, reporter)]
     if config.bibrefs or not write_field:  # without the field, refs.pith is all the badges have
         _check_bibrefs(bibs, entries, verified, loading, reporter, field=write_field)
+    from pithtex.write.bibrefs import bibrefs_path
+
+    commit_needs = [lock_path, *config.trust_keys, *found.consulted, *(bibrefs_path(path) for path in bibs)]
+    commit_needs += [path.parent / "pith.sty" for path in loading]
+    if os.environ.get("PRE_COMMIT") == "1":
+        from pithtex.commands.committed import report_untracked
+
+        report_untracked(commit_needs, reporter)
 
     if args.json:
         import json
@@ -247,9 +259,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         reporter.print(quiet=args.quiet)
     if stamp is not None and reporter.clean and not config.warnings and not verified.used_cache:
-        from pithtex.write.bibrefs import bibrefs_path
-
-        stamp.record_pass([lock_path, *key_files, *found.consulted, *(bibrefs_path(path) for path in bibs)])
+        stamp.record_pass([*commit_needs, *key_files])
     return 1 if reporter.problems else 0
 
 

@@ -95,6 +95,8 @@ class CheckStamp:
         self.name = h.hexdigest()
         #: The summary line the stamped run printed (annotate prints it again), once passed_before().
         self.summary: str | None = None
+        #: The files the stamped run depended on (resolved), once passed_before().
+        self.depends: list[Path] = []
 
     def passed_before(self) -> bool:
         """Whether this exact check passed, and the files it depended on are unchanged."""
@@ -113,12 +115,14 @@ class CheckStamp:
             digest, _, path = line.partition(" ")
             if not path or _file_digest(Path(path)) != digest:
                 return False
+            self.depends.append(Path(path))
         return True
 
     def record_pass(self, depends_on: Iterable[Path], summary: str | None = None) -> None:
         """Stamp a clean pass (with the one-line ``summary`` it printed, if any); best effort (a
         cache that cannot be written only costs speed)."""
-        lines = "".join(f"{_file_digest(Path(p))} {Path(p).resolve()}\n" for p in depends_on)
+        # absolute, not resolved: a symlinked .bib stays the name git tracks (pithtex.commands.committed)
+        lines = "".join(f"{_file_digest(Path(p))} {Path(p).absolute()}\n" for p in depends_on)
         if summary is not None and "\n" not in summary:
             lines = f"= {summary}\n{lines}"
         secret = localmac.secret(create=True)
