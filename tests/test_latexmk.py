@@ -113,3 +113,41 @@ def test_latexmk_alone_builds_the_main_file(tmp_path: Path, default_files: bool)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert (paper / "refs.bib").read_text().count("pithnumber") == 3
     assert "pith:SPDDBVRN" in pdf_text(paper / "main.pdf")
+
+
+@pytest.mark.parametrize("rc", ["example", "init"])
+def test_a_coauthor_without_pithtex_builds_from_the_committed_files_with_a_warning(tmp_path: Path, rc: str) -> None:
+    """pithtex not on PATH: the latexmkrc warns and latexmk builds with the committed pith.sty and
+    refs.pith (the badges are there), where it used to stop before compiling anything."""
+    require_tex("latexmk", "pdflatex", "bibtex", "pdftotext")
+    from pithtex.commands.init import latexmk_lines
+
+    paper = tmp_path / "paper"
+    paper.mkdir()
+    (tmp_path / ".git").mkdir()
+    copy_example(paper, SOURCES)
+    env = _tex_env()
+    env.update(PITHTEX_REGISTRY="http://127.0.0.1:9", XDG_CACHE_HOME=str(tmp_path / "cache"))
+    with_pithtex = dict(env, PATH=os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", ""))
+    done = subprocess.run([sys.executable, "-m", "pithtex", "annotate", "--quiet", "main.tex"], cwd=paper,
+                          env=with_pithtex, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr  # the author's run: what the coauthor's clone then holds
+    if rc == "init":
+        (paper / "latexmkrc").write_text("$pdf_mode = 1;\n" + "\n".join(latexmk_lines("main.tex")) + "\n")
+    dirs = [d for d in env.get("PATH", "").split(os.pathsep) if d and not os.path.exists(os.path.join(d, "pithtex"))]
+    env["PATH"] = os.pathsep.join(dirs)
+    before = {p.name: p.read_bytes() for p in paper.iterdir()}
+    built = subprocess.run(["latexmk", "-interaction=nonstopmode"], cwd=paper, env=env, capture_output=True,
+                           text=True, timeout=300, stdin=subprocess.DEVNULL)
+    log = built.stdout + built.stderr
+    assert built.returncode == 0, log[-3000:]
+    assert "latexmkrc: pithtex is not installed (pip install pithtex): building without checking" in log
+    assert "pith:SPDDBVRN" in pdf_text(paper / "main.pdf")
+    assert all((paper / name).read_bytes() == data for name, data in before.items())
+    (paper / "refs.pith").unlink()  # with pithtex, a failed annotate still stops the build
+    (paper / "pith.lock").unlink()
+    (paper / "main.pdf").unlink()
+    failed = subprocess.run(["latexmk", "-interaction=nonstopmode"], cwd=paper, env=with_pithtex,
+                            capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL)
+    assert failed.returncode != 0 and "latexmkrc: 'pithtex annotate' failed" in failed.stdout + failed.stderr
+    assert not (paper / "main.pdf").exists()
