@@ -10,7 +10,9 @@ environment), each such file is a problem for ``check`` and ``annotate``.
 Anywhere else an untracked file is work in progress and nobody's business;
 outside a git checkout, or without git, nothing is said. Trusted keys a user
 names for their own runs (``--trust-key``, ``PITHTEX_TRUST_KEYS``) are theirs,
-not the paper's, and are not asked about.
+not the paper's, and are not asked about. The cost: one ``git ls-files`` (two when a
+file is untracked), 7-10 ms on a stamped ``check`` of the example that takes 40 ms
+without it (20 runs each, three alternating rounds, 2026-12-06); nothing outside pre-commit.
 """
 
 from __future__ import annotations
