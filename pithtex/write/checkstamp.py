@@ -95,7 +95,7 @@ class CheckStamp:
         self.name = h.hexdigest()
         #: The summary line the stamped run printed (annotate prints it again), once passed_before().
         self.summary: str | None = None
-        #: The files the stamped run depended on (resolved), once passed_before().
+        #: The files the stamped run depended on (absolute paths, as recorded), once passed_before().
         self.depends: list[Path] = []
 
     def passed_before(self) -> bool:
