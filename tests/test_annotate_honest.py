@@ -99,6 +99,6 @@ def test_a_read_only_file_means_no_change_lines(paper: Path, capsys: pytest.Capt
     assert code == 1 and out == ""
     assert err.rstrip().splitlines()[-2:] == [
         "pithtex: pith.sty: cannot write: the file is read-only; nothing was written",
-        "  hint: make it writable (chmod u+w) or run with --check/--diff to see the changes",
+        "  hint: make it writable (chmod u+w) if pithtex should change it, or run with --check/--diff to see the changes",
     ]
     assert snapshot(paper) == before

@@ -221,6 +221,27 @@ def test_update_against_a_503_registry_keeps_every_badge(paper: Path) -> None:
     assert (code, out, err) == (0, "", "")
 
 
+@pytest.mark.parametrize("command", ["resolve", "annotate"])
+def test_a_read_only_lock_is_refused_when_it_would_change(paper: Path, tmp_path: Path, command: str) -> None:
+    """A pith.lock frozen (chmod a-w) for a submission: 'resolve' used to replace it (exit 0, mode kept)."""
+    with FaultRegistry() as registry:
+        registry.serve_record("2511.00066", REAL).serve_record("2606.01249", OTHER)
+        code, _out, err = run(["resolve", "refs.bib", "--registry", registry.url], paper)
+        assert code == 0, err
+        lock = paper / "pith.lock"
+        os.chmod(lock, 0o444)
+        code, out, err = run([command, "refs.bib", "--registry", registry.url], paper)
+        assert (code, out, err) == (0, "", "") or code == 0 and "pith.lock" not in out + err  # nothing to add: fine
+        (paper / "refs.bib").write_text(bib_citing("2511.00066", "2606.01249"))  # a new reference
+        before, cache = files(paper), files(tmp_path / "cache")
+        code, out, err = run([command, "refs.bib", "--registry", registry.url], paper)
+    assert code == 1
+    assert "pithtex: pith.lock: cannot write: the file is read-only; nothing was written" in err.replace(str(paper) + "/", "")
+    assert "hint: make it writable (chmod u+w) if pithtex should change it" in err
+    assert files(paper) == before and files(tmp_path / "cache") == cache  # nor the record cache
+    assert stat.S_IMODE(lock.stat().st_mode) == 0o444
+
+
 def test_offline_with_a_tampered_lock_keeps_the_badges_and_check_fails(paper: Path) -> None:
     with FaultRegistry() as registry:
         before = annotated_paper(paper, registry)

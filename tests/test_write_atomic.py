@@ -142,3 +142,15 @@ def test_writes_go_through_symbolic_links_and_keep_xattrs(tmp_path: Path) -> Non
     assert real.read_bytes() == b"new"
     assert stat.S_IMODE(real.stat().st_mode) == 0o604 and os.getxattr(real, "user.tag") == b"x"
     assert sorted(p.name for p in real.parent.iterdir()) == ["master.bib"]
+
+
+def test_a_link_into_a_missing_folder_says_so_not_permission_denied(tmp_path: Path) -> None:
+    """refs.pith linked into a share that is not mounted: the folder is missing, not forbidden."""
+    link = tmp_path / "refs.pith"
+    link.symlink_to(tmp_path / "nowhere" / "refs.pith")
+    with pytest.raises(PithtexError) as caught:
+        atomic.check_writable(link)
+    assert caught.value.message == (
+        f"{link}: cannot write: {tmp_path / 'nowhere'} is not a folder; nothing was written"
+    )
+    assert not (tmp_path / "nowhere").exists()

@@ -302,14 +302,19 @@ def _planned(plans: list[FilePlan], extra: dict[Path, bytes], before: dict[Path,
 def _refuse_early(planned: list[tuple[Path, bytes, Any]], lock_path: Path | None) -> None:
     """Raise (naming the file) if a file to write is read-only or changed since it was read:
     checked before the first write, so the set is never left half-updated by a foreseeable failure."""
-    from pithtex.write.atomic import FileChanged, check_writable
+    from pithtex.write.atomic import READ_ONLY_HINT, FileChanged, check_writable
 
-    for path, _data, snapshot in planned:
-        check_writable(path)
-        if snapshot.changed():
-            raise FileChanged.at(path, "nothing was written")
-    if lock_path is not None:
-        check_writable(lock_path)
+    try:
+        for path, _data, snapshot in planned:
+            check_writable(path)
+            if snapshot.changed():
+                raise FileChanged.at(path, "nothing was written")
+        if lock_path is not None:
+            check_writable(lock_path)
+    except PithtexError as exc:
+        if exc.hint == READ_ONLY_HINT:
+            exc.hint = f"{READ_ONLY_HINT}, or run with --check/--diff to see the changes"
+        raise
 
 
 def _write(planned: list[tuple[Path, bytes, Any]]) -> None:

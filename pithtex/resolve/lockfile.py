@@ -862,8 +862,10 @@ class Lockfile:
         """
         if not self.changed:
             return False
-        from pithtex.write.atomic import replace_file
+        from pithtex.write.atomic import check_writable, replace_file
 
+        if self.path.exists():
+            check_writable(self.path)  # a read-only pith.lock (frozen for a submission) is refused, as a .bib is
         data = self.dumps()
         replace_file(self.path, data, make_parents=True)
         self._dirty = False

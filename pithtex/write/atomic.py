@@ -221,16 +221,17 @@ def _target_of(given: Path) -> tuple[Path, os.stat_result | None]:
         raise _explain(given, exc) from None
 
 
+#: The hint of a refusal to write a read-only file; ``annotate`` adds its ``--check``/``--diff``.
+READ_ONLY_HINT = "make it writable (chmod u+w) if pithtex should change it"
+
+
 def _refuse_unless_writable(target: Path, st: os.stat_result, outcome: str) -> None:
     """An existing ``target`` must be a regular file the user left writable."""
     if not stat.S_ISREG(st.st_mode):
         raise PithtexError(f"{target}: cannot write: not a regular file; {outcome}")
     # ``os.access`` alone says yes to root; no write bit at all means read-only by intent.
     if not os.access(target, os.W_OK) or not st.st_mode & 0o222:
-        raise PithtexError(
-            f"{target}: cannot write: the file is read-only; {outcome}",
-            hint="make it writable (chmod u+w) or run with --check/--diff to see the changes",
-        )
+        raise PithtexError(f"{target}: cannot write: the file is read-only; {outcome}", hint=READ_ONLY_HINT)
 
 
 def check_writable(path: str | os.PathLike[str]) -> None:
@@ -242,6 +243,8 @@ def check_writable(path: str | os.PathLike[str]) -> None:
     target, st = _target_of(given)
     if st is not None:
         _refuse_unless_writable(given, st, "nothing was written")
+    if not target.parent.is_dir():  # (a link to a folder that is not there: an unmounted share, say)
+        raise PithtexError(f"{given}: cannot write: {target.parent} is not a folder; nothing was written")
     if not os.access(target.parent, os.W_OK):
         raise PithtexError(f"{given}: cannot write: permission denied; nothing was written")
 
