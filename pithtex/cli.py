@@ -113,6 +113,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         # e.g. `pithtex scan refs.bib | head`: not an error worth a traceback.
         sys.stderr.close()
         return 1
+    except OSError as exc:  # what no command turned into a message: say it in a line, as one would
+        if exc.filename is not None:
+            print(f"pithtex: {exc.filename}: {exc.strerror or exc}", file=sys.stderr)
+            return 2
+        print(f"pithtex: cannot write the output: {exc.strerror or exc} (files already written are complete)",
+              file=sys.stderr)
+        return 1
     except Exception as exc:  # pragma: no cover - the last line of defence
         if os.environ.get("PITHTEX_DEBUG"):
             raise
@@ -143,6 +150,8 @@ def console() -> NoReturn:
     gc.set_threshold(1_000_000, 30, 30)
     code = main()
     for stream in (sys.stdout, sys.stderr):
+        if stream is None:  # started with the stream closed (`pithtex ... >&-`, a daemon): nothing to flush
+            continue
         try:
             stream.flush()
         except (OSError, ValueError):  # a closed pipe or stream: nothing more to say

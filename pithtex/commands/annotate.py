@@ -646,7 +646,9 @@ def _bibrefs(
                 pairs.append((key, previous[key]))  # the last verified line stays
         if not pairs and not always and not target.exists():
             continue
-        out[target] = render_bibrefs(pairs, bib_name=path.name, name=target.name).encode("utf-8")
+        out[target] = render_bibrefs(pairs, bib_name=path.name, name=target.name).encode(
+            "utf-8", "surrogateescape"  # (a file name that is not UTF-8 keeps its bytes in the header)
+        )
     return out
 
 

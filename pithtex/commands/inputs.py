@@ -117,9 +117,9 @@ def tex_bib_files(bibs: list[Path], texs: list[Path], *, skip_unreadable: bool =
     if not texs:
         return out
     from pithtex.errors import InputError
-    from pithtex.scan.bibfiles import find_bib_files
+    from pithtex.scan.bibfiles import find_bib_files, path_key
 
-    seen = {_key(p) for p in bibs}
+    seen = {path_key(p) for p in bibs}
     for tex in texs:
         try:
             if not is_root(tex):
@@ -134,8 +134,8 @@ def tex_bib_files(bibs: list[Path], texs: list[Path], *, skip_unreadable: bool =
                 out.warnings.append(b)
             elif b.problem is not None:
                 out.missing.append(b)
-            elif not b.external and _key(b.path) not in seen:
-                seen.add(_key(b.path))
+            elif not b.external and path_key(b.path) not in seen:
+                seen.add(path_key(b.path))
                 out.bibs.append(b.path)
     out.consulted.extend(out.bibs[len(bibs):])
     return out
@@ -165,8 +165,3 @@ def is_root(tex: Path) -> bool:
     return "\\documentclass" in text and "\\documentclass" in blank_non_text(text)
 
 
-def _key(path: Path) -> Path:
-    try:
-        return path.resolve()
-    except OSError:  # pragma: no cover
-        return path

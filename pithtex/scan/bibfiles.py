@@ -28,6 +28,7 @@ deeper than :data:`MAX_DEPTH`. Only an unreadable root file raises
 
 from __future__ import annotations
 
+import os
 import re
 from collections import namedtuple
 from pathlib import Path
@@ -122,17 +123,19 @@ class _Walk:
                 path, external = found, True
             elif path.exists():
                 problem = f"{path} is not a file"
+            elif path.is_symlink():  # a loop, or a shared folder that is not mounted
+                problem = f"{path}: a symbolic link that leads to no file ({os.readlink(path)})"
             else:
                 hint = "" if bibtex or Path(name).suffix else " (biblatex needs the extension: .bib)"
                 problem = f"{path}: no such file{hint}"
-        key = _key(path)
+        key = path_key(path)
         if key in self.seen_bibs:
             return
         self.seen_bibs.add(key)
         self.out.append(BibFile(path, source.name, line, command, problem, external))
 
     def walk(self, source: SourceText, depth: int) -> None:
-        self.visited.add(_key(source.path))
+        self.visited.add(path_key(source.path))
         self.consulted.append(source.path)
         clean = blank_non_text(source.text)
         lines = _Lines(clean)
@@ -187,7 +190,7 @@ class _Walk:
                 BibFile(cands[0], parent.name, line, shown, f"no such file (tried {tried})", kind=_INPUT_KIND)
             )
             return
-        if _key(target) in self.visited or target.suffix.lower() in (".bib", ".bbl"):
+        if path_key(target) in self.visited or target.suffix.lower() in (".bib", ".bbl"):
             return
         if depth >= MAX_DEPTH:
             self.out.append(
@@ -198,16 +201,18 @@ class _Walk:
         try:
             child = read_source(target)
         except InputError as exc:
-            self.visited.add(_key(target))
+            self.visited.add(path_key(target))
             self.out.append(BibFile(target, parent.name, line, shown, exc.message, kind=_INPUT_KIND))
             return
         self.walk(child, depth + 1)
 
 
-def _key(path: Path) -> Path:
+def path_key(path: Path) -> Path:
+    """``path`` resolved, to tell whether two names are one file; as given when it cannot be
+    (a symbolic link loop: ``RuntimeError`` before Python 3.13; reading it then says what is wrong)."""
     try:
         return path.resolve()
-    except OSError:  # pragma: no cover - unresolvable path
+    except (OSError, RuntimeError):
         return path
 
 

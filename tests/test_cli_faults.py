@@ -1,0 +1,76 @@
+"""The process on a bad day around it: stdout closed or on a full disk, a .bib link that loops, a file
+name that is not UTF-8. One line and a documented exit code, never a traceback or "internal error"."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.support.example import copy_example
+
+
+@pytest.fixture
+def paper(tmp_path: Path) -> tuple[Path, dict[str, str]]:
+    root = copy_example(tmp_path / "paper", ("main.tex", "refs.bib", "pith.lock", "pithtex.toml"))
+    (tmp_path / ".git").mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PITHTEX_")}
+    env.update(PITHTEX_CACHE_DIR=str(tmp_path / "cache"), XDG_CACHE_HOME=str(tmp_path / "cache"),
+               PITHTEX_REGISTRY="http://127.0.0.1:9")
+    return root, env
+
+
+def pithtex(paper: tuple[Path, dict[str, str]], *args: str, **kwargs: object) -> subprocess.CompletedProcess[bytes]:
+    cwd, env = paper
+    return subprocess.run([sys.executable, "-m", "pithtex", *args], cwd=cwd, env=env, stderr=subprocess.PIPE,
+                          timeout=120, **kwargs)  # type: ignore[call-overload]
+
+
+def clean(proc: subprocess.CompletedProcess[bytes]) -> str:
+    err = proc.stderr.decode("utf-8", "replace")
+    assert "Traceback" not in err and "internal error" not in err, err
+    return err
+
+
+def test_stdout_closed(paper: tuple[Path, dict[str, str]]) -> None:
+    cwd, env = paper
+    proc = subprocess.run(["sh", "-c", 'exec "$0" -m pithtex annotate main.tex >&-', sys.executable], cwd=cwd,
+                          env=env, stderr=subprocess.PIPE, timeout=120)
+    clean(proc)
+    assert proc.returncode == 0
+    assert (cwd / "refs.bib").read_text().count("pithnumber") == 3
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+def test_stdout_on_a_full_disk(paper: tuple[Path, dict[str, str]]) -> None:
+    with open("/dev/full", "wb") as full:
+        proc = pithtex(paper, "annotate", "main.tex", stdout=full)
+    err = clean(proc)
+    assert proc.returncode == 1
+    assert "pithtex: cannot write the output: No space left on device (files already written are complete)" in err
+    assert (paper[0] / "refs.bib").read_text().count("pithnumber") == 3
+
+
+def test_a_bib_link_that_loops(paper: tuple[Path, dict[str, str]]) -> None:
+    bib = paper[0] / "refs.bib"
+    bib.unlink()
+    bib.symlink_to("refs.bib")
+    proc = pithtex(paper, "annotate", "main.tex", stdout=subprocess.PIPE)
+    err = clean(proc)
+    assert proc.returncode == 1
+    assert err.startswith("main.tex:32: \\bibliography{refs}: refs.bib: a symbolic link that leads to no file (refs.bib)\n")
+
+
+@pytest.mark.skipif(sys.platform == "darwin", reason="macOS file names are UTF-8")
+def test_a_file_name_that_is_not_utf8(paper: tuple[Path, dict[str, str]]) -> None:
+    cwd = paper[0]
+    name = os.fsdecode(b"r\xe9fs.bib")
+    os.replace(cwd / "refs.bib", cwd / name)
+    proc = pithtex(paper, "annotate", name, stdout=subprocess.PIPE)
+    clean(proc)
+    assert proc.returncode == 0
+    assert (cwd / name).read_text().count("pithnumber") == 3
+    assert b"r\xe9fs.bib" in (cwd / os.fsdecode(b"r\xe9fs.pith")).read_bytes()  # the header names it, as bytes
