@@ -33,6 +33,7 @@ __all__ = [
     "DEFAULT_LOCK_NAME",
     "DEFAULT_REGISTRY",
     "Config",
+    "env_number",
     "find_config_file",
     "load_config",
 ]
@@ -86,6 +87,29 @@ _KEYS: dict[str, tuple[type | tuple[type, ...], str]] = {
     "write_field": (bool, "true or false"),
     "write-field": (bool, "true or false"),
 }
+
+
+def env_number(name: str, default: float, *, what: str, integer: bool = False, zero: bool = False) -> float:
+    """The number in environment variable ``name`` (``default`` when unset or empty).
+
+    A value that is not a finite number, is negative, or is zero when ``zero`` is
+    False, is a usage error naming the variable: a typo (``30s``) silently
+    meant the default, and ``inf`` or ``nan`` an internal error or a ``nans``
+    deadline. ``what`` names the unit for the message (``seconds``, ``bytes``).
+    """
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw) if integer else float(raw)
+    except ValueError:
+        value = None
+    if value is None or value != value or value in (float("inf"), float("-inf")) or value < 0 or (value == 0 and not zero):
+        kind = "a whole number" if integer else "a number"
+        bound = "0 or more" if zero else "more than 0"
+        raise UsageError(f"{name}={raw!r}: not {kind} of {what} ({bound})",
+                         hint=f"unset {name} for the default ({default:g})")
+    return value
 
 
 def _load_toml(path: Path) -> dict[str, Any]:

@@ -74,3 +74,39 @@ def test_a_file_name_that_is_not_utf8(paper: tuple[Path, dict[str, str]]) -> Non
     assert proc.returncode == 0
     assert (cwd / name).read_text().count("pithnumber") == 3
     assert b"r\xe9fs.bib" in (cwd / os.fsdecode(b"r\xe9fs.pith")).read_bytes()  # the header names it, as bytes
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "command"),
+    [
+        ("PITHTEX_HTTP_DEADLINE", "30s", "resolve"),  # a typo: was the 60 s default, silently
+        ("PITHTEX_HTTP_DEADLINE", "nan", "resolve"),  # was "the nans deadline" for every id
+        ("PITHTEX_HTTP_DEADLINE", "-1", "resolve"),
+        ("PITHTEX_HTTP_RETRIES", "inf", "resolve"),  # was an internal error (OverflowError)
+        ("PITHTEX_HTTP_MAX_BYTES", "inf", "resolve"),
+        ("PITHTEX_HTTP_MAX_BYTES", "1.5", "resolve"),
+        ("PITHTEX_MAX_SOURCE_BYTES", "-5", "check"),  # was "larger than the -5 bytes pithtex reads"
+    ],
+)
+def test_a_bad_limit_in_the_environment_is_a_usage_error(
+    paper: tuple[Path, dict[str, str]], name: str, value: str, command: str
+) -> None:
+    cwd, env = paper
+    before = (cwd / "refs.bib").read_bytes(), (cwd / "pith.lock").read_bytes()
+    proc = pithtex((cwd, dict(env, **{name: value})), command, "--offline" if command == "resolve" else "--no-cache",
+                   "refs.bib", stdout=subprocess.PIPE)
+    err = clean(proc)
+    assert proc.returncode == 2
+    assert err.splitlines()[0].startswith(f"pithtex: {name}={value!r}: not a ")
+    assert err.splitlines()[1].startswith(f"  hint: unset {name} for the default (")
+    assert ((cwd / "refs.bib").read_bytes(), (cwd / "pith.lock").read_bytes()) == before
+
+
+def test_good_limits_in_the_environment_are_taken(paper: tuple[Path, dict[str, str]]) -> None:
+    cwd, env = paper
+    proc = pithtex((cwd, dict(env, PITHTEX_MAX_SOURCE_BYTES="100")), "check", "--no-cache", "refs.bib",
+                   stdout=subprocess.PIPE)
+    assert proc.returncode == 2 and "larger than the 100 bytes pithtex reads" in clean(proc)
+    proc = pithtex((cwd, dict(env, PITHTEX_HTTP_RETRIES="0", PITHTEX_HTTP_DEADLINE="2.5")), "resolve", "--offline",
+                   "refs.bib", stdout=subprocess.PIPE)
+    assert proc.returncode == 0, clean(proc)

@@ -22,7 +22,6 @@ Failures are :class:`FetchError` with one line for the user;
 
 from __future__ import annotations
 
-import os
 import random
 import time
 import zlib
@@ -63,16 +62,6 @@ class NotFound(FetchError):
     """The registry does not know this path (404 or 410)."""
 
 
-def _env_float(name: str, default: float) -> float:
-    value = os.environ.get(name)
-    if not value:
-        return default
-    try:
-        return float(value)
-    except ValueError:
-        return default
-
-
 @dataclass(frozen=True)
 class HttpLimits:
     """Time and size limits for one fetch. Tests shrink them through the environment."""
@@ -101,16 +90,18 @@ class HttpLimits:
     @classmethod
     def from_env(cls) -> HttpLimits:
         """Defaults, overridden by ``PITHTEX_HTTP_{DEADLINE,RETRIES,BACKOFF,BACKOFF_CAP,MAX_BYTES}``."""
+        from pithtex.config import env_number
+
         base = cls()
-        deadline = _env_float("PITHTEX_HTTP_DEADLINE", base.deadline)
+        deadline = env_number("PITHTEX_HTTP_DEADLINE", base.deadline, what="seconds")
         return cls(
             deadline=deadline,
             connect_timeout=min(base.connect_timeout, deadline),
             read_timeout=min(base.read_timeout, deadline),
-            retries=int(_env_float("PITHTEX_HTTP_RETRIES", base.retries)),
-            backoff_base=_env_float("PITHTEX_HTTP_BACKOFF", base.backoff_base),
-            backoff_cap=_env_float("PITHTEX_HTTP_BACKOFF_CAP", base.backoff_cap),
-            max_bytes=int(_env_float("PITHTEX_HTTP_MAX_BYTES", base.max_bytes)),
+            retries=int(env_number("PITHTEX_HTTP_RETRIES", base.retries, what="retries", integer=True, zero=True)),
+            backoff_base=env_number("PITHTEX_HTTP_BACKOFF", base.backoff_base, what="seconds", zero=True),
+            backoff_cap=env_number("PITHTEX_HTTP_BACKOFF_CAP", base.backoff_cap, what="seconds", zero=True),
+            max_bytes=int(env_number("PITHTEX_HTTP_MAX_BYTES", base.max_bytes, what="bytes", integer=True)),
         )
 
 

@@ -109,12 +109,9 @@ MAX_SOURCE_BYTES = 256 * 1024 * 1024
 
 
 def _max_source_bytes() -> int:
-    import os
+    from pithtex.config import env_number
 
-    try:
-        return int(os.environ.get("PITHTEX_MAX_SOURCE_BYTES") or MAX_SOURCE_BYTES)
-    except ValueError:
-        return MAX_SOURCE_BYTES
+    return int(env_number("PITHTEX_MAX_SOURCE_BYTES", MAX_SOURCE_BYTES, what="bytes", integer=True))
 
 
 def read_source(path: str | Path) -> SourceText:
