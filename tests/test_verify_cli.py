@@ -113,7 +113,8 @@ def test_stdin() -> None:
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        (b"not json at all", "not JSON: Expecting value at line 1 column 1"),
+        (b"not json at all", "not JSON: Expecting value (line 1 column 1)"),
+        (b'{"a": "cut', "not JSON: Unterminated string starting at (line 1 column 7)"),  # not "at at"
         (b"\x89PNG\r\n\x1a\n\x00\x00", "not UTF-8"),
         (b'{"a": 1, "a": 2}', "duplicate key 'a'"),
         (b"[1, 2, 3]", "not a Pith document"),

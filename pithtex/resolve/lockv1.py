@@ -43,7 +43,7 @@ def read_v1(path: Path, data: bytes, max_bytes: int) -> dict[str, LockEntry]:
         doc = load_signed_json(data, max_bytes=max_bytes)
     except StrictJSONError as exc:
         message = str(exc)
-        match = re.search(r"at line (\d+) column \d+", message)
+        match = re.search(r"\(line (\d+) column \d+\)", message)
         line = match.group(1) if match else "1"
         raise InputError(f"{path}:{line}: malformed pith.lock: {message}") from None
     if not isinstance(doc, dict) or not isinstance(doc.get("entries"), dict):

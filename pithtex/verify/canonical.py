@@ -108,7 +108,7 @@ def load_signed_json(data: bytes | str, *, max_bytes: int = MAX_DOCUMENT_BYTES) 
     except RecursionError:
         raise StrictJSONError(f"nested deeper than {MAX_DEPTH} levels") from None
     except json.JSONDecodeError as exc:
-        raise StrictJSONError(f"not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+        raise StrictJSONError(f"not JSON: {exc.msg} (line {exc.lineno} column {exc.colno})") from None
     except ValueError as exc:  # e.g. int() digit limits
         raise StrictJSONError(f"not JSON: {exc}") from None
     _check_strings(value)
