@@ -34,6 +34,7 @@ from pithtex.commands.inputs import (
     add_source_files_argument,
     split_inputs,
     tex_bib_files,
+    warn_if_generated,
 )
 from pithtex.errors import InputError, PithtexError, UsageError
 
@@ -150,6 +151,9 @@ def run(args: argparse.Namespace) -> int:
             plans.append(FilePlan(sources[path], _plan_bib(sources[path], mine, report, field, args.prune, reporter)))
         else:  # the .bib is left alone: only its problems are said
             _check_without_field(mine, report, field, reporter)
+    for plan in plans:
+        if plan.changed:
+            warn_if_generated(plan.source.name, plan.source.text, field, reporter)
     extra: dict[Path, bytes] = {}
     loads_pith = False
     for path in texs:

@@ -218,12 +218,15 @@ def run(args: argparse.Namespace) -> int:
 
     entries = []
     unparsed = []
+    texts: dict[str, str] = {}  # .bib name -> its text, for the generated-file warning
     if bibs:
         from pithtex.scan.bib import scan_bib
         from pithtex.scan.source import read_source
 
         for path in bibs:
-            result = scan_bib(read_source(path), field_name=field, entries_only=True)
+            source = read_source(path)
+            texts[source.name] = source.text
+            result = scan_bib(source, field_name=field, entries_only=True)
             for problem in result.errors:
                 if problem.fatal:
                     raise InputError(str(problem))
@@ -235,6 +238,10 @@ def run(args: argparse.Namespace) -> int:
     report_scan_problems(reporter, unparsed, entries, lenient=args.lenient)
     if write_field:
         _check_entries(entries, verified, field, reporter)
+        from pithtex.commands.inputs import warn_if_generated
+
+        for name in dict.fromkeys(line.file for line in reporter.lines if line.code == "missing-annotation"):
+            warn_if_generated(name, texts.get(name, ""), field, reporter)
     else:
         _check_without_field(entries, verified, field, reporter)
     _crosscheck(entries, verified, args.allow_title_mismatch, reporter)

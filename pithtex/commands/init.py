@@ -17,7 +17,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from pithtex.errors import InputError, UsageError
+from pithtex.errors import InputError, PithtexError, UsageError
 
 __all__ = ["configure", "run"]
 
@@ -254,6 +254,30 @@ def _uses_pith(main: Path) -> bool:
         return True  # not a preamble pithtex can read: say nothing
 
 
+def _generated_bib(main: Path) -> bool:
+    """Whether a .bib ``main`` uses says a tool writes it (:mod:`pithtex.scan.generated`): then
+    init configures write_field = false, and says so."""
+    from pithtex.commands.inputs import tex_bib_files
+    from pithtex.scan.generated import generator_line
+    from pithtex.scan.source import read_source
+
+    try:
+        bibs = tex_bib_files([], [main], skip_unreadable=True).bibs
+    except PithtexError:
+        return False
+    for bib in bibs:
+        try:
+            found = generator_line(read_source(bib).text)
+        except PithtexError:
+            continue
+        if found is not None:
+            print(f"pithtex: note: {bib}:{found[0]}: a tool writes this file ({found[1][:80]!r}): "
+                  "configuring write_field = false, so that its next export loses nothing (the numbers "
+                  "go to pith.lock and refs.pith)", file=sys.stderr)
+            return True
+    return False
+
+
 def run(args: argparse.Namespace) -> int:
     directory: Path = args.directory
     if not directory.is_dir():
@@ -271,7 +295,7 @@ def run(args: argparse.Namespace) -> int:
     uses_pith = _uses_pith(main)  # main.tex read (a FIFO refused) before anything is written
     for name in ("pyproject.toml", ".pre-commit-config.yaml", *LATEXMKRC_NAMES):
         _read(directory / name)  # and so is each file init edits
-    _config(directory, write_field=not args.no_field)
+    _config(directory, write_field=not args.no_field and not _generated_bib(main))
     _precommit(directory, args.hook_repo, args.hook_rev)
     _latexmkrc(directory, rel)
     _sty(main.parent)

@@ -165,3 +165,10 @@ def is_root(tex: Path) -> bool:
     return "\\documentclass" in text and "\\documentclass" in blank_non_text(text)
 
 
+def warn_if_generated(name: str, text: str, field: str, reporter: object) -> None:
+    """A warning at its line when the .bib ``name`` says a tool writes it (:mod:`pithtex.scan.generated`)."""
+    from pithtex.scan.generated import generated_note, generator_line
+
+    found = generator_line(text)
+    if found is not None:
+        reporter.warning(name, found[0], None, generated_note(found[1], field), code="generated-bib")  # type: ignore[attr-defined]
