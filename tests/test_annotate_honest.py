@@ -44,7 +44,7 @@ def test_a_run_prints_what_it_did_and_one_summary_line(paper: Path, capsys: pyte
     (paper / "refs.bib").write_text((paper / "refs.bib").read_text() + "\n@book{knuth,\n  title = {The TeXbook},\n}\n")
     code, out, err = run(capsys, "annotate", "refs.bib", "main.tex")
     assert code == 0, err
-    assert out.count("add pithnumber") == 3 and "main.tex: add \\pithnumber{C7HZCGQ4XG57XBILJLQGM22JGT}" in out
+    assert out.count("add pithnumber") == 3 and "main.tex:10: add \\pithnumber{C7HZCGQ4XG57XBILJLQGM22JGT}" in out
     assert "refs.pith: create" in out and "pith.sty: create" in out
     assert err.splitlines() == ["pithtex: 4 added, 0 corrected, 0 unchanged, 1 not arXiv, 0 problems"]
     code, out, err = run(capsys, "annotate", "--check", "refs.bib", "main.tex")

@@ -128,7 +128,7 @@ def test_self_without_a_version_finds_the_locks_versioned_entry(
     (paper / "pithtex.toml").write_text('lock = "pith.lock"\n')  # no self_id: the flag alone
     code, out, err = run(capsys, "annotate", "--offline", "--self", given, "main.tex")
     assert code == 0, err
-    assert f"main.tex: add \\pithnumber{{{PN_C}}} (arXiv:2602.19327v3)" in out
+    assert f"main.tex:10: add \\pithnumber{{{PN_C}}} (arXiv:2602.19327v3)" in out
     assert run(capsys, "check", "--self", given, "main.tex") == (0, "", "")
 
 

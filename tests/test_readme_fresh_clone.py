@@ -69,7 +69,7 @@ def test_readme_first_command_on_a_fresh_clone_then_the_tests(tmp_path: Path) ->
     annotated = run(*first_command())
     assert annotated.returncode == 0, annotated.stdout + annotated.stderr
     assert annotated.stdout.count("add pithnumber") == 3
-    assert "examples/paper/main.tex: add \\pithnumber{C7HZCGQ4XG57XBILJLQGM22JGT}" in annotated.stdout
+    assert "examples/paper/main.tex:10: add \\pithnumber{C7HZCGQ4XG57XBILJLQGM22JGT}" in annotated.stdout
     status = run("git", "status", "--porcelain").stdout
     for name in ("M examples/paper/refs.bib", "M examples/paper/main.tex"):
         assert name in status, status

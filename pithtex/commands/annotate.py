@@ -553,10 +553,14 @@ def _plan_tex(
     except TexEditError as exc:
         reporter.problem(name, exc.line, None, exc.message)
         return None, None
-    if edit.added_package:
-        reporter.change(name, None, None, "add \\usepackage{pith}")
-    if edit.added_number:
-        reporter.change(name, None, None, f"add \\pithnumber{{{r.pith_number.suffix}}} ({self_id})")
+    if edit.added_package or edit.added_number:  # the lines they are on now, as for every other change
+        added = analyse_preamble(edit.text)
+        if edit.added_package and added.pith_package_end is not None:
+            line = edit.text.count("\n", 0, added.pith_package_end) + 1
+            reporter.change(name, line, None, "add \\usepackage{pith}")
+        if edit.added_number and added.pithnumbers:
+            reporter.change(name, added.pithnumbers[0].line, None,
+                            f"add \\pithnumber{{{r.pith_number.suffix}}} ({self_id})")
     if edit.existing is not None and not same_number(edit.existing.value, r.pith_number.suffix):
         if edit.replaced_number:
             reporter.change(
