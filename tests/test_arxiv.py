@@ -169,7 +169,7 @@ def test_refuses_when_the_bibliography_badges_have_no_pith_file(tmp_path: Path) 
         f"main.tex:{line}: \\bibliography{{refs}}: refs.pith is missing, so 3 badges would not print "
         "(run 'pithtex annotate refs.bib')"
     )
-    assert len(proc.stderr.splitlines()) == 2 and "nothing was written" in proc.stderr
+    assert len(proc.stderr.splitlines()) == 2 and "no upload was written" in proc.stderr
     assert not out.exists()
 
 
@@ -188,7 +188,7 @@ def test_refuses_numbers_and_badges_that_pith_lock_does_not_confirm(tmp_path: Pa
     assert proc.returncode == 1 and not out.exists()
     first = proc.stderr.splitlines()[0]
     assert first.startswith("refs.pith:") and "vanngo2025sharpness" in first, proc.stderr
-    assert "nothing was written: the upload would carry numbers or badges that 'pithtex check main.tex' does not " \
+    assert "no upload was written: it would carry numbers or badges that 'pithtex check main.tex' does not " \
         "confirm" in proc.stderr
     pith.write_text(good)
     number = tex.read_text().split("\\pithnumber{", 1)[1].split("}", 1)[0]
@@ -198,6 +198,32 @@ def test_refuses_numbers_and_badges_that_pith_lock_does_not_confirm(tmp_path: Pa
     assert proc.stderr.splitlines()[0].startswith("main.tex:"), proc.stderr
     tex.write_text(tex.read_text().replace(f"\\pithnumber{{{other}}}", f"\\pithnumber{{{number}}}"))
     assert pithtex("arxiv", "main.tex", "-o", str(out), cwd=root, env=env).returncode == 0 and out.exists()
+
+
+@pytest.mark.tex
+@pytest.mark.slow
+@pytest.mark.parametrize("how", ["macro", "pithreadrefs"])
+def test_refuses_a_pith_file_that_check_does_not_read(tmp_path: Path, how: str) -> None:
+    """A \\bibliography named by a macro (check cannot follow it: a warning at its line), or a .pith file
+    loaded with \\pithreadrefs: its badges would reach arXiv unchecked (both were exit 0, wrong badge printed)."""
+    env = env_for(tmp_path)
+    root = _paper_without_latexmkrc(tmp_path, env)
+    tex = root / "main.tex"
+    if how == "macro":
+        tex.write_text(tex.read_text().replace("\\bibliography{refs}", "\\newcommand\\mybib{refs}\\bibliography{\\mybib}"))
+        check = pithtex("check", "main.tex", cwd=root, env=env)
+        assert "\\bibliography{\\mybib}: a name made by a macro, which pithtex does not expand: that .bib is not " \
+               "checked" in check.stderr
+        name = "refs.pith"
+    else:
+        tex.write_text(tex.read_text().replace("\\usepackage{pith}", "\\usepackage{pith}\n\\pithreadrefs{extra}"))
+        (root / "extra.pith").write_text("\\pithref{knuth}{pith:2026:3VRARFE3CFBERUCMJGDAWSCMAE}\n")
+        name = "extra.pith"
+    out = tmp_path / "upload.tar.gz"
+    proc = pithtex("arxiv", "main.tex", "-o", str(out), cwd=root, env=env)
+    assert proc.returncode == 1 and not out.exists(), proc.stderr
+    assert f"{name}: in the upload, but no .bib that 'pithtex check' reads gives its badges" in proc.stderr
+    assert proc.stderr.splitlines()[-1] == "pithtex: no upload was written: it would carry badges nothing has checked"
 
 
 @pytest.mark.tex
@@ -255,7 +281,7 @@ def test_refuses_without_the_bbl_and_after_a_failed_build(tmp_path: Path) -> Non
     proc = pithtex("arxiv", "main.tex", cwd=root, env=env)
     assert proc.returncode == 1
     assert "Undefined control sequence" in proc.stderr
-    assert proc.stderr.splitlines()[-1] == "pithtex: main.tex: the build failed (latexmk exited 12); nothing was written"
+    assert proc.stderr.splitlines()[-1] == "pithtex: main.tex: the build failed (latexmk exited 12); no upload was written"
     assert not (root / "main-arxiv.tar.gz").exists()
 
 

@@ -83,8 +83,13 @@ def test_comments_verbatim_macros_and_computed_names_are_not_files(tmp_path: Pat
         "\\bibliography{\\jobname}\n"
         "\\bibliographystyle{plain}\n"
         "\\bibliography{real}\n"
-    ), "real.bib": ""})
-    assert [(b.path.name, b.line) for b in find_bib_files(tmp_path / "main.tex")] == [("real.bib", 9)]
+        "\\bibliography{\\mine}\n"
+    ), "real.bib": "", "main.bib": ""})
+    found = find_bib_files(tmp_path / "main.tex")
+    # \jobname is the root file's name; another macro cannot be expanded here: said at its line, not followed
+    assert [(b.path.name, b.line, b.kind) for b in found] == [("main.bib", 7, "bib"), ("real.bib", 9, "bib"),
+                                                              ("\\mine", 10, "input")]
+    assert found[2].problem.startswith("a name made by a macro, which pithtex does not expand")
 
 
 def test_problems_are_records_with_file_and_line(tmp_path: Path) -> None:

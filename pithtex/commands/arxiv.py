@@ -73,8 +73,9 @@ def run(args: argparse.Namespace) -> int:
     if not args.no_build:
         _build(main)
     fls, recorded = _last_build(main)
+    uses = _bib_uses(main)
     upload = plan_upload(
-        main, recorded, _bib_uses(main), badges_in=_badge_counter(lock_path, field), lock=lock_path,
+        main, recorded, uses, badges_in=_badge_counter(lock_path, field), lock=lock_path,
         trees=TexTrees.from_kpsewhich(), build_dir=fls.parent,
     )
     if args.no_build:
@@ -91,11 +92,17 @@ def run(args: argparse.Namespace) -> int:
     if upload.problems:
         for problem in upload.problems:
             print(problem, file=sys.stderr)
-        print("pithtex: nothing was written: the upload would miss what the PDF built here uses", file=sys.stderr)
+        print("pithtex: no upload was written: it would miss what the PDF built here uses", file=sys.stderr)
+        return 1
+    unchecked = _unchecked_badges(upload.files, uses)
+    if unchecked:
+        for problem in unchecked:
+            print(problem, file=sys.stderr)
+        print("pithtex: no upload was written: it would carry badges nothing has checked", file=sys.stderr)
         return 1
     checked = _check(main, args)
     if checked != 0:
-        print(f"pithtex: nothing was written: the upload would carry numbers or badges that 'pithtex check "
+        print(f"pithtex: no upload was written: it would carry numbers or badges that 'pithtex check "
               f"{main.name}' does not confirm (see above)", file=sys.stderr)
         return checked
 
@@ -157,6 +164,21 @@ def _check(main: Path, args: argparse.Namespace) -> int:
     return pithtex(argv)
 
 
+def _unchecked_badges(files: dict[str, Path], uses: list[BibUse]) -> list[str]:
+    """A ``.pith`` file in the upload that ``pithtex check`` does not read (one beside a .bib the paper
+    names with a macro, one loaded by ``\\pithreadrefs{...}``): its badges would reach arXiv unchecked."""
+    from pithtex.scan.bibfiles import path_key
+    from pithtex.write.bibrefs import bibrefs_path
+
+    checked = {path_key(bibrefs_path(use.path)) for use in uses}
+    return [
+        f"{name}: in the upload, but no .bib that 'pithtex check' reads gives its badges, so nothing has "
+        "checked them (a \\pithreadrefs file, or a \\bibliography named by a macro: write the .bib's name out)"
+        for name, path in sorted(files.items())
+        if name.endswith(".pith") and path_key(path) not in checked
+    ]
+
+
 def _last_build(main: Path) -> tuple[Path, Recorded]:
     """The recorder file of ``main``'s last build, read: ``MAIN.fls`` beside it, or where latexmk
     has an ``$out_dir`` or ``$aux_dir`` in the paper's directory, the one in a folder below it (two
@@ -204,7 +226,7 @@ def _build(main: Path) -> None:
         errors = [line for line in output if _ERROR_LINE.match(line)]
         for line in (errors or output[-15:])[:20]:
             print(line, file=sys.stderr)
-        raise PithtexError(f"{main}: the build failed (latexmk exited {proc.returncode}); nothing was written")
+        raise PithtexError(f"{main}: the build failed (latexmk exited {proc.returncode}); no upload was written")
 
 
 def _bib_uses(main: Path) -> list[BibUse]:

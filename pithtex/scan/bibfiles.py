@@ -104,10 +104,14 @@ def _kpsewhich(name: str, cwd: Path) -> Path | None:
     return Path(found[0]) if done.returncode == 0 and found else None
 
 
+_JOBNAME_RE = re.compile(r"\\jobname(?![a-zA-Z@])\s*(?:\{\})?")
+
+
 class _Walk:
-    def __init__(self, root: Path, consulted: list[Path]) -> None:
+    def __init__(self, root: Path, consulted: list[Path], jobname: str = "") -> None:
         self.root = root
         self.consulted = consulted
+        self.jobname = jobname  # the root file's name without .tex: what \jobname expands to
         self.visited: set[Path] = set()
         self.seen_bibs: set[Path] = set()
         self.out: list[BibFile] = []
@@ -159,10 +163,19 @@ class _Walk:
 
     def command(self, source: SourceText, lines: _Lines, m: re.Match[str]) -> None:
         arg = m["arg"]
-        if "#" in arg or "\\" in arg:
-            return  # a macro definition or a computed name (\jobname): not a file name
+        if "#" in arg:
+            return  # in a macro definition: not a file name
         line = lines(m.start())
         shown = re.sub(r"\s+", " ", m.group(0))
+        if "\\" in arg:  # a computed name: \jobname is the root file's, any other macro is unknown here
+            arg = _JOBNAME_RE.sub(lambda _m: self.jobname, arg)
+            if "\\" in arg:
+                self.out.append(BibFile(
+                    self.root / arg, source.name, line, shown,
+                    "a name made by a macro, which pithtex does not expand: that .bib is not checked "
+                    "(write its name out, or name the .bib to pithtex as well)", kind=_INPUT_KIND,
+                ))
+                return
         if m["cmd"] in ("bibliography", "nobibliography"):
             for name in arg.split(","):
                 if name.strip():
@@ -225,6 +238,6 @@ def find_bib_files(tex: Path, *, consulted: list[Path] | None = None) -> list[Bi
     caller can tell when the answer may have changed."""
     tex = Path(tex)
     source = read_source(tex)
-    walk = _Walk(tex.parent, [] if consulted is None else consulted)
+    walk = _Walk(tex.parent, [] if consulted is None else consulted, tex.stem)
     walk.walk(source, 0)
     return walk.out
