@@ -204,26 +204,36 @@ def test_refuses_numbers_and_badges_that_pith_lock_does_not_confirm(tmp_path: Pa
 @pytest.mark.slow
 @pytest.mark.parametrize("how", ["macro", "pithreadrefs"])
 def test_refuses_a_pith_file_that_check_does_not_read(tmp_path: Path, how: str) -> None:
-    """A \\bibliography named by a macro (check cannot follow it: a warning at its line), or a .pith file
-    loaded with \\pithreadrefs: its badges would reach arXiv unchecked (both were exit 0, wrong badge printed)."""
+    """A \\bibliography named by a macro (check cannot follow it: a warning at its line; arxiv checks the
+    .bib beside the refs.pith the build read), or a .pith file loaded with \\pithreadrefs that no .bib
+    stands beside: their badges reached arXiv unchecked (exit 0, a wrong number printed)."""
     env = env_for(tmp_path)
     root = _paper_without_latexmkrc(tmp_path, env)
-    tex = root / "main.tex"
+    tex, out = root / "main.tex", tmp_path / "upload.tar.gz"
     if how == "macro":
         tex.write_text(tex.read_text().replace("\\bibliography{refs}", "\\newcommand\\mybib{refs}\\bibliography{\\mybib}"))
         check = pithtex("check", "main.tex", cwd=root, env=env)
         assert "\\bibliography{\\mybib}: a name made by a macro, which pithtex does not expand: that .bib is not " \
                "checked" in check.stderr
-        name = "refs.pith"
+        proc = pithtex("arxiv", "main.tex", "-o", str(out), cwd=root, env=env)
+        assert proc.returncode == 0 and out.exists(), proc.stderr  # refs.pith, checked with refs.bib beside it
+        out.unlink()
+        pith = root / "refs.pith"
+        own, other = "SPDDBVRNS36U3W2AYSQMMOTDSD", "3VRARFE3CFBERUCMJGDAWSCMAE"  # vanngo2025sharpness, gao2026trust
+        pith.write_text(pith.read_text().replace(f"2025:{own}", f"2026:{other}", 1))  # another paper's badge
+        proc = pithtex("arxiv", "main.tex", "-o", str(out), cwd=root, env=env)
+        assert proc.returncode == 1 and not out.exists(), proc.stderr
+        assert proc.stderr.splitlines()[0].startswith("refs.pith:") and "vanngo2025sharpness" in proc.stderr
+        assert "no upload was written: it would carry numbers or badges that 'pithtex check" in proc.stderr
     else:
         tex.write_text(tex.read_text().replace("\\usepackage{pith}", "\\usepackage{pith}\n\\pithreadrefs{extra}"))
         (root / "extra.pith").write_text("\\pithref{knuth}{pith:2026:3VRARFE3CFBERUCMJGDAWSCMAE}\n")
-        name = "extra.pith"
-    out = tmp_path / "upload.tar.gz"
-    proc = pithtex("arxiv", "main.tex", "-o", str(out), cwd=root, env=env)
-    assert proc.returncode == 1 and not out.exists(), proc.stderr
-    assert f"{name}: in the upload, but no .bib that 'pithtex check' reads gives its badges" in proc.stderr
-    assert proc.stderr.splitlines()[-1] == "pithtex: no upload was written: it would carry badges nothing has checked"
+        proc = pithtex("arxiv", "main.tex", "-o", str(out), cwd=root, env=env)
+        assert proc.returncode == 1 and not out.exists(), proc.stderr
+        assert proc.stderr.splitlines() == [
+            "extra.pith: in the upload, but there is no extra.bib beside it, so nothing has checked its badges",
+            "pithtex: no upload was written: it would carry badges nothing has checked",
+        ]
 
 
 @pytest.mark.tex

@@ -333,6 +333,23 @@ def test_check_fails_when_refs_pith_disagrees_with_the_bib(paper: Path, annotate
     ]
 
 
+def test_check_given_only_the_files_pithtex_writes_checks_the_sources_behind_them(
+    paper: Path, annotated: dict[str, bytes]
+) -> None:
+    """What the pre-commit hook passes for a commit that touches only refs.pith, pith.lock or pith.sty:
+    the .bib beside a .pith, the folder's root .tex (else its .bib files) for the other two."""
+    assert run(["check", "refs.pith", "pith.lock"], paper)[0::2] == (0, "")
+    refs = paper / "refs.pith"
+    refs.write_bytes(annotated["refs.pith"].replace(f"{{ref1}}{{{PN_B}}}".encode(), f"{{ref1}}{{{PN_A}}}".encode()))
+    wrong = f"refs.pith:5: ref1: {PN_A}, but refs.bib:13 gives {PN_B} (run 'pithtex annotate refs.bib')"
+    for given in ("refs.pith", "pith.lock"):
+        code, _out, err = run(["check", given], paper)
+        assert (code, err.splitlines()[0]) == (1, wrong)
+    (paper / "extra.pith").write_text(f"\\pithref{{book}}{{{PN_A}}}\n")  # no extra.bib: nothing checks it
+    code, _out, err = run(["check", "extra.pith"], paper)
+    assert (code, err.splitlines()[0]) == (1, "extra.pith: no extra.bib beside it, so nothing checks its badges")
+
+
 def test_check_fails_when_refs_pith_disagrees_with_pith_lock(paper: Path, annotated: dict[str, bytes]) -> None:
     bib = paper / "refs.bib"
     bib.write_bytes(annotated["refs.bib"].replace(f"pithnumber = {{{PN_B}}}".encode(), f"pithnumber = {{{PN_X}}}".encode()))

@@ -51,10 +51,11 @@ def test_hooks_fail_then_annotate_then_pass(tmp_path: Path) -> None:
     git(paper, "add", "main.tex", "refs.bib", "pith.lock")
     subprocess.run(["git", "commit", "-q", "-m", "paper"], cwd=paper, env=env, check=True, timeout=60)
 
-    def hook(name: str) -> subprocess.CompletedProcess[str]:
+    def hook(name: str, *files: str) -> subprocess.CompletedProcess[str]:
+        which = ["--files", *files] if files else ["--all-files"]
         return subprocess.run(
             [sys.executable, "-m", "pre_commit", "try-repo", str(REPO), name, "--ref", head,
-             "--all-files", "--color", "never"],
+             *which, "--color", "never"],
             cwd=paper, env=env, capture_output=True, text=True, timeout=900,
         )
 
@@ -77,3 +78,12 @@ def test_hooks_fail_then_annotate_then_pass(tmp_path: Path) -> None:
     again = hook("pithtex-check")
     assert again.returncode == 0, again.stdout + again.stderr
     assert hook("pithtex-annotate").returncode == 0  # nothing left to change
+
+    # a commit that changes only refs.pith (another paper's badge, by hand) is checked too
+    pith = paper / "refs.pith"
+    own, other = "SPDDBVRNS36U3W2AYSQMMOTDSD", "3VRARFE3CFBERUCMJGDAWSCMAE"
+    pith.write_text(pith.read_text().replace(f"2025:{own}", f"2026:{other}", 1))
+    git(paper, "add", "refs.pith")
+    tampered = hook("pithtex-check", "refs.pith")
+    assert tampered.returncode == 1, tampered.stdout + tampered.stderr
+    assert "refs.pith:" in tampered.stdout and "vanngo2025sharpness" in tampered.stdout

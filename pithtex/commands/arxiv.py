@@ -94,13 +94,13 @@ def run(args: argparse.Namespace) -> int:
             print(problem, file=sys.stderr)
         print("pithtex: no upload was written: it would miss what the PDF built here uses", file=sys.stderr)
         return 1
-    unchecked = _unchecked_badges(upload.files, uses)
+    also, unchecked = _badge_sources(main, upload.files, uses)
     if unchecked:
         for problem in unchecked:
             print(problem, file=sys.stderr)
         print("pithtex: no upload was written: it would carry badges nothing has checked", file=sys.stderr)
         return 1
-    checked = _check(main, args)
+    checked = _check(main, args, also)
     if checked != 0:
         print(f"pithtex: no upload was written: it would carry numbers or badges that 'pithtex check "
               f"{main.name}' does not confirm (see above)", file=sys.stderr)
@@ -151,12 +151,12 @@ def _regular(path: Path, hint: str | None = None) -> None:
         raise InputError(f"{path}: {exc.reason}") from None
 
 
-def _check(main: Path, args: argparse.Namespace) -> int:
-    """``pithtex check --quiet MAIN.tex`` (offline; its .bib files, their .pith files and the paper's own
-    number) with this run's ``--lock`` and ``--field``: its exit status, its problems said on stderr."""
+def _check(main: Path, args: argparse.Namespace, also: list[Path]) -> int:
+    """``pithtex check --quiet MAIN.tex [ALSO.bib...]`` (offline; its .bib files, their .pith files and the
+    paper's own number) with this run's ``--lock`` and ``--field``: its exit status, its problems on stderr."""
     from pithtex.cli import main as pithtex
 
-    argv = ["check", "--quiet", str(main)]
+    argv = ["check", "--quiet", str(main), *map(str, also)]
     if args.lock is not None:
         argv += ["--lock", str(args.lock)]
     if args.field is not None:
@@ -164,19 +164,28 @@ def _check(main: Path, args: argparse.Namespace) -> int:
     return pithtex(argv)
 
 
-def _unchecked_badges(files: dict[str, Path], uses: list[BibUse]) -> list[str]:
-    """A ``.pith`` file in the upload that ``pithtex check`` does not read (one beside a .bib the paper
-    names with a macro, one loaded by ``\\pithreadrefs{...}``): its badges would reach arXiv unchecked."""
+def _badge_sources(main: Path, files: dict[str, Path], uses: list[BibUse]) -> tuple[list[Path], list[str]]:
+    """The .bib files beside the upload's ``.pith`` files that MAIN.tex does not name (a pasted .bbl
+    read with ``\\pithreadrefs{refs}``, a ``\\bibliography`` named by a macro): ``check`` is given them
+    too. And a problem for each ``.pith`` with no .bib beside it: nothing can check its badges."""
     from pithtex.scan.bibfiles import path_key
     from pithtex.write.bibrefs import bibrefs_path
 
-    checked = {path_key(bibrefs_path(use.path)) for use in uses}
-    return [
-        f"{name}: in the upload, but no .bib that 'pithtex check' reads gives its badges, so nothing has "
-        "checked them (a \\pithreadrefs file, or a \\bibliography named by a macro: write the .bib's name out)"
-        for name, path in sorted(files.items())
-        if name.endswith(".pith") and path_key(path) not in checked
-    ]
+    named = {path_key(bibrefs_path(use.path)) for use in uses}
+    also, unchecked = [], []
+    for name, path in sorted(files.items()):
+        if not name.endswith(".pith") or path_key(path) in named:
+            continue
+        bib = path.with_suffix(".bib")
+        if bib.is_file():
+            try:  # named as MAIN.tex is, for check's messages
+                also.append(main.parent / path_key(bib).relative_to(path_key(main.parent)))
+            except ValueError:
+                also.append(bib)
+        else:
+            unchecked.append(f"{name}: in the upload, but there is no {bib.name} beside it, so nothing has "
+                             "checked its badges")
+    return also, unchecked
 
 
 def _last_build(main: Path) -> tuple[Path, Recorded]:

@@ -25,9 +25,11 @@ import sys
 from pathlib import Path
 
 from pithtex.commands.inputs import (
+    PAPER_FILES,
     add_allow_title_mismatch_option,
     add_source_files_argument,
     add_trust_key_option,
+    paper_inputs,
     split_inputs,
     tex_bib_files,
 )
@@ -165,12 +167,17 @@ class _Verified:
 
 def run(args: argparse.Namespace) -> int:
     files = list(args.files)
+    unchecked: list[str] = []
+    if any(p.suffix.lower() == ".pith" or p.name in PAPER_FILES for p in files):  # from the pre-commit hook
+        files, unchecked = paper_inputs(files)
+        if not files and not unchecked:
+            return 0  # (only a deleted pith.lock or pith.sty: nothing left here to check)
     bibs, texs = split_inputs(files)
     for path in files:
         if not path.exists():
             raise InputError(f"{path}: no such file")
     stamp = None
-    if not args.no_cache and not args.json:
+    if not args.no_cache and not args.json and not unchecked:
         from pithtex.write.checkstamp import CheckStamp
 
         stamp = CheckStamp(
@@ -215,6 +222,9 @@ def run(args: argparse.Namespace) -> int:
     verified = _Verified(lock_path, trust, use_cache=not args.no_cache)
     reporter = Reporter(keep_info=args.json)  # info lines human output never shows are not kept
     found.report(reporter)
+    for problem in unchecked:
+        file, _, text = problem.partition(": ")
+        reporter.problem(file, None, None, text, code="unchecked-badges")
 
     entries = []
     unparsed = []

@@ -22,6 +22,7 @@ __all__ = [
     "add_allow_title_mismatch_option",
     "add_source_files_argument",
     "add_trust_key_option",
+    "paper_inputs",
     "scan_paths_with_bibs",
     "split_inputs",
     "tex_bib_files",
@@ -68,6 +69,44 @@ def split_inputs(files: list[Path]) -> tuple[list[Path], list[Path]]:
         else:
             raise UsageError(f"{path}: not a .bib or .tex file")
     return bibs, texs
+
+
+#: What pithtex writes beside a paper and ``check`` checks: named by pre-commit when a commit touches only them.
+PAPER_FILES = ("pith.lock", "pith.sty")
+
+
+def paper_inputs(files: list[Path]) -> tuple[list[Path], list[str]]:
+    """``files`` with each pith.lock, pith.sty and ``X.pith`` replaced by the sources that check it: the
+    ``X.bib`` beside a ``.pith``; the root .tex files of the folder of a pith.lock or pith.sty (else its
+    .bib files). The check hook gets those names when a commit changes only them (a hand-edited
+    refs.pith). Also the problems of names that nothing checks (a ``.pith`` with no .bib beside it)."""
+    out: list[Path] = []
+    problems: list[str] = []
+    for path in files:
+        if path.suffix.lower() == ".pith":
+            bib = path.with_suffix(".bib")
+            if bib.is_file():
+                out.append(bib)
+            elif path.exists():
+                problems.append(f"{path}: no {bib.name} beside it, so nothing checks its badges")
+        elif path.name in PAPER_FILES:
+            if not path.exists():
+                continue  # (deleted in this commit: the .tex and .bib files say what is missing)
+            folder = path.parent
+            texs = [t for t in sorted(folder.glob("*.tex")) if t.is_file() and _root_or_false(t)]
+            out.extend(texs or sorted(b for b in folder.glob("*.bib") if b.is_file()))
+        else:
+            out.append(path)
+    return list(dict.fromkeys(out)), problems
+
+
+def _root_or_false(tex: Path) -> bool:
+    from pithtex.errors import InputError
+
+    try:
+        return is_root(tex)
+    except InputError:
+        return False
 
 
 def _directory_message(path: Path) -> str:
