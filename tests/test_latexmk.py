@@ -151,3 +151,32 @@ def test_a_coauthor_without_pithtex_builds_from_the_committed_files_with_a_warni
                             capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL)
     assert failed.returncode != 0 and "latexmkrc: 'pithtex annotate' failed" in failed.stdout + failed.stderr
     assert not (paper / "main.pdf").exists()
+
+
+@pytest.mark.parametrize("rc", ["example", "init"])
+def test_a_main_file_with_a_space_in_its_name_builds(tmp_path: Path, rc: str) -> None:
+    """Perl's glob split "my paper.tex" into "my" and "paper.tex" ("pithtex: my: not a .bib or .tex
+    file"), so the latexmkrc stopped every build of such a paper."""
+    require_tex("latexmk", "pdflatex", "bibtex", "pdftotext")
+    from pithtex.commands.init import latexmk_lines
+
+    paper = tmp_path / "paper"
+    paper.mkdir()
+    (tmp_path / ".git").mkdir()
+    copy_example(paper, SOURCES)
+    os.replace(paper / "main.tex", paper / "my paper.tex")
+    text = (paper / "latexmkrc").read_text()
+    if rc == "init":
+        text = "$pdf_mode = 1;\n" + "\n".join(latexmk_lines("my paper.tex")) + "\n"
+    else:
+        assert "@default_files = ('main.tex');" in text
+        text = text.replace("@default_files = ('main.tex');", "@default_files = ('my paper.tex');")
+    (paper / "latexmkrc").write_text(text)
+    env = _tex_env()
+    env.update(PATH=os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", ""),
+               PITHTEX_REGISTRY="http://127.0.0.1:9", XDG_CACHE_HOME=str(tmp_path / "cache"))
+    done = subprocess.run(["latexmk", "-interaction=nonstopmode"], cwd=paper, env=env, capture_output=True,
+                          text=True, timeout=300, stdin=subprocess.DEVNULL)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert (paper / "refs.bib").read_text().count("pithnumber") == 3
+    assert "pith:SPDDBVRN" in pdf_text(paper / "my paper.pdf")

@@ -145,7 +145,9 @@ def _precommit(directory: Path, repo: str, rev: str) -> None:
 #: installed builds with the committed pith.sty and refs.pith, warned, instead of not at all.
 LATEXMK_ANNOTATE = (
     "unless (grep { /^--?(c|C|CA)$/ } @ARGV) {"
-    " my $status = system('pithtex', 'annotate', '--offline', '--quiet', map { glob } @default_files);"
+    " require File::Glob;"  # bsd_glob: a name with a space stays one name (glob splits it)
+    " my $status = system('pithtex', 'annotate', '--offline', '--quiet',"
+    " map { File::Glob::bsd_glob($_) } @default_files);"
     " if ($status == -1) { warn \"latexmkrc: pithtex is not installed (pip install pithtex):"
     " building without checking the Pith Numbers\\n\" }"
     " elsif ($status != 0) { die \"latexmkrc: 'pithtex annotate' failed (see the message above)\\n\" } }"
