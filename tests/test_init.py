@@ -188,7 +188,7 @@ def test_init_into_pyproject_existing_files_and_no_field(fresh: Path, mirror: Pa
     assert config.config_file == fresh / "pyproject.toml" and config.write_field is False
     assert (fresh / ".pre-commit-config.yaml").read_text().endswith(USER_YAML.split("repos:\n", 1)[1])
     assert (fresh / ".latexmkrc").read_text() == latexmkrc  # left alone; the two lines are printed
-    assert "add these two lines to it:\n    @default_files = ('main.tex');\n    unless (grep { /^--?(c|C|CA)$/ } @ARGV) { my $status = system('pithtex', 'annotate'" in out
+    assert "add these two lines to it:\n    @default_files = ('main.tex');\n    unless (grep { /^--?(c|C|CA)$/ } @ARGV) { require File::Glob; my $status = system('pithtex', 'annotate'" in out
     assert not (fresh / "pithtex.toml").exists()
     original = (fresh / "refs.bib").read_bytes()
     assert run(capsys, "annotate", "main.tex")[0] == 0
