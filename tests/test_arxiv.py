@@ -238,6 +238,20 @@ def test_refuses_a_pith_file_that_check_does_not_read(tmp_path: Path, how: str) 
 
 @pytest.mark.tex
 @pytest.mark.slow
+def test_a_paper_reached_through_a_symlink(tmp_path: Path) -> None:
+    """TeX records the real folder; arxiv compared the name as given and found no build ('main.fls: no such
+    file', exit 2, right after its own build)."""
+    env = env_for(tmp_path)
+    root = _paper_without_latexmkrc(tmp_path, env)
+    (tmp_path / "plink").symlink_to(root)
+    out = tmp_path / "upload.tar.gz"
+    proc = pithtex("arxiv", "plink/main.tex", "-o", str(out), cwd=tmp_path, env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert {"main.tex", "refs.pith", "pith.sty", "main.bbl"} <= set(members(out))
+
+
+@pytest.mark.tex
+@pytest.mark.slow
 def test_refuses_pith_sty_from_texmfhome_and_files_outside_the_paper(tmp_path: Path) -> None:
     env = env_for(tmp_path)
     root = _paper_without_latexmkrc(tmp_path, env)

@@ -201,11 +201,12 @@ def _last_build(main: Path) -> tuple[Path, Recorded]:
         subfolders[:] = [d for d in subfolders if not d.startswith(".")] if depth < 2 else []
         if name in files:
             candidates.append(Path(folder) / name)
-    source = Path(os.path.normpath(main.absolute()))
+    # as named, and as TeX names it: the fls has the real folder (a paper reached through a symlink)
+    sources = {Path(os.path.normpath(main.absolute())), main.resolve()}
     builds = []
     for fls in candidates:
         recorded = read_fls(fls)  # (a FIFO or device is refused there, before reading)
-        if source in recorded.inputs:
+        if not sources.isdisjoint(recorded.inputs):
             builds.append((fls.stat().st_mtime_ns, fls, recorded))
     if not builds:
         raise InputError(
