@@ -141,8 +141,58 @@ def test_upload_compiles_alone_with_pdflatex(tmp_path: Path) -> None:
     stale = pithtex("arxiv", "main.tex", "--no-build", "-o", str(tmp_path / "stale.tgz"), cwd=root, env=env)
     assert stale.returncode == 1 and not (tmp_path / "stale.tgz").exists()
     assert stale.stderr.splitlines()[0] == (
-        "main.fls: older than main.tex: the last build is out of date (build again, or leave out --no-build)"
+        "main.fls: older than main.tex: the last build is out of date (build again with 'latexmk -g', or leave out "
+        "--no-build)"
     )
+
+
+@pytest.mark.tex
+@pytest.mark.slow
+def test_a_bib_changed_since_the_build_is_out_of_date_and_a_touched_one_is_rebuilt(tmp_path: Path) -> None:
+    """The .bbl comes from refs.bib, which is not in the upload: --no-build compared only the upload's files
+    and took a .bbl older than the .bib. A build after a file is saved again unchanged (latexmk: nothing to
+    do) is forced, so the .fls is not refused as stale."""
+    env = env_for(tmp_path)
+    root = _paper_without_latexmkrc(tmp_path, env)
+    first = pithtex("arxiv", "main.tex", "-o", str(tmp_path / "first.tgz"), cwd=root, env=env)
+    assert first.returncode == 0, first.stderr
+    fls = root / "main.fls"
+    built = fls.stat().st_mtime_ns - 10 * 10**9  # as if the build were ten seconds old, and refs.bib saved since
+    for path in root.rglob("*"):
+        os.utime(path, ns=(built - 10**9,) * 2)
+    os.utime(fls, ns=(built, built))
+    os.utime(root / "refs.bib", ns=(built + 10**9,) * 2)
+    stale = pithtex("arxiv", "main.tex", "--no-build", "-o", str(tmp_path / "stale.tgz"), cwd=root, env=env)
+    assert stale.returncode == 1 and not (tmp_path / "stale.tgz").exists()
+    assert stale.stderr.splitlines()[0].startswith("main.fls: older than refs.bib: the last build is out of date")
+    again = pithtex("arxiv", "main.tex", "-o", str(tmp_path / "again.tgz"), cwd=root, env=env)
+    assert again.returncode == 0, again.stderr
+    assert fls.stat().st_mtime_ns > built + 10**9  # latexmk -g ran: the bytes of refs.bib had not changed
+    assert sorted(members(tmp_path / "again.tgz")) == sorted(members(tmp_path / "first.tgz"))
+
+
+@pytest.mark.tex
+@pytest.mark.slow
+def test_a_build_whose_fls_is_not_found_leaves_no_upload_from_an_older_one(tmp_path: Path) -> None:
+    """An $aux_dir three folders down is past where arxiv looks: the main.fls beside main.tex, from a build
+    before the paper changed, was taken as this build's (exit 0, an upload of the old inputs)."""
+    env = env_for(tmp_path)
+    root = _paper_without_latexmkrc(tmp_path, env)
+    assert pithtex("arxiv", "main.tex", "-o", str(tmp_path / "first.tgz"), cwd=root, env=env).returncode == 0
+    (root / "latexmkrc").write_text("$aux_dir = 'build/a/b';\n")
+    main = root / "main.tex"
+    main.write_text(main.read_text().replace("\\input{sections/outlook}", "\\input{sections/outlook}\n\\input{more}"))
+    (root / "more.tex").write_text("Moremark.\n")
+    proc = pithtex("arxiv", "main.tex", "-o", str(tmp_path / "upload.tgz"), cwd=root, env=env)
+    assert proc.returncode == 1 and not (tmp_path / "upload.tgz").exists()
+    assert (root / "build" / "a" / "b" / "main.fls").is_file()
+    first_line = proc.stderr.splitlines()[0]
+    assert re.fullmatch(
+        r"main\.fls: older than (.*) even after 'latexmk -g': that build wrote its \.fls where pithtex does not "
+        r"look \(an \$aux_dir more than two folders below the paper\?\), or a file's time is in the future",
+        first_line,
+    ), first_line
+    assert "main.tex" in first_line.split(" even after")[0]
 
 
 def _paper_without_latexmkrc(tmp_path: Path, env: dict[str, str]) -> Path:

@@ -5,7 +5,10 @@ when the PDF is up to date; ``--no-build`` uses the ``.fls`` as it is), then
 the upload is taken from the files that build read (the ``.fls`` beside
 MAIN.tex, or in latexmk's ``$aux_dir`` below it; :mod:`pithtex.submit.plan`
 says which files), with an ``00README.json`` naming the compiler
-(:mod:`pithtex.submit.readme`).
+(:mod:`pithtex.submit.readme`). An ``.fls`` older than a file of the upload or
+a .bib it comes from is out of date: after its own build, arxiv builds once
+more with ``latexmk -g`` (latexmk skips a file saved again unchanged) and
+refuses if it still is (that build's ``.fls`` is somewhere it does not look).
 
 Once the upload is planned, ``pithtex check`` runs on MAIN.tex as it would on
 a commit: the upload carries the paper's numbers and badges, so a number that
@@ -70,22 +73,32 @@ def run(args: argparse.Namespace) -> int:
     field = args.field or config.field
     lock_path = args.lock.resolve() if args.lock else config.lock
 
+    def plan():  # type: ignore[no-untyped-def]
+        fls, recorded = _last_build(main)
+        uses = _bib_uses(main)
+        upload = plan_upload(
+            main, recorded, uses, badges_in=_badge_counter(lock_path, field), lock=lock_path,
+            trees=TexTrees.from_kpsewhich(), build_dir=fls.parent,
+        )
+        return fls, uses, upload, _changed_since(fls, main, upload.files, uses)
+
     if not args.no_build:
         _build(main)
-    fls, recorded = _last_build(main)
-    uses = _bib_uses(main)
-    upload = plan_upload(
-        main, recorded, uses, badges_in=_badge_counter(lock_path, field), lock=lock_path,
-        trees=TexTrees.from_kpsewhich(), build_dir=fls.parent,
-    )
-    if args.no_build:
-        built = fls.stat().st_mtime_ns
-        newer = [name for name, path in upload.files.items() if path.stat().st_mtime_ns > built]
-        if newer:  # what changed since may cite or read what the upload lacks (its .bbl, a figure)
-            upload.problems.append(
-                f"{fls.relative_to(main.parent)}: older than {', '.join(sorted(newer))}: the last build is out of date "
-                "(build again, or leave out --no-build)"
-            )
+    fls, uses, upload, newer = plan()
+    if newer and not args.no_build:
+        # latexmk compares contents, not times: a file saved again unchanged (a git checkout) leaves the .fls
+        # as it was; a forced build rewrites it, or shows that the .fls found is not the build's
+        _build(main, force=True)
+        fls, uses, upload, newer = plan()
+    if newer:  # what changed since may cite or read what the upload lacks (its .bbl, a figure)
+        where = fls.relative_to(main.parent) if fls.is_relative_to(main.parent) else fls
+        upload.problems.append(
+            f"{where}: older than {', '.join(newer)}: the last build is out of date "
+            "(build again with 'latexmk -g', or leave out --no-build)" if args.no_build else
+            f"{where}: older than {', '.join(newer)} even after 'latexmk -g': that build wrote its .fls "
+            "where pithtex does not look (an $aux_dir more than two folders below the paper?), or a file's "
+            "time is in the future"
+        )
     for warning in upload.warnings:
         if not args.quiet:
             print(f"pithtex: warning: {warning}", file=sys.stderr)
@@ -188,6 +201,26 @@ def _badge_sources(main: Path, files: dict[str, Path], uses: list[BibUse]) -> tu
     return also, unchecked
 
 
+def _changed_since(fls: Path, main: Path, files: dict[str, Path], uses: list[BibUse]) -> list[str]:
+    """The names of what changed after ``fls`` was written: the upload's files, and the .bib files its .bbl
+    comes from, as MAIN.tex's folder names them. (pith.lock and the config file need no time: a badge they
+    no longer confirm is check's problem.)"""
+    built = fls.stat().st_mtime_ns
+    root = Path(os.path.normpath(main.absolute().parent))
+    named = dict(files)
+    for path in (use.path for use in uses):
+        absolute = Path(os.path.normpath(path.absolute()))
+        named.setdefault(absolute.relative_to(root).as_posix() if absolute.is_relative_to(root) else str(path), path)
+    newer = []
+    for name, path in named.items():
+        try:
+            if path.stat().st_mtime_ns > built:
+                newer.append(name)
+        except OSError:  # a vanished file is refused when the upload reads it
+            pass
+    return sorted(newer)
+
+
 def _last_build(main: Path) -> tuple[Path, Recorded]:
     """The recorder file of ``main``'s last build, read: ``MAIN.fls`` beside it, or where latexmk
     has an ``$out_dir`` or ``$aux_dir`` in the paper's directory, the one in a folder below it (two
@@ -221,12 +254,14 @@ def _last_build(main: Path) -> tuple[Path, Recorded]:
 _ERROR_LINE = re.compile(r"^(?:\S+:\d+: |! )")
 
 
-def _build(main: Path) -> None:
-    """``latexmk -pdf -recorder`` in the paper's directory; a failed build is one problem (exit 1)."""
+def _build(main: Path, *, force: bool = False) -> None:
+    """``latexmk -pdf -recorder`` (``-g`` with ``force``) in the paper's directory; a failed build is one
+    problem (exit 1)."""
     program = shutil.which("latexmk")
     if program is None:
         raise InputError("latexmk is not installed", hint="build with '-recorder' yourself and pass --no-build")
-    cmd = [program, "-pdf", "-recorder", "-interaction=nonstopmode", "-halt-on-error", "-file-line-error", main.name]
+    cmd = [program, "-pdf", "-recorder", *(["-g"] if force else []), "-interaction=nonstopmode", "-halt-on-error",
+           "-file-line-error", main.name]
     try:
         proc = subprocess.run(cmd, cwd=main.parent, stdin=subprocess.DEVNULL, capture_output=True, timeout=3600)
     except (OSError, subprocess.SubprocessError) as exc:
