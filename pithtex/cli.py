@@ -83,6 +83,33 @@ def _print_commands(parser: argparse.ArgumentParser) -> None:
     print("\nRun 'pithtex COMMAND --help' for a command's options.")
 
 
+class Terminated(BaseException):
+    """SIGTERM or SIGHUP (``timeout``, a cancelled CI job, an editor's stop button, a closed terminal): raised
+    where the run is, as Ctrl-C's KeyboardInterrupt is, so a write in progress removes its temporary file
+    (Python's default for these signals ends the process on the spot and left ``.refs.bib.*.tmp`` behind)."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _stop_on_signals() -> None:
+    import _signal  # the builtin behind `signal`, whose enums cost `check` 0.85 ms of start-up
+
+    def stop(signum: int, _frame: object) -> None:
+        raise Terminated(signum)
+
+    for name in ("SIGTERM", "SIGHUP"):
+        number = getattr(_signal, name, None)
+        if number is not None and _signal.getsignal(number) is _signal.SIG_DFL:  # not when told to ignore it
+            _signal.signal(number, stop)
+
+
+def _files_replaced() -> list[str]:
+    atomic = sys.modules.get("pithtex.write.atomic")  # not imported: nothing was written
+    return atomic.files_replaced if atomic is not None else []
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or argv[0] in ("-h", "--help"):
@@ -99,16 +126,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog=f"pithtex {name}", description=COMMANDS[name], formatter_class=_HelpFormatter)
     module.configure(parser)
     args = parser.parse_args(argv[1:])  # exits 2 on usage errors
+    _stop_on_signals()
+    replaced_before = len(_files_replaced())
     try:
         return int(module.run(args))
     except PithtexError as exc:
         print(f"pithtex: {exc.message}", file=sys.stderr)
         if exc.hint:
             print(f"  hint: {exc.hint}", file=sys.stderr)
+        written = _files_replaced()[replaced_before:]
+        if written:  # a later file failed (a full disk): the change lines were never printed
+            print(f"  written before that, each complete: {', '.join(written)}", file=sys.stderr)
         return exc.exit_code
-    except KeyboardInterrupt:
-        print("pithtex: interrupted; nothing was written", file=sys.stderr)
-        return 130
+    except (KeyboardInterrupt, Terminated) as exc:
+        written = _files_replaced()[replaced_before:]
+        if written:
+            print(f"pithtex: interrupted after writing {', '.join(written)} (each complete, the rest as it was): "
+                  "run it again to finish", file=sys.stderr)
+        else:
+            print("pithtex: interrupted; nothing was written", file=sys.stderr)
+        return 128 + exc.signum if isinstance(exc, Terminated) else 130
     except BrokenPipeError:
         # e.g. `pithtex scan refs.bib | head`: not an error worth a traceback.
         sys.stderr.close()

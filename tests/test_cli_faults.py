@@ -110,3 +110,72 @@ def test_good_limits_in_the_environment_are_taken(paper: tuple[Path, dict[str, s
     proc = pithtex((cwd, dict(env, PITHTEX_HTTP_RETRIES="0", PITHTEX_HTTP_DEADLINE="2.5")), "resolve", "--offline",
                    "refs.bib", stdout=subprocess.PIPE)
     assert proc.returncode == 0, clean(proc)
+
+
+# A run stopped in the middle of its writes, driven from inside: the real CLI in a child process whose
+# replace_file stops (a signal, Ctrl-C, a full disk) when it reaches the file named, deterministically.
+_STOP_AT = """
+import errno, os, signal, sys
+import pithtex.write.atomic as atomic
+from pithtex.cli import main
+how, at = sys.argv[1], sys.argv[2]
+real = atomic.replace_file
+def replace_file(path, data, **kw):
+    if os.path.basename(path) == at:
+        if how == "TERM":
+            kw["before_rename"] = lambda: os.kill(os.getpid(), signal.SIGTERM)  # the temp file is on disk
+        elif how == "INT":
+            raise KeyboardInterrupt
+        else:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+    return real(path, data, **kw)
+atomic.replace_file = replace_file
+sys.exit(main(["annotate", "main.tex"]))
+"""
+
+
+def _stopped_at(paper: tuple[Path, dict[str, str]], how: str, at: str) -> tuple[subprocess.CompletedProcess[bytes], str]:
+    cwd, env = paper
+    proc = subprocess.run([sys.executable, "-c", _STOP_AT, how, at], cwd=cwd, env=env, stderr=subprocess.PIPE,
+                          timeout=120)
+    return proc, clean(proc)
+
+
+def test_sigterm_while_writing_leaves_no_temporary_file(paper: tuple[Path, dict[str, str]]) -> None:
+    """SIGTERM (timeout, a cancelled CI job, an editor's stop button) ended the process on the spot:
+    '.refs.bib.XXXX.tmp', a whole copy of the new .bib, stayed in the paper's folder, with no message."""
+    cwd, _ = paper
+    before = {p.name: p.read_bytes() for p in cwd.iterdir()}
+    proc, err = _stopped_at(paper, "TERM", "refs.bib")
+    assert proc.returncode == 128 + 15, err
+    assert not [p.name for p in cwd.iterdir() if p.name.endswith(".tmp")]
+    assert (cwd / "refs.bib").read_bytes() == before["refs.bib"]
+    assert (cwd / "main.tex").read_bytes() == before["main.tex"]
+    assert err.startswith("pithtex: interrupted after writing ") and "refs.pith" in err and "refs.bib" not in err
+
+
+def test_ctrl_c_while_writing_names_what_was_written(paper: tuple[Path, dict[str, str]]) -> None:
+    """It said 'interrupted; nothing was written' with refs.bib already rewritten."""
+    cwd, _ = paper
+    main_tex = (cwd / "main.tex").read_bytes()
+    proc, err = _stopped_at(paper, "INT", "main.tex")
+    assert proc.returncode == 130
+    assert b"pithnumber" in (cwd / "refs.bib").read_bytes() and (cwd / "main.tex").read_bytes() == main_tex
+    assert "nothing was written" not in err
+    assert "interrupted after writing " in err and "refs.bib" in err and "main.tex" not in err.split("(")[0]
+
+
+def test_a_full_disk_half_way_writes_pith_sty_first_and_says_what_was_written(
+    paper: tuple[Path, dict[str, str]],
+) -> None:
+    """The .bib and main.tex were written first: main.tex loaded pith with no pith.sty beside it (the paper
+    no longer built), and the one line blamed pith.sty, never naming the files already changed."""
+    cwd, _ = paper
+    (cwd / "pith.sty").unlink(missing_ok=True)
+    proc, err = _stopped_at(paper, "ENOSPC", "refs.bib")
+    assert proc.returncode == 1
+    assert (cwd / "pith.sty").is_file() and (cwd / "refs.pith").is_file()
+    assert b"pithnumber" not in (cwd / "refs.bib").read_bytes()
+    lines = err.splitlines()
+    assert lines[0] == "pithtex: refs.bib: cannot write: the disk is full; the file was left unchanged", err
+    assert lines[-1].startswith("  written before that, each complete: ") and "refs.pith" in lines[-1], err

@@ -295,12 +295,14 @@ def _snapshot(path: Path) -> Any:
 
 
 def _planned(plans: list[FilePlan], extra: dict[Path, bytes], before: dict[Path, Any]) -> list[tuple[Path, bytes, Any]]:
-    """(path, new bytes, snapshot of what the plan was made from) for every file to write."""
+    """(path, new bytes, snapshot of what the plan was made from) for every file to write: pith.sty and the
+    .pith files first, so a run stopped half way (a full disk, Ctrl-C) never leaves a ``\\usepackage{pith}``
+    without its pith.sty: the paper still builds."""
     from pithtex.write.atomic import Snapshot
 
     planned = [(plan.source.path, plan.new_bytes(), Snapshot(plan.source.path, plan.source.raw, plan.source.identity))
                for plan in plans]
-    return planned + [(path, data, before[path]) for path, data in extra.items()]
+    return [(path, data, before[path]) for path, data in extra.items()] + planned
 
 
 def _refuse_early(planned: list[tuple[Path, bytes, Any]], lock_path: Path | None) -> None:

@@ -862,11 +862,12 @@ class Lockfile:
         """
         if not self.changed:
             return False
-        from pithtex.write.atomic import check_writable, replace_file
+        from pithtex.write.atomic import check_writable, files_replaced, replace_file
 
         if self.path.exists():
             check_writable(self.path)  # a read-only pith.lock (frozen for a submission) is refused, as a .bib is
         data = self.dumps()
         replace_file(self.path, data, make_parents=True)
+        files_replaced.append(str(self.path))
         self._dirty = False
         return True

@@ -145,6 +145,11 @@ def _copy_xattrs(source: Path, fd: int) -> None:
             os.setxattr(fd, name, os.getxattr(source, name))
 
 
+#: the users' files this process has replaced (here and by pith.lock's save), as named: a run stopped half
+#: way says which are done
+files_replaced: list[str] = []
+
+
 def replace_file(
     path: Path,
     data: bytes,
@@ -271,6 +276,7 @@ def atomic_write_bytes(
         replace_file(target, data, keep_xattrs=True, before_rename=still_as_read)
     except OSError as exc:
         raise _explain(given, exc) from None
+    files_replaced.append(str(given))
 
 
 def write_if_changed(path: str | os.PathLike[str], data: bytes, *, expected: Snapshot | None = None) -> bool:
