@@ -400,3 +400,25 @@ def test_a_reporter_that_keeps_less_prints_the_same(capsys: pytest.CaptureFixtur
     quiet_only = Reporter(keep_changes=False)
     quiet_only.finding(CrossFinding("title-verified", "info", "refs.bib", 3, "a", "title verified."))
     assert quiet_only.clean
+
+
+@pytest.mark.parametrize("lenient", [False, True])
+def test_a_block_broken_half_way_through_an_edit_keeps_its_badge(
+    paper: Path, capsys: pytest.CaptureFixture[str], lenient: bool,
+) -> None:
+    """A '}' missing while editing one entry: the block is skipped, and refs.pith was rewritten without its
+    verified line, so the next build (latexmk goes on with --lenient) lost the badge. Its key is not gone."""
+    assert pithtex(capsys, "annotate", "refs.bib")[0] == 0
+    badges = (paper / "refs.pith").read_bytes()
+    assert badges.count(b"\\pithref{") == 3
+    bib = paper / "refs.bib"
+    text = bib.read_text()
+    broken = text.replace("  year={2026}\n}", "  year={2026}\n", 1)
+    assert broken != text
+    bib.write_text(broken)
+    code, _, err = pithtex(capsys, "annotate", *(["--lenient"] if lenient else []), "refs.bib")
+    assert code == (0 if lenient else 1) and "cannot parse this @article block" in err
+    assert (paper / "refs.pith").read_bytes() == badges
+    bib.write_text(text.replace("@article{gao2026trust", "@article{gao2026gone", 1))  # a key really gone
+    assert pithtex(capsys, "annotate", "refs.bib")[0] == 0
+    assert b"{gao2026trust}" not in (paper / "refs.pith").read_bytes()

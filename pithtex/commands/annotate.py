@@ -122,7 +122,7 @@ def run(args: argparse.Namespace) -> int:
     for source in sources.values():
         if source.note:
             reporter.warning(source.name, None, None, source.note.split(": ", 1)[-1])
-    entries = _scan(bibs, sources, field, reporter, lenient=args.lenient)
+    entries, unparsed = _scan(bibs, sources, field, reporter, lenient=args.lenient)
     # Nothing is written while resolving: not pith.lock, not the record cache. What resolved is
     # written with the files, once nothing stops the run (save_resolved); --check/--diff/--dry-run
     # never write it.
@@ -164,7 +164,7 @@ def run(args: argparse.Namespace) -> int:
             loads_pith = True
             _plan_sty(sty_dir, extra, reporter)
     if config.bibrefs or not write_field:
-        extra.update(_bibrefs(bibs, entries, report, args.prune, always=loads_pith))
+        extra.update(_bibrefs(bibs, entries, report, args.prune, always=loads_pith, unparsed=unparsed))
 
     changed_plans = [p for p in plans if p.changed]
     before = {path: _snapshot(path) for path in extra}  # what each generated file holds now
@@ -347,11 +347,12 @@ def _read_or_none(path: Path) -> bytes | None:
 
 def _scan(
     bibs: list[Path], sources: dict[Path, SourceText], field: str, reporter: Reporter, lenient: bool = False
-) -> list[BibEntry]:
-    """The entries of the .bib files; a fatal problem raises, the others are reported (see
+) -> tuple[list[BibEntry], dict[str, set[str | None]]]:
+    """The entries of the .bib files, and for each file the keys of the blocks that could not be parsed
+    (None for a block whose head names none); a fatal problem raises, the others are reported (see
     :func:`~pithtex.write.report.report_scan_problems`)."""
     if not bibs:
-        return []
+        return [], {}
     from pithtex.scan.bib import scan_bib
     from pithtex.write.report import report_scan_problems
 
@@ -365,7 +366,10 @@ def _scan(
             unparsed.append(problem)
         entries.extend(result.entries)
     report_scan_problems(reporter, unparsed, entries, lenient=lenient)
-    return entries
+    keys: dict[str, set[str | None]] = {}
+    for problem in unparsed:
+        keys.setdefault(problem.file, set()).add(problem.key)
+    return entries, keys
 
 
 def _self_in_lock(self_id: ArxivId, settings: Any) -> tuple[ArxivId, Any]:
@@ -615,7 +619,7 @@ def _plan_sty(directory: Path, extra: dict[Path, bytes], reporter: Reporter) -> 
 
 def _bibrefs(
     bibs: list[Path], entries: list[BibEntry], report: ResolveReport | None, prune: bool = False,
-    *, always: bool = False,
+    *, always: bool = False, unparsed: dict[str, set[str | None]] | None = None,
 ) -> dict[Path, bytes]:
     """The file pith.sty reads for bibliography badges, beside each .bib (key -> number).
 
@@ -628,7 +632,9 @@ def _bibrefs(
     keeps the line the file already has for its key, and so does an entry
     that no longer cites arXiv but keeps its pithnumber field (``--prune``
     removes both the field and the line). Only keys gone from the .bib lose
-    their line (no badge can show for them).
+    their line (no badge can show for them): a key in a block that could not be
+    parsed this time (a ``}`` missing half way through an edit; ``unparsed``), or
+    any key when such a block names none, is not gone.
     """
     from pithtex.write.bibrefs import all_safe_bib_keys, bibrefs_path, is_safe_bib_key, render_bibrefs
 
@@ -654,6 +660,9 @@ def _bibrefs(
                 pairs.append((key, r.pith_number))
             elif key in previous and (arxiv or (entry.pithnumber is not None and not prune)):
                 pairs.append((key, previous[key]))  # the last verified line stays
+        broken = (unparsed or {}).get(name, set())
+        pairs += [(key, number) for key, number in previous.items()
+                  if key not in keys and (key in broken or None in broken)]
         if not pairs and not always and not target.exists():
             continue
         out[target] = render_bibrefs(pairs, bib_name=path.name, name=target.name).encode(
