@@ -448,3 +448,31 @@ def test_the_fast_read_knows_the_year_range_of_a_pith_number(tmp_path: Path, tes
     else:
         with pytest.raises(InputError, match=rf"pith.lock:2: .*: year outside {MIN_YEAR}-{MAX_YEAR}"):
             Lockfile.load(path)
+
+
+def test_a_v1_lock_is_read_only_as_far_as_its_v2_rewrite_can_be(tmp_path: Path) -> None:
+    """Found by an audit: the v1 reader took what the v2 reader refuses, so a lock pithtex had verified was
+    rewritten on the next write as one no command could read (exit 2 for every run on that paper)."""
+    example = copy_example(tmp_path / "example", ("pith.lock",)) / "pith.lock"
+    path = tmp_path / "pith.lock"
+    doc = v1_doc(example)
+    # an id spelled as an exporter spells it: read under the key v2 writes, and written back readable
+    doc["entries"] = {f"arXiv:{k}" if k == "2511.00066" else k: v for k, v in doc["entries"].items()}
+    path.write_bytes(v1_bytes(doc))
+    lock = Lockfile.load(path)
+    assert lock.get(ArxivId("2511.00066")) is not None
+    path.write_bytes(lock.dumps())  # what the next write (Lockfile.save) writes
+    assert Lockfile.load(path).entries.keys() == lock.entries.keys()
+
+    doc = v1_doc(example)
+    doc["entries"]["arXiv:2511.00066"] = dict(doc["entries"]["2511.00066"])  # the same id twice
+    path.write_bytes(v1_bytes(doc))
+    with pytest.raises(InputError, match=r"pith\.lock:\d+: malformed pith\.lock: entry 'arXiv:2511\.00066' is "
+                                         r"2511\.00066, which the lock has already"):
+        Lockfile.load(path)
+
+    doc = v1_doc(example)
+    doc["entries"]["2511.00066"]["state_sha256"] = "abc"  # no event_count, and not a digest
+    path.write_bytes(v1_bytes(doc))
+    with pytest.raises(InputError, match=r"entry '2511\.00066': the --deep state needs both"):
+        Lockfile.load(path)

@@ -60,7 +60,21 @@ def read_v1(path: Path, data: bytes, max_bytes: int) -> dict[str, LockEntry]:
             f"{path}:{line}: unsupported lock_version {version!r} (this pithtex reads 1 and 2)",
             hint="upgrade pithtex",
         )
-    return {key: _parse_entry(path, text, key, raw) for key, raw in doc["entries"].items()}
+    from pithtex.resolve.lockfile import lock_key
+
+    entries: dict[str, LockEntry] = {}
+    for key, raw in doc["entries"].items():
+        entry = _parse_entry(path, text, key, raw)
+        # keyed as v2 writes it: "arXiv:2511.00066" beside "2511.00066" became two lines v2 refuses
+        normal = lock_key(entry.requested)
+        if normal in entries:
+            raise InputError(
+                f"{path}:{line_of(text, json.dumps(key) + ':')}: malformed pith.lock: entry {key!r} is "
+                f"{normal}, which the lock has already",
+                hint="delete one of the two entries, or delete both and run 'pithtex resolve'",
+            )
+        entries[normal] = entry
+    return entries
 
 
 def _parse_entry(path: Path, text: str, key: str, raw: Any) -> LockEntry:
@@ -99,9 +113,12 @@ def _parse_entry(path: Path, text: str, key: str, raw: Any) -> LockEntry:
     for name in ("key_id", "title", "state_sha256"):
         if raw.get(name) is not None and not isinstance(raw.get(name), str):
             raise bad(f"{name} must be a string")
-    count = raw.get("event_count")
+    count, state = raw.get("event_count"), raw.get("state_sha256")
     if count is not None and (not isinstance(count, int) or isinstance(count, bool) or count < 0):
         raise bad("event_count must be a non-negative integer")
+    if (count is None) != (state is None) or (state is not None and not _HEX64.fullmatch(state)):
+        # as strict as v2's reader, which would refuse the line this entry is rewritten as
+        raise bad("the --deep state needs both event_count and state_sha256 (64 lower-case hex characters)")
     return LockEntry(
         requested=requested,
         source_version=version,
