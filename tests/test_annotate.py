@@ -422,3 +422,24 @@ def test_a_block_broken_half_way_through_an_edit_keeps_its_badge(
     bib.write_text(text.replace("@article{gao2026trust", "@article{gao2026gone", 1))  # a key really gone
     assert pithtex(capsys, "annotate", "refs.bib")[0] == 0
     assert b"{gao2026trust}" not in (paper / "refs.pith").read_bytes()
+
+
+def test_a_bib_left_with_a_merge_conflict_is_refused_at_its_marker(paper: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """annotate gave both sides of an unfinished merge their fields, wrote refs.pith from them and said
+    '1 problem'; a pith.lock with markers was already refused."""
+    bib = paper / "refs.bib"
+    text = bib.read_text()
+    lines = text.splitlines(keepends=True)
+    at = next(i for i, line in enumerate(lines) if line.startswith("@"))
+    conflicted = "".join(lines[:at] + ["<<<<<<< HEAD\n"] + lines[at:] + ["=======\n"] + lines[at:] + [">>>>>>> theirs\n"])
+    bib.write_text(conflicted)
+    before = {p.name: p.read_bytes() for p in paper.iterdir()}
+    for command in ("annotate", "check"):
+        code, _, err = pithtex(capsys, command, "main.tex")
+        assert code == 2
+        assert err.splitlines()[0] == (
+            f"pithtex: refs.bib:{at + 1}: a git merge conflict is not resolved here (the '<<<<<<<' line)"
+        )
+        assert {p.name: p.read_bytes() for p in paper.iterdir()} == before
+    bib.write_text(text.replace("\n", "\n<<<<<<<< not a marker\n", 1))  # eight, or mid-line: not git's
+    assert pithtex(capsys, "annotate", "refs.bib")[0] == 0

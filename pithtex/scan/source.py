@@ -132,5 +132,23 @@ def read_source(path: str | Path) -> SourceText:
     except Unreadable as exc:
         hint = f"name the files in it, e.g. {name.rstrip('/')}/*.bib" if "directory" in exc.reason else exc.hint
         raise UnreadableSource(name, exc.reason, hint=hint) from None
+    _refuse_a_merge_conflict(name, raw)
     source = decode_source(path, raw)
     return source._replace(identity=(st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns))
+
+
+def _refuse_a_merge_conflict(name: str, raw: bytes) -> None:
+    """A file ``git merge`` left with both sides (``<<<<<<< HEAD`` ... ``>>>>>>> theirs`` at the start of
+    lines) is refused at its first marker: annotate edited such a .bib (its entries' two copies were each
+    given fields, and refs.pith written from them) and said only '1 problem'."""
+    start = raw.find(b"<<<<<<<")  # one pass in C; a file with no conflict costs nothing more
+    while start != -1:
+        if (start == 0 or raw[start - 1] in b"\r\n") and raw[start + 7:start + 8] in (b" ", b"\n", b"\r", b""):
+            end = raw.find(b"\n>>>>>>>", start)
+            if end != -1:
+                raise UnreadableSource(
+                    name, "a git merge conflict is not resolved here (the '<<<<<<<' line)",
+                    line=raw.count(b"\n", 0, start) + 1,
+                    hint="keep what each side should keep, delete the <<<<<<< ======= >>>>>>> lines, then run again",
+                )
+        start = raw.find(b"<<<<<<<", start + 7)
