@@ -83,6 +83,8 @@ def _make_writable(directory: Path) -> None:
 
 
 def test_a_cache_with_unwritable_locks_leaves_nothing_in_the_paper_directory(tmp_path: Path, cache: Path) -> None:
+    """(pith.lock's writers once locked a file in the cache's locks/; they lock its folder now, and a cache
+    that cannot be written still leaves nothing beside the paper.)"""
     paper = tmp_path / "paper"
     paper.mkdir()
     bib = paper / "refs.bib"

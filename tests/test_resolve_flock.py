@@ -64,3 +64,44 @@ def test_a_lock_is_not_taken_twice_by_one_object(tmp_path: Path) -> None:
         with pytest.raises(RuntimeError, match="already locked"):
             lock.acquire()
     lock.release()  # releasing twice is harmless
+
+
+HOLD_LOCK = """
+import sys
+from pithtex.resolve.lockfile import Lockfile
+guard = Lockfile(sys.argv[1]).file_lock(timeout=5)
+guard.acquire()
+print("held", flush=True)
+sys.stdin.readline()
+"""
+
+
+def test_writers_of_one_pith_lock_exclude_each_other_whatever_their_caches(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The writers' lock was a file in the per-user cache: two runs with different caches (two users, two
+    shells, a CI job beside a laptop on one shared folder) both wrote pith.lock, and one's entries were lost
+    (10 of 20 in the audit's run, both exiting 0). It is the folder of pith.lock itself, and creates nothing."""
+    import os
+
+    from pithtex.resolve.lockfile import Lockfile
+
+    paper = tmp_path / "paper"
+    paper.mkdir()
+    lock = paper / "pith.lock"
+    env = dict(os.environ, PITHTEX_CACHE_DIR=str(tmp_path / "cache-a"))
+    holder = subprocess.Popen([sys.executable, "-c", HOLD_LOCK, str(lock)], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True, env=env)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == "held\n"
+        monkeypatch.setenv("PITHTEX_CACHE_DIR", str(tmp_path / "cache-b"))
+        (tmp_path / "shared").symlink_to(paper)
+        for name in (lock, tmp_path / "shared" / "pith.lock"):  # the same file, however it is reached
+            with pytest.raises(TimeoutError, match="still locked by another process"):
+                Lockfile(name).file_lock(timeout=0.2).acquire()
+    finally:
+        holder.kill()
+        holder.wait()
+    with Lockfile(lock).file_lock(timeout=1):
+        pass
+    assert os.listdir(paper) == []

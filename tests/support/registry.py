@@ -245,17 +245,11 @@ def running_mirror(directory: Path, *, delay: float = 0.0) -> Iterator[MirrorSer
 
 # -- helpers for CLI tests ----------------------------------------------------
 def snapshot(*roots: Path) -> dict[str, tuple[bytes, int]]:
-    """Bytes and mtimes of every file under ``roots``: compare before/after a failed run.
-
-    The cache's ``locks/`` (the empty files :mod:`pithtex.resolve.flock` uses to serialise
-    writers of a pith.lock) hold no content and are left out.
-    """
+    """Bytes and mtimes of every file under ``roots``: compare before/after a failed run."""
     seen: dict[str, tuple[bytes, int]] = {}
     for root in roots:
         paths = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file()) if root.exists() else []
         for path in paths:
-            if path.parent.name == "locks" and path.suffix == ".lock":
-                continue
             seen[str(path)] = (path.read_bytes(), path.stat().st_mtime_ns)
     return seen
 
