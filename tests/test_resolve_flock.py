@@ -105,3 +105,32 @@ def test_writers_of_one_pith_lock_exclude_each_other_whatever_their_caches(
     with Lockfile(lock).file_lock(timeout=1):
         pass
     assert os.listdir(paper) == []
+
+
+def test_where_a_folder_cannot_be_locked_the_cache_file_is(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """NFS emulates flock with fcntl locks, and an exclusive one needs a descriptor open for writing, which a
+    directory's never is (EBADF): there the writers of a pith.lock lock a file in the cache, as they once
+    all did, rather than fail every resolve."""
+    import errno
+    import fcntl
+    import os
+    import stat
+
+    real = fcntl.flock
+
+    def nfs_like(fd: int, operation: int) -> None:
+        if stat.S_ISDIR(os.fstat(fd).st_mode):
+            raise OSError(errno.EBADF, os.strerror(errno.EBADF))
+        real(fd, operation)
+
+    from pithtex.resolve.lockfile import Lockfile
+
+    monkeypatch.setattr(fcntl, "flock", nfs_like)
+    monkeypatch.setenv("PITHTEX_CACHE_DIR", str(tmp_path / "cache"))
+    (tmp_path / "paper").mkdir()
+    guard = Lockfile(tmp_path / "paper" / "pith.lock").file_lock(timeout=1)
+    with guard:
+        held = guard.path
+        assert Path(held).parent == tmp_path / "cache" / "locks"
+        with pytest.raises(TimeoutError, match="still locked"):  # another taker of that file waits
+            FileLock(held, timeout=0.2).acquire()

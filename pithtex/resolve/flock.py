@@ -28,12 +28,16 @@ class FileLock:
     :meth:`acquire` raises :class:`TimeoutError` (an ``OSError``) after ``timeout`` seconds.
     """
 
-    def __init__(self, path: str | os.PathLike[str], timeout: float = 120.0, *, directory: bool = False) -> None:
+    def __init__(self, path: str | os.PathLike[str], timeout: float = 120.0, *, directory: bool = False,
+                 or_file: str | None = None) -> None:
         self.path = os.fspath(path)
         self.timeout = timeout
         #: Lock an existing directory itself (``flock`` works on a directory's descriptor):
         #: nothing is created, so nothing is left behind.
         self.directory = directory
+        #: Where a directory cannot be locked (NFS emulates flock with fcntl locks, which a read-only
+        #: descriptor cannot take), lock this file instead.
+        self.or_file = or_file
         self._fd: int | None = None
         self._fallback: Any = None  # a filelock.FileLock where there is no fcntl
 
@@ -67,6 +71,12 @@ class FileLock:
                     if time.monotonic() >= deadline:
                         raise TimeoutError(f"{self.path}: still locked by another process after {self.timeout:g} s") from None
                     time.sleep(_POLL)
+                except OSError:
+                    if not (self.directory and self.or_file):
+                        raise
+                    file_fd = os.open(self.or_file, os.O_RDWR | os.O_CREAT, 0o644)
+                    os.close(fd)
+                    fd, self.directory, self.path = file_fd, False, self.or_file
         except BaseException:
             os.close(fd)
             raise

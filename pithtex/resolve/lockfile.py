@@ -842,7 +842,21 @@ class Lockfile:
         folder = Path(os.path.abspath(self.path)).resolve().parent
         while not folder.is_dir() and folder != folder.parent:  # a lock in a folder not made yet
             folder = folder.parent
-        return FileLock(str(folder), timeout=timeout, directory=True)
+        return FileLock(str(folder), timeout=timeout, directory=True, or_file=self._cache_lock_file())
+
+    def _cache_lock_file(self) -> str | None:
+        """Where a folder cannot be locked (NFS, whose flock cannot lock a directory): a file in the
+        per-user cache, named by a hash of this lock's real path (what all runs locked before), or
+        None when the cache cannot be written."""
+        from pithtex.userdirs import cache_dir
+
+        name = hashlib.sha256(str(Path(self.path).resolve()).encode("utf-8")).hexdigest()[:32]
+        directory = cache_dir() / "locks"
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+        except OSError:
+            return None
+        return str(directory / f"{name}.lock") if os.access(directory, os.W_OK) else None
 
     def save(self) -> bool:
         """Write the lock atomically if it changed; returns whether it wrote.
