@@ -256,11 +256,12 @@ def test_offline_with_a_tampered_lock_keeps_the_badges_and_check_fails(paper: Pa
     before["pith.lock"] = lock.read_bytes()
     code, out, err = run(["annotate", "--offline", "refs.bib"], paper)
     assert code == 1
-    assert "refs.bib:9: ref1: arXiv:2606.01249: pith.lock entry '2606.01249' does not verify" in err
+    # where it is cited, and the lock's line to fix or delete
+    assert f"refs.bib:9: ref1: arXiv:2606.01249: pith.lock:{at + 1}: entry '2606.01249' does not verify" in err
     assert files(paper) == before
     code, out, err = run(["check", "refs.bib"], paper)
     assert code == 1
-    assert "refs.bib:9: ref1: pith.lock entry '2606.01249' does not verify" in err
+    assert f"refs.bib:9: ref1: pith.lock:{at + 1}: entry '2606.01249' does not verify" in err
 
 
 def test_a_coauthor_without_the_trust_key_keeps_every_badge(paper: Path, tmp_path: Path) -> None:
@@ -280,7 +281,7 @@ def test_a_coauthor_without_the_trust_key_keeps_every_badge(paper: Path, tmp_pat
     code, out, err = run(["annotate", "refs.bib", "--offline"], paper)  # no --trust-key
     assert code == 1
     assert out == ""
-    assert "refs.bib:1: ref0: arXiv:2401.00001: pith.lock entry '2401.00001' does not verify" in err.splitlines()[0]
+    assert "refs.bib:1: ref0: arXiv:2401.00001: pith.lock:2: entry '2401.00001' does not verify" in err.splitlines()[0]
     assert files(paper) == before
 
 

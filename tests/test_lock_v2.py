@@ -476,3 +476,19 @@ def test_a_v1_lock_is_read_only_as_far_as_its_v2_rewrite_can_be(tmp_path: Path) 
     path.write_bytes(v1_bytes(doc))
     with pytest.raises(InputError, match=r"entry '2511\.00066': the --deep state needs both"):
         Lockfile.load(path)
+
+
+def test_an_entry_that_does_not_verify_is_named_at_its_line_in_either_format(tmp_path: Path) -> None:
+    """The message named the citing .bib entry and 'pith.lock entry ...', never the lock's line to fix."""
+    example = copy_example(tmp_path / "example", ("pith.lock",)) / "pith.lock"
+    lines = example.read_text().splitlines()
+    lock = Lockfile.load(example)
+    assert [lock.where(e) for e in lock] == [f"pith.lock:{i}" for i in range(2, len(lines) + 1)]
+    v1 = tmp_path / "v1" / "pith.lock"
+    v1.parent.mkdir()
+    v1.write_bytes(v1_bytes(v1_doc(example)))
+    text = v1.read_text()
+    old = Lockfile.load(v1)
+    assert [old.where(e) for e in old] == [
+        f"pith.lock:{text[:text.index(json.dumps(k) + ': {')].count(chr(10)) + 1}" for k in old.entries
+    ]

@@ -117,7 +117,7 @@ class _Verified:
             if result.ok:  # type: ignore[attr-defined]
                 return entry.pith_number, None, entry
             reasons = "; ".join(result.problems) or result.status  # type: ignore[attr-defined]
-            return None, f"{name} entry {entry.key!r} does not verify: {reasons}", None
+            return None, f"{self.lock.where(entry)}: entry {entry.key!r} does not verify: {reasons}", None
         if self.use_cache:
             found = self._from_cache(arxiv)
             if found is not None:

@@ -700,6 +700,19 @@ class Lockfile:
 
         return cls(path, read_v1(path, data, MAX_LOCK_BYTES), converted=1)
 
+    def where(self, entry: LockEntry) -> str:
+        """``pith.lock:LINE`` of ``entry`` as the file has it now (read again: only a failure asks), or
+        the file's name alone when that line is not found."""
+        try:
+            text = read_lock_bytes(self.path).decode("utf-8", "replace")
+        except OSError:
+            return self.path.name
+        for needle in (f'\n[{json.dumps(entry.key)},', f'\n    {json.dumps(entry.key)}: {{'):  # v2, v1
+            index = text.find(needle)
+            if index >= 0:
+                return f"{self.path.name}:{text.count(chr(10), 0, index) + 2}"
+        return self.path.name
+
     def get(self, arxiv: ArxivId) -> LockEntry | None:
         """The entry for an id exactly as cited (``2511.00066`` and ``2511.00066v4`` differ)."""
         return self.entries.get(lock_key(arxiv))

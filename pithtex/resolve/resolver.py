@@ -400,7 +400,7 @@ def _from_lock(lock: Lockfile, arxiv: ArxivId, entry: LockEntry, result: Verific
     """The resolution of ``arxiv`` by its lock ``entry`` that does not verify offline."""
     return Resolution(
         arxiv, "failed", None,
-        f"{lock.path.name} entry {entry.key!r} does not verify: {_problems(result)} "
+        f"{lock.where(entry)}: entry {entry.key!r} does not verify: {_problems(result)} "
         "(fix or delete the entry, then run 'pithtex resolve')",
         entry, "lock",
     )
