@@ -108,7 +108,7 @@ def env_number(name: str, default: float, *, what: str, integer: bool = False, z
         kind = "a whole number" if integer else "a number"
         bound = "0 or more" if zero else "more than 0"
         raise UsageError(f"{name}={raw!r}: not {kind} of {what} ({bound})",
-                         hint=f"unset {name} for the default ({default:g})")
+                         hint=f"unset {name} for the default ({int(default) if integer else f'{default:g}'})")
     return value
 
 

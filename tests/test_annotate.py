@@ -443,3 +443,14 @@ def test_a_bib_left_with_a_merge_conflict_is_refused_at_its_marker(paper: Path, 
         assert {p.name: p.read_bytes() for p in paper.iterdir()} == before
     bib.write_text(text.replace("\n", "\n<<<<<<<< not a marker\n", 1))  # eight, or mid-line: not git's
     assert pithtex(capsys, "annotate", "refs.bib")[0] == 0
+
+
+def test_a_latin_1_bib_is_warned_about_at_its_first_such_line(paper: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The scanner computes the line; annotate printed 'refs.bib: not valid UTF-8' without it."""
+    bib = paper / "refs.bib"
+    data = bib.read_bytes()
+    bib.write_bytes(data + b"@misc{cafe, title={Caf\xe9}}\n")
+    code, _, err = pithtex(capsys, "annotate", "refs.bib")
+    assert code == 0
+    line = data.count(b"\n") + 1
+    assert f"refs.bib:{line}: not valid UTF-8; read as Latin-1 (warning)" in err.splitlines()

@@ -99,6 +99,8 @@ def test_a_bad_limit_in_the_environment_is_a_usage_error(
     assert proc.returncode == 2
     assert err.splitlines()[0].startswith(f"pithtex: {name}={value!r}: not a ")
     assert err.splitlines()[1].startswith(f"  hint: unset {name} for the default (")
+    default = err.splitlines()[1].rsplit("(", 1)[1].rstrip(")")
+    assert "e+" not in default and (default.isdigit() or "BYTES" not in name and "RETRIES" not in name), default
     assert ((cwd / "refs.bib").read_bytes(), (cwd / "pith.lock").read_bytes()) == before
 
 

@@ -120,8 +120,9 @@ def run(args: argparse.Namespace) -> int:
 
     sources = {path: read_source(path) for path in [*bibs, *texs]}
     for source in sources.values():
-        if source.note:
-            reporter.warning(source.name, None, None, source.note.split(": ", 1)[-1])
+        if source.note:  # "NAME:LINE: message"
+            line, _, message = source.note[len(source.name) + 1:].partition(": ")
+            reporter.warning(source.name, int(line) if line.isdigit() else None, None, message)
     entries, unparsed = _scan(bibs, sources, field, reporter, lenient=args.lenient)
     # Nothing is written while resolving: not pith.lock, not the record cache. What resolved is
     # written with the files, once nothing stops the run (save_resolved); --check/--diff/--dry-run
