@@ -454,3 +454,17 @@ def test_a_latin_1_bib_is_warned_about_at_its_first_such_line(paper: Path, capsy
     assert code == 0
     line = data.count(b"\n") + 1
     assert f"refs.bib:{line}: not valid UTF-8; read as Latin-1 (warning)" in err.splitlines()
+
+
+def test_a_tex_file_with_cr_line_ends_is_refused_not_passed(paper: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """TeX builds a main.tex whose lines end in CR alone; pithtex read it as one comment line, found no
+    \\bibliography, annotated nothing and 'check' passed (exit 0) with a bibliography it never scanned."""
+    tex = paper / "main.tex"
+    tex.write_bytes(tex.read_bytes().replace(b"\n", b"\r"))
+    before = {p.name: p.read_bytes() for p in paper.iterdir()}
+    for command in ("check", "annotate"):
+        code, _, err = pithtex(capsys, command, "main.tex")
+        assert code == 2
+        assert err.splitlines()[0] == ("pithtex: main.tex:1: its lines end in CR alone (classic Mac OS), which "
+                                       "pithtex does not read")
+    assert {p.name: p.read_bytes() for p in paper.iterdir()} == before

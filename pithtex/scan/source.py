@@ -133,6 +133,12 @@ def read_source(path: str | Path) -> SourceText:
         hint = f"name the files in it, e.g. {name.rstrip('/')}/*.bib" if "directory" in exc.reason else exc.hint
         raise UnreadableSource(name, exc.reason, hint=hint) from None
     _refuse_a_merge_conflict(name, raw)
+    if path.suffix.lower() in (".tex", ".ltx") and b"\r" in raw and b"\n" not in raw:
+        # TeX reads such a file, and pithtex saw one line that its first % made a comment: nothing found,
+        # 'check' passed (the .bib behind \bibliography never scanned)
+        raise UnreadableSource(name, "its lines end in CR alone (classic Mac OS), which pithtex does not read",
+                               line=1, hint="save it with LF line ends (your editor's line-ending setting, or "
+                                            "'mac2unix'), then run again")
     source = decode_source(path, raw)
     return source._replace(identity=(st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns))
 
