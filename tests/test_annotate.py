@@ -468,3 +468,17 @@ def test_a_tex_file_with_cr_line_ends_is_refused_not_passed(paper: Path, capsys:
         assert err.splitlines()[0] == ("pithtex: main.tex:1: its lines end in CR alone (classic Mac OS), which "
                                        "pithtex does not read")
     assert {p.name: p.read_bytes() for p in paper.iterdir()} == before
+
+
+def test_a_hard_linked_bib_is_split_with_a_warning(paper: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Documented (a hard link is replaced, as editors' safe-save does), but the run said nothing, so a .bib
+    shared between two papers by a hard link silently stopped being shared."""
+    other = tmp_path / "other.bib"
+    os.link(paper / "refs.bib", other)
+    code, _, err = pithtex(capsys, "annotate", "refs.bib")
+    assert code == 0
+    assert ("refs.bib: is hard-linked to 1 other name, which will keep the old bytes: pithtex writes a new file "
+            "under this name (share a .bib with a symbolic link, which pithtex writes through) (warning)"
+            ) in err.splitlines()
+    assert b"pithnumber" in (paper / "refs.bib").read_bytes() and b"pithnumber" not in other.read_bytes()
+    assert "hard-linked" not in pithtex(capsys, "annotate", "refs.bib")[2]  # one name now: nothing to say

@@ -197,6 +197,7 @@ def run(args: argparse.Namespace) -> int:
 
         if report is not None and pending:
             save_resolved(report, dataclasses.replace(settings, write=True))
+        _warn_hard_links(planned, reporter)
         _write(planned)
     if os.environ.get("PRE_COMMIT") == "1":
         from pithtex.commands.committed import report_untracked
@@ -337,6 +338,20 @@ def _write(planned: list[tuple[Path, bytes, Any]]) -> None:
     _refuse_early(planned, None)
     for path, data, snapshot in planned:
         write_if_changed(path, data, expected=snapshot)
+
+
+def _warn_hard_links(planned: list[tuple[Path, bytes, Any]], reporter: Reporter) -> None:
+    """A file with other hard links is replaced under its name (atomically), so the other names keep the old
+    bytes: a .bib shared between papers that way stops being shared, which the run used to leave unsaid."""
+    for path, _data, _snapshot in planned:
+        try:
+            links = path.stat().st_nlink
+        except OSError:
+            continue
+        if links > 1:
+            reporter.warning(str(path), None, None, f"is hard-linked to {links - 1} other name{'s' if links > 2 else ''}, "
+                             "which will keep the old bytes: pithtex writes a new file under this name (share a .bib "
+                             "with a symbolic link, which pithtex writes through)")
 
 
 def _read_or_none(path: Path) -> bytes | None:
