@@ -185,7 +185,9 @@ def test_a_tampered_lock_entry_fails_and_is_not_overwritten(world: World, capsys
     before = snapshot(world.lock)
     code, out, _ = resolve(capsys, world, *key)
     assert code == 1
-    assert "arXiv:2511.00066: failed: pith.lock entry '2511.00066' does not verify:" in out
+    text = world.lock.read_text()
+    line = text[:text.index('"2511.00066": {')].count("\n") + 1  # a v1 lock: the entry's first line
+    assert f"arXiv:2511.00066: failed: pith.lock:{line}: entry '2511.00066' does not verify:" in out
     assert snapshot(world.lock) == before
 
 
