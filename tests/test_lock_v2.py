@@ -492,3 +492,20 @@ def test_an_entry_that_does_not_verify_is_named_at_its_line_in_either_format(tmp
     assert [old.where(e) for e in old] == [
         f"pith.lock:{text[:text.index(json.dumps(k) + ': {')].count(chr(10)) + 1}" for k in old.entries
     ]
+
+
+def test_a_pith_lock_shared_through_a_symbolic_link_is_written_through_it(tmp_path: Path) -> None:
+    """Several papers of a group linking one pith.lock: the first write replaced the link by a file of its
+    own, so the papers silently stopped sharing it (the .bib files were already written through links)."""
+    shared = copy_example(tmp_path / "shared", ("pith.lock",)) / "pith.lock"
+    lines = shared.read_text().splitlines(keepends=True)
+    lines[1], lines[2] = lines[2], lines[1]  # out of order (a merge): the next load writes it back sorted
+    shared.write_text("".join(lines))
+    paper = tmp_path / "paper"
+    paper.mkdir()
+    (paper / "pith.lock").symlink_to(Path("..") / "shared" / "pith.lock")
+    lock = Lockfile.load(paper / "pith.lock")
+    assert lock.changed and lock.save()
+    assert (paper / "pith.lock").is_symlink()
+    assert not Lockfile.load(shared).changed  # the shared file itself was written, sorted
+    assert sorted(os.listdir(paper)) == ["pith.lock"]

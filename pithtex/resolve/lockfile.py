@@ -884,7 +884,10 @@ class Lockfile:
         if self.path.exists():
             check_writable(self.path)  # a read-only pith.lock (frozen for a submission) is refused, as a .bib is
         data = self.dumps()
-        replace_file(self.path, data, make_parents=True)
+        # through a symbolic link to the file it names: one pith.lock shared by several papers stays shared
+        # (the link was replaced by a file of its own)
+        path = Path(self.path)
+        replace_file(Path(os.path.realpath(path)) if path.is_symlink() else path, data, make_parents=True)
         files_replaced.append(str(self.path))
         self._dirty = False
         return True
