@@ -15,7 +15,7 @@ import sys
 
 TYPE_CHECKING = False  # typing itself costs `pithtex check` 5 ms of start-up
 if TYPE_CHECKING:  # pragma: no cover
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
     from typing import NoReturn
 
 from pithtex import __version__
@@ -93,16 +93,24 @@ class Terminated(BaseException):
         self.signum = signum
 
 
-def _stop_on_signals() -> None:
+def _stop_on_signals() -> Callable[[], None]:
+    """Install the handlers; returns what puts the previous ones back (main() may be called in-process)."""
     import _signal  # the builtin behind `signal`, whose enums cost `check` 0.85 ms of start-up
 
     def stop(signum: int, _frame: object) -> None:
         raise Terminated(signum)
 
+    previous = {}
     for name in ("SIGTERM", "SIGHUP"):
         number = getattr(_signal, name, None)
         if number is not None and _signal.getsignal(number) is _signal.SIG_DFL:  # not when told to ignore it
-            _signal.signal(number, stop)
+            previous[number] = _signal.signal(number, stop)
+
+    def restore() -> None:
+        for number, handler in previous.items():
+            _signal.signal(number, handler)
+
+    return restore
 
 
 def _files_replaced() -> list[str]:
@@ -126,7 +134,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog=f"pithtex {name}", description=COMMANDS[name], formatter_class=_HelpFormatter)
     module.configure(parser)
     args = parser.parse_args(argv[1:])  # exits 2 on usage errors
-    _stop_on_signals()
+    restore_signals = _stop_on_signals()
     replaced_before = len(_files_replaced())
     try:
         return int(module.run(args))
@@ -166,6 +174,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 3
+    finally:
+        restore_signals()
 
 
 def console() -> NoReturn:

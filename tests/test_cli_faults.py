@@ -181,3 +181,15 @@ def test_a_full_disk_half_way_writes_pith_sty_first_and_says_what_was_written(
     lines = err.splitlines()
     assert lines[0] == "pithtex: refs.bib: cannot write: the disk is full; the file was left unchanged", err
     assert lines[-1].startswith("  written before that, each complete: ") and "refs.pith" in lines[-1], err
+
+
+def test_main_called_in_process_leaves_the_signal_handlers_as_they_were(tmp_path: Path) -> None:
+    """main() installs SIGTERM/SIGHUP handlers for its run only: a program (or test run) calling it keeps its own."""
+    import signal
+
+    from pithtex.cli import main
+
+    before = signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGHUP)
+    (tmp_path / "refs.bib").write_text("@misc{a, title={T}}\n")
+    main(["scan", str(tmp_path / "refs.bib")])
+    assert (signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGHUP)) == before
