@@ -482,3 +482,12 @@ def test_a_hard_linked_bib_is_split_with_a_warning(paper: Path, tmp_path: Path, 
             ) in err.splitlines()
     assert b"pithnumber" in (paper / "refs.bib").read_bytes() and b"pithnumber" not in other.read_bytes()
     assert "hard-linked" not in pithtex(capsys, "annotate", "refs.bib")[2]  # one name now: nothing to say
+
+
+def test_a_new_refs_pith_is_as_private_as_its_bib(paper: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """refs.pith holds the bibliography's keys; beside a chmod 600 refs.bib it was created 644 (the umask's)."""
+    os.chmod(paper / "refs.bib", 0o600)
+    (paper / "refs.pith").unlink(missing_ok=True)
+    assert pithtex(capsys, "annotate", "refs.bib")[0] == 0
+    assert (paper / "refs.pith").stat().st_mode & 0o777 == 0o600
+    assert (paper / "refs.bib").stat().st_mode & 0o777 == 0o600

@@ -337,7 +337,18 @@ def _write(planned: list[tuple[Path, bytes, Any]]) -> None:
 
     _refuse_early(planned, None)
     for path, data, snapshot in planned:
-        write_if_changed(path, data, expected=snapshot)
+        write_if_changed(path, data, expected=snapshot, new_mode=_mode_of_its_bib(path))
+
+
+def _mode_of_its_bib(path: Path) -> int | None:
+    """A new ``refs.pith`` gets the permissions of ``refs.bib`` beside it (its keys are the bibliography's:
+    a ``chmod 600`` .bib had a world-readable .pith); anything else, the umask's."""
+    if path.suffix != ".pith":
+        return None
+    try:
+        return path.with_suffix(".bib").stat().st_mode & 0o777
+    except OSError:
+        return None
 
 
 def _warn_hard_links(planned: list[tuple[Path, bytes, Any]], reporter: Reporter) -> None:

@@ -255,13 +255,14 @@ def check_writable(path: str | os.PathLike[str]) -> None:
 
 
 def atomic_write_bytes(
-    path: str | os.PathLike[str], data: bytes, *, expected: Snapshot | None = None
+    path: str | os.PathLike[str], data: bytes, *, expected: Snapshot | None = None, new_mode: int | None = None
 ) -> None:
     """Replace ``path`` (through symbolic links) with ``data`` as the module doc says.
 
     With ``expected``, the file is replaced only if it still holds what
     ``expected`` recorded; otherwise :class:`FileChanged` and the file is left
-    as it is.
+    as it is. ``new_mode``: the mode of a file created here (default: the umask's); an
+    existing file keeps its own.
     """
     given = Path(path)
     target, st = _target_of(given)
@@ -273,13 +274,16 @@ def atomic_write_bytes(
             raise FileChanged.at(given)
 
     try:
-        replace_file(target, data, keep_xattrs=True, before_rename=still_as_read)
+        replace_file(target, data, mode=new_mode if st is None else None, keep_xattrs=True,
+                     before_rename=still_as_read)
     except OSError as exc:
         raise _explain(given, exc) from None
     files_replaced.append(str(given))
 
 
-def write_if_changed(path: str | os.PathLike[str], data: bytes, *, expected: Snapshot | None = None) -> bool:
+def write_if_changed(
+    path: str | os.PathLike[str], data: bytes, *, expected: Snapshot | None = None, new_mode: int | None = None
+) -> bool:
     """Write ``data`` as :func:`atomic_write_bytes` does, and return True, unless the file
     already holds exactly these bytes: then it is not touched at all (its mtime stays), so
     latexmk and editors see no change."""
@@ -291,5 +295,5 @@ def write_if_changed(path: str | os.PathLike[str], data: bytes, *, expected: Sna
         pass
     except OSError as exc:
         raise _explain(target, exc) from None
-    atomic_write_bytes(target, data, expected=expected)
+    atomic_write_bytes(target, data, expected=expected, new_mode=new_mode)
     return True
