@@ -645,6 +645,10 @@ def _second_process_allowed() -> bool:
     return threading.active_count() == 1
 
 
+#: the key at the head of a lock line: v2's ``["2511.00066",``, v1's ``    "2511.00066": {``
+_WHERE_RE = re.compile(r'(?:\[|    )("(?:[^"\\]|\\.)*")(?:,|: \{)')
+
+
 class Lockfile:
     """The entries of one ``pith.lock`` (an empty lock when the file does not exist)."""
 
@@ -658,6 +662,7 @@ class Lockfile:
         #: (the next :meth:`save` that writes, writes the current one).
         self.converted = converted
         self._dirty = _dirty
+        self._lines: dict[str, int] | None = None  # key -> line in the file, for where(): read once
 
     def __repr__(self) -> str:
         return f"Lockfile({str(self.path)!r}, {len(self.entries)} entries)"
@@ -701,17 +706,21 @@ class Lockfile:
         return cls(path, read_v1(path, data, MAX_LOCK_BYTES), converted=1)
 
     def where(self, entry: LockEntry) -> str:
-        """``pith.lock:LINE`` of ``entry`` as the file has it now (read again: only a failure asks), or
-        the file's name alone when that line is not found."""
-        try:
-            text = read_lock_bytes(self.path).decode("utf-8", "replace")
-        except OSError:
-            return self.path.name
-        for needle in (f'\n[{json.dumps(entry.key)},', f'\n    {json.dumps(entry.key)}: {{'):  # v2, v1
-            index = text.find(needle)
-            if index >= 0:
-                return f"{self.path.name}:{text.count(chr(10), 0, index) + 2}"
-        return self.path.name
+        """``pith.lock:LINE`` of ``entry``, or the file's name alone when that line is not found. Only a
+        failure asks, but a coauthor without the trust key fails every entry: the file is read again and
+        indexed once (a search per entry was 20,000 passes over 12.7 MB)."""
+        if self._lines is None:
+            try:
+                text = read_lock_bytes(self.path).decode("utf-8", "replace")
+            except OSError:
+                text = ""
+            self._lines = {}
+            for number, line in enumerate(text.split("\n"), 1):  # v2 '["KEY",...', v1 '    "KEY": {'
+                m = _WHERE_RE.match(line)
+                if m is not None:
+                    self._lines.setdefault(json.loads(m[1]), number)
+        number = self._lines.get(entry.key)
+        return f"{self.path.name}:{number}" if number is not None else self.path.name
 
     def get(self, arxiv: ArxivId) -> LockEntry | None:
         """The entry for an id exactly as cited (``2511.00066`` and ``2511.00066v4`` differ)."""
