@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
 from types import TracebackType
 from typing import Any
 
@@ -29,14 +30,14 @@ class FileLock:
     """
 
     def __init__(self, path: str | os.PathLike[str], timeout: float = 120.0, *, directory: bool = False,
-                 or_file: str | None = None) -> None:
+                 or_file: Callable[[], str | None] | None = None) -> None:
         self.path = os.fspath(path)
         self.timeout = timeout
         #: Lock an existing directory itself (``flock`` works on a directory's descriptor):
         #: nothing is created, so nothing is left behind.
         self.directory = directory
         #: Where a directory cannot be locked (NFS emulates flock with fcntl locks, which a read-only
-        #: descriptor cannot take), lock this file instead.
+        #: descriptor cannot take), lock the file this names instead (asked only then: None, no file).
         self.or_file = or_file
         self._fd: int | None = None
         self._fallback: Any = None  # a filelock.FileLock where there is no fcntl
@@ -72,11 +73,12 @@ class FileLock:
                         raise TimeoutError(f"{self.path}: still locked by another process after {self.timeout:g} s") from None
                     time.sleep(_POLL)
                 except OSError:
-                    if not (self.directory and self.or_file):
+                    instead = self.or_file() if self.directory and self.or_file is not None else None
+                    if instead is None:
                         raise
-                    file_fd = os.open(self.or_file, os.O_RDWR | os.O_CREAT, 0o644)
+                    file_fd = os.open(instead, os.O_RDWR | os.O_CREAT, 0o644)
                     os.close(fd)
-                    fd, self.directory, self.path = file_fd, False, self.or_file
+                    fd, self.directory, self.path = file_fd, False, instead
         except BaseException:
             os.close(fd)
             raise

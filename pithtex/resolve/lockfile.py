@@ -864,7 +864,7 @@ class Lockfile:
         folder = Path(os.path.abspath(self.path)).resolve().parent
         while not folder.is_dir() and folder != folder.parent:  # a lock in a folder not made yet
             folder = folder.parent
-        return FileLock(str(folder), timeout=timeout, directory=True, or_file=self._cache_lock_file())
+        return FileLock(str(folder), timeout=timeout, directory=True, or_file=self._cache_lock_file)
 
     def _cache_lock_file(self) -> str | None:
         """Where a folder cannot be locked (NFS, whose flock cannot lock a directory): a file in the
