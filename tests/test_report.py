@@ -71,6 +71,8 @@ def paper(tmp_path: Path, extra: str = EXTRA) -> Path:
     root.mkdir()
     (root / ".git").mkdir()
     copy_example(root, ("refs.bib", "pith.lock", "pithtex.toml"))
+    annotated = pithtex("annotate", "--offline", "refs.bib", cwd=root)  # the example's three, as a user has them
+    assert annotated.returncode == 0 and (root / "refs.pith").exists(), annotated.stderr
     with open(root / "refs.bib", "a", encoding="utf-8") as handle:
         handle.write(extra)
     return root
@@ -93,9 +95,9 @@ def test_json_statuses_summary_and_problems_first(tmp_path: Path) -> None:
     assert [r["problem"] for r in refs] == sorted((r["problem"] for r in refs), reverse=True)
     assert [r["key"] for r in refs[:3]] == ["wrongtitle", "notinlock", "dupe"]  # problems first, in file order
     assert data["summary"]["counts"] == {"verified": 3, "title mismatch": 1, "unresolved": 1, "not arXiv": 1,
-                                         "duplicate": 1}
+                                         "duplicate": 1, "not annotated": 0}
     assert data["summary"]["text"] == (
-        "7 references: 3 verified, 1 title mismatch, 1 unresolved, 1 not arXiv, 1 duplicate; 3 problems"
+        "7 references: 3 verified, 1 title mismatch, 1 unresolved, 1 not arXiv, 1 duplicate, 0 not annotated; 3 problems"
     )
     by_key = {r["key"]: r for r in refs}
     for key, number in NUMBERS.items():
@@ -129,7 +131,7 @@ def test_clean_bibliography_exits_0(tmp_path: Path) -> None:
     data = json.loads((root / "refs.json").read_text())  # the format follows the suffix
     assert data["summary"]["problems"] == 0 and data["summary"]["counts"]["verified"] == 3
     assert proc.stderr.strip() == "pithtex: 3 references: 3 verified, 0 title mismatch, 0 unresolved, " \
-        "0 not arXiv, 0 duplicate; no problems"
+        "0 not arXiv, 0 duplicate, 0 not annotated; no problems"
 
 
 def test_sarif_results_point_at_file_and_line(tmp_path: Path) -> None:
@@ -284,7 +286,7 @@ def test_chromium_renders_the_table(tmp_path: Path) -> None:
     assert proc.returncode == 1
     dom = _parse(dump_dom(root / "refs.html"))
     assert dom.summary.strip() == (
-        "7 references: 3 verified, 1 title mismatch, 1 unresolved, 1 not arXiv, 1 duplicate; 3 problems"
+        "7 references: 3 verified, 1 title mismatch, 1 unresolved, 1 not arXiv, 1 duplicate, 0 not annotated; 3 problems"
     )
     rows = dom.rows
     assert [key for _, key, _, _ in rows[:3]] == ["wrongtitle", "notinlock", "dupe"]
@@ -339,3 +341,58 @@ def test_the_tex_file_is_the_entry_point(tmp_path: Path) -> None:
     proc = pithtex("report", "main.tex", "-o", "gone.html", cwd=root)
     assert proc.returncode == 2 and proc.stderr.startswith("pithtex: back.tex:1: \\bibliography{gone}: ")
     assert len(proc.stderr.splitlines()) == 1 and not (root / "gone.html").exists()
+
+
+def _statuses(proc: subprocess.CompletedProcess[str]) -> dict[str, tuple[str, list[str]]]:
+    return {r["key"]: (r["status"], r["notes"]) for r in json.loads(proc.stdout)["references"]}
+
+
+def test_a_missing_or_wrong_field_is_not_annotated_as_check_says(tmp_path: Path) -> None:
+    """The report called these 'verified' and exited 0 while check failed the commit."""
+    root = paper(tmp_path, extra="")
+    bib = root / "refs.bib"
+    text = bib.read_text(encoding="utf-8")
+    wrong = NUMBERS["gao2026trust"][:-1] + ("A" if NUMBERS["gao2026trust"][-1] != "A" else "B")
+    text = text.replace(NUMBERS["gao2026trust"], wrong)
+    lines = text.splitlines(keepends=True)
+    text = "".join(line for line in lines if NUMBERS["vanngo2025sharpness"] not in line)
+    bib.write_text(text, encoding="utf-8")
+    proc = pithtex("report", "refs.bib", "--format", "json", cwd=root)
+    assert proc.returncode == 1, proc.stderr
+    got = _statuses(proc)
+    assert got["softseq2026"] == ("verified", [])
+    assert got["vanngo2025sharpness"] == ("not annotated",
+                                          ["no pithnumber for arXiv:2511.00066 (run 'pithtex annotate')"])
+    field_line = next(n for n, line in enumerate(text.splitlines(), 1) if wrong in line)
+    status, notes = got["gao2026trust"]
+    assert status == "not annotated" and notes[0].startswith(f"refs.bib:{field_line}: pithnumber {wrong} is wrong")
+    check = pithtex("check", "refs.bib", cwd=root)
+    assert check.returncode == 1 and "vanngo2025sharpness" in check.stderr and wrong in check.stderr
+    sarif = json.loads(pithtex("report", "refs.bib", "--format", "sarif", cwd=root).stdout)
+    assert {(r["properties"]["key"], r["ruleId"]) for r in sarif["runs"][0]["results"]} == {
+        ("vanngo2025sharpness", "not-annotated"), ("gao2026trust", "not-annotated")}
+
+
+def test_without_the_field_a_missing_refs_pith_line_is_not_annotated(tmp_path: Path) -> None:
+    root = paper(tmp_path, extra="")
+    with open(root / "pithtex.toml", "a", encoding="utf-8") as handle:
+        handle.write("write_field = false\n")
+    copy_example(root, ("refs.bib",))  # the .bib as exported: no fields
+    refs = root / "refs.pith"
+    refs.write_text("".join(line for line in refs.read_text(encoding="utf-8").splitlines(keepends=True)
+                            if "{softseq2026}" not in line), encoding="utf-8")
+    proc = pithtex("report", "refs.bib", "--format", "json", cwd=root)
+    assert proc.returncode == 1, proc.stderr
+    got = _statuses(proc)
+    assert got["vanngo2025sharpness"] == ("verified", []) and got["gao2026trust"] == ("verified", [])
+    assert got["softseq2026"][0] == "not annotated" and got["softseq2026"][1][0].startswith("refs.pith: ")
+    refs.unlink()
+    got = _statuses(pithtex("report", "refs.bib", "--format", "json", cwd=root))
+    assert {status for status, _ in got.values()} == {"not annotated"}
+
+
+def test_dash_output_is_stdout(tmp_path: Path) -> None:
+    root = paper(tmp_path, extra="")
+    proc = pithtex("report", "refs.bib", "--format", "json", "-o", "-", cwd=root)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["summary"]["problems"] == 0 and not (root / "-").exists()

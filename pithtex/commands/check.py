@@ -73,7 +73,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="machine-readable output")
 
 
-class _Verified:
+class Verified:
     """arXiv id as cited -> verified Pith Number, from the lock (then the cache), memoised."""
 
     def __init__(self, lock_path: Path, trust: TrustStore, use_cache: bool) -> None:
@@ -219,7 +219,7 @@ def run(args: argparse.Namespace) -> int:
     from pithtex.write.report import Reporter
 
     trust = trust_store_from([*config.trust_keys, *args.trust_key])
-    verified = _Verified(lock_path, trust, use_cache=not args.no_cache)
+    verified = Verified(lock_path, trust, use_cache=not args.no_cache)
     reporter = Reporter(keep_info=args.json)  # info lines human output never shows are not kept
     found.report(reporter)
     for problem in unchecked:
@@ -247,19 +247,19 @@ def run(args: argparse.Namespace) -> int:
 
     report_scan_problems(reporter, unparsed, entries, lenient=args.lenient)
     if write_field:
-        _check_entries(entries, verified, field, reporter)
+        check_fields(entries, verified, field, reporter)
         from pithtex.commands.inputs import warn_if_generated
 
         for name in dict.fromkeys(line.file for line in reporter.lines if line.code == "missing-annotation"):
             warn_if_generated(name, texts.get(name, ""), field, reporter)
     else:
-        _check_without_field(entries, verified, field, reporter)
+        check_without_field(entries, verified, field, reporter)
     _crosscheck(entries, verified, args.allow_title_mismatch, reporter)
     if self_id is not None and texs:
         self_id = options.self_in_lock(self_id, verified.lock)
     loading = [path for path in texs if _check_tex(path, self_id, verified, reporter)]
     if config.bibrefs or not write_field:  # without the field, refs.pith is all the badges have
-        _check_bibrefs(bibs, entries, verified, loading, reporter, field=write_field)
+        check_bibrefs(bibs, entries, verified, loading, reporter, field=write_field)
     from pithtex.write.bibrefs import bibrefs_path
 
     commit_needs = [lock_path, *config.trust_keys, *found.consulted, *(bibrefs_path(path) for path in bibs)]
@@ -280,7 +280,7 @@ def run(args: argparse.Namespace) -> int:
     return 1 if reporter.problems else 0
 
 
-def _check_without_field(entries: list, verified: _Verified, field: str, reporter: Reporter) -> None:
+def check_without_field(entries: list, verified: Verified, field: str, reporter: Reporter) -> None:
     """write_field = false: the numbers are in pith.lock and refs.pith (pithtex.commands.nofield)."""
     from pithtex.commands.nofield import check_entries
 
@@ -291,7 +291,7 @@ def _check_without_field(entries: list, verified: _Verified, field: str, reporte
     check_entries(entries, lookup, field, reporter)
 
 
-def _check_entries(entries: list, verified: _Verified, field: str, reporter: Reporter) -> None:
+def check_fields(entries: list, verified: Verified, field: str, reporter: Reporter) -> None:
     from pithtex.write.texedit import same_number
 
     lock_name = verified.lock.path.name
@@ -328,7 +328,7 @@ def _check_entries(entries: list, verified: _Verified, field: str, reporter: Rep
             )
 
 
-def _crosscheck(entries: list, verified: _Verified, allowed: list[str], reporter: Reporter) -> None:
+def _crosscheck(entries: list, verified: Verified, allowed: list[str], reporter: Reporter) -> None:
     cited = [e for e in entries if e.arxiv]
     if not cited:
         return
@@ -373,8 +373,8 @@ def _check_sty(name: str, sty: Path, reporter: Reporter) -> None:
         )
 
 
-def _check_bibrefs(
-    bibs: list[Path], entries: list, verified: _Verified, loading: list[Path], reporter: Reporter, *, field: bool
+def check_bibrefs(
+    bibs: list[Path], entries: list, verified: Verified, loading: list[Path], reporter: Reporter, *, field: bool
 ) -> None:
     """Each .bib's refs.pith (what pith.sty shows as badges) must agree with the .bib and pith.lock
     (without the field: with pith.lock alone); with a .tex that loads pith among the inputs, or
@@ -409,7 +409,7 @@ def _check_bibrefs(
             reporter.problem(file, line, key, message, code=code)
 
 
-def _check_tex(path: Path, self_id: ArxivId | None, verified: _Verified, reporter: Reporter) -> bool:
+def _check_tex(path: Path, self_id: ArxivId | None, verified: Verified, reporter: Reporter) -> bool:
     """Check a root .tex; returns whether it loads pith."""
     from pithtex.scan.source import read_source
     from pithtex.write.texedit import TexEditError, analyse_preamble, same_number

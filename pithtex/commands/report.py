@@ -30,7 +30,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "offline from pith.lock. Exit 1 when some reference is a problem."
     )
     parser.add_argument("files", nargs="+", type=Path, metavar="FILE", help="the root .tex file, or .bib files")
-    parser.add_argument("-o", "--output", type=Path, metavar="PATH", help="write here (default: stdout)")
+    parser.add_argument("-o", "--output", type=Path, metavar="PATH", help="write here (default, or -: stdout)")
     parser.add_argument("--format", choices=FORMATS, default=None,
                         help="html, json or sarif (default: from the -o suffix, else html)")
     parser.add_argument("--lock", type=Path, metavar="PATH", help="lock file (default: pith.lock beside the sources)")
@@ -49,6 +49,7 @@ def _format(args: argparse.Namespace) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    from pithtex.commands.check import Verified
     from pithtex.config import load_config
     from pithtex.report.model import DEFAULT_BASE, build_report
     from pithtex.scan.bib import scan_bib
@@ -78,9 +79,14 @@ def run(args: argparse.Namespace) -> int:
                 raise InputError(str(problem))
             print(f"pithtex: warning: {problem}", file=sys.stderr)
         entries.extend(result.entries)
+    bibs = list(dict.fromkeys(bibs))
+    entries = [e for e in entries if e.key is not None]
+    verified = Verified(lock_path, trust, use_cache=False)  # pith.lock alone, as the report says
+    verified.prime([e.arxiv[0] for e in entries if len(e.arxiv) == 1])
     report = build_report(
-        entries, lock_path, trust, field_name=field, allow_title_mismatch=args.allow_title_mismatch,
-        base=args.base or DEFAULT_BASE, sources=[str(p) for p in dict.fromkeys(bibs)],
+        entries, verified, annotations=_annotation_problems(bibs, texs, entries, verified, field, config),
+        allow_title_mismatch=args.allow_title_mismatch,
+        base=args.base or DEFAULT_BASE, sources=[str(p) for p in bibs],
     )
 
     fmt = _format(args)
@@ -99,7 +105,7 @@ def run(args: argparse.Namespace) -> int:
 
             payload = to_sarif(report)
         text = json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
-    if args.output is None:
+    if args.output is None or str(args.output) == "-":
         sys.stdout.write(text)
     else:
         from pithtex.write.atomic import write_if_changed
@@ -109,6 +115,48 @@ def run(args: argparse.Namespace) -> int:
     for ref in report.problems:
         print(f"{ref.location}: {ref.message}", file=sys.stderr)
     return 1 if report.problems else 0
+
+
+def _annotation_problems(
+    bibs: list[Path], texs: list[Path], entries: list, verified: object, field: str, config: object
+) -> dict[tuple[str, str], tuple[str, int | None, str]]:
+    """(.bib, key) -> (file, line, text) of the first thing ``pithtex check`` says is wrong with that reference's
+    ``pithnumber`` field or refs.pith line (the report used to call such a reference verified,
+    and pass, while check failed the commit: a wrong or missing field is a problem in both)."""
+    from pithtex.commands.check import check_bibrefs, check_fields, check_without_field
+    from pithtex.write.bibrefs import bibrefs_path
+    from pithtex.write.report import Reporter
+
+    reporter = Reporter(keep_info=False)
+    write_field = config.write_field  # type: ignore[attr-defined]
+    (check_fields if write_field else check_without_field)(entries, verified, field, reporter)
+    if config.bibrefs or not write_field:  # type: ignore[attr-defined]
+        check_bibrefs(bibs, entries, verified, _loading_pith(texs), reporter, field=write_field)
+    bib_of = {str(bibrefs_path(bib)): str(bib) for bib in bibs}
+    out: dict[tuple[str, str], tuple[str, int | None, str]] = {}
+    for line in reporter.problems:
+        if line.code in ("several-papers", "unverified"):  # the report's own statuses say these
+            continue
+        bib = bib_of.get(line.file, line.file)
+        keys = [line.key] if line.key else [e.key for e in entries if e.file == bib and len(e.arxiv) == 1]
+        for key in keys:
+            out.setdefault((bib, key), (line.file, line.line, line.text))
+    return out
+
+
+def _loading_pith(texs: list[Path]) -> list[Path]:
+    """The root .tex files that load pith (their bibliography shows refs.pith's badges)."""
+    from pithtex.scan.source import read_source
+    from pithtex.write.texedit import TexEditError, analyse_preamble
+
+    out = []
+    for tex in texs:
+        try:
+            if analyse_preamble(read_source(tex).text).pith_package_end is not None:
+                out.append(tex)
+        except TexEditError:
+            continue
+    return out
 
 
 def _bibs_of(texs: list[Path]) -> list[Path]:

@@ -15,19 +15,22 @@ status              problem  meaning
 ``not arXiv``       no       cites no arXiv paper (a journal article, a book)
 ``duplicate``       yes      another key cites the same paper (the bibliography
                              would list it twice)
+``not annotated``   yes      pith.lock verifies it, but its ``pithnumber`` field or
+                             its refs.pith line is missing or another number: what
+                             ``pithtex check`` says of it (the note), so the two
+                             never disagree on a reference
 ==================  =======  ====================================================
 
 When several apply, the first in the order title mismatch, unresolved,
-duplicate wins. Everything else worth saying (a title that differs only in
-case, a later arXiv version, a ``pithnumber`` field that disagrees with the
-lock) is a note on the reference, not a status.
+duplicate, not annotated wins. Everything else worth saying (a title that
+differs only in case, a later arXiv version) is a note on the reference, not a
+status.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from pathlib import Path
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 from pithtex.ids.arxiv import ArxivId
@@ -35,6 +38,7 @@ from pithtex.ids.pith_number import PithNumber
 
 __all__ = [
     "DEFAULT_BASE",
+    "NOT_ANNOTATED",
     "PROBLEM_STATUSES",
     "STATUSES",
     "RefStatus",
@@ -47,10 +51,11 @@ TITLE_MISMATCH = "title mismatch"
 UNRESOLVED = "unresolved"
 NOT_ARXIV = "not arXiv"
 DUPLICATE = "duplicate"
+NOT_ANNOTATED = "not annotated"
 #: In the order the summary line names them.
-STATUSES = (VERIFIED, TITLE_MISMATCH, UNRESOLVED, NOT_ARXIV, DUPLICATE)
+STATUSES = (VERIFIED, TITLE_MISMATCH, UNRESOLVED, NOT_ARXIV, DUPLICATE, NOT_ANNOTATED)
 #: Statuses that make ``pithtex report`` exit 1.
-PROBLEM_STATUSES = (TITLE_MISMATCH, UNRESOLVED, DUPLICATE)
+PROBLEM_STATUSES = (TITLE_MISMATCH, UNRESOLVED, DUPLICATE, NOT_ANNOTATED)
 #: Where a Pith Number's page is: ``<base>/pith/<suffix>`` (docs/pith-protocol.md section 9,
 #: and the link pith.sty puts on a badge).
 DEFAULT_BASE = "https://pith.science"
@@ -144,36 +149,24 @@ class Report:
 
 def build_report(
     entries: Sequence[Any],
-    lock_path: Path,
-    trust: Any,
+    verified: Any,
     *,
-    field_name: str = "pithnumber",
+    annotations: Mapping[tuple[str, str], tuple[str, int | None, str]] | None = None,
     allow_title_mismatch: Iterable[str] = (),
     base: str = DEFAULT_BASE,
     sources: Sequence[str] = (),
 ) -> Report:
-    """The report on scanned ``entries`` (:class:`pithtex.scan.model.BibEntry`), from the lock
-    at ``lock_path`` verified against ``trust``. Reads nothing else: no network, no cache."""
+    """The report on scanned ``entries`` (:class:`pithtex.scan.model.BibEntry`), from ``verified``
+    (:class:`pithtex.commands.check.Verified` without the cache: pith.lock alone, each entry
+    verified against the trusted keys). ``annotations``: (file, key) -> (file, line, text) of what
+    check says is wrong with that reference's field or refs.pith line. Reads nothing else: no network, no cache."""
     from pithtex.crosscheck import RecordFacts, crosscheck
-    from pithtex.resolve.lockfile import Lockfile
 
-    lock = Lockfile.load(lock_path)
     base = base.rstrip("/")
-    verified: dict[ArxivId, tuple[Any, str | None]] = {}  # id as cited -> (lock entry | None, why not)
 
     def lookup(arxiv: ArxivId) -> tuple[Any, str | None]:
-        if arxiv not in verified:
-            entry = lock.get(arxiv)
-            if entry is None:
-                verified[arxiv] = (None, f"{arxiv} is not in {lock.path.name} (run 'pithtex resolve')")
-            else:
-                result = lock.verify_entry(entry, trust)
-                if result.ok:
-                    verified[arxiv] = (entry, None)
-                else:
-                    reasons = "; ".join(result.problems) or result.status
-                    verified[arxiv] = (None, f"the {lock.path.name} entry for {arxiv} does not verify: {reasons}")
-        return verified[arxiv]
+        number, why, entry = verified.get(arxiv)
+        return (entry, None) if number is not None else (None, why)
 
     def facts_for(arxiv: ArxivId) -> RecordFacts | None:
         entry, _ = lookup(arxiv)
@@ -195,15 +188,22 @@ def build_report(
             also.setdefault((first["file"], first["line"]), []).append(
                 f"{f.key or 'an entry'} ({f.file}:{f.line}) cites the same paper"
             )
+    annotations = annotations or {}
 
     def status_of(e: Any) -> RefStatus:
         place = (str(e.file), int(e.line))
-        return _status(e, lookup, by_place.get(place, []), field_name, base, also.get(place, []))
+        ref = _status(e, lookup, by_place.get(place, []), base, also.get(place, []))
+        wrong = annotations.get((str(e.file), e.key))
+        if wrong is not None and ref.status in (VERIFIED, NOT_ARXIV):
+            file, line, text = wrong
+            note = text if (file, line) == place else f"{file}:{line}: {text}" if line else f"{file}: {text}"
+            ref = replace(ref, status=NOT_ANNOTATED, notes=(note, *ref.notes))
+        return ref
 
     return Report(
         tuple(status_of(e) for e in entries),
         tuple(sources),
-        str(lock.path),
+        str(verified.lock.path),
     )
 
 
@@ -215,9 +215,7 @@ def _plain(title: str | None) -> str | None:
     return plain_title(title)
 
 
-def _status(entry: Any, lookup: Any, findings: list[Any], field_name: str, base: str, also: list[str]) -> RefStatus:
-    from pithtex.write.texedit import same_number
-
+def _status(entry: Any, lookup: Any, findings: list[Any], base: str, also: list[str]) -> RefStatus:
     notes: list[str] = []
     status = NOT_ARXIV
     arxiv = number = version = None
@@ -233,9 +231,6 @@ def _status(entry: Any, lookup: Any, findings: list[Any], field_name: str, base:
         else:
             status = VERIFIED
             number, version = lock_entry.pith_number, lock_entry.source_version
-            written = entry.pithnumber.value.strip() if entry.pithnumber is not None else None
-            if written and not same_number(written, number.full):
-                notes.append(f"its {field_name} field says {written}, {number.full} in pith.lock (run 'pithtex annotate')")
     for f in findings:
         if f.code == "title-mismatch" and f.severity == "error":
             status = TITLE_MISMATCH

@@ -1,7 +1,7 @@
 """The report as SARIF 2.1.0, for code-scanning tools (GitHub code scanning and the like).
 
-One result per problem reference (``title mismatch`` and ``unresolved`` are
-errors, ``duplicate`` a warning), located at the entry's ``file:line``
+One result per problem reference (``title mismatch``, ``unresolved`` and
+``not annotated`` are errors, ``duplicate`` a warning), located at the entry's ``file:line``
 (``physicalLocation``: ``artifactLocation.uri`` relative to the working
 directory when the file is below it, a ``file:`` URI otherwise, and
 ``region.startLine``). References without a problem give no result.
@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pithtex
-from pithtex.report.model import DUPLICATE, TITLE_MISMATCH, UNRESOLVED, Report
+from pithtex.report.model import DUPLICATE, NOT_ANNOTATED, TITLE_MISMATCH, UNRESOLVED, Report
 
 __all__ = ["RULES", "to_sarif"]
 
@@ -25,6 +25,8 @@ RULES: dict[str, tuple[str, str, str]] = {
     TITLE_MISMATCH: ("title-mismatch", "error", "The entry's title is not the signed title of the arXiv paper it cites"),
     UNRESOLVED: ("unresolved", "error", "The arXiv reference has no verified Pith Number in pith.lock"),
     DUPLICATE: ("duplicate", "warning", "Another entry cites the same paper"),
+    NOT_ANNOTATED: ("not-annotated", "error",
+                    "The entry's pithnumber field or refs.pith line is missing or not its verified Pith Number"),
 }
 
 
