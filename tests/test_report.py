@@ -396,3 +396,60 @@ def test_dash_output_is_stdout(tmp_path: Path) -> None:
     proc = pithtex("report", "refs.bib", "--format", "json", "-o", "-", cwd=root)
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["summary"]["problems"] == 0 and not (root / "-").exists()
+
+
+@pytest.mark.parametrize("name", ["refs.bib", "pith.lock", "refs.pith", "pithtex.toml", "alias.html"])
+def test_output_over_one_of_the_papers_files_is_refused(tmp_path: Path, name: str) -> None:
+    """``-o refs.bib`` wrote the HTML over the .bib and exited as usual."""
+    root = paper(tmp_path, extra="")
+    (root / "alias.html").symlink_to("refs.bib")
+    before = {p.name: p.read_bytes() for p in root.iterdir() if p.is_file()}
+    proc = pithtex("report", "refs.bib", "-o", name, cwd=root)
+    assert proc.returncode == 2 and "-o names one of the paper's own files" in proc.stderr, proc.stderr
+    assert proc.stderr.startswith(f"pithtex: {name}: ") and "Traceback" not in proc.stderr
+    assert {p.name: p.read_bytes() for p in root.iterdir() if p.is_file()} == before
+
+
+def test_sarif_uri_is_encoded_and_names_the_file_read(tmp_path: Path) -> None:
+    root = paper(tmp_path, extra="")
+    (root / "refs.bib").rename(root / "my refs#1.bib")
+    (root / "refs.pith").rename(root / "my refs#1.pith")
+    with open(root / "my refs#1.bib", "a", encoding="utf-8") as handle:
+        handle.write("@misc{stray, eprint = {2401.00001}, archivePrefix = {arXiv}}\n")
+    proc = pithtex("report", "my refs#1.bib", "--format", "sarif", cwd=root)
+    (result,) = json.loads(proc.stdout)["runs"][0]["results"]
+    assert result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "my%20refs%231.bib"
+    # through a symlinked folder and '..': the file read, not the one the text names when collapsed
+    real = tmp_path / "real" / "sub"
+    real.mkdir(parents=True)
+    (tmp_path / "real" / "refs.bib").write_bytes((root / "my refs#1.bib").read_bytes())
+    (real / "pith.lock").write_bytes((root / "pith.lock").read_bytes())
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / "link").symlink_to(real)
+    (work / "refs.bib").write_text("@misc{other, title = {x}}\n", encoding="utf-8")
+    proc = pithtex("report", "link/../refs.bib", "--lock", "link/pith.lock", "--format", "sarif", cwd=work)
+    uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+            for r in json.loads(proc.stdout)["runs"][0]["results"]}
+    assert uris == {(tmp_path / "real" / "refs.bib").resolve().as_uri()}, proc.stderr
+
+
+def test_sarif_names_a_symlinked_bibliography_by_the_link(tmp_path: Path) -> None:
+    """A refs.bib linked to a shared bibliography outside the repository is the file git has."""
+    root = paper(tmp_path, extra="@misc{stray, eprint = {2401.00001}, archivePrefix = {arXiv}}\n")
+    shared = tmp_path / "shared.bib"
+    (root / "refs.bib").rename(shared)
+    (root / "refs.bib").symlink_to(shared)
+    proc = pithtex("report", "refs.bib", "--format", "sarif", cwd=root)
+    (result,) = json.loads(proc.stdout)["runs"][0]["results"]
+    assert result["locations"][0]["physicalLocation"]["artifactLocation"] == {"uri": "refs.bib", "uriBaseId": "%SRCROOT%"}
+
+
+@pytest.mark.parametrize("target", ["a-folder", "missing/r.html"])
+def test_a_report_that_cannot_be_written_is_exit_2(tmp_path: Path, target: str) -> None:
+    """Exit 1 means 'written, with problems': CI publishing the report then found no file."""
+    root = paper(tmp_path, extra="")
+    (root / "a-folder").mkdir()
+    proc = pithtex("report", "refs.bib", "-o", target, cwd=root)
+    assert proc.returncode == 2 and proc.stderr.startswith(f"pithtex: {target}"), proc.stderr
+    assert "Traceback" not in proc.stderr

@@ -80,6 +80,8 @@ def run(args: argparse.Namespace) -> int:
             print(f"pithtex: warning: {problem}", file=sys.stderr)
         entries.extend(result.entries)
     bibs = list(dict.fromkeys(bibs))
+    if args.output is not None and str(args.output) != "-":
+        _refuse_a_source_as_output(args.output, [*files, *bibs, lock_path, config.config_file])
     entries = [e for e in entries if e.key is not None]
     verified = Verified(lock_path, trust, use_cache=False)  # pith.lock alone, as the report says
     verified.prime([e.arxiv[0] for e in entries if len(e.arxiv) == 1])
@@ -108,13 +110,39 @@ def run(args: argparse.Namespace) -> int:
     if args.output is None or str(args.output) == "-":
         sys.stdout.write(text)
     else:
+        from pithtex.errors import PithtexError
         from pithtex.write.atomic import write_if_changed
 
-        write_if_changed(args.output, text.encode("utf-8"))
+        try:
+            write_if_changed(args.output, text.encode("utf-8"))
+        except PithtexError as exc:  # exit 2, not 1: CI reads 1 as "the report is written, with problems"
+            raise UsageError(exc.message, hint=exc.hint) from None
     print(f"pithtex: {report.summary()}", file=sys.stderr)
     for ref in report.problems:
         print(f"{ref.location}: {ref.message}", file=sys.stderr)
     return 1 if report.problems else 0
+
+
+#: What a paper's own files end in: ``-o`` naming one would replace a source with the report.
+_SOURCE_SUFFIXES = frozenset((".bib", ".tex", ".ltx", ".sty", ".cls", ".bbl", ".pith", ".lock", ".toml", ".cfg"))
+
+
+def _refuse_a_source_as_output(output: Path, sources: list) -> None:
+    """``-o refs.bib`` (or main.tex, pith.lock) wrote the HTML over the user's file and exited as
+    usual; such a name is refused before anything is written."""
+    from pithtex.write.bibrefs import bibrefs_path
+
+    sources = [Path(p) for p in sources if p is not None]
+    sources += [bibrefs_path(p) for p in sources if p.suffix.lower() == ".bib"]
+    def same(path: Path) -> bool:
+        try:
+            return output.samefile(path)
+        except OSError:  # either is missing
+            return False
+
+    if output.suffix.lower() in _SOURCE_SUFFIXES or any(map(same, sources)):
+        raise UsageError(f"{output}: -o names one of the paper's own files, which the report would replace",
+                         hint="name a new file for the report, e.g. -o refs.html (or refs.json, refs.sarif)")
 
 
 def _annotation_problems(

@@ -31,16 +31,21 @@ RULES: dict[str, tuple[str, str, str]] = {
 
 
 def _uri(file: str) -> tuple[str, bool]:
-    """(uri, relative?): a path relative to the working directory, with / separators."""
+    """(uri, relative?): a percent-encoded path relative to the working directory, with /
+    separators, when the file really is below it; a ``file:`` URI otherwise. The folder's
+    symlinks are resolved (``link/../refs.bib`` named another file when collapsed as text), the
+    file's own are not: a refs.bib linked to a shared bibliography is the file the repository has."""
+    from urllib.parse import quote
+
     path = Path(file)
-    absolute = path if path.is_absolute() else Path.cwd() / path
+    absolute = path.parent.resolve() / path.name
     try:
-        rel = Path(os.path.relpath(absolute, Path.cwd()))
+        rel = Path(os.path.relpath(absolute, Path.cwd().resolve()))
     except ValueError:  # another drive (Windows)
         return absolute.as_uri(), False
     if rel.parts and rel.parts[0] == "..":
-        return absolute.resolve().as_uri(), False
-    return rel.as_posix(), True
+        return absolute.as_uri(), False
+    return quote(rel.as_posix()), True
 
 
 def to_sarif(report: Report) -> dict[str, Any]:
