@@ -167,7 +167,9 @@ def test_init_offline_says_so_and_leaves_the_rest_set_up(fresh: Path, capsys: py
     code, out, err = run(capsys, "init", "--registry", "http://127.0.0.1:9")  # a closed port
     assert code == 0
     assert "the first resolve did not finish (0 of 3 verified;" in err and "run 'pithtex resolve " in err
-    assert len(err.strip().splitlines()) == 1
+    warning, why = err.strip().splitlines()  # 'see the message below': the reason, and --offline / --registry
+    assert "(see the message below)" in warning
+    assert why.startswith("pithtex: cannot reach http://127.0.0.1:9: ") and "--offline" in why
     for name in ("pithtex.toml", ".pre-commit-config.yaml", "latexmkrc", "pith.sty"):
         assert (fresh / name).is_file()
     assert not (fresh / "pith.lock").exists()
@@ -285,3 +287,31 @@ def test_fresh_repository_with_real_pre_commit_and_latexmk(fresh: Path, mirror: 
                             env=dict(env, PITHTEX_REGISTRY="http://127.0.0.1:9"))
     assert commit.returncode == 0, commit.stdout + commit.stderr
     assert "pithtex check" in commit.stdout + commit.stderr
+
+
+def test_init_on_the_example_resolves_its_unversioned_self_id_from_the_lock(
+    fresh: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """self_id = "2602.19327" names the lock's v3 entry (as annotate reads it): init warned '3 of 4'."""
+    copy_example(fresh, ("pith.lock", "pithtex.toml"))
+    code, out, err = run(capsys, "init", "--offline")
+    assert code == 0 and err == "", err
+    assert "pith.lock: 3 arXiv id(s) resolved and verified" in out
+
+
+def test_init_keeps_an_edited_pith_sty_of_its_own_release(fresh: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(capsys, "sty", str(fresh))[0] == 0
+    sty = fresh / "pith.sty"
+    edited = sty.read_bytes() + b"% my tweak\n"
+    sty.write_bytes(edited)
+    code, out, err = run(capsys, "init", "--offline")
+    assert code == 0 and sty.read_bytes() == edited
+    assert "pith.sty: kept (differs from the pith.sty of pithtex" in out
+
+
+@pytest.mark.parametrize("rev", ["1.0", "2024", "true", "0123abc", "v1.0"])
+def test_hook_rev_is_written_as_a_yaml_string(fresh: Path, rev: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """``rev: 1.0`` was a float, which pre-commit rejects ('Expected string got float')."""
+    assert run(capsys, "init", "--offline", "--hook-rev", rev)[0] == 0
+    (repo,) = yaml.safe_load((fresh / ".pre-commit-config.yaml").read_text())["repos"]
+    assert repo["rev"] == rev

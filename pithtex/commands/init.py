@@ -191,6 +191,17 @@ def _sty(directory: Path) -> None:
     if theirs is not None and compare_versions(theirs, pithtex.__version__) == 1:
         _say(target, f"kept (written by pithtex {theirs}, newer than this {pithtex.__version__})")
         return
+    if theirs is not None and compare_versions(theirs, pithtex.__version__) == 0:
+        from pithtex.write.sty import render_sty
+
+        try:
+            edited = target.read_bytes() != render_sty().encode("utf-8")
+        except OSError:
+            edited = False
+        if edited:  # the same release wrote it, so a difference is someone's edit (annotate keeps it too)
+            _say(target, f"kept (differs from the pith.sty of pithtex {theirs}, edited locally?; "
+                         f"'pithtex sty {directory}' replaces it)")
+            return
     existed = target.exists()
     written = write_sty(directory)
     _say(target, ("update" if existed else "create") if written else "up to date")
@@ -216,13 +227,19 @@ def _first_resolve(main: Path, args: argparse.Namespace) -> int:
     for problem in scan.errors:
         print(f"pithtex: warning: {problem}", file=sys.stderr)
     ids = list(dict.fromkeys(f.arxiv for f in scan.findings))
-    if loaded.config.self_id is not None and loaded.config.self_id not in ids:
-        ids.append(loaded.config.self_id)
+    own = loaded.config.self_id
+    if own is not None:
+        from pithtex.commands.options import self_in_lock
+        from pithtex.resolve.lockfile import Lockfile
+
+        own = self_in_lock(own, Lockfile.load(loaded.settings.lock_path))  # '2602.19327' names the lock's v3
+        if own not in ids:
+            ids.append(own)
     lock = _shown(loaded.settings.lock_path)
     if not ids:
         _say(main, "cites no arXiv paper yet: nothing to resolve")
         return 0
-    done = 0
+    done, unreachable = 0, None
     try:
         report = resolve_ids(ids, loaded.settings)
     except OSError as exc:  # pragma: no cover - the resolver reports network failures itself
@@ -238,11 +255,14 @@ def _first_resolve(main: Path, args: argparse.Namespace) -> int:
             _say(lock, f"{len(report.resolutions)} arXiv id(s) resolved and verified")
             return 0
         done, reason = len(report.resolutions) - len(failed), failed[0].line()
+        unreachable = report.unreachable
     print(
         f"pithtex: warning: {lock}: the first resolve did not finish ({done} of {len(ids)} verified; {reason}); "
         f"everything else is set up: run 'pithtex resolve {main}' when the registry can be reached",
         file=sys.stderr,
     )
+    if unreachable:  # the why and what to do next ('see the message below')
+        print(f"pithtex: {unreachable}", file=sys.stderr)
     return 0
 
 

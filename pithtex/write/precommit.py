@@ -35,8 +35,15 @@ def hook_block(repo: str, rev: str, hook_id: str, indent: str = "  ", newline: s
     return newline.join(lines) + newline
 
 
+#: Plain words YAML reads as something other than a string (pre-commit wants ``rev`` a string).
+_NOT_STRINGS = frozenset("y n yes no true false on off null".split())
+
+
 def _scalar(value: str) -> str:
-    if re.fullmatch(r"[A-Za-z0-9_./:@+~-]+", value) and not value[0] in "-:@~":
+    """``value`` as a YAML string: plain when it reads back as itself, else quoted (``rev: 1.0``
+    or ``rev: 2024`` were a float and an int, which pre-commit rejects)."""
+    if (re.fullmatch(r"[A-Za-z0-9_./:@+~-]+", value) and value[0] not in "-:@~+." and not value[0].isdigit()
+            and value.lower() not in _NOT_STRINGS):
         return value
     return "'" + value.replace("'", "''") + "'"
 
