@@ -176,3 +176,39 @@ def test_registry_may_be_a_mirror_directory(mirror: Path, tmp_path: Path, form: 
     assert {r.origin for r in report.resolutions} == {"mirror"}
     entry = report.resolutions[0].entry
     assert entry is not None and entry.event_count == 2 and entry.state_sha256
+
+
+def test_serve_answers_a_bad_name_with_a_404(mirror: Path) -> None:
+    """A name longer than NAME_MAX (or a file that cannot be read) dropped the connection unanswered."""
+    (mirror / "pith" / "private.json").mkdir()  # is_file() is False: a 404 like any other missing file
+    with running_mirror(mirror) as server, httpx.Client(base_url=server.url, trust_env=False) as client:
+        for path in ("/pith/" + "A" * 300 + ".json", "/pith/private.json"):
+            response = client.get(path)
+            assert response.status_code == 404 and response.json()["error"] == "not found"
+
+
+def test_idle_connections_do_not_shut_everyone_else_out(mirror: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Connections that send nothing are closed after a while and hold at most max_connections threads:
+    1,100 of them under ulimit -n 1024 held 1,021 threads and left other clients unanswered."""
+    import socket
+
+    from pithtex.resolve import server as server_module
+
+    monkeypatch.setattr(server_module._Handler, "timeout", 1)
+    monkeypatch.setattr(server_module.MirrorServer, "max_connections", 20)
+    with running_mirror(mirror) as server:
+        host, port = server.server_address[:2]
+        idle = [socket.create_connection((host, port), timeout=10) for _ in range(60)]
+        try:
+            before = threading.active_count()
+            with httpx.Client(base_url=server.url, trust_env=False, timeout=20) as client:
+                assert client.get("/pith/alias/index.json").status_code == 200  # after the idle ones time out
+            assert threading.active_count() <= before + 2
+            closed = 0
+            for s in idle:
+                s.settimeout(10)
+                closed += s.recv(1) == b""  # the server hung up on each in the end
+            assert closed == len(idle)
+        finally:
+            for s in idle:
+                s.close()
