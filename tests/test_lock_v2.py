@@ -130,7 +130,7 @@ def _real_v2(path: Path) -> list[str]:
         (lambda ls: [ls[0], ls[1].replace(',"schema_version"', ',"x":9007199254740993,"schema_version"'), *ls[2:]], "2", "outside"),
         (lambda ls: [ls[0], ls[1].replace("Sharpness", "\\ud800harpness"), *ls[2:]], "2", "lone surrogate"),
         (lambda ls: [ls[0], ls[1], "", *ls[2:]], "3", "empty line"),
-        (lambda ls: [*ls, ls[1]], "5", "on line 2 already"),
+        (lambda ls: [*ls, ls[1].replace("Sharpness", "Sharpnesz")], "5", "on line 2 already"),  # (the same line twice is one)
         (lambda ls: [ls[0], ls[1].replace('["2511.00066"', '["2511.00066v04"'), *ls[2:]], "2", "normal form"),
         (lambda ls: [ls[0], ls[1].replace("pith:2025:", "pith:25:"), *ls[2:]], "2", "not a Pith Number"),
         (lambda ls: [ls[0], '["2511.00066"]', *ls[2:]], "2", "expected [id"),
@@ -260,6 +260,34 @@ def test_neighbouring_additions_merge_with_the_union_driver_and_are_sorted_on_th
     if ids != sorted(ids):  # the union driver keeps ours, then theirs: written back in order
         assert lock.changed and lock.save()
     assert [json.loads(line)[0] for line in (repo / "pith.lock").read_text().splitlines()[1:]] == sorted(ids)
+
+
+def test_a_reference_both_coauthors_added_is_one_entry_after_a_union_merge(tmp_path: Path, test_key: TestKey) -> None:
+    """The union driver keeps a line both sides added twice: every command refused the lock (exit 2),
+    and its hint said to delete both verified lines and go online."""
+    key_file = test_key.write_key_file(tmp_path / "key.json")
+    repo = _repo(tmp_path, test_key, ["2401.00010"], attributes=True)
+    merged = _coauthors(repo, test_key, mine=["2401.00020", "2401.00030"], theirs=["2401.00030", "2401.00040"])
+    assert merged.returncode == 0, merged.stdout + merged.stderr
+    lines = (repo / "pith.lock").read_text().splitlines()[1:]
+    assert len(lines) == 5 and len(set(lines)) == 4  # 2401.00030 twice, the same bytes
+    assert _all_verify(repo / "pith.lock", key_file) == ["2401.00010", "2401.00020", "2401.00030", "2401.00040"]
+    lock = Lockfile.load(repo / "pith.lock")
+    assert lock.changed and lock.save()  # written back with each line once
+    assert (repo / "pith.lock").read_text().splitlines()[1:] == sorted(set(lines))
+
+
+def test_an_id_twice_with_different_lines_is_still_refused(tmp_path: Path, test_key: TestKey) -> None:
+    _lock(tmp_path / "a.lock", test_key, ["2401.00010"])
+    other = Lockfile.load(tmp_path / "b.lock")
+    other.put(_entry(test_key, "2401.00010", "Another Title Altogether"))
+    other.save()
+    head, mine = (tmp_path / "a.lock").read_text().splitlines()
+    theirs = (tmp_path / "b.lock").read_text().splitlines()[1]
+    assert mine != theirs
+    (tmp_path / "pith.lock").write_text(f"{head}\n{mine}\n{theirs}\n")
+    with pytest.raises(InputError, match=r"pith.lock:3: malformed pith.lock: 2401.00010 is on line 2 already"):
+        Lockfile.load(tmp_path / "pith.lock")
 
 
 def test_without_the_union_driver_neighbouring_additions_conflict_loudly(tmp_path: Path, test_key: TestKey) -> None:

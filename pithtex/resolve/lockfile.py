@@ -416,15 +416,16 @@ def _read_v2(path: Path, text: str) -> tuple[dict[str, LockEntry], bool]:
         try:
             entry = _checked_entry(path, len(keys) + 2, row, line)
         except InputError:
-            _refuse_repeats(path, keys)  # a repeated id on an earlier line is said first
+            _refuse_repeats(path, keys, text[start:-1].split("\n"))  # a repeated id earlier is said first
             raise
         keys.append(entry.key)
         objects.append(entry)
     if pos != len(text):  # fewer values than lines: one runs on into the next
         _refuse_bad_line(path, text[start:-1])
     entries = dict(zip(keys, objects))
-    if len(entries) != len(keys):
-        _refuse_repeats(path, keys)
+    if len(entries) != len(keys):  # the same line twice (a union merge of two coauthors' additions) is one
+        _refuse_repeats(path, keys, text[start:-1].split("\n"))
+        return entries, False  # written back with each line once
     return entries, keys == sorted(keys)
 
 
@@ -460,13 +461,18 @@ def _conflict(path: Path, number: int) -> InputError:
     )
 
 
-def _refuse_repeats(path: Path, keys: list[str]) -> None:
-    """Raise for the first line of ``keys`` (from line 2) whose id an earlier line has."""
+def _refuse_repeats(path: Path, keys: list[str], lines: list[str] | None = None) -> None:
+    """Raise for the first line of ``keys`` (from line 2) whose id an earlier line has, unless
+    both are the same line (``lines``, a line per key): git's union merge keeps a reference
+    both coauthors added twice, and the lock is then read as if it were there once."""
     first: dict[str, int] = {}
     for number, key in enumerate(keys, 2):
         if key in first:
+            if lines is not None and lines[number - 2] == lines[first[key] - 2]:
+                continue
             raise InputError(
-                f"{path}:{number}: malformed pith.lock: {key} is on line {first[key]} already",
+                f"{path}:{number}: malformed pith.lock: {key} is on line {first[key]} already, "
+                "with another Pith Number or record",
                 hint="a merge kept two versions of the entry: delete both and run 'pithtex resolve'",
             )
         first[key] = number
