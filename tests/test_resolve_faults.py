@@ -134,6 +134,29 @@ def test_other_ids_still_resolve_when_one_fails(paper: Paper, capsys: pytest.Cap
     assert list(v1_doc(paper.lock)["entries"]) == ["2606.01249"]
 
 
+def test_a_lock_another_program_wrote_during_the_fetch_keeps_its_entries(
+    paper: Paper, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """git pull (an editor, a sync) replaced pith.lock while the registry answered: the save dropped
+    the coauthor's entries. They are read again and kept, the fetched entry added to them."""
+    from tests.support.example import example_bytes
+
+    lines = example_bytes("pith.lock").decode().splitlines(keepends=True)
+    theirs = [line for line in lines if '["2511.00066"' not in line]
+    assert len(theirs) == 3  # the header and two references
+
+    def pull_then_answer(handler: Any) -> None:
+        paper.lock.write_text("".join(theirs))
+        json_doc({"pith_number": REAL["pith_number"], "arxiv": "2511.00066"})(handler)
+
+    with FaultRegistry() as registry:
+        registry.serve_record("2511.00066", REAL).route("resolve:2511.00066", pull_then_answer)
+        run = resolve(capsys, paper, registry.url)
+    assert run.code == 0, run.err
+    ids = [json.loads(line)[0] for line in paper.lock.read_text().splitlines()[1:]]
+    assert ids == ["2511.00066", "2602.19327v3", "2606.01249"]
+
+
 # -- HTTP failures ----------------------------------------------------------
 def test_unknown_id_is_a_404(paper: Paper, capsys: pytest.CaptureFixture[str]) -> None:
     before = paper.state()

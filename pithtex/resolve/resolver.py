@@ -20,6 +20,7 @@ Failures are per id: one line each, while the other ids still resolve.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -454,6 +455,7 @@ def _resolve_locked(
     cache = settings.cache
     if lock is None:
         lock = Lockfile.load(settings.lock_path)
+    read_as = _identity(settings.lock_path)
     done: dict[ArxivId, Resolution] = {}
     fresh: dict[ArxivId, _Fetched] = {}
     to_fetch: list[ArxivId] = []
@@ -510,6 +512,11 @@ def _resolve_locked(
             else:
                 fresh[arxiv] = outcome
 
+    if to_fetch and may_write and _identity(settings.lock_path) != read_as:
+        # while the registry answered, another program (git pull, an editor, a coauthor's sync) replaced
+        # pith.lock: its entries were dropped by the save below. Theirs are read again and kept, ours
+        # checked against them (TOFU) and added.
+        lock = _reread(lock, settings.lock_path, [r.entry for r in done.values() if r.origin == "lock" and r.ok])
     security = _tofu(lock, fresh)
     for arxiv, fetched in fresh.items():
         if arxiv in security:
@@ -537,6 +544,24 @@ def _resolve_locked(
     if cache is not None:
         _fill_cache(cache, fresh)
     return report
+
+
+def _identity(path: Path) -> tuple[int, int, int, int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns
+
+
+def _reread(old: Lockfile, path: Path, verified: list[LockEntry | None]) -> Lockfile:
+    """The lock as it is now, with the entries this run verified from ``old`` that it no longer has."""
+    lock = Lockfile.load(path)
+    for entry in verified:
+        if entry is not None and lock.entries.get(entry.key) is None:
+            lock.put(entry)
+    lock.converted = lock.converted or old.converted
+    return lock
 
 
 def save_resolved(report: ResolveReport, settings: ResolveSettings) -> None:
