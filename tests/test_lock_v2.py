@@ -537,3 +537,24 @@ def test_a_pith_lock_shared_through_a_symbolic_link_is_written_through_it(tmp_pa
     assert (paper / "pith.lock").is_symlink()
     assert not Lockfile.load(shared).changed  # the shared file itself was written, sorted
     assert sorted(os.listdir(paper)) == ["pith.lock"]
+
+
+def test_two_signed_records_for_one_version_in_one_lock_fail_both_lines(tmp_path: Path, test_key: TestKey) -> None:
+    """2401.00001 locked to v1 beside 2401.00001v1 with another record (a merge of two coauthors' locks
+    whose registry answers differed): both verified, and annotate wrote two numbers for one paper."""
+    key_file = test_key.write_key_file(tmp_path / "key.json")
+    lock = Lockfile(tmp_path / "pith.lock")
+    lock.put(_entry(test_key, "2401.00001", "A Study"))
+    versioned = _entry(test_key, "2401.00001", "A Study, Signed Again")
+    lock.put(LockEntry(ArxivId("2401.00001", 1), *(getattr(versioned, f) for f in (
+        "source_version", "pith_number", "canonical_sha256", "canonical_record", "receipt", "key_id", "title"))))
+    lock.put(_entry(test_key, "2401.00002", "Another Study"))
+    lock.save()
+    lock = Lockfile.load(tmp_path / "pith.lock")
+    trust = trust_store_from([key_file])
+    entries = list(lock)
+    assert [e.key for e in entries] == ["2401.00001", "2401.00001v1", "2401.00002"]
+    for results in ([lock.verify_entry(e, trust) for e in entries], lock.verify_many(entries, trust, memo="off")):
+        assert [r.ok for r in results] == [False, False, True]
+        assert "SECURITY: pith.lock:3 holds another signed record for 2401.00001 v1" in results[0].problems[0]
+        assert "SECURITY: pith.lock:2 holds another signed record" in results[1].problems[0]

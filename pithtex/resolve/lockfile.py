@@ -752,7 +752,26 @@ class Lockfile:
         """Re-verify an entry offline: canonical form, digest, signature (trusted keys only),
         Pith Number, id and title hash. An entry read from a v2 line is checked in one pass
         over its bytes; anything that does not hold there is verified in full, for the reasons."""
-        return self._verify_one(entry, trust)[0]
+        return self._contradicted(entry) or self._verify_one(entry, trust)[0]
+
+    def _contradicted(self, entry: LockEntry) -> VerificationResult | None:
+        """A failed result when another line holds a different record for the same arXiv id and
+        version (``2401.00001`` locked to v1 beside ``2401.00001v1``): a merge of two coauthors'
+        locks whose registry answers differed. Both verify, and annotate wrote both numbers."""
+        version = entry.source_version
+        twin = self.entries.get(f"{entry.key}v{version}")
+        if twin is None and entry.key.endswith(suffix := f"v{version}"):
+            twin = self.entries.get(entry.key[: -len(suffix)])
+        if twin is None or twin is entry or twin.source_version != version or twin.pith_number == entry.pith_number:
+            return None
+        from pithtex.verify.result import Check, VerificationResult
+
+        return VerificationResult("record", "invalid", checks=[Check(
+            "lock_tofu", False,
+            f"SECURITY: {self.where(twin)} holds another signed record for {entry.requested.id} v{version} "
+            f"({twin.pith_number.full}, this line {entry.pith_number.full}): the registry signed two records for "
+            "one version; delete both lines and run 'pithtex resolve'",
+        )])
 
     def _verify_one(self, entry: LockEntry, trust: TrustStore) -> tuple[VerificationResult, bool]:
         """The result, and whether the entry's line passed the one-pass verification."""
@@ -807,6 +826,8 @@ class Lockfile:
                 new.append(entries[i]._line)
         if lines is not None and memo == "write" and new:
             lines.save([e._line for e in self.entries.values() if e._line is not None], new)
+        for i, entry in enumerate(entries):  # (a dict lookup or two each: 4 ms of 20,000)
+            results[i] = self._contradicted(entry) or results[i]
         return results  # type: ignore[return-value]
 
     def _verify_in_full(self, entry: LockEntry, trust: TrustStore) -> VerificationResult:
