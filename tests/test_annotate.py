@@ -491,3 +491,13 @@ def test_a_new_refs_pith_is_as_private_as_its_bib(paper: Path, capsys: pytest.Ca
     assert pithtex(capsys, "annotate", "refs.bib")[0] == 0
     assert (paper / "refs.pith").stat().st_mode & 0o777 == 0o600
     assert (paper / "refs.bib").stat().st_mode & 0o777 == 0o600
+
+
+def test_a_check_stamp_that_is_a_fifo_is_a_miss(paper: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """A FIFO in a stamp's place hung check, and with it every commit."""
+    assert pithtex(capsys, "annotate", "refs.bib", "main.tex")[0] == 0
+    assert pithtex(capsys, "check", "refs.bib", "main.tex") == (0, "", "")
+    (stamp,) = (tmp_path / "cache" / "check-ok").iterdir()
+    stamp.unlink()
+    os.mkfifo(stamp)
+    assert pithtex(capsys, "check", "refs.bib", "main.tex") == (0, "", "")  # the full check ran, and passed

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -64,7 +65,7 @@ def test_documents_are_keyed_by_the_hash_of_their_bytes(cache_dir: Path) -> None
 
 
 @pytest.mark.parametrize(
-    "damage", ["flip-a-byte", "truncate", "bad-ref", "bad-pack-name", "huge-length", "missing-pack"]
+    "damage", ["flip-a-byte", "truncate", "bad-ref", "bad-pack-name", "huge-length", "missing-pack", "fifo-pack"]
 )
 def test_damage_is_a_miss(cache_dir: Path, damage: str) -> None:
     cache = Cache()
@@ -89,6 +90,9 @@ def test_damage_is_a_miss(cache_dir: Path, damage: str) -> None:
         index["doc"][digest][0] = "../../../../etc/passwd"
     elif damage == "huge-length":
         index["doc"][digest][2] = 1 << 40
+    elif damage == "fifo-pack":  # (it hung resolve, annotate and check)
+        pack.unlink()
+        os.mkfifo(pack)
     else:
         pack.unlink()
     index_path.write_text(json.dumps(index))
@@ -124,6 +128,27 @@ def test_a_damaged_index_is_empty(cache_dir: Path) -> None:
     assert Cache().record_for(ArxivId("2511.00066")) is None
     Cache().put_many([(ArxivId("2606.01249"), RECORD)], [])  # rewritten whole
     assert Cache().record_for(ArxivId("2606.01249")) == RECORD
+
+
+@pytest.mark.parametrize("damage", ["fifo", "nested", "directory"])
+def test_an_index_that_is_no_file_of_json_reads_as_empty_and_clears(
+    cache_dir: Path, damage: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A FIFO hung resolve, check and 'cache clear'; 100,000 nested arrays were an internal error
+    (exit 3) after resolve --update had written pith.lock; a directory could not be cleared."""
+    Cache().put_many([(ArxivId("2511.00066"), RECORD)], [])
+    index = cache_dir / "index.json"
+    index.unlink()
+    if damage == "fifo":
+        os.mkfifo(index)
+    elif damage == "nested":
+        index.write_text("[" * 100_000 + "]" * 100_000)
+    else:
+        index.mkdir()
+    assert Cache().record_for(ArxivId("2511.00066")) is None
+    assert main(["cache", "info"]) == 0
+    assert main(["cache", "clear"]) == 0, capsys.readouterr().err
+    assert not index.exists() and not (cache_dir / "packs").exists()
 
 
 def test_cache_info_and_clear(cache_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:

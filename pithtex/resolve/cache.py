@@ -43,6 +43,7 @@ from pithtex.write.atomic import replace_file
 __all__ = ["Cache", "CacheInfo"]
 
 MAX_OBJECT_BYTES = 16 * 1024 * 1024  # a document longer than this is damage: never read
+MAX_INDEX_BYTES = 256 * 1024 * 1024  # (an index is ~150 bytes a document; a sparse 1 GiB one took 1.3 GB)
 
 
 @dataclass(frozen=True)
@@ -70,9 +71,11 @@ class Cache:
     def _read_index(self) -> dict[str, dict[str, Any]]:
         """``{"doc": {sha256: [pack, offset, length]}, "arxiv": {id as cited: sha256}, "bundle":
         {suffix: sha256}}``; damage reads as empty, a malformed entry as absent."""
-        try:
-            doc = json.loads(self._index_path.read_bytes())
-        except (OSError, ValueError):
+        from pithtex.readfile import Unreadable, read_bounded
+
+        try:  # (a FIFO hung resolve, check and 'cache clear'; 100,000 nested '[' was an internal error)
+            doc = json.loads(read_bounded(self._index_path, MAX_INDEX_BYTES)[0])
+        except (OSError, Unreadable, ValueError, RecursionError):
             doc = None
         index: dict[str, dict[str, Any]] = {"doc": {}, "arxiv": {}, "bundle": {}}
         if isinstance(doc, dict):
@@ -93,11 +96,13 @@ class Cache:
         if where is None:
             return None
         pack, offset, length = where
+        from pithtex.readfile import Unreadable, open_regular
+
         try:
-            with self._pack(pack).open("rb") as handle:
+            with open_regular(self._pack(pack)) as handle:  # (a FIFO for a pack hung every run)
                 handle.seek(offset)
                 data = handle.read(length)
-        except OSError:
+        except (OSError, Unreadable):
             return None
         if len(data) != length or hashlib.sha256(data).hexdigest() != digest:
             return None  # damaged: treat as a miss; a later write replaces it
@@ -156,6 +161,8 @@ class Cache:
     def clear(self) -> int:
         """Remove everything pithtex cached; returns the number of documents removed."""
         count = self.info().objects
+        if self._index_path.is_dir() and not self._index_path.is_symlink():  # damage 'cache info' reads as empty
+            shutil.rmtree(self._index_path)
         self._index_path.unlink(missing_ok=True)  # the index first: a concurrent reader then sees a miss
         for old in ("packs", "objects"):  # (objects/: the layout before packs)
             shutil.rmtree(self.root / old, ignore_errors=True)

@@ -100,9 +100,11 @@ class CheckStamp:
 
     def passed_before(self) -> bool:
         """Whether this exact check passed, and the files it depended on are unchanged."""
-        try:
-            content = (_stamp_dir() / self.name).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
+        from pithtex.readfile import Unreadable, read_bounded
+
+        try:  # (a FIFO in its place hung every commit's check)
+            content = read_bounded(_stamp_dir() / self.name, 16 * 1024 * 1024)[0].decode("utf-8")
+        except (OSError, Unreadable, UnicodeDecodeError):
             return False
         tag, _, body = content.partition("\n")
         secret = localmac.secret(create=False)
