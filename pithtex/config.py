@@ -20,7 +20,7 @@ import sys
 from collections import namedtuple
 from pathlib import Path
 
-from pithtex.errors import UsageError
+from pithtex.errors import InputError, UsageError
 from pithtex.ids.arxiv import InvalidArxivId, parse_arxiv_id
 
 TYPE_CHECKING = False  # `pithtex check` imports neither typing nor dataclasses (~7 ms of its start-up)
@@ -179,7 +179,7 @@ def _apply_table(config: Config, path: Path, table: dict[str, Any]) -> Config:
         _check_type(path, key, value)
         name = key.replace("-", "_")
         if name == "lock":
-            changes["lock"] = (base / value).resolve()
+            changes["lock"] = _real(base / value)
         elif name == "self_id":
             try:
                 changes["self_id"] = parse_arxiv_id(value)
@@ -192,7 +192,7 @@ def _apply_table(config: Config, path: Path, table: dict[str, Any]) -> Config:
         elif name == "trust_keys":
             if not all(isinstance(item, str) for item in value):
                 raise UsageError(f"{path}: [tool.pithtex] trust_keys must be a list of path strings")
-            changes["trust_keys"] = tuple((base / item).resolve() for item in value)
+            changes["trust_keys"] = tuple(_real(base / item) for item in value)
         elif name == "registry":
             changes["registry"] = _registry_relative_to(value, base)
         else:
@@ -207,6 +207,18 @@ def _registry_relative_to(value: str, base: Path) -> str:
     return str((base / value).resolve())
 
 
+def _real(path: Path) -> Path:
+    """``path.resolve()``; a loop of symbolic links (``ln -s pith.lock pith.lock``) is exit 2, not an
+    internal error."""
+    try:
+        real = path.resolve()
+        if path.is_symlink() and not path.exists():  # dangling: kept, so that pith.lock's reader can say so
+            return Path(os.path.abspath(path))
+        return real
+    except (RuntimeError, OSError):
+        raise InputError(f"{path}: a loop of symbolic links", hint="point the link at a file, or delete it") from None
+
+
 def load_config(inputs: list[Path] | tuple[Path, ...] = (), *, environ: dict[str, str] | None = None) -> Config:
     """Defaults, then the configuration file found from the first input, then the environment.
 
@@ -216,7 +228,7 @@ def load_config(inputs: list[Path] | tuple[Path, ...] = (), *, environ: dict[str
     env = os.environ if environ is None else environ
     first = Path(inputs[0]) if inputs else Path.cwd()
     start = first if first.is_dir() else (first.parent if str(first.parent) else Path.cwd())
-    config = Config(lock=(start / DEFAULT_LOCK_NAME).resolve())
+    config = Config(lock=_real(start / DEFAULT_LOCK_NAME))
     found = find_config_file(start)
     if found is not None:
         config = _apply_table(config, *found)

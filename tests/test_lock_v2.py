@@ -558,3 +558,23 @@ def test_two_signed_records_for_one_version_in_one_lock_fail_both_lines(tmp_path
         assert [r.ok for r in results] == [False, False, True]
         assert "SECURITY: pith.lock:3 holds another signed record for 2401.00001 v1" in results[0].problems[0]
         assert "SECURITY: pith.lock:2 holds another signed record" in results[1].problems[0]
+
+
+@pytest.mark.parametrize("command", ["check", "annotate", "resolve", "report"])
+@pytest.mark.parametrize("link", ["dangling", "loop"])
+def test_a_pith_lock_link_to_nothing_is_exit_2_naming_the_link(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], command: str, link: str
+) -> None:
+    """A dangling link read as an empty lock ('not in pith.lock' for every id, and resolve made the
+    folder it names); a loop was an internal error (exit 3)."""
+    from pithtex.cli import main
+
+    paper = _v1_paper(tmp_path, monkeypatch)
+    (paper / "pith.lock").unlink()
+    (paper / "pith.lock").symlink_to("../common/pith.lock" if link == "dangling" else "pith.lock")
+    capsys.readouterr()
+    assert main([command, "--offline", "refs.bib"] if command in ("annotate", "resolve") else [command, "refs.bib"]) == 2
+    err = capsys.readouterr().err
+    why = "a symbolic link to ../common/pith.lock, which does not exist" if link == "dangling" else "symbolic links"
+    assert why in err and "internal error" not in err, err
+    assert not (tmp_path / "common").exists()

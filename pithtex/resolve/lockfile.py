@@ -681,6 +681,9 @@ class Lockfile:
         try:
             data = read_lock_bytes(path)
         except FileNotFoundError:
+            if path.is_symlink():  # a shared lock not there (not checked out, not mounted): not an empty lock
+                raise InputError(f"{path}: a symbolic link to {os.readlink(path)}, which does not exist",
+                                 hint="restore the file it names, or delete the link for a lock of this paper's own") from None
             return cls(path)
         if data.startswith(b"\xef\xbb\xbf"):  # a UTF-8 byte order mark (an editor's): not part of the lock
             data = data[3:]
