@@ -89,8 +89,9 @@ def test_a_v1_lock_is_read_verified_and_written_as_v2_on_the_next_write_saying_s
     assert len(data) / 4 < len(v1) / 3 / 2  # per entry, less than half
 
 
-def test_resolve_says_once_that_it_rewrote_a_v1_lock(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+@pytest.mark.parametrize("command", ["resolve", "annotate"])  # (annotate said nothing)
+def test_resolve_and_annotate_say_once_that_they_rewrote_a_v1_lock(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], command: str
 ) -> None:
     from tests.support.signing import REAL_RECORDS
 
@@ -103,7 +104,7 @@ def test_resolve_says_once_that_it_rewrote_a_v1_lock(
 
     with running_mirror(tmp_path / "mirror") as server:
         monkeypatch.setenv("PITHTEX_REGISTRY", server.url)
-        assert main(["resolve", "--quiet", "refs.bib"]) == 0
+        assert main([command, "--quiet", "refs.bib"]) == 0
         _out, err = capsys.readouterr()
         assert err.count("rewrote this lock_version 1 lock as lock_version 2") == 1
         assert (root / "pith.lock").read_bytes().startswith(b'{"lock_version":2')

@@ -538,12 +538,16 @@ def _resolve_locked(
         report.lock_changed = lock.save()
     except OSError as exc:
         raise InputError(f"{settings.lock_path}: cannot write: {exc.strerror or exc}") from None
-    if report.lock_changed and lock.converted is not None:
-        print(f"pithtex: {settings.lock_path}: rewrote this lock_version {lock.converted} lock as lock_version 2 "
-              "(one line per reference)", file=sys.stderr)
+    _say_converted(report, lock, settings)
     if cache is not None:
         _fill_cache(cache, fresh)
     return report
+
+
+def _say_converted(report: ResolveReport, lock: Lockfile, settings: ResolveSettings) -> None:
+    if report.lock_changed and lock.converted is not None:  # (README: "pithtex says so when it does")
+        print(f"pithtex: {settings.lock_path}: rewrote this lock_version {lock.converted} lock as lock_version 2 "
+              "(one line per reference)", file=sys.stderr)
 
 
 def _identity(path: Path) -> tuple[int, int, int, int] | None:
@@ -590,6 +594,7 @@ def save_resolved(report: ResolveReport, settings: ResolveSettings) -> None:
             report.lock_changed = lock.save()
         except OSError as exc:
             raise InputError(f"{settings.lock_path}: cannot write: {exc.strerror or exc}") from None
+        _say_converted(report, lock, settings)
     finally:
         guard.release()
     if settings.cache is not None:
