@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from pithtex.errors import InputError, PithtexError, UsageError
 from pithtex.ids.arxiv import ArxivId
+from pithtex.ids.pith_number import parse_pith_number
 from pithtex.resolve import layout
 from pithtex.write.atomic import replace_file
 
@@ -51,9 +52,24 @@ def _load_index(root: Path) -> dict[str, dict[str, Any]]:
     except (OSError, ValueError) as exc:
         raise InputError(f"{path}: unreadable alias index ({exc})") from None
     aliases = doc.get("arxiv") if isinstance(doc, dict) else None
-    if not isinstance(aliases, dict):
-        raise InputError(f"{path}: malformed alias index (expected {{\"arxiv\": {{...}}}})")
+    if not isinstance(aliases, dict) or not all(
+        isinstance(v, dict) and isinstance(v.get("suffix"), str) and type(v.get("version")) is int for v in aliases.values()
+    ):  # (an entry of another shape was an internal error, exit 3)
+        raise InputError(f"{path}: malformed alias index (expected {{\"arxiv\": {{id: {{\"suffix\", \"version\", ...}}}}}})",
+                         hint="delete it and run 'pithtex mirror add' with the mirror's records again")
     return aliases
+
+
+def _alias_on_disk(root: Path, arxiv: Any) -> dict[str, Any] | None:
+    """What an alias file says when the index does not: a run that stopped half way (interrupted, a
+    full disk) wrote alias files but not the index, which is written last; the next run then filed a
+    second record for one version."""
+    try:
+        doc = json.loads((root / layout.alias_path(arxiv)).read_bytes())
+        number = parse_pith_number(doc["pith_number"])
+    except (OSError, ValueError, KeyError, TypeError, RecursionError):
+        return None
+    return {"suffix": number.suffix, "pith_number": number.full}
 
 
 def _read_input(path: Path) -> bytes:
@@ -164,13 +180,27 @@ def _file_all(root: Path, checked: list[tuple[Path, bytes, VerificationResult]])
     # Check every alias before writing anything: a conflict leaves the mirror as it was.
     for path, _, result in checked:
         assert result.source is not None and result.pith_number is not None
-        known = index.get(result.source.versioned)
+        known = index.get(result.source.versioned) or _alias_on_disk(root, result.source)
         if known and known.get("suffix") != result.pith_number.suffix:
             raise PithtexError(
                 f"{path}: the mirror already holds {known.get('pith_number')} for {result.source}, "
                 f"not {result.pith_number.full}; a mirror never holds two records for one version",
                 hint="nothing was written to the mirror",
             )
+    try:
+        return _write_all(root, checked, index)
+    except OSError as exc:  # (a raw OSError, exit 2, named a temporary file)
+        where = Path(exc.filename).parent if exc.filename else root
+        raise PithtexError(
+            f"{where}: cannot write the mirror: {exc.strerror or exc}",
+            hint="fix that, then run the same 'pithtex mirror add' again: it finishes the mirror",
+        ) from None
+
+
+def _write_all(root: Path, checked: list[tuple[Path, bytes, VerificationResult]], index: dict[str, Any]) -> list[MirrorAdded]:
+    from pithtex.write.atomic import files_replaced
+
+    files_replaced.append(f"part of {root} (its alias index last)")  # what an interruption says was written
     added: list[MirrorAdded] = []
     for path, data, result in sorted(checked, key=lambda item: item[2].kind != "record"):
         assert result.source is not None and result.pith_number is not None
