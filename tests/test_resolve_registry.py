@@ -94,7 +94,7 @@ def test_a_test_key_is_not_trusted_unless_asked(world: World, capsys: pytest.Cap
     assert code == 1
     assert f"arXiv:2511.00066 -> {SPDD} (verified)" in out
     assert ": arXiv:2401.00001: failed: " in out and "key 'pithtex-test-key' is not trusted" in out
-    assert "5 ids: 3 verified, 2 failed; updated pith.lock" in err
+    assert "5 ids: 3 verified, 2 failed; updated pith.lock (a rerun asks only for the 2 failed)" in err
     assert sorted(v1_doc(world.lock)["entries"]) == ["2511.00066", "2602.19327v3", "2606.01249v1"]
 
 

@@ -148,6 +148,8 @@ class ResolveReport:
             text += f", {c['rejected']} REJECTED (nothing was written)"
         if self.lock_changed:
             text += f"; updated {self.lock_path.name}"
+            if c["failed"]:  # a registry that failed half way: what is kept, and what a rerun does
+                text += f" (a rerun asks only for the {c['failed']} failed)"
         return text
 
 
