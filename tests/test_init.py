@@ -315,3 +315,26 @@ def test_hook_rev_is_written_as_a_yaml_string(fresh: Path, rev: str, capsys: pyt
     assert run(capsys, "init", "--offline", "--hook-rev", rev)[0] == 0
     (repo,) = yaml.safe_load((fresh / ".pre-commit-config.yaml").read_text())["repos"]
     assert repo["rev"] == rev
+
+
+@pytest.mark.parametrize("damage", ["toml", "lock", "read-only"])
+def test_init_that_fails_writes_nothing(fresh: Path, capsys: pytest.CaptureFixture[str], damage: str) -> None:
+    """An invalid pithtex.toml (called 'up to date'), a merge-conflicted pith.lock or a read-only
+    .pre-commit-config.yaml failed init only after it had written the other files."""
+    if damage == "toml":
+        (fresh / "pithtex.toml").write_text("lock = [unclosed\n")
+    elif damage == "lock":
+        (fresh / "pith.lock").write_text("<<<<<<< HEAD\n=======\n>>>>>>> theirs\n")
+    else:
+        (fresh / ".pre-commit-config.yaml").write_text("repos: []\n")
+        os.chmod(fresh / ".pre-commit-config.yaml", 0o444)  # (refused by its mode, even for root)
+    before = snapshot(fresh)
+    code, _out, err = run(capsys, "init", "--offline")
+    assert code in (1, 2) and "Traceback" not in err, err
+    assert snapshot(fresh) == before
+
+
+def test_a_pyproject_that_only_mentions_the_table_is_not_configured(fresh: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (fresh / "pyproject.toml").write_text('[project]\nname = "paper"\n# [tool.pithtex] goes here one day\n')
+    assert run(capsys, "init", "--offline")[0] == 0
+    assert load_config([fresh / "main.tex"]).config_file is not None

@@ -102,7 +102,7 @@ def _config(directory: Path, write_field: bool) -> None:
     lines = settings_lines(write_field=write_field)
     own = directory / "pithtex.toml"
     pyproject = directory / "pyproject.toml"
-    if own.exists() or "[tool.pithtex]" in (_read(pyproject) or ""):
+    if own.exists() or _has_tool_table(pyproject):
         kept = own if own.exists() else pyproject
         _say(kept, "up to date (kept as it is)")
         if not write_field:
@@ -300,6 +300,40 @@ def _generated_bib(main: Path) -> bool:
     return False
 
 
+def _refuse_before_writing(directory: Path, main: Path) -> None:
+    """What init would otherwise meet only after writing other files (an invalid pithtex.toml it
+    called 'up to date', a merge-conflicted pith.lock, a read-only .pre-commit-config.yaml): refused
+    first, so that a failed init leaves the folder as it was."""
+    from pithtex.config import load_config
+    from pithtex.resolve.lockfile import Lockfile
+    from pithtex.write.atomic import check_writable
+    from pithtex.write.sty import STY_NAME
+
+    from pithtex.write.precommit import has_hook
+    from pithtex.write.sty import render_sty
+
+    Lockfile.load(load_config([main]).lock)  # the configuration and the lock, read as every command will
+    kept = {  # what init leaves as it is, writable or not
+        "pithtex.toml": (directory / "pithtex.toml").exists(),
+        "pyproject.toml": _has_tool_table(directory / "pyproject.toml"),
+        ".pre-commit-config.yaml": has_hook(_read(directory / ".pre-commit-config.yaml") or "", HOOK_ID),
+        "latexmkrc": any("pithtex" in (_read(directory / name) or "") for name in LATEXMKRC_NAMES),
+    }
+    for name, leaves in kept.items():
+        if not leaves:
+            check_writable(directory / name)
+    sty = main.parent / STY_NAME
+    if _read(sty) != render_sty():
+        check_writable(sty)
+
+
+def _has_tool_table(pyproject: Path) -> bool:
+    """Whether pyproject.toml has a [tool.pithtex] table (parsed: a comment that names it is not one)."""
+    from pithtex.config import _load_toml, _table_of
+
+    return pyproject.is_file() and _table_of(pyproject, _load_toml(pyproject)) is not None
+
+
 def run(args: argparse.Namespace) -> int:
     directory: Path = args.directory
     if not directory.is_dir():
@@ -317,6 +351,7 @@ def run(args: argparse.Namespace) -> int:
     uses_pith = _uses_pith(main)  # main.tex read (a FIFO refused) before anything is written
     for name in ("pyproject.toml", ".pre-commit-config.yaml", *LATEXMKRC_NAMES):
         _read(directory / name)  # and so is each file init edits
+    _refuse_before_writing(directory, main)
     _config(directory, write_field=not args.no_field and not _generated_bib(main))
     _precommit(directory, args.hook_repo, args.hook_rev)
     _latexmkrc(directory, rel)
