@@ -338,3 +338,18 @@ def test_a_pyproject_that_only_mentions_the_table_is_not_configured(fresh: Path,
     (fresh / "pyproject.toml").write_text('[project]\nname = "paper"\n# [tool.pithtex] goes here one day\n')
     assert run(capsys, "init", "--offline")[0] == 0
     assert load_config([fresh / "main.tex"]).config_file is not None
+
+
+def test_init_with_a_main_file_in_a_subfolder_keeps_its_lock(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    """'lock = "pith.lock"' in DIR hid the lock beside sub/main.tex: check then failed every reference."""
+    isolate(tmp_path, monkeypatch)
+    paper = tmp_path / "paper"
+    (paper / ".git").mkdir(parents=True)
+    copy_example(paper / "sub", ("main.tex", "refs.bib", "pith.lock"))
+    assert run(capsys, "annotate", "--offline", str(paper / "sub" / "main.tex"))[0] == 0
+    assert run(capsys, "check", str(paper / "sub" / "main.tex"))[0] == 0
+    code, out, err = run(capsys, "init", "--offline", str(paper), "--main", "sub/main.tex")
+    assert code == 0 and "3 arXiv id(s) resolved and verified" in out, err
+    assert 'lock = "sub/pith.lock"' in (paper / "pithtex.toml").read_text()
+    assert run(capsys, "check", str(paper / "sub" / "main.tex")) == (0, "", "")

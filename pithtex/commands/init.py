@@ -14,6 +14,7 @@ what happened.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -96,10 +97,10 @@ def find_main(directory: Path) -> Path:
     return roots[0]
 
 
-def _config(directory: Path, write_field: bool) -> None:
+def _config(directory: Path, write_field: bool, lock: str = "pith.lock") -> None:
     from pithtex.write.tomlconfig import add_tool_table, settings_lines
 
-    lines = settings_lines(write_field=write_field)
+    lines = settings_lines(write_field=write_field, lock=lock)
     own = directory / "pithtex.toml"
     pyproject = directory / "pyproject.toml"
     if own.exists() or _has_tool_table(pyproject):
@@ -352,7 +353,10 @@ def run(args: argparse.Namespace) -> int:
     for name in ("pyproject.toml", ".pre-commit-config.yaml", *LATEXMKRC_NAMES):
         _read(directory / name)  # and so is each file init edits
     _refuse_before_writing(directory, main)
-    _config(directory, write_field=not args.no_field and not _generated_bib(main))
+    # the lock beside the main file, as every command finds it without a configuration (a main file in
+    # sub/ had its sub/pith.lock hidden by 'lock = "pith.lock"', and check failed every reference)
+    lock = Path(os.path.relpath(main.resolve().parent, directory.resolve())) / "pith.lock"
+    _config(directory, write_field=not args.no_field and not _generated_bib(main), lock=lock.as_posix())
     _precommit(directory, args.hook_repo, args.hook_rev)
     _latexmkrc(directory, rel)
     _sty(main.parent)

@@ -24,11 +24,13 @@ class ConfigEdit:
     what: str
 
 
-def settings_lines(*, write_field: bool) -> list[str]:
-    """The settings ``pithtex init`` writes (TOML lines, comments included)."""
+def settings_lines(*, write_field: bool, lock: str = "pith.lock") -> list[str]:
+    """The settings ``pithtex init`` writes (TOML lines, comments included); ``lock`` is relative to
+    the file's folder (``sub/pith.lock`` for a main file in sub/, beside which the lock already is)."""
+    lock_line = f'lock = "{lock}"'
     lines = [
         "# pithtex settings for this paper (https://pith.science); command-line flags win.",
-        'lock = "pith.lock"          # commit it: builds and checks then need no network',
+        f"{lock_line:<28}# commit it: builds and checks then need no network",
         'field = "pithnumber"        # the .bib field annotate writes',
         '# self_id = "2601.00001"    # the paper\'s own arXiv id, once it has one',
     ]
