@@ -308,10 +308,8 @@ def _refuse_before_writing(directory: Path, main: Path) -> None:
     from pithtex.config import load_config
     from pithtex.resolve.lockfile import Lockfile
     from pithtex.write.atomic import check_writable
-    from pithtex.write.sty import STY_NAME
-
     from pithtex.write.precommit import has_hook
-    from pithtex.write.sty import render_sty
+    from pithtex.write.sty import STY_NAME, render_sty
 
     Lockfile.load(load_config([main]).lock)  # the configuration and the lock, read as every command will
     kept = {  # what init leaves as it is, writable or not

@@ -134,6 +134,7 @@ def _refuse_a_source_as_output(output: Path, sources: list) -> None:
 
     sources = [Path(p) for p in sources if p is not None]
     sources += [bibrefs_path(p) for p in sources if p.suffix.lower() == ".bib"]
+
     def same(path: Path) -> bool:
         try:
             return output.samefile(path)
