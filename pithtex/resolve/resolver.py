@@ -518,7 +518,7 @@ def _resolve_locked(
         # while the registry answered, another program (git pull, an editor, a coauthor's sync) replaced
         # pith.lock: its entries were dropped by the save below. Theirs are read again and kept, ours
         # checked against them (TOFU) and added.
-        lock = _reread(lock, settings.lock_path, [r.entry for r in done.values() if r.origin == "lock" and r.ok])
+        lock = _reread(settings.lock_path, [r.entry for r in done.values() if r.origin == "lock" and r.ok])
     security = _tofu(lock, fresh)
     for arxiv, fetched in fresh.items():
         if arxiv in security:
@@ -560,13 +560,12 @@ def _identity(path: Path) -> tuple[int, int, int, int] | None:
     return st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns
 
 
-def _reread(old: Lockfile, path: Path, verified: list[LockEntry | None]) -> Lockfile:
+def _reread(path: Path, verified: list[LockEntry | None]) -> Lockfile:
     """The lock as it is now, with the entries this run verified from ``old`` that it no longer has."""
     lock = Lockfile.load(path)
     for entry in verified:
         if entry is not None and lock.entries.get(entry.key) is None:
             lock.put(entry)
-    lock.converted = lock.converted or old.converted
     return lock
 
 
