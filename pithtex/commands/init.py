@@ -267,16 +267,6 @@ def _first_resolve(main: Path, args: argparse.Namespace) -> int:
     return 0
 
 
-def _uses_pith(main: Path) -> bool:
-    from pithtex.scan.source import read_source
-    from pithtex.write.texedit import TexEditError, analyse_preamble
-
-    try:
-        return analyse_preamble(read_source(main).text).pith_package_end is not None
-    except TexEditError:
-        return True  # not a preamble pithtex can read: say nothing
-
-
 def _generated_bib(main: Path) -> bool:
     """Whether a .bib ``main`` uses says a tool writes it (:mod:`pithtex.scan.generated`): then
     init configures write_field = false, and says so."""
@@ -347,7 +337,10 @@ def run(args: argparse.Namespace) -> int:
     except ValueError:
         raise UsageError(f"{main}: not inside {directory}") from None
 
-    uses_pith = _uses_pith(main)  # main.tex read (a FIFO refused) before anything is written
+    from pithtex.commands.inputs import loads_pith
+
+    # main.tex read (a FIFO refused) before anything is written; None: not a preamble pithtex can read, say nothing
+    uses_pith = loads_pith(main) is not False
     for name in ("pyproject.toml", ".pre-commit-config.yaml", *LATEXMKRC_NAMES):
         _read(directory / name)  # and so is each file init edits
     _refuse_before_writing(directory, main)

@@ -22,6 +22,7 @@ __all__ = [
     "add_allow_title_mismatch_option",
     "add_source_files_argument",
     "add_trust_key_option",
+    "loads_pith",
     "paper_inputs",
     "scan_paths_with_bibs",
     "split_inputs",
@@ -193,6 +194,18 @@ def scan_paths_with_bibs(paths: list[Path], *, field_name: str = "pithnumber") -
     for b in found.missing:
         result.errors.append(ScanProblem(b.file, b.line, f"{b.command}: {b.problem}", fatal=False))
     return result
+
+
+def loads_pith(tex: Path) -> bool | None:
+    """Whether the root ``tex`` loads pith (its title and bibliography then show the badges); None
+    when its preamble is not one pithtex can read."""
+    from pithtex.scan.source import read_source
+    from pithtex.write.texedit import TexEditError, analyse_preamble
+
+    try:
+        return analyse_preamble(read_source(tex).text).pith_package_end is not None
+    except TexEditError:
+        return None
 
 
 def is_root(tex: Path) -> bool:

@@ -153,6 +153,7 @@ def _annotation_problems(
     ``pithnumber`` field or refs.pith line (the report used to call such a reference verified,
     and pass, while check failed the commit: a wrong or missing field is a problem in both)."""
     from pithtex.commands.check import check_bibrefs, check_fields, check_without_field
+    from pithtex.commands.inputs import loads_pith
     from pithtex.write.bibrefs import bibrefs_path
     from pithtex.write.report import Reporter
 
@@ -160,7 +161,7 @@ def _annotation_problems(
     write_field = config.write_field  # type: ignore[attr-defined]
     (check_fields if write_field else check_without_field)(entries, verified, field, reporter)
     if config.bibrefs or not write_field:  # type: ignore[attr-defined]
-        check_bibrefs(bibs, entries, verified, _loading_pith(texs), reporter, field=write_field)
+        check_bibrefs(bibs, entries, verified, [t for t in texs if loads_pith(t)], reporter, field=write_field)
     bib_of = {str(bibrefs_path(bib)): str(bib) for bib in bibs}
     out: dict[tuple[str, str], tuple[str, int | None, str]] = {}
     for line in reporter.problems:
@@ -170,21 +171,6 @@ def _annotation_problems(
         keys = [line.key] if line.key else [e.key for e in entries if e.file == bib and len(e.arxiv) == 1]
         for key in keys:
             out.setdefault((bib, key), (line.file, line.line, line.text))
-    return out
-
-
-def _loading_pith(texs: list[Path]) -> list[Path]:
-    """The root .tex files that load pith (their bibliography shows refs.pith's badges)."""
-    from pithtex.scan.source import read_source
-    from pithtex.write.texedit import TexEditError, analyse_preamble
-
-    out = []
-    for tex in texs:
-        try:
-            if analyse_preamble(read_source(tex).text).pith_package_end is not None:
-                out.append(tex)
-        except TexEditError:
-            continue
     return out
 
 

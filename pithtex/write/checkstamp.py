@@ -22,7 +22,8 @@ write the cache: each carries an HMAC under the per-user secret of
 ``pithtex/localmac.py``, kept outside the cache. A stamp that does not
 authenticate is a miss, never an error: the full check runs.
 
-The hit path imports nothing but hashlib and hmac: no configuration parser, no
+The hit path imports nothing but hashlib, hmac and the bounded read of
+:mod:`pithtex.readfile` (a FIFO in a stamp's place hung check): no configuration parser, no
 verifier, no BibTeX parser. ``pithtex annotate`` uses the same stamps for a
 run that found nothing to do (latexmk runs it before every build), listing
 the files it would write (pith.sty, .pith) among the dependencies.
